@@ -1,0 +1,49 @@
+#ifndef AWSFACADE_BACKENDS_COMMON_AWS_ERROR_H_
+#define AWSFACADE_BACKENDS_COMMON_AWS_ERROR_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace awsfacade::backends {
+
+// How one AWS error name maps onto gRPC (docs/aws-apis.md §8). This table is
+// the only place that decides a status code for an AWS error.
+struct AwsErrorSpec {
+  absl::string_view name;        // e.g. "ResourceNotFoundException"
+  absl::StatusCode code;         // absl codes are numerically gRPC codes
+  bool throttling;               // a rate limit: carries google.rpc.RetryInfo
+};
+
+// The spec for `name`, or nullptr for a name the table does not know
+// (such errors map to UNKNOWN and keep their name).
+const AwsErrorSpec* FindAwsErrorSpec(absl::string_view name);
+
+// Every entry of the table, for tests and documentation.
+absl::Span<const AwsErrorSpec> AllAwsErrorSpecs();
+
+// Builds the status for an AWS error: the code from the table, the message,
+// and the AWS name (plus the field at fault, when there is one) as payloads
+// that survive until service/ turns them into google.rpc.ErrorInfo.
+absl::Status AwsError(absl::string_view name, absl::string_view message,
+                      absl::string_view field = {});
+
+// Reads back what AwsError stored. Empty for a status not made by AwsError.
+std::optional<std::string> AwsErrorName(const absl::Status& status);
+std::optional<std::string> AwsErrorField(const absl::Status& status);
+
+// The AWS request id of a real-AWS error, when the backend knows it.
+void SetAwsRequestId(absl::Status& status, absl::string_view request_id);
+std::optional<std::string> AwsRequestId(const absl::Status& status);
+
+// A suggested retry delay for throttling errors (google.rpc.RetryInfo).
+void SetRetryDelay(absl::Status& status, absl::Duration delay);
+std::optional<absl::Duration> RetryDelay(const absl::Status& status);
+
+}  // namespace awsfacade::backends
+
+#endif  // AWSFACADE_BACKENDS_COMMON_AWS_ERROR_H_

@@ -1,0 +1,52 @@
+#include "backends/common/token_sealer.h"
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace awsfacade::backends {
+namespace {
+constexpr size_t kMacBytes = 16;
+}  // namespace
+
+TokenSealer::TokenSealer() : key_(32, '\0') {
+  RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), static_cast<int>(key_.size()));
+}
+
+TokenSealer::TokenSealer(std::string key) : key_(std::move(key)) {}
+
+std::string TokenSealer::Mac(absl::string_view purpose, absl::string_view payload) const {
+  // Length-prefix the purpose so ("ab","c") and ("a","bc") differ.
+  std::string message = absl::StrCat(purpose.size(), ":", purpose, payload);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &out_len);
+  return std::string(reinterpret_cast<char*>(out), kMacBytes);
+}
+
+std::string TokenSealer::Seal(absl::string_view purpose, absl::string_view payload) const {
+  std::string raw = absl::StrCat(payload, Mac(purpose, payload));
+  std::string token;
+  absl::WebSafeBase64Escape(raw, &token);
+  return token;
+}
+
+absl::StatusOr<std::string> TokenSealer::Open(absl::string_view purpose,
+                                              absl::string_view token) const {
+  std::string raw;
+  if (token.empty() || !absl::WebSafeBase64Unescape(token, &raw) || raw.size() < kMacBytes) {
+    return absl::InvalidArgumentError("token is not a token issued by this service");
+  }
+  absl::string_view payload(raw.data(), raw.size() - kMacBytes);
+  std::string expected = Mac(purpose, payload);
+  if (CRYPTO_memcmp(expected.data(), raw.data() + payload.size(), kMacBytes) != 0) {
+    return absl::InvalidArgumentError("token was altered or belongs to another request");
+  }
+  return std::string(payload);
+}
+
+}  // namespace awsfacade::backends

@@ -1,0 +1,43 @@
+# awsfacade_protoc(OUT_SRCS <var> IMPORT_DIRS <dirs...> PROTOS <absolute proto paths...> [GRPC] [PYTHON])
+#
+# Runs protoc (and the gRPC C++ plugin with GRPC) into ${AWSFACADE_GEN_DIR}; the
+# generated code lives only in the build tree. Each proto path must sit under
+# one of IMPORT_DIRS; the output path mirrors the path relative to that dir.
+function(awsfacade_protoc)
+  cmake_parse_arguments(ARG "GRPC" "OUT_SRCS" "IMPORT_DIRS;PROTOS" ${ARGN})
+  set(include_flags)
+  foreach(dir IN LISTS ARG_IMPORT_DIRS)
+    list(APPEND include_flags "-I${dir}")
+  endforeach()
+  set(srcs)
+  foreach(proto IN LISTS ARG_PROTOS)
+    set(rel "")
+    foreach(dir IN LISTS ARG_IMPORT_DIRS)
+      file(RELATIVE_PATH candidate "${dir}" "${proto}")
+      if(NOT candidate MATCHES "^\\.\\.")
+        set(rel "${candidate}")
+        break()
+      endif()
+    endforeach()
+    if(rel STREQUAL "")
+      message(FATAL_ERROR "${proto} is under none of ${ARG_IMPORT_DIRS}")
+    endif()
+    string(REGEX REPLACE "\\.proto$" "" stem "${rel}")
+    set(outs "${AWSFACADE_GEN_DIR}/${stem}.pb.cc" "${AWSFACADE_GEN_DIR}/${stem}.pb.h")
+    set(plugin_args)
+    if(ARG_GRPC)
+      list(APPEND outs "${AWSFACADE_GEN_DIR}/${stem}.grpc.pb.cc" "${AWSFACADE_GEN_DIR}/${stem}.grpc.pb.h")
+      set(plugin_args "--plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
+                      "--grpc_out=${AWSFACADE_GEN_DIR}")
+    endif()
+    add_custom_command(
+      OUTPUT ${outs}
+      COMMAND ${CMAKE_COMMAND} -E make_directory "${AWSFACADE_GEN_DIR}"
+      COMMAND protobuf::protoc ${include_flags} "--cpp_out=${AWSFACADE_GEN_DIR}" ${plugin_args} "${proto}"
+      DEPENDS "${proto}" protobuf::protoc
+      COMMENT "protoc ${rel}"
+      VERBATIM)
+    list(APPEND srcs ${outs})
+  endforeach()
+  set(${ARG_OUT_SRCS} ${srcs} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian and npm packages the project needs, and nothing else.
+# Idempotent: when everything is present it only checks (about a second).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  cmake g++ make ninja-build pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev grpc-proto
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libcurl4-openssl-dev rapidjson-dev nlohmann-json3-dev
+  golang-github-gogo-googleapis-dev
+  python3-grpcio python3-protobuf
+  nghttp2-client nodejs npm
+)
+
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing Debian packages: ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# npm test tools (buf, grpc-js), pinned in package.json / package-lock.json.
+if [ "${1:-}" != "--no-npm" ]; then
+  if [ ! -x node_modules/.bin/buf ] || [ ! -d node_modules/@grpc/grpc-js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "install-deps: installing npm test tools" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+fi
