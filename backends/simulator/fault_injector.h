@@ -1,0 +1,59 @@
+#ifndef AWSFACADE_BACKENDS_SIMULATOR_FAULT_INJECTOR_H_
+#define AWSFACADE_BACKENDS_SIMULATOR_FAULT_INJECTOR_H_
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace awsfacade::backends::simulator {
+
+// Faults the simulator injects on demand (SimulatorService.SetFaults):
+// throttling, internal errors and added latency, per service and operation,
+// each with a probability drawn from a seeded generator so a test run is
+// reproducible. Used by the decorators in faulty_backends.h.
+class FaultInjector {
+ public:
+  enum class Kind { kThrottle, kInternalError, kLatency };
+  struct Rule {
+    std::string service;    // "cognitosync", "personalize", "dynamodbstreams", "dynamodb"
+    std::string operation;  // AWS operation name; empty = every operation
+    Kind kind = Kind::kThrottle;
+    double probability = 1.0;    // (0, 1]
+    std::string aws_error_name;  // overrides the kind's default error name
+    absl::Duration latency;      // kLatency only
+    uint64_t seed = 0;
+    int max_count = 0;  // how many times it may fire; 0 = unlimited
+  };
+
+  // Replaces every rule. InvalidArgument for a malformed rule.
+  absl::Status SetRules(std::vector<Rule> rules);
+  void Clear();
+
+  // Called before each simulated operation. Sleeps for latency rules that
+  // fire; returns the error of the first error rule that fires, else OK.
+  absl::Status Before(absl::string_view service, absl::string_view operation);
+
+  // Default error names per service: throttling and internal errors as that
+  // service's own API spells them.
+  static absl::string_view DefaultThrottleError(absl::string_view service);
+  static absl::string_view DefaultInternalError(absl::string_view service);
+
+ private:
+  struct Active {
+    Rule rule;
+    std::mt19937_64 rng;
+    int fired = 0;
+  };
+  absl::Mutex mu_;
+  std::vector<Active> rules_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace awsfacade::backends::simulator
+
+#endif  // AWSFACADE_BACKENDS_SIMULATOR_FAULT_INJECTOR_H_

@@ -1,0 +1,65 @@
+#ifndef AWSFACADE_BACKENDS_SIMULATOR_FAULTY_BACKENDS_H_
+#define AWSFACADE_BACKENDS_SIMULATOR_FAULTY_BACKENDS_H_
+
+#include <memory>
+#include <utility>
+
+#include "backends/cognito_sync_backend.h"
+#include "backends/personalize_backend.h"
+#include "backends/simulator/fault_injector.h"
+
+namespace awsfacade::backends::simulator {
+
+// Decorators that consult a FaultInjector before each call and otherwise
+// forward to the wrapped backend: fault injection stays out of the
+// simulators themselves (style: decorators over conditionals).
+#define AWSFACADE_FAULTY_OP(ns, Op)                                              \
+  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override { \
+    if (absl::Status fault = faults_->Before(kService, #Op); !fault.ok()) {      \
+      return fault;                                                              \
+    }                                                                            \
+    return child_->Op(request);                                                  \
+  }
+
+class FaultyCognitoSync final : public CognitoSyncBackend {
+ public:
+  FaultyCognitoSync(std::shared_ptr<CognitoSyncBackend> child, std::shared_ptr<FaultInjector> faults)
+      : child_(std::move(child)), faults_(std::move(faults)) {}
+  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, ListRecords)
+  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, DeleteDataset)
+
+ private:
+  static constexpr char kService[] = "cognitosync";
+  std::shared_ptr<CognitoSyncBackend> child_;
+  std::shared_ptr<FaultInjector> faults_;
+};
+
+class FaultyPersonalize final : public PersonalizeBackend {
+ public:
+  FaultyPersonalize(std::shared_ptr<PersonalizeBackend> child, std::shared_ptr<FaultInjector> faults)
+      : child_(std::move(child)), faults_(std::move(faults)) {}
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateSchema)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeSchema)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListSchemas)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteSchema)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateDataset)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeDataset)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListDatasets)
+  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteDataset)
+
+ private:
+  static constexpr char kService[] = "personalize";
+  std::shared_ptr<PersonalizeBackend> child_;
+  std::shared_ptr<FaultInjector> faults_;
+};
+
+}  // namespace awsfacade::backends::simulator
+
+#endif  // AWSFACADE_BACKENDS_SIMULATOR_FAULTY_BACKENDS_H_
