@@ -1,0 +1,848 @@
+#include "backends/simulator/personalize_simulator.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "backends/common/aws_error.h"
+#include "backends/simulator/validation.h"
+#include "nlohmann/json.hpp"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+namespace v1 = ::aws::personalize::v1;
+
+constexpr char kInvalidInput[] = "InvalidInputException";
+constexpr char kInvalidNextToken[] = "InvalidNextTokenException";
+constexpr char kNotFound[] = "ResourceNotFoundException";
+constexpr char kAlreadyExists[] = "ResourceAlreadyExistsException";
+constexpr char kInUse[] = "ResourceInUseException";
+constexpr char kLimitExceeded[] = "LimitExceededException";
+constexpr char kTooManyTags[] = "TooManyTagsException";
+
+constexpr char kCreatePending[] = "CREATE PENDING";
+constexpr char kCreateInProgress[] = "CREATE IN_PROGRESS";
+constexpr char kActive[] = "ACTIVE";
+constexpr char kDeletePending[] = "DELETE PENDING";
+constexpr char kDeleteInProgress[] = "DELETE IN_PROGRESS";
+
+// Model constraints (service-2.json).
+constexpr int kMaxNameLength = 63;
+constexpr int kMaxArnLength = 256;
+constexpr int kMaxRoleArnLength = 256;
+constexpr int kMaxKmsKeyArnLength = 2048;
+constexpr int kMaxSchemaLength = 20000;
+constexpr int kMaxDatasetTypeLength = 256;
+constexpr int kMaxTags = 200;
+constexpr int kMaxTagKeyLength = 128;
+constexpr int kMaxTagValueLength = 256;
+constexpr int kMaxNextTokenLength = 1500;
+constexpr int kMinMaxResults = 1;
+constexpr int kMaxMaxResults = 100;
+
+constexpr char kNamePattern[] = "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*";
+constexpr char kArnPattern[] = "arn:([a-z\\d-]+):personalize:.*:.*:.+";
+constexpr char kRoleArnPattern[] = "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+";
+constexpr char kKmsKeyArnPattern[] = "arn:aws.*:kms:.*:[0-9]{12}:key/.*";
+constexpr char kTagPattern[] = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
+constexpr char kDatasetTypePattern[] = "^[A-Za-z_]+$";
+constexpr char kNextTokenPattern[] = "\\p{ASCII}{0,1500}";
+
+constexpr char kListGroupsPurpose[] = "personalize.ListDatasetGroups";
+constexpr char kListSchemasPurpose[] = "personalize.ListSchemas";
+constexpr char kListDatasetsPurpose[] = "personalize.ListDatasets|";
+
+// The documented dataset types, in the spelling responses use. Input is
+// case-insensitive; AWS does not say which case it echoes. Answering with the
+// documented spelling (not the caller's) makes one resource read the same
+// however it was created, and matches clients that compare against the
+// documented names. The ARN carries the upper-case form, as AWS's examples do.
+constexpr std::array<absl::string_view, 5> kDatasetTypes = {"Interactions", "Items", "Users",
+                                                            "Actions", "Action_Interactions"};
+
+const Validator& Check() {
+  static const Validator kValidator(kInvalidInput);
+  return kValidator;
+}
+
+absl::Status PatternError(absl::string_view field, absl::string_view pattern) {
+  return Check().Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
+                                          "regular expression pattern: ",
+                                          pattern));
+}
+
+bool IsAsciiDigits(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return true;
+}
+
+// Java's `.` does not match line terminators; every pattern below is made of
+// literals and `.`, so a value holding one cannot match.
+bool HasLineTerminator(absl::string_view s) {
+  return absl::StrContains(s, '\n') || absl::StrContains(s, '\r');
+}
+
+absl::Status CheckName(absl::string_view field, absl::string_view value) {
+  if (absl::Status s = Check().Required(field, value); !s.ok()) return s;
+  if (absl::Status s = Check().Length(field, value, 1, kMaxNameLength); !s.ok()) return s;
+  if (!absl::ascii_isalnum(value[0])) return PatternError(field, kNamePattern);
+  return Check().Charset(
+      field, value, [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_'; },
+      kNamePattern);
+}
+
+// "arn:" partition ":" (partition is [a-z\d-]+); returns what follows, or
+// nullopt.
+std::optional<absl::string_view> AfterPartition(absl::string_view value) {
+  if (!absl::ConsumePrefix(&value, "arn:")) return std::nullopt;
+  size_t colon = value.find(':');
+  if (colon == 0 || colon == absl::string_view::npos) return std::nullopt;
+  for (char c : value.substr(0, colon)) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return std::nullopt;
+  }
+  return value.substr(colon + 1);
+}
+
+// arn:([a-z\d-]+):personalize:.*:.*:.+
+bool MatchesArn(absl::string_view value) {
+  if (HasLineTerminator(value)) return false;
+  std::optional<absl::string_view> rest = AfterPartition(value);
+  if (!rest || !absl::ConsumePrefix(&*rest, "personalize:")) return false;
+  // Two more colons, the second one followed by at least one character.
+  size_t first = rest->find(':');
+  if (first == absl::string_view::npos) return false;
+  size_t second = rest->find(':', first + 1);
+  return second != absl::string_view::npos && second + 1 < rest->size();
+}
+
+absl::Status CheckArn(absl::string_view field, absl::string_view value) {
+  if (absl::Status s = Check().Required(field, value); !s.ok()) return s;
+  if (absl::Status s = Check().Length(field, value, 0, kMaxArnLength); !s.ok()) return s;
+  if (!MatchesArn(value)) return PatternError(field, kArnPattern);
+  return absl::OkStatus();
+}
+
+// arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+ ('/' is in the
+// final class, so the optional slash needs no case of its own).
+bool MatchesRoleArn(absl::string_view value) {
+  std::optional<absl::string_view> rest = AfterPartition(value);
+  if (!rest || !absl::ConsumePrefix(&*rest, "iam::")) return false;
+  if (rest->size() < 12 || !IsAsciiDigits(rest->substr(0, 12))) return false;
+  rest->remove_prefix(12);
+  if (!absl::ConsumePrefix(&*rest, ":role") || rest->empty()) return false;
+  for (char c : *rest) {
+    if (!(absl::ascii_isalnum(c) || absl::StrContains("_+=,.@-/", c))) return false;
+  }
+  return true;
+}
+
+// arn:aws.*:kms:.*:[0-9]{12}:key/.*
+bool MatchesKmsKeyArn(absl::string_view value) {
+  if (HasLineTerminator(value) || !absl::StartsWith(value, "arn:aws")) return false;
+  // The earliest ":kms:" leaves the most room for the rest.
+  size_t kms = value.find(":kms:", 7);
+  if (kms == absl::string_view::npos) return false;
+  for (size_t q = value.find(':', kms + 5); q != absl::string_view::npos;
+       q = value.find(':', q + 1)) {
+    absl::string_view tail = value.substr(q + 1);
+    if (tail.size() >= 17 && IsAsciiDigits(tail.substr(0, 12)) && tail.substr(12, 5) == ":key/") {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status CheckDomain(absl::string_view field, absl::string_view value) {
+  if (value.empty() || value == "ECOMMERCE" || value == "VIDEO_ON_DEMAND") {
+    return absl::OkStatus();
+  }
+  return Check().Fail(field,
+                      "failed to satisfy constraint: Member must satisfy enum value "
+                      "set: [ECOMMERCE, VIDEO_ON_DEMAND]");
+}
+
+// Decodes one UTF-8 code point from `s`, or returns -1 for invalid UTF-8.
+int32_t NextCodePoint(absl::string_view& s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char b0 = byte(0);
+  int len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || s.size() < static_cast<size_t>(len)) return -1;
+  int32_t cp = len == 1 ? b0 : b0 & (0x7F >> len);
+  for (int i = 1; i < len; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return -1;
+    cp = (cp << 6) | (byte(i) & 0x3F);
+  }
+  s.remove_prefix(len);
+  return cp;
+}
+
+// [\p{L}\p{Z}\p{N}_.:/=+\-@]. ASCII exactly; beyond ASCII an approximation
+// without Unicode tables: every code point counts as a letter, separator or
+// number except controls, format characters, surrogates, private use and the
+// main punctuation and symbol blocks.
+bool IsTagCodePoint(int32_t cp) {
+  if (cp < 0x80) {
+    char c = static_cast<char>(cp);
+    return absl::ascii_isalnum(c) || c == ' ' || absl::StrContains("_.:/=+-@", c);
+  }
+  if (cp <= 0x9F) return false;  // C1 controls
+  if (cp >= 0xA1 && cp <= 0xBF) {
+    // Latin-1 punctuation and symbols, except the letters and numbers there.
+    return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB9 || cp == 0xBA ||
+           cp == 0xBC || cp == 0xBD || cp == 0xBE;
+  }
+  if (cp == 0xD7 || cp == 0xF7) return false;      // × ÷
+  if (cp >= 0x200B && cp <= 0x200F) return false;  // zero-width and marks (Cf)
+  if (cp >= 0x2010 && cp <= 0x2027) return false;  // general punctuation
+  if (cp >= 0x202A && cp <= 0x202E) return false;  // bidi controls (Cf)
+  if (cp >= 0x2030 && cp <= 0x205E) return false;  // general punctuation
+  if (cp >= 0x2060 && cp <= 0x206F) return false;  // invisible operators (Cf)
+  if (cp >= 0x20A0 && cp <= 0x20CF) return false;  // currency symbols
+  if (cp >= 0x2190 && cp <= 0x23FF) return false;  // arrows, math, technical
+  if (cp >= 0x2500 && cp <= 0x27BF) return false;  // box drawing .. dingbats
+  if (cp >= 0x3001 && cp <= 0x3004) return false;  // CJK punctuation
+  if (cp >= 0x3008 && cp <= 0x3020) return false;  // CJK brackets and marks
+  if (cp >= 0xD800 && cp <= 0xF8FF) return false;  // surrogates, private use
+  if (cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF)) return false;
+  if (cp >= 0x1F000 && cp <= 0x1FAFF) return false;  // emoji and pictographs
+  if (cp >= 0xE0000) return false;                   // tags, private use planes
+  return true;
+}
+
+absl::Status CheckTagText(absl::string_view field, absl::string_view value, int64_t min,
+                          int64_t max) {
+  if (absl::Status s = Check().Length(field, value, min, max); !s.ok()) return s;
+  while (!value.empty()) {
+    int32_t cp = NextCodePoint(value);
+    if (cp < 0 || !IsTagCodePoint(cp)) return PatternError(field, kTagPattern);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTags(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
+  if (tags.size() > kMaxTags) {
+    return AwsError(kTooManyTags,
+                    absl::StrCat("You have exceeded the maximum number of tags (", kMaxTags,
+                                 ") for this resource: ", tags.size(), " given"),
+                    "tags");
+  }
+  for (int i = 0; i < tags.size(); ++i) {
+    std::string prefix = absl::StrCat("tags.", i + 1, ".member.");
+    // tagValue is required but may be empty; proto3 cannot tell "" from unset.
+    if (absl::Status s =
+            CheckTagText(absl::StrCat(prefix, "tagKey"), tags[i].tag_key(), 1, kMaxTagKeyLength);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckTagText(absl::StrCat(prefix, "tagValue"), tags[i].tag_value(), 0,
+                                      kMaxTagValueLength);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// An Avro record schema as Personalize accepts it: a JSON object with
+// "type": "record" and a "fields" array whose entries have a string "name"
+// and a "type".
+absl::Status CheckAvroSchema(absl::string_view schema) {
+  nlohmann::json doc = nlohmann::json::parse(schema.begin(), schema.end(), /*cb=*/nullptr,
+                                             /*allow_exceptions=*/false);
+  auto fail = [](absl::string_view why) {
+    return AwsError(kInvalidInput, absl::StrCat("Invalid Avro schema: ", why), "schema");
+  };
+  if (doc.is_discarded()) return fail("not valid JSON");
+  if (!doc.is_object()) return fail("the schema must be a JSON object");
+  auto type = doc.find("type");
+  if (type == doc.end() || !type->is_string() || type->get<std::string>() != "record") {
+    return fail("the schema must be of type \"record\"");
+  }
+  auto fields = doc.find("fields");
+  if (fields == doc.end() || !fields->is_array() || fields->empty()) {
+    return fail("a record needs a non-empty \"fields\" array");
+  }
+  for (size_t i = 0; i < fields->size(); ++i) {
+    const nlohmann::json& field = (*fields)[i];
+    if (!field.is_object()) return fail(absl::StrCat("field ", i, " is not an object"));
+    auto name = field.find("name");
+    if (name == field.end() || !name->is_string() || name->get<std::string>().empty()) {
+      return fail(absl::StrCat("field ", i, " has no \"name\""));
+    }
+    auto field_type = field.find("type");
+    if (field_type == field.end() ||
+        !(field_type->is_string() || field_type->is_array() || field_type->is_object())) {
+      return fail(absl::StrCat("field \"", name->get<std::string>(), "\" has no \"type\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(bool has_max_results, int32_t max_results, int default_size) {
+  if (!has_max_results) return default_size;
+  if (absl::Status s = Check().Range("maxResults", max_results, kMinMaxResults, kMaxMaxResults);
+      !s.ok()) {
+    return s;
+  }
+  return max_results;
+}
+
+absl::Status CheckNextToken(absl::string_view token) {
+  if (absl::Status s = Check().Length("nextToken", token, 0, kMaxNextTokenLength); !s.ok()) {
+    return s;
+  }
+  for (char c : token) {
+    if (static_cast<unsigned char>(c) >= 0x80) return PatternError("nextToken", kNextTokenPattern);
+  }
+  return absl::OkStatus();
+}
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
+  int64_t seconds = absl::ToUnixSeconds(t);
+  out->set_seconds(seconds);
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+}
+
+// A random UUID (version 4), the form of AWS's event tracker IDs.
+std::string NewTrackingId(absl::BitGen& gen) {
+  uint64_t hi = absl::Uniform<uint64_t>(gen);
+  uint64_t lo = absl::Uniform<uint64_t>(gen);
+  hi = (hi & ~uint64_t{0xF000}) | 0x4000;
+  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF,
+                         lo >> 48, lo & 0xFFFFFFFFFFFFULL);
+}
+
+}  // namespace
+
+PersonalizeSimulator::PersonalizeSimulator(SimulatorOptions options, PersonalizeLimits limits)
+    : options_(std::move(options)), limits_(limits) {}
+
+void PersonalizeSimulator::Reset() {
+  absl::MutexLock lock(&mu_);
+  groups_.clear();
+  group_order_.clear();
+  schemas_.clear();
+  schema_order_.clear();
+  datasets_.clear();
+  dataset_order_.clear();
+  deletions_.clear();
+}
+
+std::string PersonalizeSimulator::Arn(absl::string_view resource) const {
+  return absl::StrCat("arn:aws:personalize:", options_.region, ":", options_.account_id, ":",
+                      resource);
+}
+
+PersonalizeSimulator::Phase PersonalizeSimulator::PhaseAt(const Lifecycle& life, absl::Time now,
+                                                          bool dataset) const {
+  if (life.delete_requested) {
+    absl::Time pending_end = *life.delete_requested + limits_.delete_pending_time;
+    if (!dataset || now < pending_end) return {kDeletePending, *life.delete_requested};
+    return {kDeleteInProgress, pending_end};
+  }
+  absl::Time pending_end = life.created + limits_.pending_time;
+  if (now < pending_end) return {kCreatePending, life.created};
+  absl::Time active_at = pending_end + limits_.in_progress_time;
+  if (now < active_at) return {kCreateInProgress, pending_end};
+  return {kActive, active_at};
+}
+
+absl::Time PersonalizeSimulator::GoneAt(absl::Time delete_requested) const {
+  return delete_requested + limits_.delete_pending_time + limits_.delete_in_progress_time;
+}
+
+void PersonalizeSimulator::PurgeLocked(absl::Time now) {
+  while (!deletions_.empty() && deletions_.begin()->first <= now) {
+    auto [kind, arn] = std::move(deletions_.begin()->second);
+    deletions_.erase(deletions_.begin());
+    if (kind == Kind::kGroup) {
+      auto it = groups_.find(arn);
+      if (it == groups_.end()) continue;
+      group_order_.erase(OrderKey{it->second.seq, arn});
+      groups_.erase(it);
+    } else {
+      auto it = datasets_.find(arn);
+      if (it == datasets_.end()) continue;
+      dataset_order_.erase(OrderKey{it->second.seq, arn});
+      datasets_.erase(it);
+    }
+  }
+}
+
+std::string PersonalizeSimulator::SealToken(absl::string_view purpose, const OrderKey& key) const {
+  return options_.sealer->Seal(purpose, absl::StrCat(std::get<0>(key), " ", std::get<1>(key)));
+}
+
+absl::StatusOr<PersonalizeSimulator::OrderKey> PersonalizeSimulator::OpenToken(
+    absl::string_view purpose, absl::string_view token) const {
+  absl::StatusOr<std::string> payload = options_.sealer->Open(purpose, token);
+  int64_t seq = 0;
+  size_t space = payload.ok() ? payload->find(' ') : std::string::npos;
+  if (space == std::string::npos || !absl::SimpleAtoi(payload->substr(0, space), &seq)) {
+    return AwsError(kInvalidNextToken,
+                    "The nextToken is invalid: it was not issued for this request", "nextToken");
+  }
+  return OrderKey{seq, payload->substr(space + 1)};
+}
+
+// ---------------------------------------------------------------------------
+// Dataset groups
+
+absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatasetGroup(
+    const v1::CreateDatasetGroupRequest& request) {
+  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
+  if (!request.role_arn().empty()) {
+    if (absl::Status s = Check().Length("roleArn", request.role_arn(), 0, kMaxRoleArnLength);
+        !s.ok()) {
+      return s;
+    }
+    if (!MatchesRoleArn(request.role_arn())) return PatternError("roleArn", kRoleArnPattern);
+  }
+  if (!request.kms_key_arn().empty()) {
+    if (absl::Status s = Check().Length("kmsKeyArn", request.kms_key_arn(), 0, kMaxKmsKeyArnLength);
+        !s.ok()) {
+      return s;
+    }
+    if (!MatchesKmsKeyArn(request.kms_key_arn())) {
+      return PatternError("kmsKeyArn", kKmsKeyArnPattern);
+    }
+  }
+  // AWS: "Supplying an IAM role is only valid when also specifying a KMS
+  // key"; the KMS key in turn needs the role to be usable.
+  if (!request.kms_key_arn().empty() && request.role_arn().empty()) {
+    return AwsError(kInvalidInput, "roleArn is required when kmsKeyArn is specified", "roleArn");
+  }
+  if (!request.role_arn().empty() && request.kms_key_arn().empty()) {
+    return AwsError(kInvalidInput, "roleArn is only valid when kmsKeyArn is specified", "roleArn");
+  }
+  if (absl::Status s = CheckDomain("domain", request.domain()); !s.ok()) return s;
+  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
+
+  std::string arn = Arn(absl::StrCat("dataset-group/", request.name()));
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  if (groups_.contains(arn)) {
+    return AwsError(kAlreadyExists, absl::StrCat("Dataset group ", arn, " already exists"), "name");
+  }
+  if (static_cast<int64_t>(groups_.size()) >= limits_.max_dataset_groups) {
+    return AwsError(kLimitExceeded,
+                    absl::StrCat("The account already has the maximum number of dataset groups (",
+                                 limits_.max_dataset_groups, ")"));
+  }
+  GroupRecord& group = groups_[arn];
+  group.seq = next_seq_++;
+  group.name = request.name();
+  group.arn = arn;
+  group.role_arn = request.role_arn();
+  group.kms_key_arn = request.kms_key_arn();
+  group.domain = request.domain();
+  group.tags.assign(request.tags().begin(), request.tags().end());
+  group.life.created = now;
+  group_order_.emplace(OrderKey{group.seq, arn}, arn);
+
+  v1::CreateDatasetGroupResponse response;
+  response.set_dataset_group_arn(arn);
+  response.set_domain(request.domain());
+  return response;
+}
+
+absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeDatasetGroup(
+    const v1::DescribeDatasetGroupRequest& request) {
+  if (absl::Status s = CheckArn("datasetGroupArn", request.dataset_group_arn()); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  auto it = groups_.find(request.dataset_group_arn());
+  if (it == groups_.end()) {
+    return AwsError(kNotFound,
+                    absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
+                    "datasetGroupArn");
+  }
+  const GroupRecord& g = it->second;
+  Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
+  v1::DescribeDatasetGroupResponse response;
+  v1::DatasetGroup* out = response.mutable_dataset_group();
+  out->set_name(g.name);
+  out->set_dataset_group_arn(g.arn);
+  out->set_status(phase.status);
+  out->set_role_arn(g.role_arn);
+  out->set_kms_key_arn(g.kms_key_arn);
+  SetTime(g.life.created, out->mutable_creation_date_time());
+  SetTime(phase.since, out->mutable_last_updated_date_time());
+  out->set_domain(g.domain);
+  return response;
+}
+
+absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetGroups(
+    const v1::ListDatasetGroupsRequest& request) {
+  absl::StatusOr<int> page_size =
+      PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
+  if (!page_size.ok()) return page_size.status();
+  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
+  std::optional<OrderKey> after;
+  if (!request.next_token().empty()) {
+    absl::StatusOr<OrderKey> key = OpenToken(kListGroupsPurpose, request.next_token());
+    if (!key.ok()) return key.status();
+    after = *std::move(key);
+  }
+
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  v1::ListDatasetGroupsResponse response;
+  auto it = after ? group_order_.upper_bound(*after) : group_order_.begin();
+  for (; it != group_order_.end() && response.dataset_groups_size() < *page_size; ++it) {
+    const GroupRecord& g = groups_.at(it->second);
+    Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
+    v1::DatasetGroupSummary* out = response.add_dataset_groups();
+    out->set_name(g.name);
+    out->set_dataset_group_arn(g.arn);
+    out->set_status(phase.status);
+    SetTime(g.life.created, out->mutable_creation_date_time());
+    SetTime(phase.since, out->mutable_last_updated_date_time());
+    out->set_domain(g.domain);
+  }
+  if (it != group_order_.end()) {
+    response.set_next_token(SealToken(kListGroupsPurpose, std::prev(it)->first));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatasetGroup(
+    const v1::DeleteDatasetGroupRequest& request) {
+  const std::string& arn = request.dataset_group_arn();
+  if (absl::Status s = CheckArn("datasetGroupArn", arn); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  auto it = groups_.find(arn);
+  if (it == groups_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find dataset group ", arn),
+                    "datasetGroupArn");
+  }
+  GroupRecord& g = it->second;
+  Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
+  if (absl::string_view(phase.status) != kActive) {
+    return AwsError(kInUse, absl::StrCat("Dataset group ", arn, " is in ", phase.status,
+                                         " state and cannot be deleted"));
+  }
+  for (const auto& [dataset_arn, dataset] : datasets_) {
+    if (dataset.group_arn == arn) {
+      return AwsError(
+          kInUse, absl::StrCat("Dataset group ", arn, " still has datasets; delete them first (",
+                               dataset_arn, ")"));
+    }
+  }
+  g.life.delete_requested = now;
+  deletions_.emplace(GoneAt(now), std::make_pair(Kind::kGroup, arn));
+  return v1::DeleteDatasetGroupResponse();
+}
+
+// ---------------------------------------------------------------------------
+// Schemas
+
+absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
+    const v1::CreateSchemaRequest& request) {
+  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
+  if (absl::Status s = Check().Required("schema", request.schema()); !s.ok()) return s;
+  if (absl::Status s = Check().Length("schema", request.schema(), 1, kMaxSchemaLength); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckDomain("domain", request.domain()); !s.ok()) return s;
+  if (absl::Status s = CheckAvroSchema(request.schema()); !s.ok()) return s;
+
+  std::string arn = Arn(absl::StrCat("schema/", request.name()));
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  if (schemas_.contains(arn)) {
+    return AwsError(kAlreadyExists, absl::StrCat("Schema ", arn, " already exists"), "name");
+  }
+  if (static_cast<int64_t>(schemas_.size()) >= limits_.max_schemas) {
+    return AwsError(kLimitExceeded,
+                    absl::StrCat("The account already has the maximum number of schemas (",
+                                 limits_.max_schemas, ")"));
+  }
+  SchemaRecord& schema = schemas_[arn];
+  schema.seq = next_seq_++;
+  schema.name = request.name();
+  schema.arn = arn;
+  schema.schema = request.schema();
+  schema.domain = request.domain();
+  schema.created = now;
+  schema_order_.emplace(OrderKey{schema.seq, arn}, arn);
+
+  v1::CreateSchemaResponse response;
+  response.set_schema_arn(arn);
+  return response;
+}
+
+absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
+    const v1::DescribeSchemaRequest& request) {
+  if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  auto it = schemas_.find(request.schema_arn());
+  if (it == schemas_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
+                    "schemaArn");
+  }
+  const SchemaRecord& s = it->second;
+  v1::DescribeSchemaResponse response;
+  v1::DatasetSchema* out = response.mutable_schema();
+  out->set_name(s.name);
+  out->set_schema_arn(s.arn);
+  out->set_schema(s.schema);
+  SetTime(s.created, out->mutable_creation_date_time());
+  SetTime(s.created, out->mutable_last_updated_date_time());
+  out->set_domain(s.domain);
+  return response;
+}
+
+absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
+    const v1::ListSchemasRequest& request) {
+  absl::StatusOr<int> page_size =
+      PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
+  if (!page_size.ok()) return page_size.status();
+  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
+  std::optional<OrderKey> after;
+  if (!request.next_token().empty()) {
+    absl::StatusOr<OrderKey> key = OpenToken(kListSchemasPurpose, request.next_token());
+    if (!key.ok()) return key.status();
+    after = *std::move(key);
+  }
+
+  absl::MutexLock lock(&mu_);
+  v1::ListSchemasResponse response;
+  auto it = after ? schema_order_.upper_bound(*after) : schema_order_.begin();
+  for (; it != schema_order_.end() && response.schemas_size() < *page_size; ++it) {
+    const SchemaRecord& s = schemas_.at(it->second);
+    v1::DatasetSchemaSummary* out = response.add_schemas();
+    out->set_name(s.name);
+    out->set_schema_arn(s.arn);
+    SetTime(s.created, out->mutable_creation_date_time());
+    SetTime(s.created, out->mutable_last_updated_date_time());
+    out->set_domain(s.domain);
+  }
+  if (it != schema_order_.end()) {
+    response.set_next_token(SealToken(kListSchemasPurpose, std::prev(it)->first));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
+    const v1::DeleteSchemaRequest& request) {
+  const std::string& arn = request.schema_arn();
+  if (absl::Status s = CheckArn("schemaArn", arn); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  PurgeLocked(options_.clock->Now());
+  auto it = schemas_.find(arn);
+  if (it == schemas_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find schema ", arn), "schemaArn");
+  }
+  for (const auto& [dataset_arn, dataset] : datasets_) {
+    if (dataset.schema_arn == arn) {
+      return AwsError(kInUse, absl::StrCat("Schema ", arn, " is used by dataset ", dataset_arn));
+    }
+  }
+  schema_order_.erase(OrderKey{it->second.seq, arn});
+  schemas_.erase(it);
+  return v1::DeleteSchemaResponse();
+}
+
+// ---------------------------------------------------------------------------
+// Datasets
+
+absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
+    const v1::CreateDatasetRequest& request) {
+  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
+  if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
+  if (absl::Status s = CheckArn("datasetGroupArn", request.dataset_group_arn()); !s.ok()) {
+    return s;
+  }
+  const std::string& type = request.dataset_type();
+  if (absl::Status s = Check().Required("datasetType", type); !s.ok()) return s;
+  if (absl::Status s = Check().Length("datasetType", type, 1, kMaxDatasetTypeLength); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Check().Charset(
+          "datasetType", type, [](char c) { return absl::ascii_isalpha(c) || c == '_'; },
+          kDatasetTypePattern);
+      !s.ok()) {
+    return s;
+  }
+  absl::string_view canonical_type;
+  for (absl::string_view known : kDatasetTypes) {
+    if (absl::EqualsIgnoreCase(type, known)) canonical_type = known;
+  }
+  if (canonical_type.empty()) {
+    return AwsError(kInvalidInput,
+                    absl::StrCat("Invalid datasetType '", type,
+                                 "': expected Interactions, Items, Users, Actions or "
+                                 "Action_Interactions"),
+                    "datasetType");
+  }
+  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
+
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  auto group_it = groups_.find(request.dataset_group_arn());
+  if (group_it == groups_.end()) {
+    return AwsError(kNotFound,
+                    absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
+                    "datasetGroupArn");
+  }
+  auto schema_it = schemas_.find(request.schema_arn());
+  if (schema_it == schemas_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
+                    "schemaArn");
+  }
+  const GroupRecord& group = group_it->second;
+  Phase group_phase = PhaseAt(group.life, now, /*dataset=*/false);
+  if (absl::string_view(group_phase.status) != kActive) {
+    return AwsError(kInUse, absl::StrCat("Dataset group ", group.arn, " is in ", group_phase.status,
+                                         " state, not ACTIVE"));
+  }
+  const SchemaRecord& schema = schema_it->second;
+  if (!group.domain.empty() && !schema.domain.empty() && group.domain != schema.domain) {
+    return AwsError(kInvalidInput,
+                    absl::StrCat("The schema's domain ", schema.domain,
+                                 " does not match the dataset group's domain ", group.domain),
+                    "schemaArn");
+  }
+  std::string arn =
+      Arn(absl::StrCat("dataset/", group.name, "/", absl::AsciiStrToUpper(canonical_type)));
+  if (datasets_.contains(arn)) {
+    return AwsError(kAlreadyExists,
+                    absl::StrCat("Dataset group ", group.arn, " already has a dataset of type ",
+                                 canonical_type, ": ", arn),
+                    "datasetType");
+  }
+  DatasetRecord& dataset = datasets_[arn];
+  dataset.seq = next_seq_++;
+  dataset.name = request.name();
+  dataset.arn = arn;
+  dataset.group_arn = group.arn;
+  dataset.dataset_type = std::string(canonical_type);
+  dataset.schema_arn = schema.arn;
+  if (canonical_type == "Action_Interactions") dataset.tracking_id = NewTrackingId(bitgen_);
+  dataset.tags.assign(request.tags().begin(), request.tags().end());
+  dataset.life.created = now;
+  dataset_order_.emplace(OrderKey{dataset.seq, arn}, arn);
+
+  v1::CreateDatasetResponse response;
+  response.set_dataset_arn(arn);
+  return response;
+}
+
+absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDataset(
+    const v1::DescribeDatasetRequest& request) {
+  if (absl::Status s = CheckArn("datasetArn", request.dataset_arn()); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  auto it = datasets_.find(request.dataset_arn());
+  if (it == datasets_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find dataset ", request.dataset_arn()),
+                    "datasetArn");
+  }
+  const DatasetRecord& d = it->second;
+  Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
+  v1::DescribeDatasetResponse response;
+  v1::Dataset* out = response.mutable_dataset();
+  out->set_name(d.name);
+  out->set_dataset_arn(d.arn);
+  out->set_dataset_group_arn(d.group_arn);
+  out->set_dataset_type(d.dataset_type);
+  out->set_schema_arn(d.schema_arn);
+  out->set_status(phase.status);
+  SetTime(d.life.created, out->mutable_creation_date_time());
+  SetTime(phase.since, out->mutable_last_updated_date_time());
+  // latestDatasetUpdate stays unset: there is no UpdateDataset here.
+  out->set_tracking_id(d.tracking_id);
+  return response;
+}
+
+absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
+    const v1::ListDatasetsRequest& request) {
+  const std::string& group_arn = request.dataset_group_arn();
+  if (!group_arn.empty()) {
+    if (absl::Status s = CheckArn("datasetGroupArn", group_arn); !s.ok()) return s;
+  }
+  absl::StatusOr<int> page_size =
+      PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
+  if (!page_size.ok()) return page_size.status();
+  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
+  // The filter is part of the purpose: a token of another group's listing
+  // (or of the unfiltered one) does not open.
+  std::string purpose = absl::StrCat(kListDatasetsPurpose, group_arn);
+  std::optional<OrderKey> after;
+  if (!request.next_token().empty()) {
+    absl::StatusOr<OrderKey> key = OpenToken(purpose, request.next_token());
+    if (!key.ok()) return key.status();
+    after = *std::move(key);
+  }
+
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  v1::ListDatasetsResponse response;
+  std::optional<OrderKey> last;
+  auto it = after ? dataset_order_.upper_bound(*after) : dataset_order_.begin();
+  for (; it != dataset_order_.end(); ++it) {
+    const DatasetRecord& d = datasets_.at(it->second);
+    if (!group_arn.empty() && d.group_arn != group_arn) continue;
+    // A further matching item: this page is full and is not the last one.
+    if (response.datasets_size() == *page_size) {
+      response.set_next_token(SealToken(purpose, *last));
+      break;
+    }
+    Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
+    v1::DatasetSummary* out = response.add_datasets();
+    out->set_name(d.name);
+    out->set_dataset_arn(d.arn);
+    out->set_dataset_type(d.dataset_type);
+    out->set_status(phase.status);
+    SetTime(d.life.created, out->mutable_creation_date_time());
+    SetTime(phase.since, out->mutable_last_updated_date_time());
+    last = it->first;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
+    const v1::DeleteDatasetRequest& request) {
+  const std::string& arn = request.dataset_arn();
+  if (absl::Status s = CheckArn("datasetArn", arn); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  absl::Time now = options_.clock->Now();
+  PurgeLocked(now);
+  auto it = datasets_.find(arn);
+  if (it == datasets_.end()) {
+    return AwsError(kNotFound, absl::StrCat("Could not find dataset ", arn), "datasetArn");
+  }
+  DatasetRecord& d = it->second;
+  Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
+  if (absl::string_view(phase.status) != kActive) {
+    return AwsError(kInUse, absl::StrCat("Dataset ", arn, " is in ", phase.status,
+                                         " state and cannot be deleted"));
+  }
+  d.life.delete_requested = now;
+  deletions_.emplace(GoneAt(now), std::make_pair(Kind::kDataset, arn));
+  return v1::DeleteDatasetResponse();
+}
+
+}  // namespace awsfacade::backends::simulator

@@ -1,0 +1,123 @@
+"""Unary throughput of the facade on the simulator beside a bare gRPC echo
+served by the same server set-up, driven by h2load, reported as ratios.
+
+A benchmark, not a test: it prints figures and never fails on timing.
+Run with Debian's /usr/bin/python3 (python3-grpcio):
+  /usr/bin/python3 bench/unary_bench.py build/service/awsfacade-server build/gen/python [seconds]
+"""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+SERVER_BIN, STUBS_DIR = sys.argv[1], sys.argv[2]
+SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+sys.path.insert(0, STUBS_DIR)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "polyglot"))
+
+import grpc  # noqa: E402
+from aws.cognitosync.v1 import cognitosync_pb2 as cs, cognitosync_pb2_grpc as cs_grpc  # noqa: E402
+from aws.personalize.v1 import personalize_pb2 as pz, personalize_pb2_grpc as pz_grpc  # noqa: E402
+from awsfacade.bench.v1 import echo_pb2, echo_pb2_grpc  # noqa: E402
+from awsfacade.simulator.v1 import simulator_pb2 as sim, simulator_pb2_grpc as sim_grpc  # noqa: E402
+from facade_server import FacadeServer  # noqa: E402
+
+POOL = "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+IDENTITY = "us-east-1:1111aaaa-bbbb-cccc-dddd-eeeeffff1111"
+SCHEMA = json.dumps({"type": "record", "name": "Interactions",
+                     "namespace": "com.amazonaws.personalize.schema",
+                     "fields": [{"name": "USER_ID", "type": "string"},
+                                {"name": "ITEM_ID", "type": "string"},
+                                {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"})
+CORES = os.cpu_count() or 1
+
+
+def grpc_frame(message):
+    body = message.SerializeToString()
+    return b"\x00" + struct.pack(">I", len(body)) + body
+
+
+def seed(channel):
+    cognito = cs_grpc.CognitoSyncServiceStub(channel)
+    listed = cognito.ListRecords(cs.ListRecordsRequest(
+        identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="bench"))
+    cognito.UpdateRecords(cs.UpdateRecordsRequest(
+        identity_pool_id=POOL, identity_id=IDENTITY, dataset_name="bench",
+        sync_session_token=listed.sync_session_token,
+        record_patches=[cs.RecordPatch(op="replace", key="key%02d" % i, value="value-%02d" % i,
+                                       sync_count=0) for i in range(10)]))
+    personalize = pz_grpc.PersonalizeServiceStub(channel)
+    schema = personalize.CreateSchema(pz.CreateSchemaRequest(name="s", schema=SCHEMA))
+    group = personalize.CreateDatasetGroup(pz.CreateDatasetGroupRequest(name="g")).dataset_group_arn
+    sim_grpc.SimulatorServiceStub(channel).AdvanceClock(sim.AdvanceClockRequest(by={"seconds": 3600}))
+    for i, t in enumerate(["Interactions", "Items", "Users", "Actions", "Action_Interactions"]):
+        personalize.CreateDataset(pz.CreateDatasetRequest(
+            name="ds%d" % i, schema_arn=schema.schema_arn, dataset_group_arn=group, dataset_type=t))
+    return group
+
+
+def h2load(address, path, body_file):
+    cmd = ["h2load", "-D", str(SECONDS), "-c", "4", "-m", "16", "-t", "1",
+           "-d", body_file, "-H", "content-type: application/grpc", "-H", "te: trailers",
+           "http://%s%s" % (address, path)]
+    if CORES > 1:
+        cmd = ["taskset", "-c", "1"] + cmd
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=SECONDS + 60).stdout
+    rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
+    ok = re.search(r"(\d+) succeeded, (\d+) failed, (\d+) errored", out)
+    return float(rps.group(1)) if rps else 0.0, (ok.groups() if ok else ("?", "?", "?"))
+
+
+def main():
+    server_args = ["--bench_echo"]
+    with FacadeServer(SERVER_BIN, *server_args) as server:
+        if CORES > 1:  # server on core 0, load generator on core 1
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(server.proc.pid)],
+                           capture_output=True)
+        channel = grpc.insecure_channel(server.address)
+        group = seed(channel)
+        list_records = cs.ListRecordsRequest(identity_pool_id=POOL, identity_id=IDENTITY,
+                                             dataset_name="bench")
+        list_datasets = pz.ListDatasetsRequest(dataset_group_arn=group)
+        # The echo carries a payload the size of a ListRecords response.
+        reply_size = len(cs_grpc.CognitoSyncServiceStub(channel).ListRecords(list_records)
+                         .SerializeToString())
+        echo = echo_pb2.EchoRequest(payload=b"x" * reply_size)
+
+        # grpc-status check: h2load counts any HTTP 200 as success.
+        stubs = {
+            "echo": lambda: echo_pb2_grpc.EchoServiceStub(channel).Echo(echo),
+            "ListRecords": lambda: cs_grpc.CognitoSyncServiceStub(channel).ListRecords(list_records),
+            "ListDatasets": lambda: pz_grpc.PersonalizeServiceStub(channel).ListDatasets(list_datasets),
+        }
+        for name, call in stubs.items():
+            for _ in range(200):
+                call()  # raises on any non-OK grpc-status
+        cases = [
+            ("echo", "/awsfacade.bench.v1.EchoService/Echo", echo),
+            ("ListRecords", "/aws.cognitosync.v1.CognitoSyncService/ListRecords", list_records),
+            ("ListDatasets", "/aws.personalize.v1.PersonalizeService/ListDatasets", list_datasets),
+        ]
+        results = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, path, message in cases:
+                body = os.path.join(tmp, name)
+                with open(body, "wb") as f:
+                    f.write(grpc_frame(message))
+                results[name] = h2load(server.address, path, body)
+        channel.close()
+
+    base = results["echo"][0] or 1.0
+    print("figure | req/s | baseline (echo) req/s | ratio | goal | h2load ok/failed/errored")
+    for name in ("echo", "ListRecords", "ListDatasets"):
+        rps, counts = results[name]
+        print("unary %s | %.0f | %.0f | %.2f | %s | %s" % (
+            name, rps, base, rps / base, "-" if name == "echo" else ">= 0.75", "/".join(counts)))
+    print("(200 real client calls per RPC returned grpc-status OK before the load)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+#ifndef AWSFACADE_SERVICE_BACKEND_FACTORY_H_
+#define AWSFACADE_SERVICE_BACKEND_FACTORY_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "backends/cognito_sync_backend.h"
+#include "backends/common/clock.h"
+#include "backends/personalize_backend.h"
+#include "backends/simulator/fault_injector.h"
+#include "service/executor.h"
+
+namespace awsfacade::service {
+
+enum class BackendKind { kSimulator, kAws };
+
+// Parses "simulator" / "aws".
+absl::StatusOr<BackendKind> ParseBackendKind(absl::string_view name);
+
+struct BackendOptions {
+  BackendKind kind = BackendKind::kSimulator;
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+};
+
+// What SimulatorService controls when the simulator backend is active.
+struct SimulatorHooks {
+  std::shared_ptr<backends::OffsetClock> clock;
+  std::shared_ptr<backends::simulator::FaultInjector> faults;
+  std::function<void()> reset;  // drops all simulated state
+  // Closes every open shard of a stream now; null until Streams is simulated.
+  std::function<absl::Status(absl::string_view stream_arn)> force_shard_rollover;
+};
+
+// The backends of every service, and where their calls run.
+struct Backends {
+  std::shared_ptr<backends::CognitoSyncBackend> cognito_sync;
+  std::shared_ptr<backends::PersonalizeBackend> personalize;
+  std::unique_ptr<Executor> executor;
+  std::optional<SimulatorHooks> simulator;  // set on the simulator backend only
+};
+
+// Builds the backends `options` ask for. Unimplemented for kAws until the
+// real-AWS backend lands.
+absl::StatusOr<Backends> CreateBackends(const BackendOptions& options);
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_BACKEND_FACTORY_H_

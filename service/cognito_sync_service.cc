@@ -1,0 +1,80 @@
+#include "service/cognito_sync_service.h"
+
+#include "service/wire_copy.h"
+
+namespace awsfacade::service {
+namespace v1 = ::aws::cognitosync::v1;
+
+namespace {
+constexpr char kDomain[] = "cognito-sync";
+
+// Follows the service's NextToken: the next page each call, nullopt after
+// the last one.
+template <typename Request, typename Response, typename PageOut, typename Fetch>
+typename PageStreamReactor<PageOut>::NextFn FollowNextToken(Request request, Fetch fetch) {
+  return [request = std::move(request), fetch = std::move(fetch),
+          done = false]() mutable -> absl::StatusOr<std::optional<PageOut>> {
+    if (done) return std::nullopt;
+    absl::StatusOr<Response> page = fetch(request);
+    if (!page.ok()) return page.status();
+    done = page->next_token().empty();
+    request.set_next_token(page->next_token());
+    return WireCopy<PageOut>(*page);
+  };
+}
+}  // namespace
+
+CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend,
+                                       Executor* executor)
+    : backend_(std::move(backend)), handler_{executor, kDomain} {}
+
+grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
+                                                          const v1::ListRecordsRequest* request,
+                                                          v1::ListRecordsResponse* response) {
+  return ServeUnary(context, response, handler_, [this, request] { return backend_->ListRecords(*request); });
+}
+
+grpc::ServerUnaryReactor* CognitoSyncService::UpdateRecords(grpc::CallbackServerContext* context,
+                                                            const v1::UpdateRecordsRequest* request,
+                                                            v1::UpdateRecordsResponse* response) {
+  return ServeUnary(context, response, handler_, [this, request] { return backend_->UpdateRecords(*request); });
+}
+
+grpc::ServerUnaryReactor* CognitoSyncService::ListDatasets(grpc::CallbackServerContext* context,
+                                                           const v1::ListDatasetsRequest* request,
+                                                           v1::ListDatasetsResponse* response) {
+  return ServeUnary(context, response, handler_, [this, request] { return backend_->ListDatasets(*request); });
+}
+
+grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(grpc::CallbackServerContext* context,
+                                                              const v1::DescribeDatasetRequest* request,
+                                                              v1::DescribeDatasetResponse* response) {
+  return ServeUnary(context, response, handler_,
+                    [this, request] { return backend_->DescribeDataset(*request); });
+}
+
+grpc::ServerUnaryReactor* CognitoSyncService::DeleteDataset(grpc::CallbackServerContext* context,
+                                                            const v1::DeleteDatasetRequest* request,
+                                                            v1::DeleteDatasetResponse* response) {
+  return ServeUnary(context, response, handler_, [this, request] { return backend_->DeleteDataset(*request); });
+}
+
+grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(
+    grpc::CallbackServerContext* /*context*/, const v1::PaginateListRecordsRequest* request) {
+  return new PageStreamReactor<v1::PaginateListRecordsResponse>(
+      handler_, FollowNextToken<v1::ListRecordsRequest, v1::ListRecordsResponse,
+                                v1::PaginateListRecordsResponse>(
+                    WireCopy<v1::ListRecordsRequest>(*request),
+                    [backend = backend_](const v1::ListRecordsRequest& r) { return backend->ListRecords(r); }));
+}
+
+grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* CognitoSyncService::PaginateListDatasets(
+    grpc::CallbackServerContext* /*context*/, const v1::PaginateListDatasetsRequest* request) {
+  return new PageStreamReactor<v1::PaginateListDatasetsResponse>(
+      handler_, FollowNextToken<v1::ListDatasetsRequest, v1::ListDatasetsResponse,
+                                v1::PaginateListDatasetsResponse>(
+                    WireCopy<v1::ListDatasetsRequest>(*request),
+                    [backend = backend_](const v1::ListDatasetsRequest& r) { return backend->ListDatasets(r); }));
+}
+
+}  // namespace awsfacade::service

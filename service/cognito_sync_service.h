@@ -1,0 +1,48 @@
+#ifndef AWSFACADE_SERVICE_COGNITO_SYNC_SERVICE_H_
+#define AWSFACADE_SERVICE_COGNITO_SYNC_SERVICE_H_
+
+#include <memory>
+
+#include "aws/cognitosync/v1/cognitosync.grpc.pb.h"
+#include "backends/cognito_sync_backend.h"
+#include "service/reactors.h"
+
+namespace awsfacade::service {
+
+// aws.cognitosync.v1.CognitoSyncService over any CognitoSyncBackend.
+class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService::CallbackService {
+ public:
+  CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor);
+
+  grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
+                                        const aws::cognitosync::v1::ListRecordsRequest* request,
+                                        aws::cognitosync::v1::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRecords(grpc::CallbackServerContext* context,
+                                          const aws::cognitosync::v1::UpdateRecordsRequest* request,
+                                          aws::cognitosync::v1::UpdateRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* ListDatasets(grpc::CallbackServerContext* context,
+                                         const aws::cognitosync::v1::ListDatasetsRequest* request,
+                                         aws::cognitosync::v1::ListDatasetsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeDataset(grpc::CallbackServerContext* context,
+                                            const aws::cognitosync::v1::DescribeDatasetRequest* request,
+                                            aws::cognitosync::v1::DescribeDatasetResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteDataset(grpc::CallbackServerContext* context,
+                                          const aws::cognitosync::v1::DeleteDatasetRequest* request,
+                                          aws::cognitosync::v1::DeleteDatasetResponse* response) override;
+
+  // One message per page, following NextToken to the last page.
+  grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListRecordsResponse>* PaginateListRecords(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::PaginateListRecordsRequest* request) override;
+  grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListDatasetsResponse>* PaginateListDatasets(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::PaginateListDatasetsRequest* request) override;
+
+ private:
+  std::shared_ptr<backends::CognitoSyncBackend> backend_;
+  HandlerContext handler_;
+};
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_COGNITO_SYNC_SERVICE_H_

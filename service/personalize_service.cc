@@ -1,0 +1,68 @@
+#include "service/personalize_service.h"
+
+#include "service/boto_paginator.h"
+
+namespace awsfacade::service {
+namespace v1 = ::aws::personalize::v1;
+
+namespace {
+constexpr char kDomain[] = "personalize";
+constexpr char kTokenName[] = "nextToken";
+}  // namespace
+
+PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
+                                       Executor* executor)
+    : backend_(std::move(backend)), handler_{executor, kDomain} {}
+
+#define AWSFACADE_PERSONALIZE_UNARY(Op)                                                        \
+  grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context,      \
+                                                   const v1::Op##Request* request,            \
+                                                   v1::Op##Response* response) {              \
+    return ServeUnary(context, response, handler_, [this, request] { return backend_->Op(*request); }); \
+  }
+AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
+AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)
+AWSFACADE_PERSONALIZE_UNARY(ListDatasetGroups)
+AWSFACADE_PERSONALIZE_UNARY(DeleteDatasetGroup)
+AWSFACADE_PERSONALIZE_UNARY(CreateSchema)
+AWSFACADE_PERSONALIZE_UNARY(DescribeSchema)
+AWSFACADE_PERSONALIZE_UNARY(ListSchemas)
+AWSFACADE_PERSONALIZE_UNARY(DeleteSchema)
+AWSFACADE_PERSONALIZE_UNARY(CreateDataset)
+AWSFACADE_PERSONALIZE_UNARY(DescribeDataset)
+AWSFACADE_PERSONALIZE_UNARY(ListDatasets)
+AWSFACADE_PERSONALIZE_UNARY(DeleteDataset)
+#undef AWSFACADE_PERSONALIZE_UNARY
+
+grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* PersonalizeService::PaginateListDatasets(
+    grpc::CallbackServerContext* /*context*/, const v1::PaginateListDatasetsRequest* request) {
+  const v1::PaginationConfig& config = request->pagination_config();
+  std::optional<int> max_items;
+  if (config.has_max_items()) max_items = config.max_items();
+  absl::StatusOr<BotoPaginator> paginator =
+      BotoPaginator::Create(kTokenName, max_items, config.starting_token());
+
+  v1::ListDatasetsRequest list;
+  list.set_dataset_group_arn(request->dataset_group_arn());
+  if (config.has_page_size()) list.set_max_results(config.page_size());
+
+  using Page = v1::PaginateListDatasetsResponse;
+  return new PageStreamReactor<Page>(
+      handler_, [paginator = std::move(paginator), list = std::move(list),
+                 backend = backend_]() mutable -> absl::StatusOr<std::optional<Page>> {
+        if (!paginator.ok()) return paginator.status();
+        if (paginator->done()) return std::nullopt;
+        list.set_next_token(paginator->request_token().value_or(""));
+        absl::StatusOr<v1::ListDatasetsResponse> page = backend->ListDatasets(list);
+        if (!page.ok()) return page.status();
+        auto slice = paginator->OnPage(page->datasets_size(), page->next_token());
+        if (!slice.ok()) return slice.status();
+        Page out;
+        for (int i = slice->begin; i < slice->end; ++i) *out.add_datasets() = page->datasets(i);
+        out.set_next_token(page->next_token());
+        out.set_resume_token(slice->resume_token);
+        return out;
+      });
+}
+
+}  // namespace awsfacade::service

@@ -1,0 +1,53 @@
+#ifndef AWSFACADE_SERVICE_SERVER_H_
+#define AWSFACADE_SERVICE_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "service/backend_factory.h"
+
+namespace awsfacade::service {
+
+// Everything the server needs, filled from flags and the environment in
+// main.cc and nowhere else.
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  BackendOptions backends;
+  // Registers awsfacade.bench.v1.EchoService (benchmark baseline only).
+  bool bench_echo = false;
+  // Largest request or response message, in bytes.
+  int max_message_bytes = 16 << 20;
+};
+
+// The facade's gRPC server: the AWS services on their backends, health
+// (grpc.health.v1) and reflection (grpc.reflection.v1alpha).
+class FacadeServer {
+ public:
+  // Builds the backends and starts listening. InvalidArgument for a bad
+  // option, Unavailable when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<FacadeServer>> Start(ServerOptions options);
+  ~FacadeServer();
+
+  // The port actually bound (useful with port 0).
+  int port() const { return port_; }
+  // Stops accepting, lets in-flight calls finish until `grace` has passed,
+  // then cancels what is left. Idempotent.
+  void Shutdown(absl::Duration grace);
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+ private:
+  FacadeServer() = default;
+
+  Backends backends_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_SERVER_H_

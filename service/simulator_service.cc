@@ -1,0 +1,98 @@
+#include "service/simulator_service.h"
+
+#include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
+#include "service/status_conversion.h"
+
+namespace awsfacade::service {
+namespace v1 = ::awsfacade::simulator::v1;
+
+namespace {
+
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, grpc::Status status) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+void SetNow(const backends::Clock& clock, google::protobuf::Timestamp* out) {
+  *out = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(clock.Now()));
+}
+
+grpc::Status Invalid(absl::string_view message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(message));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerContext* context,
+                                                         const v1::AdvanceClockRequest* request,
+                                                         v1::AdvanceClockResponse* response) {
+  absl::Duration by = absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
+  if (by <= absl::ZeroDuration()) return Done(context, Invalid("by must be a positive duration"));
+  if (by > absl::Hours(24 * 366)) return Done(context, Invalid("by must be at most a year"));
+  hooks_.clock->Advance(by);
+  SetNow(*hooks_.clock, response->mutable_now());
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::GetClock(grpc::CallbackServerContext* context,
+                                                     const v1::GetClockRequest*,
+                                                     v1::GetClockResponse* response) {
+  SetNow(*hooks_.clock, response->mutable_now());
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContext* context,
+                                                      const v1::SetFaultsRequest* request,
+                                                      v1::SetFaultsResponse*) {
+  using Kind = backends::simulator::FaultInjector::Kind;
+  std::vector<backends::simulator::FaultInjector::Rule> rules;
+  for (const auto& r : request->rules()) {
+    backends::simulator::FaultInjector::Rule rule;
+    rule.service = r.service();
+    rule.operation = r.operation();
+    switch (r.kind()) {
+      case v1::FAULT_KIND_THROTTLE: rule.kind = Kind::kThrottle; break;
+      case v1::FAULT_KIND_INTERNAL_ERROR: rule.kind = Kind::kInternalError; break;
+      case v1::FAULT_KIND_LATENCY: rule.kind = Kind::kLatency; break;
+      default: return Done(context, Invalid("fault rule: kind is required"));
+    }
+    rule.probability = r.probability() == 0 ? 1.0 : r.probability();
+    rule.aws_error_name = r.aws_error_name();
+    rule.latency = absl::Seconds(r.latency().seconds()) + absl::Nanoseconds(r.latency().nanos());
+    rule.seed = static_cast<uint64_t>(r.seed());
+    rule.max_count = r.max_count();
+    rules.push_back(std::move(rule));
+  }
+  absl::Status status = hooks_.faults->SetRules(std::move(rules));
+  if (!status.ok()) return Done(context, Invalid(status.message()));
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::ClearFaults(grpc::CallbackServerContext* context,
+                                                        const v1::ClearFaultsRequest*,
+                                                        v1::ClearFaultsResponse*) {
+  hooks_.faults->Clear();
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* context,
+                                                  const v1::ResetRequest*, v1::ResetResponse*) {
+  hooks_.faults->Clear();
+  hooks_.reset();
+  return Done(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
+    grpc::CallbackServerContext* context, const v1::ForceShardRolloverRequest* request,
+    v1::ForceShardRolloverResponse* response) {
+  if (!hooks_.force_shard_rollover) {
+    return Done(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                      "DynamoDB Streams is not simulated in this build"));
+  }
+  absl::Status status = hooks_.force_shard_rollover(request->stream_arn());
+  return Done(context, ToGrpcStatus(status, "streams.dynamodb"));
+}
+
+}  // namespace awsfacade::service

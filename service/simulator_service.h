@@ -1,0 +1,41 @@
+#ifndef AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
+#define AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
+
+#include "awsfacade/simulator/v1/simulator.grpc.pb.h"
+#include "service/backend_factory.h"
+
+namespace awsfacade::service {
+
+// awsfacade.simulator.v1.SimulatorService: the simulator's controls (clock,
+// faults, reset, shard rollover). Registered only on the simulator backend.
+class SimulatorService final : public awsfacade::simulator::v1::SimulatorService::CallbackService {
+ public:
+  explicit SimulatorService(SimulatorHooks hooks) : hooks_(std::move(hooks)) {}
+
+  grpc::ServerUnaryReactor* AdvanceClock(grpc::CallbackServerContext* context,
+                                         const awsfacade::simulator::v1::AdvanceClockRequest* request,
+                                         awsfacade::simulator::v1::AdvanceClockResponse* response) override;
+  grpc::ServerUnaryReactor* GetClock(grpc::CallbackServerContext* context,
+                                     const awsfacade::simulator::v1::GetClockRequest* request,
+                                     awsfacade::simulator::v1::GetClockResponse* response) override;
+  grpc::ServerUnaryReactor* SetFaults(grpc::CallbackServerContext* context,
+                                      const awsfacade::simulator::v1::SetFaultsRequest* request,
+                                      awsfacade::simulator::v1::SetFaultsResponse* response) override;
+  grpc::ServerUnaryReactor* ClearFaults(grpc::CallbackServerContext* context,
+                                        const awsfacade::simulator::v1::ClearFaultsRequest* request,
+                                        awsfacade::simulator::v1::ClearFaultsResponse* response) override;
+  grpc::ServerUnaryReactor* Reset(grpc::CallbackServerContext* context,
+                                  const awsfacade::simulator::v1::ResetRequest* request,
+                                  awsfacade::simulator::v1::ResetResponse* response) override;
+  grpc::ServerUnaryReactor* ForceShardRollover(
+      grpc::CallbackServerContext* context,
+      const awsfacade::simulator::v1::ForceShardRolloverRequest* request,
+      awsfacade::simulator::v1::ForceShardRolloverResponse* response) override;
+
+ private:
+  SimulatorHooks hooks_;
+};
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
