@@ -11,8 +11,12 @@ DEB_PACKAGES=(
   libssl-dev libcurl4-openssl-dev rapidjson-dev nlohmann-json3-dev
   golang-github-gogo-googleapis-dev
   python3-grpcio python3-protobuf
-  nghttp2-client nodejs npm
+  nghttp2-client
 )
+# Node and npm: the image's nodejs package bundles npm; Debian splits them.
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  DEB_PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

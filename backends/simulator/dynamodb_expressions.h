@@ -2,7 +2,10 @@
 #define AWSFACADE_BACKENDS_SIMULATOR_DYNAMODB_EXPRESSIONS_H_
 
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -71,6 +74,29 @@ absl::StatusOr<Item> Project(absl::string_view expression, const ExpressionConte
 // unused in expressions: keys: {:x}"), as DynamoDB does.
 absl::Status ValidateExpressionUsage(std::initializer_list<absl::string_view> expressions,
                                      const ExpressionContext& context);
+
+// ---- Additions for the simulator (beyond the original contract) ----------
+
+// EvaluateCondition for expressions that filter rather than guard a write
+// (Query/Scan FilterExpression): true or false instead of
+// ConditionalCheckFailedException, and ValidationException messages name
+// `parameter` ("Invalid FilterExpression: ...").
+absl::StatusOr<bool> ConditionHolds(absl::string_view expression, absl::string_view parameter,
+                                    const ExpressionContext& context, const Item* item);
+
+// DynamoDB's canonical text of a valid number, as GetItem returns it: plain
+// notation, no leading or trailing zeros ("001.50" -> "1.5", "1E3" -> "1000",
+// "-0" -> "0"). ValidationException for text that is not a valid number.
+absl::StatusOr<std::string> CanonicalNumber(absl::string_view number);
+
+// Validates `value` (as ValidateAttributeValue) and rewrites every N and NS
+// member, recursively, to canonical text, as DynamoDB stores them.
+absl::Status CanonicalizeNumbers(AttributeValue* value);
+
+// Orders two scalar key values the way DynamoDB sorts keys: N numerically,
+// S and B by unsigned bytes. <0, 0 or >0; nullopt when the types differ or
+// are not S, N or B.
+std::optional<int> CompareScalarValues(const AttributeValue& a, const AttributeValue& b);
 
 }  // namespace awsfacade::backends::simulator
 
