@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/simulator/cognito_sync_simulator.h"
+#include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/faulty_backends.h"
 #include "backends/simulator/personalize_simulator.h"
 
@@ -31,10 +32,17 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
 
   auto cognito_sync = std::make_shared<sim::CognitoSyncSimulator>(sim_options);
   auto personalize = std::make_shared<sim::PersonalizeSimulator>(sim_options);
-  hooks.reset = [cognito_sync, personalize] {
+  auto dynamodb = std::make_shared<sim::DynamoDbSimulator>(sim_options, options.dynamodb);
+  hooks.reset = [cognito_sync, personalize, dynamodb] {
     cognito_sync->Reset();
     personalize->Reset();
+    dynamodb->Reset();
   };
+  hooks.force_shard_rollover = [dynamodb](absl::string_view arn) {
+    return dynamodb->ForceShardRollover(arn);
+  };
+  out.dynamodb = std::make_shared<sim::FaultyDynamoDb>(dynamodb, hooks.faults);
+  out.dynamodb_streams = std::make_shared<sim::FaultyDynamoDbStreams>(dynamodb, hooks.faults);
   out.cognito_sync = std::make_shared<sim::FaultyCognitoSync>(cognito_sync, hooks.faults);
   out.personalize = std::make_shared<sim::FaultyPersonalize>(personalize, hooks.faults);
   out.simulator = std::move(hooks);

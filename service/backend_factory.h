@@ -8,9 +8,13 @@
 
 #include "absl/status/statusor.h"
 #include "backends/cognito_sync_backend.h"
+#include "backends/dynamodb_backend.h"
+#include "backends/dynamodb_streams_backend.h"
 #include "backends/common/clock.h"
 #include "backends/personalize_backend.h"
 #include "backends/simulator/fault_injector.h"
+#include "backends/simulator/dynamodb_simulator.h"
+#include "backends/simulator/stream_store.h"
 #include "service/executor.h"
 
 namespace awsfacade::service {
@@ -24,6 +28,8 @@ struct BackendOptions {
   BackendKind kind = BackendKind::kSimulator;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
+  // Simulated DynamoDB and Streams (shard rollover, retention, limits).
+  backends::simulator::DynamoDbSimulatorOptions dynamodb;
 };
 
 // What SimulatorService controls when the simulator backend is active.
@@ -31,14 +37,17 @@ struct SimulatorHooks {
   std::shared_ptr<backends::OffsetClock> clock;
   std::shared_ptr<backends::simulator::FaultInjector> faults;
   std::function<void()> reset;  // drops all simulated state
-  // Closes every open shard of a stream now; null until Streams is simulated.
-  std::function<absl::Status(absl::string_view stream_arn)> force_shard_rollover;
+  // Closes every open shard of a stream now and opens their children.
+  std::function<absl::StatusOr<backends::simulator::ShardRollover>(absl::string_view stream_arn)>
+      force_shard_rollover;
 };
 
 // The backends of every service, and where their calls run.
 struct Backends {
   std::shared_ptr<backends::CognitoSyncBackend> cognito_sync;
   std::shared_ptr<backends::PersonalizeBackend> personalize;
+  std::shared_ptr<backends::DynamoDbBackend> dynamodb;
+  std::shared_ptr<backends::DynamoDbStreamsBackend> dynamodb_streams;
   std::unique_ptr<Executor> executor;
   std::optional<SimulatorHooks> simulator;  // set on the simulator backend only
 };

@@ -8,6 +8,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on (HOST:PORT; port 0 picks one).");
@@ -20,6 +21,14 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT, how long in-flight calls may take to finish.");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest message accepted or sent.");
+ABSL_FLAG(int, max_subscriptions, 10000,
+          "Open SubscribeToShard/SubscribeToStream calls at once (RESOURCE_EXHAUSTED past it).");
+ABSL_FLAG(absl::Duration, shard_rollover_interval, absl::Hours(4),
+          "Simulator: close and roll over stream shards this often (simulator time).");
+ABSL_FLAG(int64_t, shard_rollover_records, 0,
+          "Simulator: also roll a shard over after this many records (0 = off).");
+ABSL_FLAG(int, open_shards_per_stream, 1,
+          "Simulator: open shards per stream; items are spread over them by partition key.");
 
 namespace {
 
@@ -37,6 +46,9 @@ int main(int argc, char** argv) {
       "awsfacade-server --listen=127.0.0.1:50051 --backend=simulator\n"
       "Serves aws.cognitosync.v1, aws.personalize.v1 (and more) over gRPC.");
   absl::ParseCommandLine(argc, argv);
+  // Debian's Abseil checks every Mutex acquisition for lock-order cycles
+  // (a debugging aid that shows up as several percent of CPU in profiles).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Block the shutdown signals in every thread; main waits for them below.
   sigset_t signals;
@@ -49,6 +61,18 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.bench_echo = absl::GetFlag(FLAGS_bench_echo);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
+  options.backends.dynamodb.shard_rollover_interval = absl::GetFlag(FLAGS_shard_rollover_interval);
+  options.backends.dynamodb.shard_rollover_records = absl::GetFlag(FLAGS_shard_rollover_records);
+  options.backends.dynamodb.open_shards_per_stream = absl::GetFlag(FLAGS_open_shards_per_stream);
+  if (options.subscriptions.max_subscriptions < 1 || options.backends.dynamodb.open_shards_per_stream < 1 ||
+      options.backends.dynamodb.open_shards_per_stream > 64 ||
+      options.backends.dynamodb.shard_rollover_interval <= absl::ZeroDuration() ||
+      options.backends.dynamodb.shard_rollover_records < 0) {
+    std::cerr << "awsfacade-server: --max_subscriptions and --open_shards_per_stream (1..64) must be "
+                 "positive, --shard_rollover_interval > 0, --shard_rollover_records >= 0\n";
+    return 2;
+  }
   auto kind = awsfacade::service::ParseBackendKind(absl::GetFlag(FLAGS_backend));
   if (!kind.ok()) {
     std::cerr << "awsfacade-server: " << kind.status().message() << "\n";

@@ -6,6 +6,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/cognito_sync_service.h"
+#include "service/dynamodb_service.h"
+#include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
 #include "service/simulator_service.h"
 
@@ -22,6 +24,39 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+  grpc::ServerWriteReactor<awsfacade::bench::v1::StreamEchoResponse>* StreamEcho(
+      grpc::CallbackServerContext* /*context*/,
+      const awsfacade::bench::v1::StreamEchoRequest* request) override {
+    class Writer final : public grpc::ServerWriteReactor<awsfacade::bench::v1::StreamEchoResponse> {
+     public:
+      explicit Writer(const awsfacade::bench::v1::StreamEchoRequest& request)
+          : left_(std::min(request.count(), 10'000'000)) {
+        message_.set_payload(std::string(std::clamp(request.payload_size(), 0, 4 << 20), 'x'));
+        Next();
+      }
+      void OnWriteDone(bool ok) override {
+        if (!ok) {
+          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+          return;
+        }
+        Next();
+      }
+      void OnDone() override { delete this; }
+
+     private:
+      void Next() {
+        if (left_-- > 0) {
+          StartWrite(&message_);
+        } else {
+          Finish(grpc::Status::OK);
+        }
+      }
+      int left_;
+      awsfacade::bench::v1::StreamEchoResponse message_;
+    };
+    return new Writer(*request);
+  }
 };
 
 }  // namespace
@@ -37,6 +72,11 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
       std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get()));
   server->services_.push_back(
       std::make_unique<PersonalizeService>(b.personalize, b.executor.get()));
+  server->subscriptions_ = std::make_unique<SubscriptionEngine>(
+      b.dynamodb_streams, std::make_shared<backends::TokenSealer>(), options.subscriptions);
+  server->services_.push_back(std::make_unique<DynamoDbStreamsService>(
+      b.dynamodb_streams, b.executor.get(), server->subscriptions_.get()));
+  server->services_.push_back(std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get()));
   if (b.simulator) server->services_.push_back(std::make_unique<SimulatorService>(*b.simulator));
   if (options.bench_echo) server->services_.push_back(std::make_unique<EchoService>());
 
@@ -66,9 +106,12 @@ FacadeServer::~FacadeServer() { Shutdown(absl::ZeroDuration()); }
 void FacadeServer::Shutdown(absl::Duration grace) {
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  // Subscriptions end first, each with UNAVAILABLE and its final token.
+  subscriptions_->Shutdown(grace);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
   server_->Wait();
   server_.reset();
+  subscriptions_.reset();
 }
 
 std::shared_ptr<grpc::Channel> FacadeServer::InProcessChannel() {

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/backend_factory.h"
+#include "service/subscription_engine.h"
 
 namespace awsfacade::service {
 
@@ -21,6 +22,7 @@ struct ServerOptions {
   bool bench_echo = false;
   // Largest request or response message, in bytes.
   int max_message_bytes = 16 << 20;
+  SubscriptionEngineOptions subscriptions;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
@@ -43,6 +45,7 @@ class FacadeServer {
   FacadeServer() = default;
 
   Backends backends_;
+  std::unique_ptr<SubscriptionEngine> subscriptions_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

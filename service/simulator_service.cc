@@ -91,8 +91,12 @@ grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
     return Done(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                       "DynamoDB Streams is not simulated in this build"));
   }
-  absl::Status status = hooks_.force_shard_rollover(request->stream_arn());
-  return Done(context, ToGrpcStatus(status, "streams.dynamodb"));
+  auto rollover = hooks_.force_shard_rollover(request->stream_arn());
+  if (rollover.ok()) {
+    for (const auto& id : rollover->closed_shard_ids) response->add_closed_shard_ids(id);
+    for (const auto& id : rollover->new_shard_ids) response->add_new_shard_ids(id);
+  }
+  return Done(context, ToGrpcStatus(rollover.status(), "streams.dynamodb"));
 }
 
 }  // namespace awsfacade::service

@@ -33,6 +33,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
   if (auto request_id = backends::AwsRequestId(status)) {
     (*info.mutable_metadata())["awsRequestId"] = *request_id;
   }
+  for (auto& [key, value] : backends::ErrorMetadata(status)) (*info.mutable_metadata())[key] = value;
   rpc_status.add_details()->PackFrom(info);
 
   if (field) {

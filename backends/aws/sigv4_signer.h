@@ -62,6 +62,9 @@ struct HttpRequest {
   QueryParams query;
   HttpHeaders headers;
   std::string body;
+  // "https" or "http" (a loopback endpoint such as moto or a test fake).
+  // Not part of the signature; used by the HTTP layer to build the URL.
+  std::string scheme = "https";
 };
 
 // AWS credentials. A non-empty session_token marks temporary credentials (STS,

@@ -4,7 +4,9 @@
 #include <cstdint>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace awsfacade::backends {
 namespace {
@@ -59,6 +61,7 @@ constexpr char kNameUrl[] = "type.awsfacade.dev/aws-error-name";
 constexpr char kFieldUrl[] = "type.awsfacade.dev/aws-error-field";
 constexpr char kRequestIdUrl[] = "type.awsfacade.dev/aws-request-id";
 constexpr char kRetryDelayUrl[] = "type.awsfacade.dev/retry-delay-ms";
+constexpr absl::string_view kMetadataUrlPrefix = "type.awsfacade.dev/metadata/";
 
 std::optional<std::string> Payload(const absl::Status& status, absl::string_view url) {
   auto p = status.GetPayload(url);
@@ -100,6 +103,20 @@ void SetAwsRequestId(absl::Status& status, absl::string_view request_id) {
 
 std::optional<std::string> AwsRequestId(const absl::Status& status) {
   return Payload(status, kRequestIdUrl);
+}
+
+void SetErrorMetadata(absl::Status& status, absl::string_view key, absl::string_view value) {
+  if (!status.ok()) status.SetPayload(absl::StrCat(kMetadataUrlPrefix, key), absl::Cord(value));
+}
+
+std::vector<std::pair<std::string, std::string>> ErrorMetadata(const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& value) {
+    if (absl::StartsWith(url, kMetadataUrlPrefix)) {
+      out.emplace_back(std::string(url.substr(kMetadataUrlPrefix.size())), std::string(value));
+    }
+  });
+  return out;
 }
 
 void SetRetryDelay(absl::Status& status, absl::Duration delay) {

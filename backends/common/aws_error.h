@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -39,6 +41,11 @@ std::optional<std::string> AwsErrorField(const absl::Status& status);
 // The AWS request id of a real-AWS error, when the backend knows it.
 void SetAwsRequestId(absl::Status& status, absl::string_view request_id);
 std::optional<std::string> AwsRequestId(const absl::Status& status);
+
+// Extra facts for google.rpc.ErrorInfo.metadata (e.g. "trimHorizon").
+void SetErrorMetadata(absl::Status& status, absl::string_view key, absl::string_view value);
+// Every (key, value) set by SetErrorMetadata.
+std::vector<std::pair<std::string, std::string>> ErrorMetadata(const absl::Status& status);
 
 // A suggested retry delay for throttling errors (google.rpc.RetryInfo).
 void SetRetryDelay(absl::Status& status, absl::Duration delay);

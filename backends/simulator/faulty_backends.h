@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "backends/cognito_sync_backend.h"
+#include "backends/dynamodb_backend.h"
+#include "backends/dynamodb_streams_backend.h"
 #include "backends/personalize_backend.h"
 #include "backends/simulator/fault_injector.h"
 
@@ -57,6 +59,47 @@ class FaultyPersonalize final : public PersonalizeBackend {
  private:
   static constexpr char kService[] = "personalize";
   std::shared_ptr<PersonalizeBackend> child_;
+  std::shared_ptr<FaultInjector> faults_;
+};
+
+class FaultyDynamoDb final : public DynamoDbBackend {
+ public:
+  FaultyDynamoDb(std::shared_ptr<DynamoDbBackend> child, std::shared_ptr<FaultInjector> faults)
+      : child_(std::move(child)), faults_(std::move(faults)) {}
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, CreateTable)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, PutItem)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, GetItem)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DescribeTimeToLive)
+
+ private:
+  static constexpr char kService[] = "dynamodb";
+  std::shared_ptr<DynamoDbBackend> child_;
+  std::shared_ptr<FaultInjector> faults_;
+};
+
+class FaultyDynamoDbStreams final : public DynamoDbStreamsBackend {
+ public:
+  FaultyDynamoDbStreams(std::shared_ptr<DynamoDbStreamsBackend> child,
+                        std::shared_ptr<FaultInjector> faults)
+      : child_(std::move(child)), faults_(std::move(faults)) {}
+  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, ListStreams)
+  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, DescribeStream)
+  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, GetShardIterator)
+  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, GetRecords)
+  std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
+                                            std::function<void()> callback) override {
+    return child_->WatchStream(stream_arn, std::move(callback));
+  }
+
+ private:
+  static constexpr char kService[] = "dynamodbstreams";
+  std::shared_ptr<DynamoDbStreamsBackend> child_;
   std::shared_ptr<FaultInjector> faults_;
 };
 

@@ -20,6 +20,7 @@ class ServerProcess {
   ~ServerProcess();
 
   int port() const { return port_; }
+  int pid() const { return static_cast<int>(pid_); }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
   // Sends `signal` and waits for the exit; returns the exit status as

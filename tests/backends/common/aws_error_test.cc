@@ -1,5 +1,6 @@
 #include "backends/common/aws_error.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -94,6 +95,17 @@ TEST(AwsErrorTest, UnknownNameIsUnknownAndKeepsName) {
 
 TEST(AwsErrorTest, PlainStatusHasNoAwsName) {
   EXPECT_EQ(AwsErrorName(absl::InternalError("x")), std::nullopt);
+}
+
+TEST(AwsErrorTest, MetadataRoundTrips) {
+  absl::Status status = AwsError("TrimmedDataAccessException", "gone");
+  SetErrorMetadata(status, "trimHorizon", "12345");
+  SetErrorMetadata(status, "shardId", "shardId-1");
+  auto meta = ErrorMetadata(status);
+  std::sort(meta.begin(), meta.end());
+  ASSERT_EQ(meta.size(), 2u);
+  EXPECT_EQ(meta[0], std::make_pair(std::string("shardId"), std::string("shardId-1")));
+  EXPECT_EQ(meta[1], std::make_pair(std::string("trimHorizon"), std::string("12345")));
 }
 
 TEST(AwsErrorTest, RequestIdAndRetryDelayRoundTrip) {

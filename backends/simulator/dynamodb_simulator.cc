@@ -1,0 +1,1909 @@
+#include "backends/simulator/dynamodb_simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "backends/common/aws_error.h"
+#include "backends/simulator/validation.h"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+namespace v1 = ::aws::dynamodb::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
+
+constexpr char kValidation[] = "ValidationException";
+constexpr char kNotFound[] = "ResourceNotFoundException";
+constexpr char kInUse[] = "ResourceInUseException";
+constexpr char kLimitExceeded[] = "LimitExceededException";
+constexpr char kConditionalCheckFailed[] = "ConditionalCheckFailedException";
+
+constexpr char kActive[] = "ACTIVE";
+constexpr char kCreating[] = "CREATING";
+constexpr char kUpdating[] = "UPDATING";
+constexpr char kDeleting[] = "DELETING";
+constexpr char kEnabled[] = "ENABLED";
+constexpr char kDisabled[] = "DISABLED";
+constexpr char kHash[] = "HASH";
+constexpr char kRange[] = "RANGE";
+constexpr char kProvisioned[] = "PROVISIONED";
+constexpr char kPayPerRequest[] = "PAY_PER_REQUEST";
+constexpr char kNone[] = "NONE";
+constexpr char kAllOld[] = "ALL_OLD";
+constexpr char kAllNew[] = "ALL_NEW";
+constexpr char kUpdatedOld[] = "UPDATED_OLD";
+constexpr char kUpdatedNew[] = "UPDATED_NEW";
+constexpr char kTotal[] = "TOTAL";
+constexpr char kIndexes[] = "INDEXES";
+constexpr char kSize[] = "SIZE";
+constexpr char kInsert[] = "INSERT";
+constexpr char kModify[] = "MODIFY";
+constexpr char kRemove[] = "REMOVE";
+constexpr char kProjectionAll[] = "ALL";
+constexpr char kProjectionKeysOnly[] = "KEYS_ONLY";
+constexpr char kProjectionInclude[] = "INCLUDE";
+
+constexpr char kTableNamePattern[] = "[a-zA-Z0-9_.-]+";
+constexpr char kInvalidParameters[] = "One or more parameter values were invalid: ";
+constexpr char kKeyMismatch[] = "The provided key element does not match the schema";
+constexpr char kFailureItemUrl[] = "type.googleapis.com/aws.dynamodb.v1.MapValue";
+
+// Model and documented quotas.
+constexpr int kMinTableNameLength = 3;
+constexpr int kMaxTableNameLength = 255;
+constexpr int kMaxTableArnLength = 1024;
+constexpr int kMaxAttributeNameLength = 255;
+constexpr int kMaxLocalIndexes = 5;
+constexpr int kMaxGlobalIndexes = 20;
+constexpr int kMaxTags = 50;
+constexpr int kMaxTagKeyLength = 128;
+constexpr int kMaxTagValueLength = 256;
+constexpr int kMaxNonKeyAttributes = 100;
+constexpr int64_t kWriteUnitBytes = 1024;
+constexpr int64_t kReadUnitBytes = 4096;
+// AWS ignores TTL values more than five years in the past.
+constexpr absl::Duration kTtlIgnoredAge = absl::Hours(24 * (365 * 5 + 1));
+constexpr absl::Duration kTtlChangeInterval = absl::Hours(1);
+
+const Validator& Check() {
+  static const Validator kValidator(kValidation);
+  return kValidator;
+}
+
+absl::Status Invalid(absl::string_view message, absl::string_view field = {}) {
+  return AwsError(kValidation, message, field);
+}
+
+absl::Status Unimplemented(absl::string_view operation, absl::string_view member,
+                           absl::string_view hint = {}) {
+  return absl::UnimplementedError(
+      absl::StrCat(operation, ": ", member, " is not supported by the simulator", hint));
+}
+
+bool IsTableNameChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-'; }
+
+absl::Status CheckName(absl::string_view field, absl::string_view value) {
+  if (absl::Status s = Check().Required(field, value); !s.ok()) return s;
+  if (absl::Status s = Check().Length(field, value, kMinTableNameLength, kMaxTableNameLength);
+      !s.ok()) {
+    return s;
+  }
+  return Check().Charset(field, value, IsTableNameChar, kTableNamePattern);
+}
+
+absl::Status CheckEnum(absl::string_view field, absl::string_view value,
+                       std::initializer_list<absl::string_view> allowed) {
+  if (value.empty()) return absl::OkStatus();
+  for (absl::string_view a : allowed) {
+    if (value == a) return absl::OkStatus();
+  }
+  return Check().Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
+                                          "enum value set: [",
+                                          absl::StrJoin(allowed, ", "), "]"));
+}
+
+const char* TypeOf(const AttributeValue& v) {
+  switch (v.value_case()) {
+    case AttributeValue::kS:
+      return "S";
+    case AttributeValue::kN:
+      return "N";
+    case AttributeValue::kB:
+      return "B";
+    case AttributeValue::kSs:
+      return "SS";
+    case AttributeValue::kNs:
+      return "NS";
+    case AttributeValue::kBs:
+      return "BS";
+    case AttributeValue::kM:
+      return "M";
+    case AttributeValue::kL:
+      return "L";
+    case AttributeValue::kNullValue:
+      return "NULL";
+    case AttributeValue::kBoolValue:
+      return "BOOL";
+    case AttributeValue::VALUE_NOT_SET:
+      return "";
+  }
+  return "";
+}
+
+// A DynamoDB number in one spelling per value ("1", "1.0", "10E-1" alike),
+// so numeric keys compare as numbers.
+std::string CanonicalNumber(absl::string_view n) {
+  absl::string_view s = n;
+  bool negative = false;
+  if (absl::ConsumePrefix(&s, "-")) {
+    negative = true;
+  } else {
+    absl::ConsumePrefix(&s, "+");
+  }
+  std::string digits;
+  int64_t exponent = 0;  // value = 0.digits * 10^exponent, before trimming
+  bool seen_point = false;
+  size_t i = 0;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '.') {
+      if (seen_point) return std::string(n);
+      seen_point = true;
+    } else if (absl::ascii_isdigit(c)) {
+      digits.push_back(c);
+      if (!seen_point) ++exponent;
+    } else {
+      break;
+    }
+  }
+  if (i < s.size()) {
+    if (s[i] != 'e' && s[i] != 'E') return std::string(n);
+    int64_t e = 0;
+    if (!absl::SimpleAtoi(s.substr(i + 1), &e)) return std::string(n);
+    exponent += e;
+  }
+  size_t lead = digits.find_first_not_of('0');
+  if (lead == std::string::npos) return "0";
+  exponent -= static_cast<int64_t>(lead);
+  digits.erase(0, lead);
+  digits.erase(digits.find_last_not_of('0') + 1);
+  return absl::StrCat(negative ? "-" : "", "0.", digits, "e", exponent);
+}
+
+// A key attribute value as part of an unambiguous map key.
+std::string EncodeKeyValue(const AttributeValue& v) {
+  switch (v.value_case()) {
+    case AttributeValue::kS:
+      return absl::StrCat("S", v.s().size(), ":", v.s());
+    case AttributeValue::kN:
+      return absl::StrCat("N", CanonicalNumber(v.n()));
+    case AttributeValue::kB:
+      return absl::StrCat("B", v.b().size(), ":", v.b());
+    default:
+      return "?";
+  }
+}
+
+int64_t KeyValueBytes(const AttributeValue& v) {
+  if (v.has_s()) return static_cast<int64_t>(v.s().size());
+  if (v.has_b()) return static_cast<int64_t>(v.b().size());
+  return AttributeValueSizeBytes(v);
+}
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1000000000;
+  int64_t rest = nanos % 1000000000;
+  if (rest < 0) {
+    rest += 1000000000;
+    --seconds;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest));
+}
+
+double WriteUnits(int64_t bytes) {
+  return static_cast<double>(std::max<int64_t>(1, (bytes + kWriteUnitBytes - 1) / kWriteUnitBytes));
+}
+
+std::string Uuid(absl::BitGen& gen) {
+  uint64_t hi = absl::Uniform<uint64_t>(gen);
+  uint64_t lo = absl::Uniform<uint64_t>(gen);
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
+}
+
+bool HasAll(const Item& item, const std::vector<v1::KeySchemaElement>& keys) {
+  for (const auto& k : keys) {
+    if (!item.contains(k.attribute_name())) return false;
+  }
+  return true;
+}
+
+absl::Status CheckAttributeValues(const Item& item) {
+  for (const auto& [name, value] : item) {
+    if (absl::Status s = ValidateAttributeValue(value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Capacity mode of a request: TOTAL, INDEXES, or empty for none.
+absl::StatusOr<std::string> CapacityMode(absl::string_view value) {
+  if (absl::Status s = CheckEnum("ReturnConsumedCapacity", value, {kIndexes, kTotal, kNone});
+      !s.ok()) {
+    return s;
+  }
+  return value == kNone ? std::string() : std::string(value);
+}
+
+absl::Status CheckCollectionMetrics(absl::string_view value) {
+  return CheckEnum("ReturnItemCollectionMetrics", value, {kSize, kNone});
+}
+
+absl::Status CheckFailureReturnValues(absl::string_view value) {
+  return CheckEnum("ReturnValuesOnConditionCheckFailure", value, {kAllOld, kNone});
+}
+
+// ReturnValues: any value of the enum parses; `allowed` are those this
+// operation accepts.
+absl::Status CheckReturnValues(absl::string_view value,
+                               std::initializer_list<absl::string_view> allowed) {
+  if (absl::Status s =
+          CheckEnum("ReturnValues", value, {kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew});
+      !s.ok()) {
+    return s;
+  }
+  if (value.empty()) return absl::OkStatus();
+  for (absl::string_view a : allowed) {
+    if (value == a) return absl::OkStatus();
+  }
+  return Invalid("Return values set to invalid value", "ReturnValues");
+}
+
+absl::Status CheckStreamViewType(absl::string_view field, absl::string_view value) {
+  if (value.empty()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "You must specify a StreamViewType when enabling a stream"),
+                   field);
+  }
+  return CheckEnum(field, value, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+}
+
+absl::Status WithFailureItem(absl::Status status, const Item* item) {
+  if (item == nullptr) return status;
+  v1::MapValue map;
+  *map.mutable_values() = *item;
+  status.SetPayload(kFailureItemUrl, absl::Cord(map.SerializeAsString()));
+  return status;
+}
+
+std::vector<streams::KeySchemaElement> StreamKeySchema(
+    const std::vector<v1::KeySchemaElement>& schema) {
+  std::vector<streams::KeySchemaElement> out;
+  for (const auto& k : schema) {
+    streams::KeySchemaElement e;
+    e.set_attribute_name(k.attribute_name());
+    e.set_key_type(k.key_type());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Item> ConditionCheckFailureItem(const absl::Status& status) {
+  auto payload = status.GetPayload(kFailureItemUrl);
+  if (!payload) return std::nullopt;
+  v1::MapValue map;
+  if (!map.ParseFromString(std::string(*payload))) return std::nullopt;
+  return map.values();
+}
+
+// --- Wake-ups ---------------------------------------------------------------
+
+struct DynamoDbSimulator::Watchers {
+  struct Watch {
+    std::function<void()> callback;
+    absl::Mutex mu;
+    bool active ABSL_GUARDED_BY(mu) = true;
+    // Threads inside the callback right now.
+    std::vector<std::thread::id> runners ABSL_GUARDED_BY(mu);
+  };
+
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Watch>>> by_arn ABSL_GUARDED_BY(mu);
+
+  void Notify(const absl::btree_set<std::string>& arns) {
+    std::vector<std::shared_ptr<Watch>> targets;
+    {
+      absl::MutexLock lock(&mu);
+      for (const std::string& arn : arns) {
+        auto it = by_arn.find(arn);
+        if (it != by_arn.end()) targets.insert(targets.end(), it->second.begin(), it->second.end());
+      }
+    }
+    const std::thread::id self = std::this_thread::get_id();
+    for (const std::shared_ptr<Watch>& w : targets) {
+      {
+        absl::MutexLock lock(&w->mu);
+        if (!w->active) continue;
+        w->runners.push_back(self);
+      }
+      w->callback();
+      absl::MutexLock lock(&w->mu);
+      w->runners.erase(std::find(w->runners.begin(), w->runners.end(), self));
+    }
+  }
+};
+
+class DynamoDbSimulator::WatchHandle final : public DynamoDbStreamsBackend::Subscription {
+ public:
+  WatchHandle(std::shared_ptr<Watchers> watchers, std::string arn,
+              std::shared_ptr<Watchers::Watch> watch)
+      : watchers_(std::move(watchers)), arn_(std::move(arn)), watch_(std::move(watch)) {}
+
+  ~WatchHandle() override {
+    {
+      absl::MutexLock lock(&watchers_->mu);
+      auto it = watchers_->by_arn.find(arn_);
+      if (it != watchers_->by_arn.end()) {
+        auto& list = it->second;
+        list.erase(std::remove(list.begin(), list.end(), watch_), list.end());
+        if (list.empty()) watchers_->by_arn.erase(it);
+      }
+    }
+    // Wait for callbacks running on other threads; not for one running on
+    // this thread (the handle is being destroyed from inside it).
+    struct Idle {
+      Watchers::Watch* watch;
+      std::thread::id self;
+      static bool Done(Idle* idle) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        for (const std::thread::id& t : idle->watch->runners) {
+          if (t != idle->self) return false;
+        }
+        return true;
+      }
+    } idle{watch_.get(), std::this_thread::get_id()};
+    absl::MutexLock lock(&watch_->mu);
+    watch_->active = false;
+    watch_->mu.Await(absl::Condition(&Idle::Done, &idle));
+  }
+
+ private:
+  std::shared_ptr<Watchers> watchers_;
+  std::string arn_;
+  std::shared_ptr<Watchers::Watch> watch_;
+};
+
+class DynamoDbSimulator::PendingWakeups {
+ public:
+  explicit PendingWakeups(std::shared_ptr<Watchers> watchers) : watchers_(std::move(watchers)) {}
+  PendingWakeups(const PendingWakeups&) = delete;
+  PendingWakeups& operator=(const PendingWakeups&) = delete;
+  // Declared before the lock in every method, so this runs after the lock
+  // is released.
+  ~PendingWakeups() {
+    if (!arns_.empty()) watchers_->Notify(arns_);
+  }
+  void Add(absl::string_view arn) { arns_.insert(std::string(arn)); }
+  void Add(const std::vector<std::string>& arns) { arns_.insert(arns.begin(), arns.end()); }
+
+ private:
+  std::shared_ptr<Watchers> watchers_;
+  absl::btree_set<std::string> arns_;
+};
+
+std::unique_ptr<DynamoDbStreamsBackend::Subscription> DynamoDbSimulator::WatchStream(
+    absl::string_view stream_arn, std::function<void()> callback) {
+  auto watch = std::make_shared<Watchers::Watch>();
+  watch->callback = std::move(callback);
+  {
+    absl::MutexLock lock(&watchers_->mu);
+    watchers_->by_arn[stream_arn].push_back(watch);
+  }
+  return std::make_unique<WatchHandle>(watchers_, std::string(stream_arn), std::move(watch));
+}
+
+// --- Construction and housekeeping ------------------------------------------
+
+namespace {
+StreamStoreOptions ToStoreOptions(const DynamoDbSimulatorOptions& o) {
+  StreamStoreOptions s;
+  s.shard_rollover_interval = o.shard_rollover_interval;
+  s.shard_rollover_records = o.shard_rollover_records;
+  s.open_shards_per_stream = o.open_shards_per_stream;
+  s.iterator_lifetime = o.iterator_lifetime;
+  s.retention = o.retention;
+  s.get_records_per_second_per_shard = o.get_records_per_second_per_shard;
+  return s;
+}
+}  // namespace
+
+DynamoDbSimulator::DynamoDbSimulator(SimulatorOptions options, DynamoDbSimulatorOptions ddb_options)
+    : options_(std::move(options)),
+      ddb_options_(std::move(ddb_options)),
+      store_(options_, ToStoreOptions(ddb_options_)),
+      watchers_(std::make_shared<Watchers>()) {}
+
+DynamoDbSimulator::~DynamoDbSimulator() = default;
+
+void DynamoDbSimulator::Tick() {
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+}
+
+void DynamoDbSimulator::TickLocked(absl::Time now, PendingWakeups& wake) {
+  const int64_t ignore_before = absl::ToUnixSeconds(now - kTtlIgnoredAge);
+  while (!ttl_index_.empty()) {
+    auto [expiry, uid, key] = *ttl_index_.begin();
+    if (absl::FromUnixSeconds(expiry) + ddb_options_.ttl_deletion_delay > now) break;
+    ttl_index_.erase(ttl_index_.begin());
+    auto t = tables_by_uid_.find(uid);
+    if (t == tables_by_uid_.end()) continue;
+    Table& table = *t->second;
+    auto it = table.items.find(key);
+    if (it == table.items.end() || it->second.ttl != expiry) continue;  // stale entry
+    if (expiry < ignore_before) {
+      it->second.ttl.reset();  // too old: AWS never deletes it
+      continue;
+    }
+    std::string partition;
+    absl::StatusOr<std::string> k = KeyOf(table, it->second.item, false, &partition);
+    if (!k.ok()) continue;
+    WriteItemLocked(table, key, partition, &it->second, std::nullopt, /*by_ttl=*/true, now, wake);
+  }
+  wake.Add(store_.Maintain());
+}
+
+absl::StatusOr<DynamoDbSimulator::Table*> DynamoDbSimulator::FindTable(
+    absl::string_view table_name) {
+  absl::string_view name = table_name;
+  // TableName may also be the table's ARN.
+  if (absl::StartsWith(name, "arn:")) {
+    const std::string prefix =
+        absl::StrCat("arn:aws:dynamodb:", options_.region, ":", options_.account_id, ":table/");
+    if (!absl::ConsumePrefix(&name, prefix)) {
+      return AwsError(kNotFound, absl::StrCat("Requested resource not found: Table: ", table_name,
+                                              " not found"));
+    }
+  }
+  auto it = tables_.find(name);
+  if (it == tables_.end()) {
+    return AwsError(kNotFound,
+                    absl::StrCat("Requested resource not found: Table: ", name, " not found"));
+  }
+  return it->second.get();
+}
+
+namespace {
+// TableName of operations on existing tables (shape TableArn: a name or an
+// ARN, 1..1024).
+absl::Status CheckTableRef(absl::string_view value) {
+  if (absl::Status s = Check().Required("TableName", value); !s.ok()) return s;
+  if (absl::StartsWith(value, "arn:")) {
+    return Check().Length("TableName", value, 1, kMaxTableArnLength);
+  }
+  return CheckName("TableName", value);
+}
+}  // namespace
+
+absl::StatusOr<std::string> DynamoDbSimulator::KeyOf(const Table& table, const Item& item,
+                                                     bool exact_key, std::string* partition) const {
+  const size_t key_count = table.range_key.empty() ? 1 : 2;
+  if (exact_key && item.size() != key_count) return Invalid(kKeyMismatch, "Key");
+  std::string encoded;
+  for (size_t i = 0; i < key_count; ++i) {
+    const std::string& name = i == 0 ? table.hash_key : table.range_key;
+    const std::string& type = i == 0 ? table.hash_type : table.range_type;
+    auto it = item.find(name);
+    if (it == item.end()) {
+      if (exact_key) return Invalid(kKeyMismatch, "Key");
+      return Invalid(absl::StrCat(kInvalidParameters, "Missing the key ", name, " in the item"),
+                     "Item");
+    }
+    const char* actual = TypeOf(it->second);
+    if (type != actual) {
+      if (exact_key) return Invalid(kKeyMismatch, "Key");
+      return Invalid(absl::StrCat(kInvalidParameters, "Type mismatch for key ", name,
+                                  " expected: ", type, " actual: ", actual),
+                     "Item");
+    }
+    if ((it->second.has_s() && it->second.s().empty()) ||
+        (it->second.has_b() && it->second.b().empty())) {
+      return Invalid(absl::StrCat("One or more parameter values are not valid. The "
+                                  "AttributeValue for a key attribute cannot contain an empty ",
+                                  it->second.has_s() ? "string" : "binary", " value. Key: ", name),
+                     exact_key ? "Key" : "Item");
+    }
+    const int64_t bytes = KeyValueBytes(it->second);
+    if (i == 0 && bytes > kMaxPartitionKeyBytes) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Size of hashkey has exceeded the maximum size limit of ",
+                                  kMaxPartitionKeyBytes, " bytes"),
+                     exact_key ? "Key" : "Item");
+    }
+    if (i == 1 && bytes > kMaxSortKeyBytes) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Aggregated size of all range keys has exceeded the size "
+                                  "limit of ",
+                                  kMaxSortKeyBytes, " bytes"),
+                     exact_key ? "Key" : "Item");
+    }
+    std::string part = EncodeKeyValue(it->second);
+    if (i == 0) *partition = part;
+    absl::StrAppend(&encoded, part, "|");
+  }
+  return encoded;
+}
+
+Item DynamoDbSimulator::KeysOf(const Table& table, const Item& item) const {
+  Item keys;
+  for (const auto& k : table.key_schema) {
+    auto it = item.find(k.attribute_name());
+    if (it != item.end()) keys[k.attribute_name()] = it->second;
+  }
+  return keys;
+}
+
+std::optional<int64_t> DynamoDbSimulator::TtlOf(const Table& table, const Item& item,
+                                                absl::Time now) const {
+  if (!table.ttl_enabled) return std::nullopt;
+  auto it = item.find(table.ttl_attribute);
+  if (it == item.end() || !it->second.has_n()) return std::nullopt;
+  double seconds = 0;
+  if (!absl::SimpleAtod(it->second.n(), &seconds) || !std::isfinite(seconds)) return std::nullopt;
+  if (seconds > 9.0e15 || seconds < -9.0e15) return std::nullopt;
+  const int64_t expiry = static_cast<int64_t>(std::floor(seconds));
+  if (expiry < absl::ToUnixSeconds(now - kTtlIgnoredAge)) return std::nullopt;
+  return expiry;
+}
+
+void DynamoDbSimulator::IndexTtlLocked(Table& table, absl::Time now) {
+  // One pass when TTL is turned on; expiry itself never scans.
+  for (auto& [key, stored] : table.items) {
+    stored.ttl = TtlOf(table, stored.item, now);
+    if (stored.ttl) ttl_index_.insert({*stored.ttl, table.uid, key});
+  }
+}
+
+void DynamoDbSimulator::UnindexTtlLocked(Table& table) {
+  for (auto& [key, stored] : table.items) {
+    if (stored.ttl) ttl_index_.erase({*stored.ttl, table.uid, key});
+    stored.ttl.reset();
+  }
+}
+
+void DynamoDbSimulator::WriteItemLocked(Table& table, const std::string& key,
+                                        const std::string& partition, const StoredItem* old_item,
+                                        std::optional<Item> new_item, bool by_ttl, absl::Time now,
+                                        PendingWakeups& wake) {
+  // The stream record first, while the old item is still in place.
+  if (table.stream_enabled) {
+    Item keys = KeysOf(table, new_item ? *new_item : old_item->item);
+    ItemChange change;
+    change.event_name = old_item == nullptr ? kInsert : new_item ? kModify : kRemove;
+    change.partition_key = partition;
+    change.keys = &keys;
+    change.old_image = old_item != nullptr ? &old_item->item : nullptr;
+    change.new_image = new_item ? &*new_item : nullptr;
+    change.by_ttl = by_ttl;
+    if (store_.Append(table.stream_arn, change).ok()) wake.Add(table.stream_arn);
+  }
+  const int64_t old_size = old_item != nullptr ? old_item->size : 0;
+  if (old_item != nullptr && old_item->ttl) ttl_index_.erase({*old_item->ttl, table.uid, key});
+  int64_t new_size = 0;
+  if (new_item) {
+    StoredItem stored;
+    stored.size = ItemSizeBytes(*new_item);
+    stored.ttl = TtlOf(table, *new_item, now);
+    stored.item = std::move(*new_item);
+    new_size = stored.size;
+    if (stored.ttl) ttl_index_.insert({*stored.ttl, table.uid, key});
+    table.items[key] = std::move(stored);
+  } else {
+    table.items.erase(key);
+  }
+  table.size_bytes += new_size - old_size;
+  if (std::any_of(table.indexes.begin(), table.indexes.end(),
+                  [](const Index& i) { return !i.global; })) {
+    int64_t& collection = table.collections[partition];
+    collection += new_size - old_size;
+    if (collection <= 0) table.collections.erase(partition);
+  }
+}
+
+// --- Capacity ----------------------------------------------------------------
+
+namespace {
+Item Projected(const Item& item, const std::vector<v1::KeySchemaElement>& table_keys,
+               const std::vector<v1::KeySchemaElement>& index_keys,
+               const v1::Projection& projection) {
+  if (projection.projection_type() == kProjectionAll) return item;
+  Item out;
+  auto copy = [&](const std::string& name) {
+    auto it = item.find(name);
+    if (it != item.end()) out[name] = it->second;
+  };
+  for (const auto& k : table_keys) copy(k.attribute_name());
+  for (const auto& k : index_keys) copy(k.attribute_name());
+  if (projection.projection_type() == kProjectionInclude) {
+    for (const auto& name : projection.non_key_attributes()) copy(name);
+  }
+  return out;
+}
+}  // namespace
+
+void DynamoDbSimulator::WriteCapacity(const Table& table, absl::string_view mode,
+                                      const Item* old_item, const Item* new_item,
+                                      v1::ConsumedCapacity* out) const {
+  if (mode.empty()) return;
+  int64_t bytes = 0;
+  if (old_item != nullptr) bytes = ItemSizeBytes(*old_item);
+  if (new_item != nullptr) bytes = std::max(bytes, ItemSizeBytes(*new_item));
+  const double table_units = WriteUnits(bytes);
+  double total = table_units;
+  // Index writes, per the DynamoDB developer guide ("Secondary indexes and
+  // write capacity"): a put or a delete of the index entry costs one write
+  // of its projected size; a changed index key costs both.
+  for (const Index& index : table.indexes) {
+    const bool was = old_item != nullptr && HasAll(*old_item, index.key_schema);
+    const bool is = new_item != nullptr && HasAll(*new_item, index.key_schema);
+    double units = 0;
+    if (was || is) {
+      Item old_proj =
+          was ? Projected(*old_item, table.key_schema, index.key_schema, index.projection) : Item();
+      Item new_proj =
+          is ? Projected(*new_item, table.key_schema, index.key_schema, index.projection) : Item();
+      if (was && is) {
+        bool key_changed = false;
+        for (const auto& k : index.key_schema) {
+          if (!AttributeValuesEqual(old_item->at(k.attribute_name()),
+                                    new_item->at(k.attribute_name()))) {
+            key_changed = true;
+          }
+        }
+        if (key_changed) {
+          units = WriteUnits(ItemSizeBytes(old_proj)) + WriteUnits(ItemSizeBytes(new_proj));
+        } else if (!ItemsEqual(old_proj, new_proj)) {
+          units = WriteUnits(std::max(ItemSizeBytes(old_proj), ItemSizeBytes(new_proj)));
+        }
+      } else {
+        units = WriteUnits(ItemSizeBytes(was ? old_proj : new_proj));
+      }
+    }
+    total += units;
+    if (mode == kIndexes && units > 0) {
+      v1::Capacity& c = index.global ? (*out->mutable_global_secondary_indexes())[index.name]
+                                     : (*out->mutable_local_secondary_indexes())[index.name];
+      c.set_capacity_units(units);
+    }
+  }
+  out->set_table_name(table.name);
+  out->set_capacity_units(total);
+  if (mode == kIndexes) out->mutable_table()->set_capacity_units(table_units);
+}
+
+void DynamoDbSimulator::ReadCapacity(const Table& table, absl::string_view mode, int64_t item_bytes,
+                                     bool consistent, v1::ConsumedCapacity* out) const {
+  if (mode.empty()) return;
+  double units =
+      static_cast<double>(std::max<int64_t>(1, (item_bytes + kReadUnitBytes - 1) / kReadUnitBytes));
+  if (!consistent) units /= 2;
+  out->set_table_name(table.name);
+  out->set_capacity_units(units);
+  if (mode == kIndexes) out->mutable_table()->set_capacity_units(units);
+}
+
+std::optional<v1::ItemCollectionMetrics> DynamoDbSimulator::CollectionMetrics(
+    const Table& table, absl::string_view mode, const std::string& partition,
+    const Item& key_source) const {
+  if (mode != kSize) return std::nullopt;
+  // Only tables with local secondary indexes have item collections.
+  if (std::none_of(table.indexes.begin(), table.indexes.end(),
+                   [](const Index& i) { return !i.global; })) {
+    return std::nullopt;
+  }
+  v1::ItemCollectionMetrics out;
+  auto it = key_source.find(table.hash_key);
+  if (it != key_source.end()) (*out.mutable_item_collection_key())[table.hash_key] = it->second;
+  auto c = table.collections.find(partition);
+  const double gb = c == table.collections.end() ? 0.0 : c->second / (1024.0 * 1024 * 1024);
+  out.add_size_estimate_range_gb(std::floor(gb));
+  out.add_size_estimate_range_gb(std::floor(gb) + 1);
+  return out;
+}
+
+// --- Tables --------------------------------------------------------------------
+
+v1::TableDescription DynamoDbSimulator::Describe(const Table& table, const char* status) const {
+  v1::TableDescription d;
+  for (const auto& a : table.attribute_definitions) *d.add_attribute_definitions() = a;
+  d.set_table_name(table.name);
+  for (const auto& k : table.key_schema) *d.add_key_schema() = k;
+  d.set_table_status(status);
+  SetTime(table.created, d.mutable_creation_date_time());
+  auto throughput = [&](const v1::ProvisionedThroughput& t,
+                        v1::ProvisionedThroughputDescription* out) {
+    const bool provisioned = table.billing_mode == kProvisioned;
+    out->set_number_of_decreases_today(provisioned ? table.decreases_today : 0);
+    out->set_read_capacity_units(provisioned ? t.read_capacity_units() : 0);
+    out->set_write_capacity_units(provisioned ? t.write_capacity_units() : 0);
+  };
+  throughput(table.throughput, d.mutable_provisioned_throughput());
+  if (table.last_increase) {
+    SetTime(*table.last_increase,
+            d.mutable_provisioned_throughput()->mutable_last_increase_date_time());
+  }
+  if (table.last_decrease) {
+    SetTime(*table.last_decrease,
+            d.mutable_provisioned_throughput()->mutable_last_decrease_date_time());
+  }
+  d.set_table_size_bytes(table.size_bytes);
+  d.set_item_count(static_cast<int64_t>(table.items.size()));
+  d.set_table_arn(table.arn);
+  d.set_table_id(table.id);
+  if (table.billing_mode_explicit || table.billing_mode == kPayPerRequest) {
+    d.mutable_billing_mode_summary()->set_billing_mode(table.billing_mode);
+    if (table.pay_per_request_since) {
+      SetTime(*table.pay_per_request_since,
+              d.mutable_billing_mode_summary()->mutable_last_update_to_pay_per_request_date_time());
+    }
+  }
+  for (const Index& index : table.indexes) {
+    const std::string arn = absl::StrCat(table.arn, "/index/", index.name);
+    if (index.global) {
+      v1::GlobalSecondaryIndexDescription* g = d.add_global_secondary_indexes();
+      g->set_index_name(index.name);
+      for (const auto& k : index.key_schema) *g->add_key_schema() = k;
+      *g->mutable_projection() = index.projection;
+      g->set_index_status(kActive);
+      throughput(index.throughput, g->mutable_provisioned_throughput());
+      g->set_index_size_bytes(0);
+      g->set_item_count(0);
+      g->set_index_arn(arn);
+      if (index.on_demand.has_max_read_request_units() ||
+          index.on_demand.has_max_write_request_units()) {
+        *g->mutable_on_demand_throughput() = index.on_demand;
+      }
+    } else {
+      v1::LocalSecondaryIndexDescription* l = d.add_local_secondary_indexes();
+      l->set_index_name(index.name);
+      for (const auto& k : index.key_schema) *l->add_key_schema() = k;
+      *l->mutable_projection() = index.projection;
+      l->set_index_size_bytes(0);
+      l->set_item_count(0);
+      l->set_index_arn(arn);
+    }
+  }
+  if (table.stream_enabled) {
+    d.mutable_stream_specification()->set_stream_enabled(true);
+    d.mutable_stream_specification()->set_stream_view_type(table.stream_view_type);
+  }
+  if (!table.stream_arn.empty()) {
+    d.set_latest_stream_label(table.stream_label);
+    d.set_latest_stream_arn(table.stream_arn);
+  }
+  if (!table.table_class.empty()) {
+    d.mutable_table_class_summary()->set_table_class(table.table_class);
+    if (table.table_class_since) {
+      SetTime(*table.table_class_since,
+              d.mutable_table_class_summary()->mutable_last_update_date_time());
+    }
+  }
+  d.set_deletion_protection_enabled(table.deletion_protection);
+  if (table.sse.has_enabled() && table.sse.enabled()) {
+    v1::SSEDescription* sse = d.mutable_sse_description();
+    sse->set_status(kEnabled);
+    sse->set_sse_type(table.sse.sse_type().empty() ? "KMS" : table.sse.sse_type());
+    sse->set_kms_master_key_arn(table.sse.kms_master_key_id().empty()
+                                    ? absl::StrCat("arn:aws:kms:", options_.region, ":",
+                                                   options_.account_id, ":alias/aws/dynamodb")
+                                    : table.sse.kms_master_key_id());
+  }
+  if (table.on_demand.has_max_read_request_units() ||
+      table.on_demand.has_max_write_request_units()) {
+    *d.mutable_on_demand_throughput() = table.on_demand;
+  }
+  if (table.warm.has_read_units_per_second() || table.warm.has_write_units_per_second()) {
+    d.mutable_warm_throughput()->set_read_units_per_second(table.warm.read_units_per_second());
+    d.mutable_warm_throughput()->set_write_units_per_second(table.warm.write_units_per_second());
+    d.mutable_warm_throughput()->set_status(kActive);
+  }
+  return d;
+}
+
+namespace {
+
+absl::Status CheckThroughput(absl::string_view field, const v1::ProvisionedThroughput& t) {
+  if (!t.has_read_capacity_units() || !t.has_write_capacity_units()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "ReadCapacityUnits and WriteCapacityUnits must both be specified "
+                                "when BillingMode is PROVISIONED"),
+                   field);
+  }
+  if (absl::Status s =
+          Check().Range(absl::StrCat(field, ".ReadCapacityUnits"), t.read_capacity_units(), 1,
+                        std::numeric_limits<int64_t>::max());
+      !s.ok()) {
+    return s;
+  }
+  return Check().Range(absl::StrCat(field, ".WriteCapacityUnits"), t.write_capacity_units(), 1,
+                       std::numeric_limits<int64_t>::max());
+}
+
+absl::Status CheckKeySchema(absl::string_view field,
+                            const google::protobuf::RepeatedPtrField<v1::KeySchemaElement>& schema,
+                            const absl::flat_hash_map<std::string, std::string>& defined,
+                            absl::flat_hash_set<std::string>& used) {
+  if (schema.empty()) {
+    return Check().Fail(field, "failed to satisfy constraint: Member must not be null");
+  }
+  if (schema.size() > 2) {
+    return Check().Fail(field,
+                        "failed to satisfy constraint: Member must have length less "
+                        "than or equal to 2");
+  }
+  std::vector<std::string> missing;
+  for (int i = 0; i < schema.size(); ++i) {
+    const v1::KeySchemaElement& k = schema[i];
+    const std::string f = absl::StrCat(field, ".", i + 1);
+    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeName"), k.attribute_name());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Check().Length(absl::StrCat(f, ".AttributeName"), k.attribute_name(), 1,
+                                        kMaxAttributeNameLength);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Check().Required(absl::StrCat(f, ".KeyType"), k.key_type()); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckEnum(absl::StrCat(f, ".KeyType"), k.key_type(), {kHash, kRange});
+        !s.ok()) {
+      return s;
+    }
+    if (!defined.contains(k.attribute_name())) missing.push_back(k.attribute_name());
+    used.insert(k.attribute_name());
+  }
+  if (schema[0].key_type() != kHash) {
+    return Invalid("Invalid KeySchema: The first KeySchemaElement is not a HASH key type", field);
+  }
+  if (schema.size() == 2) {
+    if (schema[1].key_type() != kRange) {
+      return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                     field);
+    }
+    if (schema[0].attribute_name() == schema[1].attribute_name()) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Both the Hash Key and the Range Key element in the KeySchema "
+                                  "have the same name"),
+                     field);
+    }
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, type] : defined) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "Some index key attributes are not defined in "
+                                "AttributeDefinitions. Keys: [",
+                                absl::StrJoin(missing, ", "), "], AttributeDefinitions: [",
+                                absl::StrJoin(names, ", "), "]"),
+                   field);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProjection(absl::string_view field, const v1::Projection& p) {
+  const std::string type_field = absl::StrCat(field, ".ProjectionType");
+  if (absl::Status s = Check().Required(type_field, p.projection_type()); !s.ok()) return s;
+  if (absl::Status s = CheckEnum(type_field, p.projection_type(),
+                                 {kProjectionAll, kProjectionKeysOnly, kProjectionInclude});
+      !s.ok()) {
+    return s;
+  }
+  if (p.projection_type() != kProjectionInclude && !p.non_key_attributes().empty()) {
+    return Invalid(absl::StrCat(kInvalidParameters, "ProjectionType is ", p.projection_type(),
+                                ", but NonKeyAttributes is specified"),
+                   field);
+  }
+  if (p.non_key_attributes_size() > kMaxNonKeyAttributes) {
+    return Check().Fail(absl::StrCat(field, ".NonKeyAttributes"),
+                        "failed to satisfy constraint: Member must have length less than or "
+                        "equal to 100");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTags(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
+  if (tags.size() > kMaxTags) {
+    return Check().Fail("Tags",
+                        "failed to satisfy constraint: Member must have length less than "
+                        "or equal to 50");
+  }
+  for (int i = 0; i < tags.size(); ++i) {
+    const std::string f = absl::StrCat("Tags.", i + 1);
+    if (absl::Status s =
+            Check().Length(absl::StrCat(f, ".Key"), tags[i].key(), 1, kMaxTagKeyLength);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            Check().Length(absl::StrCat(f, ".Value"), tags[i].value(), 0, kMaxTagValueLength);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DynamoDbSimulator::EnableStreamLocked(Table& table, absl::string_view view_type) {
+  absl::StatusOr<StreamStore::CreatedStream> stream =
+      store_.CreateStream(table.name, StreamKeySchema(table.key_schema), view_type);
+  if (!stream.ok()) return stream.status();
+  table.stream_arn = stream->arn;
+  table.stream_label = stream->label;
+  table.stream_view_type = std::string(view_type);
+  table.stream_enabled = true;
+  return absl::OkStatus();
+}
+
+void DynamoDbSimulator::DisableStreamLocked(Table& table, PendingWakeups& wake) {
+  if (!table.stream_enabled) return;
+  (void)store_.DisableStream(table.stream_arn);
+  table.stream_enabled = false;
+  wake.Add(table.stream_arn);
+}
+
+absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
+    const v1::CreateTableRequest& request) {
+  constexpr char kOp[] = "CreateTable";
+  if (absl::Status s = CheckName("TableName", request.table_name()); !s.ok()) return s;
+  if (!request.resource_policy().empty()) return Unimplemented(kOp, "ResourcePolicy");
+  if (!request.global_table_source_arn().empty()) {
+    return Unimplemented(kOp, "GlobalTableSourceArn");
+  }
+  if (!request.global_table_settings_replication_mode().empty()) {
+    return Unimplemented(kOp, "GlobalTableSettingsReplicationMode");
+  }
+
+  // Attribute definitions.
+  absl::flat_hash_map<std::string, std::string> defined;
+  for (int i = 0; i < request.attribute_definitions_size(); ++i) {
+    const v1::AttributeDefinition& a = request.attribute_definitions(i);
+    const std::string f = absl::StrCat("AttributeDefinitions.", i + 1);
+    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeName"), a.attribute_name());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Check().Length(absl::StrCat(f, ".AttributeName"), a.attribute_name(), 1,
+                                        kMaxAttributeNameLength);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeType"), a.attribute_type());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckEnum(absl::StrCat(f, ".AttributeType"), a.attribute_type(), {"S", "N", "B"});
+        !s.ok()) {
+      return s;
+    }
+    if (!defined.emplace(a.attribute_name(), a.attribute_type()).second) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Cannot have two attributes with the same "
+                                  "name"),
+                     "AttributeDefinitions");
+    }
+  }
+  // Key schemas of the table and its indexes.
+  absl::flat_hash_set<std::string> used;
+  if (absl::Status s = CheckKeySchema("KeySchema", request.key_schema(), defined, used); !s.ok()) {
+    return s;
+  }
+
+  // Billing.
+  if (absl::Status s =
+          CheckEnum("BillingMode", request.billing_mode(), {kProvisioned, kPayPerRequest});
+      !s.ok()) {
+    return s;
+  }
+  const bool on_demand = request.billing_mode() == kPayPerRequest;
+  if (on_demand && request.has_provisioned_throughput()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                "specified when BillingMode is PAY_PER_REQUEST"),
+                   "ProvisionedThroughput");
+  }
+  if (!on_demand) {
+    if (!request.has_provisioned_throughput()) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "ReadCapacityUnits and WriteCapacityUnits must both be "
+                                  "specified when BillingMode is PROVISIONED"),
+                     "ProvisionedThroughput");
+    }
+    if (absl::Status s = CheckThroughput("ProvisionedThroughput", request.provisioned_throughput());
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  // Indexes.
+  std::vector<Index> indexes;
+  absl::flat_hash_set<std::string> index_names;
+  if (request.local_secondary_indexes_size() > kMaxLocalIndexes) {
+    return Check().Fail("LocalSecondaryIndexes",
+                        "failed to satisfy constraint: Member must have "
+                        "length less than or equal to 5");
+  }
+  if (request.global_secondary_indexes_size() > kMaxGlobalIndexes) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "GlobalSecondaryIndex count exceeds the per-"
+                                "table limit of ",
+                                kMaxGlobalIndexes),
+                   "GlobalSecondaryIndexes");
+  }
+  auto check_index_name = [&](absl::string_view field, const std::string& name) -> absl::Status {
+    if (absl::Status s = CheckName(field, name); !s.ok()) return s;
+    if (!index_names.insert(name).second) {
+      return Invalid(absl::StrCat(kInvalidParameters, "Duplicate index name: ", name), field);
+    }
+    return absl::OkStatus();
+  };
+  for (int i = 0; i < request.local_secondary_indexes_size(); ++i) {
+    const v1::LocalSecondaryIndex& l = request.local_secondary_indexes(i);
+    const std::string f = absl::StrCat("LocalSecondaryIndexes.", i + 1);
+    if (absl::Status s = check_index_name(absl::StrCat(f, ".IndexName"), l.index_name()); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckKeySchema(absl::StrCat(f, ".KeySchema"), l.key_schema(), defined, used);
+        !s.ok()) {
+      return s;
+    }
+    if (request.key_schema_size() < 2) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Table KeySchema does not have a range key, which is required "
+                                  "when specifying a LocalSecondaryIndex"),
+                     f);
+    }
+    if (l.key_schema_size() != 2 ||
+        l.key_schema(0).attribute_name() != request.key_schema(0).attribute_name()) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "Index KeySchema does not have the same leading hash key as "
+                                  "table KeySchema for index: ",
+                                  l.index_name()),
+                     f);
+    }
+    if (absl::Status s = CheckProjection(absl::StrCat(f, ".Projection"), l.projection()); !s.ok()) {
+      return s;
+    }
+    Index index;
+    index.name = l.index_name();
+    index.key_schema.assign(l.key_schema().begin(), l.key_schema().end());
+    index.projection = l.projection();
+    indexes.push_back(std::move(index));
+  }
+  for (int i = 0; i < request.global_secondary_indexes_size(); ++i) {
+    const v1::GlobalSecondaryIndex& g = request.global_secondary_indexes(i);
+    const std::string f = absl::StrCat("GlobalSecondaryIndexes.", i + 1);
+    if (absl::Status s = check_index_name(absl::StrCat(f, ".IndexName"), g.index_name()); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckKeySchema(absl::StrCat(f, ".KeySchema"), g.key_schema(), defined, used);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckProjection(absl::StrCat(f, ".Projection"), g.projection()); !s.ok()) {
+      return s;
+    }
+    if (on_demand && g.has_provisioned_throughput()) {
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "ProvisionedThroughput should not be specified for index: ",
+                                  g.index_name(), " when BillingMode is PAY_PER_REQUEST"),
+                     f);
+    }
+    if (!on_demand) {
+      if (!g.has_provisioned_throughput()) {
+        return Invalid(
+            absl::StrCat(kInvalidParameters,
+                         "ProvisionedThroughput must be specified for index: ", g.index_name()),
+            f);
+      }
+      if (absl::Status s = CheckThroughput(absl::StrCat(f, ".ProvisionedThroughput"),
+                                           g.provisioned_throughput());
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (g.has_warm_throughput()) {
+      return Unimplemented(kOp, absl::StrCat(f, ".WarmThroughput"));
+    }
+    Index index;
+    index.name = g.index_name();
+    index.global = true;
+    index.key_schema.assign(g.key_schema().begin(), g.key_schema().end());
+    index.projection = g.projection();
+    index.throughput = g.provisioned_throughput();
+    index.on_demand = g.on_demand_throughput();
+    indexes.push_back(std::move(index));
+  }
+  if (used.size() != defined.size()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "Number of attributes in KeySchema does not exactly match number "
+                                "of attributes defined in AttributeDefinitions"),
+                   "AttributeDefinitions");
+  }
+
+  // Stream.
+  bool stream = false;
+  if (request.has_stream_specification()) {
+    const v1::StreamSpecification& spec = request.stream_specification();
+    if (!spec.has_stream_enabled()) {
+      return Check().Fail("StreamSpecification.StreamEnabled",
+                          "failed to satisfy constraint: Member must not be null");
+    }
+    stream = spec.stream_enabled();
+    if (stream) {
+      if (absl::Status s =
+              CheckStreamViewType("StreamSpecification.StreamViewType", spec.stream_view_type());
+          !s.ok()) {
+        return s;
+      }
+    } else if (!spec.stream_view_type().empty()) {
+      // Unverified wording.
+      return Invalid(absl::StrCat(kInvalidParameters,
+                                  "StreamViewType cannot be specified when StreamEnabled is false"),
+                     "StreamSpecification.StreamViewType");
+    }
+  }
+  // The rest.
+  if (request.has_sse_specification()) {
+    if (absl::Status s = CheckEnum("SSESpecification.SSEType",
+                                   request.sse_specification().sse_type(), {"AES256", "KMS"});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
+  if (absl::Status s = CheckEnum("TableClass", request.table_class(),
+                                 {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  if (tables_.contains(request.table_name())) {
+    return AwsError(kInUse, absl::StrCat("Table already exists: ", request.table_name()));
+  }
+  if (static_cast<int64_t>(tables_.size()) >= ddb_options_.max_tables) {
+    return AwsError(
+        kLimitExceeded,
+        absl::StrCat("Subscriber limit exceeded: the account already has ", tables_.size(),
+                     " tables in ", options_.region, " (quota: ", ddb_options_.max_tables, ")"));
+  }
+  auto table = std::make_unique<Table>();
+  absl::BitGen gen;
+  table->uid = next_table_uid_++;
+  table->name = request.table_name();
+  table->arn = absl::StrCat("arn:aws:dynamodb:", options_.region, ":", options_.account_id,
+                            ":table/", table->name);
+  table->id = Uuid(gen);
+  table->created = now;
+  table->attribute_definitions.assign(request.attribute_definitions().begin(),
+                                      request.attribute_definitions().end());
+  table->key_schema.assign(request.key_schema().begin(), request.key_schema().end());
+  table->hash_key = request.key_schema(0).attribute_name();
+  table->hash_type = defined.at(table->hash_key);
+  if (request.key_schema_size() == 2) {
+    table->range_key = request.key_schema(1).attribute_name();
+    table->range_type = defined.at(table->range_key);
+  }
+  table->billing_mode = on_demand ? kPayPerRequest : kProvisioned;
+  table->billing_mode_explicit = !request.billing_mode().empty();
+  if (on_demand) table->pay_per_request_since = now;
+  table->throughput = request.provisioned_throughput();
+  table->indexes = std::move(indexes);
+  table->table_class = request.table_class();
+  table->deletion_protection = request.deletion_protection_enabled();
+  table->sse = request.sse_specification();
+  table->on_demand = request.on_demand_throughput();
+  table->warm = request.warm_throughput();
+  table->tags.assign(request.tags().begin(), request.tags().end());
+  if (stream) {
+    if (absl::Status s =
+            EnableStreamLocked(*table, request.stream_specification().stream_view_type());
+        !s.ok()) {
+      return s;
+    }
+  }
+  Table& ref = *table;
+  tables_by_uid_[ref.uid] = &ref;
+  tables_.emplace(ref.name, std::move(table));
+  v1::CreateTableResponse response;
+  *response.mutable_table_description() = Describe(ref, kCreating);
+  return response;
+}
+
+absl::StatusOr<v1::DescribeTableResponse> DynamoDbSimulator::DescribeTable(
+    const v1::DescribeTableRequest& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<Table*> table = FindTable(request.table_name());
+  if (!table.ok()) return table.status();
+  v1::DescribeTableResponse response;
+  *response.mutable_table() = Describe(**table, kActive);
+  return response;
+}
+
+absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
+    const v1::UpdateTableRequest& request) {
+  constexpr char kOp[] = "UpdateTable";
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.global_secondary_index_updates().empty()) {
+    return Unimplemented(kOp, "GlobalSecondaryIndexUpdates");
+  }
+  if (!request.attribute_definitions().empty()) {
+    return Unimplemented(kOp, "AttributeDefinitions",
+                         " (it only serves GlobalSecondaryIndexUpdates)");
+  }
+  if (!request.replica_updates().empty()) return Unimplemented(kOp, "ReplicaUpdates");
+  if (!request.multi_region_consistency().empty()) {
+    return Unimplemented(kOp, "MultiRegionConsistency");
+  }
+  if (!request.global_table_witness_updates().empty()) {
+    return Unimplemented(kOp, "GlobalTableWitnessUpdates");
+  }
+  if (!request.global_table_settings_replication_mode().empty()) {
+    return Unimplemented(kOp, "GlobalTableSettingsReplicationMode");
+  }
+  if (absl::Status s =
+          CheckEnum("BillingMode", request.billing_mode(), {kProvisioned, kPayPerRequest});
+      !s.ok()) {
+    return s;
+  }
+  if (request.has_provisioned_throughput()) {
+    if (absl::Status s = CheckThroughput("ProvisionedThroughput", request.provisioned_throughput());
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (request.has_stream_specification()) {
+    const v1::StreamSpecification& spec = request.stream_specification();
+    if (!spec.has_stream_enabled()) {
+      return Check().Fail("StreamSpecification.StreamEnabled",
+                          "failed to satisfy constraint: Member must not be null");
+    }
+    if (spec.stream_enabled()) {
+      if (absl::Status s =
+              CheckStreamViewType("StreamSpecification.StreamViewType", spec.stream_view_type());
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  if (request.has_sse_specification()) {
+    if (absl::Status s = CheckEnum("SSESpecification.SSEType",
+                                   request.sse_specification().sse_type(), {"AES256", "KMS"});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = CheckEnum("TableClass", request.table_class(),
+                                 {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+      !s.ok()) {
+    return s;
+  }
+  if (request.billing_mode().empty() && !request.has_provisioned_throughput() &&
+      !request.has_stream_specification() && !request.has_sse_specification() &&
+      request.table_class().empty() && !request.has_deletion_protection_enabled() &&
+      !request.has_on_demand_throughput() && !request.has_warm_throughput()) {
+    return Invalid(
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+
+  // Check everything against the table before changing anything.
+  const std::string new_mode =
+      request.billing_mode().empty() ? table.billing_mode : request.billing_mode();
+  if (new_mode == kPayPerRequest && request.has_provisioned_throughput()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+                                "specified when BillingMode is PAY_PER_REQUEST"),
+                   "ProvisionedThroughput");
+  }
+  if (new_mode == kProvisioned && table.billing_mode == kPayPerRequest &&
+      !request.has_provisioned_throughput()) {
+    return Invalid(absl::StrCat(kInvalidParameters,
+                                "ReadCapacityUnits and WriteCapacityUnits must both be specified "
+                                "when BillingMode is PROVISIONED"),
+                   "ProvisionedThroughput");
+  }
+  if (new_mode == kProvisioned && table.billing_mode == kProvisioned &&
+      request.has_provisioned_throughput() &&
+      request.provisioned_throughput().read_capacity_units() ==
+          table.throughput.read_capacity_units() &&
+      request.provisioned_throughput().write_capacity_units() ==
+          table.throughput.write_capacity_units()) {
+    return Invalid(
+        "The provisioned throughput for the table will not change. The requested value equals "
+        "the current value. Current ReadCapacityUnits provisioned for the table: " +
+            absl::StrCat(table.throughput.read_capacity_units(), ". Requested ReadCapacityUnits: ",
+                         request.provisioned_throughput().read_capacity_units(),
+                         ". Current WriteCapacityUnits provisioned for the table: ",
+                         table.throughput.write_capacity_units(),
+                         ". Requested WriteCapacityUnits: ",
+                         request.provisioned_throughput().write_capacity_units(),
+                         ". Refer to the Amazon DynamoDB Developer Guide for current limits and "
+                         "how to request higher limits."),
+        "ProvisionedThroughput");
+  }
+  if (new_mode == kProvisioned && table.billing_mode == kPayPerRequest) {
+    for (const Index& index : table.indexes) {
+      if (index.global) {
+        return Unimplemented(kOp,
+                             "BillingMode PROVISIONED on a table with global secondary "
+                             "indexes",
+                             " (it needs GlobalSecondaryIndexUpdates)");
+      }
+    }
+  }
+  if (request.has_stream_specification()) {
+    const v1::StreamSpecification& spec = request.stream_specification();
+    if (spec.stream_enabled() && table.stream_enabled) {
+      return Invalid(absl::StrCat("Table already has an enabled stream: TableName: ", table.name),
+                     "StreamSpecification");
+    }
+    if (!spec.stream_enabled() && !table.stream_enabled) {
+      return Invalid(
+          absl::StrCat("Table does not have an enabled stream to disable: TableName: ", table.name),
+          "StreamSpecification");
+    }
+  }
+
+  // Apply.
+  if (new_mode != table.billing_mode) {
+    table.billing_mode = new_mode;
+    table.billing_mode_explicit = true;
+    if (new_mode == kPayPerRequest) table.pay_per_request_since = now;
+  }
+  if (request.has_provisioned_throughput()) {
+    const v1::ProvisionedThroughput& t = request.provisioned_throughput();
+    if (t.read_capacity_units() > table.throughput.read_capacity_units() ||
+        t.write_capacity_units() > table.throughput.write_capacity_units()) {
+      table.last_increase = now;
+    }
+    if (t.read_capacity_units() < table.throughput.read_capacity_units() ||
+        t.write_capacity_units() < table.throughput.write_capacity_units()) {
+      table.last_decrease = now;
+      ++table.decreases_today;
+    }
+    table.throughput = t;
+  }
+  if (request.has_stream_specification()) {
+    if (request.stream_specification().stream_enabled()) {
+      if (absl::Status s =
+              EnableStreamLocked(table, request.stream_specification().stream_view_type());
+          !s.ok()) {
+        return s;
+      }
+    } else {
+      DisableStreamLocked(table, wake);
+    }
+  }
+  if (request.has_sse_specification()) table.sse = request.sse_specification();
+  if (!request.table_class().empty() && request.table_class() != table.table_class) {
+    table.table_class = request.table_class();
+    table.table_class_since = now;
+  }
+  if (request.has_deletion_protection_enabled()) {
+    table.deletion_protection = request.deletion_protection_enabled();
+  }
+  if (request.has_on_demand_throughput()) table.on_demand = request.on_demand_throughput();
+  if (request.has_warm_throughput()) table.warm = request.warm_throughput();
+  v1::UpdateTableResponse response;
+  *response.mutable_table_description() = Describe(table, kUpdating);
+  return response;
+}
+
+absl::StatusOr<v1::DeleteTableResponse> DynamoDbSimulator::DeleteTable(
+    const v1::DeleteTableRequest& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  if (table.deletion_protection) {
+    return Invalid(
+        "Resource cannot be deleted as it is currently protected against deletion. Disable "
+        "deletion protection first.");
+  }
+  v1::DeleteTableResponse response;
+  *response.mutable_table_description() = Describe(table, kDeleting);
+  // The stream outlives the table by `retention`, closed.
+  DisableStreamLocked(table, wake);
+  UnindexTtlLocked(table);
+  tables_by_uid_.erase(table.uid);
+  tables_.erase(table.name);
+  return response;
+}
+
+// --- Items -------------------------------------------------------------------
+
+absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItemRequest& request) {
+  constexpr char kOp[] = "PutItem";
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.expected().empty()) {
+    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
+  }
+  if (!request.conditional_operator().empty()) {
+    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
+                         "; use ConditionExpression");
+  }
+  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
+      !s.ok()) {
+    return s;
+  }
+  if (request.item().empty()) {
+    return Check().Fail("Item", "failed to satisfy constraint: Member must not be null");
+  }
+  if (absl::Status s = CheckAttributeValues(request.item()); !s.ok()) return s;
+  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
+    return s;
+  }
+  ExpressionContext context;
+  context.names = &request.expression_attribute_names();
+  context.values = &request.expression_attribute_values();
+  if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  std::string partition;
+  absl::StatusOr<std::string> key = KeyOf(table, request.item(), false, &partition);
+  if (!key.ok()) return key.status();
+  if (ItemSizeBytes(request.item()) > kMaxItemBytes) {
+    return Invalid("Item size has exceeded the maximum allowed size", "Item");
+  }
+  auto it = table.items.find(*key);
+  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
+  if (!request.condition_expression().empty()) {
+    absl::Status s =
+        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
+    if (!s.ok()) {
+      if (AwsErrorName(s) == kConditionalCheckFailed &&
+          request.return_values_on_condition_check_failure() == kAllOld) {
+        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
+      }
+      return s;
+    }
+  }
+  v1::PutItemResponse response;
+  if (old != nullptr && request.return_values() == kAllOld) {
+    *response.mutable_attributes() = old->item;
+  }
+  if (!capacity->empty())
+    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &request.item(),
+                  response.mutable_consumed_capacity());
+  if (old == nullptr || !ItemsEqual(old->item, request.item())) {
+    WriteItemLocked(table, *key, partition, old, request.item(), false, now, wake);
+  }
+  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
+          table, request.return_item_collection_metrics(), partition, request.item())) {
+    *response.mutable_item_collection_metrics() = *std::move(metrics);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItemRequest& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.attributes_to_get().empty()) {
+    return Unimplemented("GetItem", "the legacy parameter AttributesToGet",
+                         "; use ProjectionExpression");
+  }
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  if (request.key().empty()) {
+    return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
+  }
+  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
+  ExpressionContext context;
+  context.names = &request.expression_attribute_names();
+  if (absl::Status s = ValidateExpressionUsage({request.projection_expression()}, context);
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  std::string partition;
+  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  if (!key.ok()) return key.status();
+  v1::GetItemResponse response;
+  auto it = table.items.find(*key);
+  int64_t bytes = 0;
+  if (it != table.items.end()) {
+    bytes = it->second.size;
+    if (request.projection_expression().empty()) {
+      *response.mutable_item() = it->second.item;
+    } else {
+      absl::StatusOr<Item> projected =
+          Project(request.projection_expression(), context, it->second.item);
+      if (!projected.ok()) return projected.status();
+      *response.mutable_item() = *std::move(projected);
+    }
+  }
+  if (!capacity->empty())
+    ReadCapacity(table, *capacity, bytes, request.consistent_read(),
+                 response.mutable_consumed_capacity());
+  return response;
+}
+
+absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
+    const v1::DeleteItemRequest& request) {
+  constexpr char kOp[] = "DeleteItem";
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.expected().empty()) {
+    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
+  }
+  if (!request.conditional_operator().empty()) {
+    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
+                         "; use ConditionExpression");
+  }
+  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
+      !s.ok()) {
+    return s;
+  }
+  if (request.key().empty()) {
+    return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
+  }
+  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
+  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
+    return s;
+  }
+  ExpressionContext context;
+  context.names = &request.expression_attribute_names();
+  context.values = &request.expression_attribute_values();
+  if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  std::string partition;
+  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  if (!key.ok()) return key.status();
+  auto it = table.items.find(*key);
+  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
+  if (!request.condition_expression().empty()) {
+    absl::Status s =
+        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
+    if (!s.ok()) {
+      if (AwsErrorName(s) == kConditionalCheckFailed &&
+          request.return_values_on_condition_check_failure() == kAllOld) {
+        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
+      }
+      return s;
+    }
+  }
+  v1::DeleteItemResponse response;
+  if (!capacity->empty())
+    WriteCapacity(table, *capacity, old ? &old->item : nullptr, nullptr,
+                  response.mutable_consumed_capacity());
+  if (old != nullptr) {
+    if (request.return_values() == kAllOld) *response.mutable_attributes() = old->item;
+    WriteItemLocked(table, *key, partition, old, std::nullopt, false, now, wake);
+  }
+  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
+          table, request.return_item_collection_metrics(), partition, request.key())) {
+    *response.mutable_item_collection_metrics() = *std::move(metrics);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
+    const v1::UpdateItemRequest& request) {
+  constexpr char kOp[] = "UpdateItem";
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.attribute_updates().empty()) {
+    return Unimplemented(kOp, "the legacy parameter AttributeUpdates", "; use UpdateExpression");
+  }
+  if (!request.expected().empty()) {
+    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
+  }
+  if (!request.conditional_operator().empty()) {
+    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
+                         "; use ConditionExpression");
+  }
+  if (absl::Status s = CheckReturnValues(request.return_values(),
+                                         {kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
+      !s.ok()) {
+    return s;
+  }
+  if (request.key().empty()) {
+    return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
+  }
+  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
+  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
+    return s;
+  }
+  ExpressionContext context;
+  context.names = &request.expression_attribute_names();
+  context.values = &request.expression_attribute_values();
+  if (absl::Status s = ValidateExpressionUsage(
+          {request.update_expression(), request.condition_expression()}, context);
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  std::string partition;
+  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  if (!key.ok()) return key.status();
+  auto it = table.items.find(*key);
+  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
+  if (!request.condition_expression().empty()) {
+    absl::Status s =
+        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
+    if (!s.ok()) {
+      if (AwsErrorName(s) == kConditionalCheckFailed &&
+          request.return_values_on_condition_check_failure() == kAllOld) {
+        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
+      }
+      return s;
+    }
+  }
+  // An update of a missing item creates it from its key (an upsert).
+  Item updated = old != nullptr ? old->item : request.key();
+  if (!request.update_expression().empty()) {
+    std::vector<std::string> key_names;
+    for (const auto& k : table.key_schema) key_names.push_back(k.attribute_name());
+    absl::StatusOr<Item> applied =
+        ApplyUpdate(request.update_expression(), context, key_names, std::move(updated));
+    if (!applied.ok()) return applied.status();
+    updated = *std::move(applied);
+  }
+  if (ItemSizeBytes(updated) > kMaxItemBytes) {
+    return Invalid("Item size to update has exceeded the maximum allowed size", "UpdateExpression");
+  }
+  v1::UpdateItemResponse response;
+  const std::string& rv = request.return_values();
+  if (rv == kAllOld && old != nullptr) {
+    *response.mutable_attributes() = old->item;
+  } else if (rv == kAllNew) {
+    *response.mutable_attributes() = updated;
+  } else if (rv == kUpdatedOld && old != nullptr) {
+    // The attributes the update changed or removed, as they were.
+    for (const auto& [name, value] : old->item) {
+      auto n = updated.find(name);
+      if (n == updated.end() || !AttributeValuesEqual(value, n->second)) {
+        (*response.mutable_attributes())[name] = value;
+      }
+    }
+  } else if (rv == kUpdatedNew) {
+    // The attributes the update changed or added, as they are now.
+    for (const auto& [name, value] : updated) {
+      if (request.key().contains(name)) continue;
+      auto o = old != nullptr ? old->item.find(name) : updated.end();
+      if (old == nullptr || o == old->item.end() || !AttributeValuesEqual(value, o->second)) {
+        (*response.mutable_attributes())[name] = value;
+      }
+    }
+  }
+  if (!capacity->empty())
+    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &updated,
+                  response.mutable_consumed_capacity());
+  if (old == nullptr || !ItemsEqual(old->item, updated)) {
+    Item copy = updated;
+    WriteItemLocked(table, *key, partition, old, std::move(copy), false, now, wake);
+  }
+  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
+          table, request.return_item_collection_metrics(), partition, request.key())) {
+    *response.mutable_item_collection_metrics() = *std::move(metrics);
+  }
+  return response;
+}
+
+// --- Time to Live ----------------------------------------------------------------
+
+absl::StatusOr<v1::UpdateTimeToLiveResponse> DynamoDbSimulator::UpdateTimeToLive(
+    const v1::UpdateTimeToLiveRequest& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.has_time_to_live_specification()) {
+    return Check().Fail("TimeToLiveSpecification",
+                        "failed to satisfy constraint: Member must not be null");
+  }
+  const v1::TimeToLiveSpecification& spec = request.time_to_live_specification();
+  if (!spec.has_enabled()) {
+    return Check().Fail("TimeToLiveSpecification.Enabled",
+                        "failed to satisfy constraint: Member must not be null");
+  }
+  if (absl::Status s =
+          Check().Required("TimeToLiveSpecification.AttributeName", spec.attribute_name());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Check().Length("TimeToLiveSpecification.AttributeName",
+                                      spec.attribute_name(), 1, kMaxAttributeNameLength);
+      !s.ok()) {
+    return s;
+  }
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  Table& table = **found;
+  if (spec.enabled() && table.ttl_enabled) return Invalid("TimeToLive is already enabled");
+  if (!spec.enabled() && !table.ttl_enabled) return Invalid("TimeToLive is already disabled");
+  if (!spec.enabled() && spec.attribute_name() != table.ttl_attribute) {
+    // Unverified wording.
+    return Invalid(absl::StrCat("TimeToLive is active on a different AttributeName: current "
+                                "AttributeName is ",
+                                table.ttl_attribute),
+                   "TimeToLiveSpecification.AttributeName");
+  }
+  if (table.ttl_changed && now - *table.ttl_changed < kTtlChangeInterval) {
+    return Invalid("Time to live has been modified multiple times within a fixed interval");
+  }
+  if (spec.enabled()) {
+    table.ttl_enabled = true;
+    table.ttl_attribute = spec.attribute_name();
+    IndexTtlLocked(table, now);
+  } else {
+    UnindexTtlLocked(table);
+    table.ttl_enabled = false;
+    table.ttl_attribute.clear();
+  }
+  table.ttl_changed = now;
+  v1::UpdateTimeToLiveResponse response;
+  *response.mutable_time_to_live_specification() = spec;
+  return response;
+}
+
+absl::StatusOr<v1::DescribeTimeToLiveResponse> DynamoDbSimulator::DescribeTimeToLive(
+    const v1::DescribeTimeToLiveRequest& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  v1::DescribeTimeToLiveResponse response;
+  v1::TimeToLiveDescription* d = response.mutable_time_to_live_description();
+  d->set_time_to_live_status((*found)->ttl_enabled ? kEnabled : kDisabled);
+  if ((*found)->ttl_enabled) d->set_attribute_name((*found)->ttl_attribute);
+  return response;
+}
+
+// --- Streams -------------------------------------------------------------------
+
+absl::StatusOr<streams::ListStreamsResponse> DynamoDbSimulator::ListStreams(
+    const streams::ListStreamsRequest& request) {
+  Tick();
+  return store_.ListStreams(request);
+}
+
+absl::StatusOr<streams::DescribeStreamResponse> DynamoDbSimulator::DescribeStream(
+    const streams::DescribeStreamRequest& request) {
+  Tick();
+  return store_.DescribeStream(request);
+}
+
+absl::StatusOr<streams::GetShardIteratorResponse> DynamoDbSimulator::GetShardIterator(
+    const streams::GetShardIteratorRequest& request) {
+  Tick();
+  return store_.GetShardIterator(request);
+}
+
+absl::StatusOr<streams::GetRecordsResponse> DynamoDbSimulator::GetRecords(
+    const streams::GetRecordsRequest& request) {
+  Tick();
+  return store_.GetRecords(request);
+}
+
+absl::StatusOr<ShardRollover> DynamoDbSimulator::ForceShardRollover(absl::string_view stream_arn) {
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<ShardRollover> out = store_.ForceShardRollover(stream_arn);
+  if (out.ok()) wake.Add(stream_arn);
+  return out;
+}
+
+void DynamoDbSimulator::Reset() {
+  absl::MutexLock lock(&mu_);
+  tables_.clear();
+  tables_by_uid_.clear();
+  ttl_index_.clear();
+  store_.Reset();
+}
+
+}  // namespace awsfacade::backends::simulator

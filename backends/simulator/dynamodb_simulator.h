@@ -1,0 +1,259 @@
+#ifndef AWSFACADE_BACKENDS_SIMULATOR_DYNAMODB_SIMULATOR_H_
+#define AWSFACADE_BACKENDS_SIMULATOR_DYNAMODB_SIMULATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "aws/dynamodb/v1/dynamodb.pb.h"
+#include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "backends/dynamodb_backend.h"
+#include "backends/dynamodb_streams_backend.h"
+#include "backends/simulator/dynamodb_expressions.h"
+#include "backends/simulator/simulator_options.h"
+#include "backends/simulator/stream_store.h"
+
+namespace awsfacade::backends::simulator {
+
+// Tunables of the simulated DynamoDB and DynamoDB Streams.
+struct DynamoDbSimulatorOptions {
+  // Streams (see StreamStoreOptions).
+  absl::Duration shard_rollover_interval = absl::Hours(4);
+  int64_t shard_rollover_records = 0;  // 0 = off
+  int open_shards_per_stream = 1;
+  absl::Duration iterator_lifetime = absl::Minutes(15);
+  absl::Duration retention = absl::Hours(24);
+  int get_records_per_second_per_shard = 0;  // 0 = unlimited
+  // Tables per account and region (AWS default quota: 2500, adjustable).
+  // CreateTable beyond it: LimitExceededException.
+  int max_tables = 2500;
+  // How long after its TTL time an expired item is deleted. AWS says
+  // "within a few days"; the default 0 deletes it at the first call made
+  // at or after its expiry time.
+  absl::Duration ttl_deletion_delay = absl::ZeroDuration();
+};
+
+// Amazon DynamoDB (tables, single items, Time to Live) and DynamoDB Streams
+// in memory, with AWS's semantics (docs/aws-apis.md §3, §7.1; models
+// dynamodb/2012-08-10 and dynamodbstreams/2012-08-10). Thread-safe; all time
+// comes from options.clock and is acted upon lazily at each call.
+//
+// Contract, beyond the models:
+// * Tables are ACTIVE at once (CreateTable answers CREATING, UpdateTable
+//   UPDATING and DeleteTable DELETING, as AWS does; the next DescribeTable
+//   sees ACTIVE or ResourceNotFoundException). ItemCount and
+//   TableSizeBytes are exact at every call (AWS refreshes them ~6-hourly).
+// * Every write that changes an item appends one record to the table's
+//   stream, under the table lock, so records of one item are in write
+//   order; a write that changes nothing (PutItem of an identical item,
+//   UpdateItem without effect, DeleteItem of a missing item) appends none.
+// * Streams: StreamStore's contract. UpdateTable StreamEnabled=false
+//   disables the stream (shards close, records readable for `retention`);
+//   enabling again creates a new stream with a new label. DeleteTable
+//   disables the table's stream the same way.
+// * Time to Live: an item whose TTL attribute (type N, epoch seconds) is at
+//   or before now - ttl_deletion_delay is deleted at the start of the next
+//   call of either interface, found through an index ordered by expiry time
+//   (never a scan), with a REMOVE record whose userIdentity is {Type
+//   "Service", PrincipalId "dynamodb.amazonaws.com"}. Items whose TTL lies
+//   more than five years in the past are never deleted, as in AWS.
+// * Secondary indexes are validated and described but cannot be queried
+//   (this API has no Query or Scan).
+// * Legacy parameters (Expected, AttributeUpdates, ConditionalOperator,
+//   AttributesToGet) and UpdateTable changes other than stream, billing
+//   mode/throughput, table class, deletion protection, on-demand and warm
+//   throughput answer UNIMPLEMENTED naming the parameter.
+// * ReturnValuesOnConditionCheckFailure=ALL_OLD: the failing item travels
+//   with the ConditionalCheckFailedException status (see
+//   ConditionCheckFailureItem).
+class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBackend {
+ public:
+  explicit DynamoDbSimulator(SimulatorOptions options, DynamoDbSimulatorOptions ddb_options = {});
+  ~DynamoDbSimulator() override;
+
+  DynamoDbSimulator(const DynamoDbSimulator&) = delete;
+  DynamoDbSimulator& operator=(const DynamoDbSimulator&) = delete;
+
+#define AWSFACADE_DYNAMODB_OP(Op)                     \
+  absl::StatusOr<aws::dynamodb::v1::Op##Response> Op( \
+      const aws::dynamodb::v1::Op##Request& request) override;
+  AWSFACADE_DYNAMODB_OP(CreateTable)
+  AWSFACADE_DYNAMODB_OP(DescribeTable)
+  AWSFACADE_DYNAMODB_OP(UpdateTable)
+  AWSFACADE_DYNAMODB_OP(DeleteTable)
+  AWSFACADE_DYNAMODB_OP(PutItem)
+  AWSFACADE_DYNAMODB_OP(GetItem)
+  AWSFACADE_DYNAMODB_OP(DeleteItem)
+  AWSFACADE_DYNAMODB_OP(UpdateItem)
+  AWSFACADE_DYNAMODB_OP(UpdateTimeToLive)
+  AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
+#undef AWSFACADE_DYNAMODB_OP
+
+  absl::StatusOr<aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const aws::dynamodbstreams::v1::ListStreamsRequest& request) override;
+  absl::StatusOr<aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const aws::dynamodbstreams::v1::DescribeStreamRequest& request) override;
+  absl::StatusOr<aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
+  absl::StatusOr<aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
+
+  // `callback` runs after records are appended to `stream_arn`, or its
+  // shards close or open, on the thread that caused it, with no simulator
+  // lock held. Destroying the handle unsubscribes: once its destructor has
+  // returned, the callback is not running on another thread and will not
+  // run again. (Destroying it from inside its own callback is allowed.)
+  std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
+                                            std::function<void()> callback) override;
+
+  // Closes every open shard of the stream and opens a child for each
+  // (simulator control). ResourceNotFoundException for an unknown stream,
+  // FailedPrecondition for a disabled one.
+  absl::StatusOr<ShardRollover> ForceShardRollover(absl::string_view stream_arn);
+
+  // Forgets every table and stream (the simulator's reset). Subscriptions
+  // stay registered.
+  void Reset();
+
+  // Memory held by the streams, for tests.
+  StreamStoreStats StreamStats() const { return store_.Stats(); }
+
+  // Item size limit and key size limits (DynamoDB quotas).
+  static constexpr int64_t kMaxItemBytes = 400 * 1024;
+  static constexpr int64_t kMaxPartitionKeyBytes = 2048;
+  static constexpr int64_t kMaxSortKeyBytes = 1024;
+
+ private:
+  struct Index {
+    std::string name;
+    bool global = false;
+    std::vector<aws::dynamodb::v1::KeySchemaElement> key_schema;
+    aws::dynamodb::v1::Projection projection;
+    aws::dynamodb::v1::ProvisionedThroughput throughput;
+    aws::dynamodb::v1::OnDemandThroughput on_demand;
+  };
+  struct StoredItem {
+    Item item;
+    int64_t size = 0;
+    std::optional<int64_t> ttl;  // indexed expiry (epoch seconds), if any
+  };
+  struct Table {
+    uint64_t uid = 0;  // never reused, unlike names
+    std::string name;
+    std::string arn;
+    std::string id;
+    absl::Time created;
+    std::vector<aws::dynamodb::v1::AttributeDefinition> attribute_definitions;
+    std::vector<aws::dynamodb::v1::KeySchemaElement> key_schema;
+    std::string hash_key;
+    std::string hash_type;
+    std::string range_key;  // empty: no sort key
+    std::string range_type;
+    std::string billing_mode;  // PROVISIONED or PAY_PER_REQUEST
+    bool billing_mode_explicit = false;
+    std::optional<absl::Time> pay_per_request_since;
+    aws::dynamodb::v1::ProvisionedThroughput throughput;
+    std::optional<absl::Time> last_increase;
+    std::optional<absl::Time> last_decrease;
+    int64_t decreases_today = 0;
+    std::vector<Index> indexes;
+    std::string table_class;
+    std::optional<absl::Time> table_class_since;
+    bool deletion_protection = false;
+    aws::dynamodb::v1::SSESpecification sse;
+    aws::dynamodb::v1::OnDemandThroughput on_demand;
+    aws::dynamodb::v1::WarmThroughput warm;
+    std::vector<aws::dynamodb::v1::Tag> tags;
+    // Stream: the latest one, if any was ever enabled.
+    std::string stream_arn;
+    std::string stream_label;
+    std::string stream_view_type;
+    bool stream_enabled = false;
+    // Time to Live.
+    std::string ttl_attribute;
+    bool ttl_enabled = false;
+    std::optional<absl::Time> ttl_changed;
+    // Items by encoded primary key.
+    absl::flat_hash_map<std::string, StoredItem> items;
+    int64_t size_bytes = 0;
+    // Item-collection sizes by encoded partition key (tables with LSIs).
+    absl::flat_hash_map<std::string, int64_t> collections;
+  };
+  // Wake-up registrations, shared with the handles so a handle may outlive
+  // the simulator.
+  struct Watchers;
+  class WatchHandle;
+  // Streams to wake once the current call has released its locks.
+  class PendingWakeups;
+
+  absl::Time Now() const { return options_.clock->Now(); }
+  // Housekeeping at the start of every call: TTL deletions due, stream
+  // rollovers and trimming. Records ARNs to wake in `wake`.
+  void TickLocked(absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Tick();
+  absl::StatusOr<Table*> FindTable(absl::string_view table_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  aws::dynamodb::v1::TableDescription Describe(const Table& table, const char* status) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Validates a whole key (Get/Update/Delete) or the key part of an item
+  // (Put) and returns the encoded primary key; sets `partition` to the
+  // encoded partition key.
+  absl::StatusOr<std::string> KeyOf(const Table& table, const Item& item, bool exact_key,
+                                    std::string* partition) const;
+  Item KeysOf(const Table& table, const Item& item) const;
+  // Replaces (or with nullopt removes) one item, keeping counts, sizes, the
+  // TTL index and item collections current, and appends the stream record.
+  void WriteItemLocked(Table& table, const std::string& key, const std::string& partition,
+                       const StoredItem* old_item, std::optional<Item> new_item, bool by_ttl,
+                       absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<int64_t> TtlOf(const Table& table, const Item& item, absl::Time now) const;
+  void IndexTtlLocked(Table& table, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UnindexTtlLocked(Table& table) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DisableStreamLocked(Table& table, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnableStreamLocked(Table& table, absl::string_view view_type)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fills ConsumedCapacity for a write (old/new item, either may be null)
+  // or a read.
+  void WriteCapacity(const Table& table, absl::string_view mode, const Item* old_item,
+                     const Item* new_item, aws::dynamodb::v1::ConsumedCapacity* out) const;
+  void ReadCapacity(const Table& table, absl::string_view mode, int64_t item_bytes, bool consistent,
+                    aws::dynamodb::v1::ConsumedCapacity* out) const;
+  // ItemCollectionMetrics for ReturnItemCollectionMetrics=SIZE on a table
+  // with local secondary indexes; nullopt otherwise.
+  std::optional<aws::dynamodb::v1::ItemCollectionMetrics> CollectionMetrics(
+      const Table& table, absl::string_view mode, const std::string& partition,
+      const Item& key_source) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  const SimulatorOptions options_;
+  const DynamoDbSimulatorOptions ddb_options_;
+  StreamStore store_;  // locked after mu_, never before
+  std::shared_ptr<Watchers> watchers_;
+
+  mutable absl::Mutex mu_;
+  uint64_t next_table_uid_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::btree_map<std::string, std::unique_ptr<Table>> tables_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, Table*> tables_by_uid_ ABSL_GUARDED_BY(mu_);
+  // Time to Live index of every table: (expiry epoch seconds, table uid,
+  // encoded key), earliest first.
+  absl::btree_set<std::tuple<int64_t, uint64_t, std::string>> ttl_index_ ABSL_GUARDED_BY(mu_);
+};
+
+// The item a ConditionalCheckFailedException carries when the request asked
+// for ReturnValuesOnConditionCheckFailure=ALL_OLD and the item existed.
+std::optional<Item> ConditionCheckFailureItem(const absl::Status& status);
+
+}  // namespace awsfacade::backends::simulator
+
+#endif  // AWSFACADE_BACKENDS_SIMULATOR_DYNAMODB_SIMULATOR_H_

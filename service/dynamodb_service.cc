@@ -1,0 +1,28 @@
+#include "service/dynamodb_service.h"
+
+namespace awsfacade::service {
+namespace v1 = ::aws::dynamodb::v1;
+
+DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend,
+                                 Executor* executor)
+    : backend_(std::move(backend)), handler_{executor, "dynamodb"} {}
+
+#define AWSFACADE_DYNAMODB_UNARY(Op)                                                             \
+  grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context,           \
+                                                const v1::Op##Request* request,                 \
+                                                v1::Op##Response* response) {                   \
+    return ServeUnary(context, response, handler_, [this, request] { return backend_->Op(*request); }); \
+  }
+AWSFACADE_DYNAMODB_UNARY(CreateTable)
+AWSFACADE_DYNAMODB_UNARY(DescribeTable)
+AWSFACADE_DYNAMODB_UNARY(UpdateTable)
+AWSFACADE_DYNAMODB_UNARY(DeleteTable)
+AWSFACADE_DYNAMODB_UNARY(PutItem)
+AWSFACADE_DYNAMODB_UNARY(GetItem)
+AWSFACADE_DYNAMODB_UNARY(DeleteItem)
+AWSFACADE_DYNAMODB_UNARY(UpdateItem)
+AWSFACADE_DYNAMODB_UNARY(UpdateTimeToLive)
+AWSFACADE_DYNAMODB_UNARY(DescribeTimeToLive)
+#undef AWSFACADE_DYNAMODB_UNARY
+
+}  // namespace awsfacade::service

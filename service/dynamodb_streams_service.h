@@ -1,0 +1,55 @@
+#ifndef AWSFACADE_SERVICE_DYNAMODB_STREAMS_SERVICE_H_
+#define AWSFACADE_SERVICE_DYNAMODB_STREAMS_SERVICE_H_
+
+#include <memory>
+
+#include "aws/dynamodbstreams/v1/dynamodbstreams.grpc.pb.h"
+#include "backends/dynamodb_streams_backend.h"
+#include "service/reactors.h"
+#include "service/subscription_engine.h"
+
+namespace awsfacade::service {
+
+// aws.dynamodbstreams.v1.DynamoDbStreamsService: the four AWS operations
+// over any DynamoDbStreamsBackend, and push subscriptions through the
+// SubscriptionEngine.
+class DynamoDbStreamsService final
+    : public aws::dynamodbstreams::v1::DynamoDbStreamsService::CallbackService {
+ public:
+  DynamoDbStreamsService(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
+                         Executor* executor, SubscriptionEngine* engine);
+
+  grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* context,
+                                        const aws::dynamodbstreams::v1::ListStreamsRequest* request,
+                                        aws::dynamodbstreams::v1::ListStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeStream(
+      grpc::CallbackServerContext* context, const aws::dynamodbstreams::v1::DescribeStreamRequest* request,
+      aws::dynamodbstreams::v1::DescribeStreamResponse* response) override;
+  grpc::ServerUnaryReactor* GetShardIterator(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::GetShardIteratorRequest* request,
+      aws::dynamodbstreams::v1::GetShardIteratorResponse* response) override;
+  grpc::ServerUnaryReactor* GetRecords(grpc::CallbackServerContext* context,
+                                       const aws::dynamodbstreams::v1::GetRecordsRequest* request,
+                                       aws::dynamodbstreams::v1::GetRecordsResponse* response) override;
+
+  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::SubscribeToShardRequest* request) override {
+    return engine_->SubscribeToShard(context, request);
+  }
+  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request) override {
+    return engine_->SubscribeToStream(context, request);
+  }
+
+ private:
+  std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
+  HandlerContext handler_;
+  SubscriptionEngine* engine_;
+};
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_DYNAMODB_STREAMS_SERVICE_H_

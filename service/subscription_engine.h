@@ -1,0 +1,90 @@
+#ifndef AWSFACADE_SERVICE_SUBSCRIPTION_ENGINE_H_
+#define AWSFACADE_SERVICE_SUBSCRIPTION_ENGINE_H_
+
+#include <atomic>
+#include <memory>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "backends/common/token_sealer.h"
+#include "backends/dynamodb_streams_backend.h"
+#include "grpcpp/grpcpp.h"
+#include "service/executor.h"
+#include "service/scheduler.h"
+
+namespace awsfacade::service {
+
+struct SubscriptionEngineOptions {
+  // Open subscriptions at once; RESOURCE_EXHAUSTED past it.
+  int max_subscriptions = 10000;
+  // Threads that run subscription steps (backend calls happen there).
+  int worker_threads = 2;
+  // Pacing when the backend cannot notify (real AWS): an idle shard is
+  // polled after poll_min, doubling to poll_max while it stays empty. AWS
+  // suggests no more than ~4 reads/s per shard per reader (Lambda's rate).
+  absl::Duration poll_min = absl::Milliseconds(250);
+  absl::Duration poll_max = absl::Seconds(1);
+  // Backoff for throttling and transient backend errors.
+  absl::Duration retry_min = absl::Milliseconds(20);
+  absl::Duration retry_max = absl::Seconds(5);
+};
+
+class Subscription;
+template <typename Response>
+class SubscriptionReactor;
+
+// Push subscriptions over DynamoDB Streams (SubscribeToShard,
+// SubscribeToStream; semantics in the proto comments). One engine serves
+// every subscription; it uses only the backend's DescribeStream,
+// GetShardIterator and GetRecords, plus its optional WatchStream wake-up
+// hook, so it works the same on the simulator and on AWS.
+class SubscriptionEngine {
+ public:
+  SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
+                     std::shared_ptr<backends::TokenSealer> sealer,
+                     SubscriptionEngineOptions options = {});
+  ~SubscriptionEngine();
+
+  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::SubscribeToShardRequest* request);
+  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request);
+
+  // Ends every open subscription with UNAVAILABLE and its final
+  // continuation token, and refuses new ones. Returns when all have ended
+  // or `grace` has passed.
+  void Shutdown(absl::Duration grace);
+
+  int active() const { return active_.load(); }
+  // Records read from the backend and not yet handed to gRPC, over all
+  // subscriptions: stays bounded however slow the readers are.
+  int64_t buffered_records() const { return buffered_records_.load(); }
+
+ private:
+  friend class Subscription;
+  template <typename Response>
+  friend class SubscriptionReactor;
+  // Reserves a slot; false past max_subscriptions or after Shutdown.
+  bool Admit(const std::shared_ptr<Subscription>& subscription);
+  void Release(Subscription* subscription);
+
+  std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
+  std::shared_ptr<backends::TokenSealer> sealer_;
+  SubscriptionEngineOptions options_;
+  std::unique_ptr<ThreadPoolExecutor> workers_;
+  std::unique_ptr<Scheduler> scheduler_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::shared_ptr<Subscription>> open_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int> active_{0};
+  std::atomic<int64_t> buffered_records_{0};
+};
+
+}  // namespace awsfacade::service
+
+#endif  // AWSFACADE_SERVICE_SUBSCRIPTION_ENGINE_H_
