@@ -17,18 +17,18 @@ class CognitoSyncBackend {
 
   // InvalidParameterException, NotAuthorizedException, TooManyRequestsException,
   // InternalErrorException. A missing dataset is DatasetExists=false, not an error.
-  virtual absl::StatusOr<aws::cognitosync::v1::ListRecordsResponse> ListRecords(
-      const aws::cognitosync::v1::ListRecordsRequest& request) = 0;
+  virtual absl::StatusOr<::aws::cognitosync::v1::ListRecordsResponse> ListRecords(
+      const ::aws::cognitosync::v1::ListRecordsRequest& request) = 0;
   // Also LimitExceededException, ResourceNotFoundException,
   // ResourceConflictException (stale SyncCount), Lambda errors.
-  virtual absl::StatusOr<aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
-      const aws::cognitosync::v1::UpdateRecordsRequest& request) = 0;
-  virtual absl::StatusOr<aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
-      const aws::cognitosync::v1::ListDatasetsRequest& request) = 0;
-  virtual absl::StatusOr<aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
-      const aws::cognitosync::v1::DescribeDatasetRequest& request) = 0;
-  virtual absl::StatusOr<aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
-      const aws::cognitosync::v1::DeleteDatasetRequest& request) = 0;
+  virtual absl::StatusOr<::aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
+      const ::aws::cognitosync::v1::UpdateRecordsRequest& request) = 0;
+  virtual absl::StatusOr<::aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
+      const ::aws::cognitosync::v1::ListDatasetsRequest& request) = 0;
+  virtual absl::StatusOr<::aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
+      const ::aws::cognitosync::v1::DescribeDatasetRequest& request) = 0;
+  virtual absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
+      const ::aws::cognitosync::v1::DeleteDatasetRequest& request) = 0;
 };
 
 }  // namespace awsfacade::backends

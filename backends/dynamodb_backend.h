@@ -16,8 +16,8 @@ class DynamoDbBackend {
   virtual ~DynamoDbBackend() = default;
 
 #define AWSFACADE_DYNAMODB_OP(Op)                                 \
-  virtual absl::StatusOr<aws::dynamodb::v1::Op##Response> Op(     \
-      const aws::dynamodb::v1::Op##Request& request) = 0;
+  virtual absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op(     \
+      const ::aws::dynamodb::v1::Op##Request& request) = 0;
   AWSFACADE_DYNAMODB_OP(CreateTable)
   AWSFACADE_DYNAMODB_OP(DescribeTable)
   AWSFACADE_DYNAMODB_OP(UpdateTable)

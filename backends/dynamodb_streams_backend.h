@@ -18,14 +18,14 @@ class DynamoDbStreamsBackend {
  public:
   virtual ~DynamoDbStreamsBackend() = default;
 
-  virtual absl::StatusOr<aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const aws::dynamodbstreams::v1::ListStreamsRequest& request) = 0;
-  virtual absl::StatusOr<aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const aws::dynamodbstreams::v1::DescribeStreamRequest& request) = 0;
-  virtual absl::StatusOr<aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const aws::dynamodbstreams::v1::GetShardIteratorRequest& request) = 0;
-  virtual absl::StatusOr<aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
+  virtual absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) = 0;
+  virtual absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) = 0;
+  virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) = 0;
+  virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
 
   // Optional wake-up hook for the subscription engine: `callback` runs
   // (on the writer's thread, without backend locks held; it must not block)

@@ -14,8 +14,8 @@ class PersonalizeBackend {
   virtual ~PersonalizeBackend() = default;
 
 #define AWSFACADE_PERSONALIZE_OP(Op)                                   \
-  virtual absl::StatusOr<aws::personalize::v1::Op##Response> Op(       \
-      const aws::personalize::v1::Op##Request& request) = 0;
+  virtual absl::StatusOr<::aws::personalize::v1::Op##Response> Op(       \
+      const ::aws::personalize::v1::Op##Request& request) = 0;
   AWSFACADE_PERSONALIZE_OP(CreateDatasetGroup)
   AWSFACADE_PERSONALIZE_OP(DescribeDatasetGroup)
   AWSFACADE_PERSONALIZE_OP(ListDatasetGroups)

@@ -1,7 +1,6 @@
 #include "service/subscription_engine.h"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -234,7 +233,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   Options options_;
   std::map<std::string, ShardState> shards_;  // ordered: stable tokens and round robin
   std::string last_read_shard_;
-  std::deque<v1::SubscribeToStreamResponse> outbox_;
+  // Events ready to write, oldest first. Usually 0..2 long; a vector (not a
+  // deque, which allocates ~600 bytes even when empty) keeps idle
+  // subscriptions small.
+  std::vector<v1::SubscribeToStreamResponse> outbox_;
   v1::SubscribeToStreamResponse pending_write_;  // the event being written
   v1::SubscribeToStreamResponse batch_;
   int64_t batch_bytes_ = 0;
@@ -869,7 +871,7 @@ bool Subscription::Step() {
       write_in_flight_ = true;
     }
     pending_write_ = std::move(outbox_.front());
-    outbox_.pop_front();
+    outbox_.erase(outbox_.begin());
     last_event_at_ = now;
     sink->Write(pending_write_);
     return false;  // OnWriteDone kicks
