@@ -1,11 +1,11 @@
 #include "backends/common/token_sealer.h"
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "backends/common/crypto.h"
 
 namespace awsfacade::backends {
 namespace {
@@ -21,11 +21,8 @@ TokenSealer::TokenSealer(std::string key) : key_(std::move(key)) {}
 std::string TokenSealer::Mac(absl::string_view purpose, absl::string_view payload) const {
   // Length-prefix the purpose so ("ab","c") and ("a","bc") differ.
   std::string message = absl::StrCat(purpose.size(), ":", purpose, payload);
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int out_len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &out_len);
-  return std::string(reinterpret_cast<char*>(out), kMacBytes);
+  Digest mac = HmacSha256(key_, message);
+  return std::string(reinterpret_cast<const char*>(mac.data()), kMacBytes);
 }
 
 std::string TokenSealer::Seal(absl::string_view purpose, absl::string_view payload) const {
