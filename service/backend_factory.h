@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "backends/aws/aws_backends.h"
 #include "backends/cognito_sync_backend.h"
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
@@ -25,11 +26,23 @@ enum class BackendKind { kSimulator, kAws };
 absl::StatusOr<BackendKind> ParseBackendKind(absl::string_view name);
 
 struct BackendOptions {
+  // The backend of every service, unless overridden below.
   BackendKind kind = BackendKind::kSimulator;
+  // Per-service overrides (e.g. Streams on AWS, Cognito Sync simulated).
+  std::optional<BackendKind> cognito_sync_kind;
+  std::optional<BackendKind> personalize_kind;
+  std::optional<BackendKind> dynamodb_kind;
+  std::optional<BackendKind> dynamodb_streams_kind;
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   // Simulated DynamoDB and Streams (shard rollover, retention, limits).
   backends::simulator::DynamoDbSimulatorOptions dynamodb;
+  // The real-AWS backend (services on BackendKind::kAws). An empty region
+  // takes `region` above.
+  backends::aws::AwsBackendOptions aws;
+  // Threads that run backend calls when any service is on AWS: also the
+  // bound on AWS calls in flight from the unary handlers.
+  int aws_executor_threads = 16;
 };
 
 // What SimulatorService controls when the simulator backend is active.
@@ -49,11 +62,15 @@ struct Backends {
   std::shared_ptr<backends::DynamoDbBackend> dynamodb;
   std::shared_ptr<backends::DynamoDbStreamsBackend> dynamodb_streams;
   std::unique_ptr<Executor> executor;
-  std::optional<SimulatorHooks> simulator;  // set on the simulator backend only
+  // Set when at least one service is simulated; empty when all are on AWS
+  // (SimulatorService is then not served).
+  std::optional<SimulatorHooks> simulator;
 };
 
-// Builds the backends `options` ask for. Unimplemented for kAws until the
-// real-AWS backend lands.
+// Builds the backends `options` ask for. Services on AWS share one HTTP
+// client and one credentials provider, and their calls run on a
+// ThreadPoolExecutor; an all-simulator set runs inline. Errors are
+// CreateAwsBackends's (no credentials, bad endpoint URL, ...).
 absl::StatusOr<Backends> CreateBackends(const BackendOptions& options);
 
 }  // namespace awsfacade::service

@@ -3,18 +3,32 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "backends/aws/aws_backends.h"
+#include "backends/aws/credentials.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on (HOST:PORT; port 0 picks one).");
 ABSL_FLAG(std::string, backend, "simulator", "Backend for every service: simulator | aws.");
+ABSL_FLAG(std::string, cognito_sync_backend, "", "Backend for Cognito Sync (default: --backend).");
+ABSL_FLAG(std::string, personalize_backend, "", "Backend for Personalize (default: --backend).");
+ABSL_FLAG(std::string, dynamodb_backend, "", "Backend for DynamoDB (default: --backend).");
+ABSL_FLAG(std::string, dynamodbstreams_backend, "",
+          "Backend for DynamoDB Streams (default: --backend).");
+ABSL_FLAG(std::string, endpoint_url, "",
+          "AWS backend: endpoint URL for every service (e.g. http://127.0.0.1:5000), over "
+          "$AWS_ENDPOINT_URL_<SERVICE> and $AWS_ENDPOINT_URL.");
+ABSL_FLAG(absl::Duration, aws_call_timeout, absl::Seconds(30),
+          "AWS backend: time limit of one AWS operation, retries included.");
 ABSL_FLAG(std::string, region, "",
-          "AWS region for ARNs and endpoints (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1).");
+          "AWS region for ARNs and endpoints (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's "
+          "region, us-east-1).");
 ABSL_FLAG(std::string, account_id, "",
           "Account id the simulator puts in ARNs (default: $AWSFACADE_ACCOUNT_ID or 123456789012).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -79,10 +93,39 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.backends.kind = *kind;
+  bool any_aws = *kind == awsfacade::service::BackendKind::kAws;
+  for (auto [flag, target] :
+       {std::pair{&FLAGS_cognito_sync_backend, &options.backends.cognito_sync_kind},
+        std::pair{&FLAGS_personalize_backend, &options.backends.personalize_kind},
+        std::pair{&FLAGS_dynamodb_backend, &options.backends.dynamodb_kind},
+        std::pair{&FLAGS_dynamodbstreams_backend, &options.backends.dynamodb_streams_kind}}) {
+    const std::string name = absl::GetFlag(*flag);
+    if (name.empty()) continue;
+    auto service_kind = awsfacade::service::ParseBackendKind(name);
+    if (!service_kind.ok()) {
+      std::cerr << "awsfacade-server: " << service_kind.status().message() << "\n";
+      return 2;
+    }
+    *target = *service_kind;
+    any_aws = any_aws || *service_kind == awsfacade::service::BackendKind::kAws;
+  }
+  // The one read of the AWS environment (credentials chain, region, endpoints).
+  const auto aws_env = awsfacade::backends::aws::AwsEnvironment::FromProcessEnvironment();
   options.backends.region = absl::GetFlag(FLAGS_region).empty()
-                                ? FirstNonEmpty({std::getenv("AWS_REGION"), std::getenv("AWS_DEFAULT_REGION")},
-                                                "us-east-1")
+                                ? awsfacade::backends::aws::ResolveRegion(aws_env).value_or("us-east-1")
                                 : absl::GetFlag(FLAGS_region);
+  if (any_aws) {
+    auto& aws = options.backends.aws;
+    aws.region = options.backends.region;
+    aws.environment = aws_env;
+    aws.endpoints =
+        awsfacade::backends::aws::EndpointsFromEnvironment(aws_env, absl::GetFlag(FLAGS_endpoint_url));
+    aws.call_timeout = absl::GetFlag(FLAGS_aws_call_timeout);
+    if (aws.call_timeout <= absl::ZeroDuration()) {
+      std::cerr << "awsfacade-server: --aws_call_timeout must be positive\n";
+      return 2;
+    }
+  }
   options.backends.account_id = absl::GetFlag(FLAGS_account_id).empty()
                                     ? FirstNonEmpty({std::getenv("AWSFACADE_ACCOUNT_ID")}, "123456789012")
                                     : absl::GetFlag(FLAGS_account_id);

@@ -377,7 +377,7 @@ absl::Status ReadResponseHeaders(const OperationSpec& operation, const HttpHeade
     for (const auto& [name, unused] : headers)
       present |= absl::EqualsIgnoreCase(name, b.binding->name);
     if (!present) continue;
-    const std::string text(absl::StripAsciiWhitespace(FindHeader(headers, b.binding->name)));
+    const std::string text(absl::StripAsciiWhitespace(FindHeaderValue(headers, b.binding->name)));
     const pb::FieldDescriptor* f = b.field;
     auto bad = [&]() {
       return absl::InternalError(absl::StrCat("response header ", b.binding->name, " value \"",
@@ -503,7 +503,7 @@ const OperationSpec* FindOperation(const ServiceSpec& service, absl::string_view
   return nullptr;
 }
 
-absl::string_view FindHeader(const HttpHeaders& headers, absl::string_view name) {
+absl::string_view FindHeaderValue(const HttpHeaders& headers, absl::string_view name) {
   for (const auto& [header, value] : headers) {
     if (absl::EqualsIgnoreCase(header, name)) return value;
   }
@@ -567,7 +567,7 @@ AwsErrorDetails ParseErrorDetails(int status_code, const HttpHeaders& headers,
       }
     }
   }
-  absl::string_view raw = FindHeader(headers, "x-amzn-ErrorType");
+  absl::string_view raw = FindHeaderValue(headers, "x-amzn-ErrorType");
   if (raw.empty()) raw = body_code;
   if (raw.empty()) raw = body_type;
   details.code = SanitizeErrorCode(raw);
@@ -588,7 +588,7 @@ AwsErrorDetails ParseErrorDetails(int status_code, const HttpHeaders& headers,
 absl::Status ParseResponse(const ServiceSpec& service, const OperationSpec& operation,
                            int status_code, const HttpHeaders& headers, absl::string_view body,
                            pb::Message* response, std::string* request_id) {
-  const absl::string_view id = FindHeader(headers, "x-amzn-RequestId");
+  const absl::string_view id = FindHeaderValue(headers, "x-amzn-RequestId");
   if (request_id != nullptr) *request_id = std::string(id);
   if (status_code < 200 || status_code > 299) {
     AwsErrorDetails details = ParseErrorDetails(status_code, headers, body);

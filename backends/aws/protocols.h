@@ -164,7 +164,7 @@ AwsErrorDetails ParseErrorDetails(int status_code, const HttpHeaders& headers,
 std::string SanitizeErrorCode(absl::string_view raw_code);
 
 // The first value of header `name` (case-insensitive), or empty.
-absl::string_view FindHeader(const HttpHeaders& headers, absl::string_view name);
+absl::string_view FindHeaderValue(const HttpHeaders& headers, absl::string_view name);
 
 }  // namespace awsfacade::backends::aws
 

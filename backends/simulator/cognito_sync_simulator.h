@@ -82,36 +82,36 @@ class CognitoSyncSimulator final : public CognitoSyncBackend {
   // A missing dataset is success with DatasetExists=false, Count 0,
   // DatasetSyncCount 0. InvalidParameterException also for a NextToken not
   // issued for this pool, identity, dataset and LastSyncCount.
-  absl::StatusOr<aws::cognitosync::v1::ListRecordsResponse> ListRecords(
-      const aws::cognitosync::v1::ListRecordsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::ListRecordsResponse> ListRecords(
+      const ::aws::cognitosync::v1::ListRecordsRequest& request) override;
   // All or nothing. InvalidParameterException (bad input; SyncSessionToken
   // missing, forged, for another identity/dataset, or expired),
   // ResourceNotFoundException (dataset deleted since the session started),
   // ResourceConflictException (a patch's SyncCount is not the key's current
   // one), LimitExceededException (datasets per identity, live records or
   // bytes per dataset).
-  absl::StatusOr<aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
-      const aws::cognitosync::v1::UpdateRecordsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
+      const ::aws::cognitosync::v1::UpdateRecordsRequest& request) override;
   // The identity's datasets ordered by name. InvalidParameterException.
-  absl::StatusOr<aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
-      const aws::cognitosync::v1::ListDatasetsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
+      const ::aws::cognitosync::v1::ListDatasetsRequest& request) override;
   // InvalidParameterException, ResourceNotFoundException (missing or deleted).
-  absl::StatusOr<aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
-      const aws::cognitosync::v1::DescribeDatasetRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
+      const ::aws::cognitosync::v1::DescribeDatasetRequest& request) override;
   // Permanent; returns the metadata as it was. InvalidParameterException,
   // ResourceNotFoundException.
-  absl::StatusOr<aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
-      const aws::cognitosync::v1::DeleteDatasetRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
+      const ::aws::cognitosync::v1::DeleteDatasetRequest& request) override;
 
   // Forgets every pool, identity, dataset and deletion marker.
   void Reset();
 
  private:
   struct DatasetState {
-    aws::cognitosync::v1::Dataset meta;  // DataStorage/NumRecords kept current
+    ::aws::cognitosync::v1::Dataset meta;  // DataStorage/NumRecords kept current
     int64_t sync_count = 0;
     // Live records and tombstones (no Value), by key.
-    absl::btree_map<std::string, aws::cognitosync::v1::Record> records;
+    absl::btree_map<std::string, ::aws::cognitosync::v1::Record> records;
   };
   struct IdentityState {
     absl::btree_map<std::string, DatasetState> datasets;

@@ -88,8 +88,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   DynamoDbSimulator& operator=(const DynamoDbSimulator&) = delete;
 
 #define AWSFACADE_DYNAMODB_OP(Op)                     \
-  absl::StatusOr<aws::dynamodb::v1::Op##Response> Op( \
-      const aws::dynamodb::v1::Op##Request& request) override;
+  absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
+      const ::aws::dynamodb::v1::Op##Request& request) override;
   AWSFACADE_DYNAMODB_OP(CreateTable)
   AWSFACADE_DYNAMODB_OP(DescribeTable)
   AWSFACADE_DYNAMODB_OP(UpdateTable)
@@ -102,14 +102,14 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
 #undef AWSFACADE_DYNAMODB_OP
 
-  absl::StatusOr<aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const aws::dynamodbstreams::v1::ListStreamsRequest& request) override;
-  absl::StatusOr<aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const aws::dynamodbstreams::v1::DescribeStreamRequest& request) override;
-  absl::StatusOr<aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
-  absl::StatusOr<aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
 
   // `callback` runs after records are appended to `stream_arn`, or its
   // shards close or open, on the thread that caused it, with no simulator
@@ -140,10 +140,10 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   struct Index {
     std::string name;
     bool global = false;
-    std::vector<aws::dynamodb::v1::KeySchemaElement> key_schema;
-    aws::dynamodb::v1::Projection projection;
-    aws::dynamodb::v1::ProvisionedThroughput throughput;
-    aws::dynamodb::v1::OnDemandThroughput on_demand;
+    std::vector<::aws::dynamodb::v1::KeySchemaElement> key_schema;
+    ::aws::dynamodb::v1::Projection projection;
+    ::aws::dynamodb::v1::ProvisionedThroughput throughput;
+    ::aws::dynamodb::v1::OnDemandThroughput on_demand;
   };
   struct StoredItem {
     Item item;
@@ -156,8 +156,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
     std::string arn;
     std::string id;
     absl::Time created;
-    std::vector<aws::dynamodb::v1::AttributeDefinition> attribute_definitions;
-    std::vector<aws::dynamodb::v1::KeySchemaElement> key_schema;
+    std::vector<::aws::dynamodb::v1::AttributeDefinition> attribute_definitions;
+    std::vector<::aws::dynamodb::v1::KeySchemaElement> key_schema;
     std::string hash_key;
     std::string hash_type;
     std::string range_key;  // empty: no sort key
@@ -165,7 +165,7 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
     std::string billing_mode;  // PROVISIONED or PAY_PER_REQUEST
     bool billing_mode_explicit = false;
     std::optional<absl::Time> pay_per_request_since;
-    aws::dynamodb::v1::ProvisionedThroughput throughput;
+    ::aws::dynamodb::v1::ProvisionedThroughput throughput;
     std::optional<absl::Time> last_increase;
     std::optional<absl::Time> last_decrease;
     int64_t decreases_today = 0;
@@ -173,10 +173,10 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
     std::string table_class;
     std::optional<absl::Time> table_class_since;
     bool deletion_protection = false;
-    aws::dynamodb::v1::SSESpecification sse;
-    aws::dynamodb::v1::OnDemandThroughput on_demand;
-    aws::dynamodb::v1::WarmThroughput warm;
-    std::vector<aws::dynamodb::v1::Tag> tags;
+    ::aws::dynamodb::v1::SSESpecification sse;
+    ::aws::dynamodb::v1::OnDemandThroughput on_demand;
+    ::aws::dynamodb::v1::WarmThroughput warm;
+    std::vector<::aws::dynamodb::v1::Tag> tags;
     // Stream: the latest one, if any was ever enabled.
     std::string stream_arn;
     std::string stream_label;
@@ -205,7 +205,7 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   void TickLocked(absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Tick();
   absl::StatusOr<Table*> FindTable(absl::string_view table_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  aws::dynamodb::v1::TableDescription Describe(const Table& table, const char* status) const
+  ::aws::dynamodb::v1::TableDescription Describe(const Table& table, const char* status) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Validates a whole key (Get/Update/Delete) or the key part of an item
   // (Put) and returns the encoded primary key; sets `partition` to the
@@ -227,12 +227,12 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Fills ConsumedCapacity for a write (old/new item, either may be null)
   // or a read.
   void WriteCapacity(const Table& table, absl::string_view mode, const Item* old_item,
-                     const Item* new_item, aws::dynamodb::v1::ConsumedCapacity* out) const;
+                     const Item* new_item, ::aws::dynamodb::v1::ConsumedCapacity* out) const;
   void ReadCapacity(const Table& table, absl::string_view mode, int64_t item_bytes, bool consistent,
-                    aws::dynamodb::v1::ConsumedCapacity* out) const;
+                    ::aws::dynamodb::v1::ConsumedCapacity* out) const;
   // ItemCollectionMetrics for ReturnItemCollectionMetrics=SIZE on a table
   // with local secondary indexes; nullopt otherwise.
-  std::optional<aws::dynamodb::v1::ItemCollectionMetrics> CollectionMetrics(
+  std::optional<::aws::dynamodb::v1::ItemCollectionMetrics> CollectionMetrics(
       const Table& table, absl::string_view mode, const std::string& partition,
       const Item& key_source) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 

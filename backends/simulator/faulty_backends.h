@@ -27,11 +27,11 @@ class FaultyCognitoSync final : public CognitoSyncBackend {
  public:
   FaultyCognitoSync(std::shared_ptr<CognitoSyncBackend> child, std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
-  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, ListRecords)
-  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, UpdateRecords)
-  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, ListDatasets)
-  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, DescribeDataset)
-  AWSFACADE_FAULTY_OP(aws::cognitosync::v1, DeleteDataset)
+  AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, ListRecords)
+  AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "cognitosync";
@@ -43,18 +43,18 @@ class FaultyPersonalize final : public PersonalizeBackend {
  public:
   FaultyPersonalize(std::shared_ptr<PersonalizeBackend> child, std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateDatasetGroup)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeDatasetGroup)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListDatasetGroups)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteDatasetGroup)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateSchema)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeSchema)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListSchemas)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteSchema)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, CreateDataset)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DescribeDataset)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, ListDatasets)
-  AWSFACADE_FAULTY_OP(aws::personalize::v1, DeleteDataset)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, CreateSchema)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DescribeSchema)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, ListSchemas)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DeleteSchema)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, CreateDataset)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DescribeDataset)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, ListDatasets)
+  AWSFACADE_FAULTY_OP(::aws::personalize::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "personalize";
@@ -66,16 +66,16 @@ class FaultyDynamoDb final : public DynamoDbBackend {
  public:
   FaultyDynamoDb(std::shared_ptr<DynamoDbBackend> child, std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, CreateTable)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DescribeTable)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateTable)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DeleteTable)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, PutItem)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, GetItem)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DeleteItem)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateItem)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, UpdateTimeToLive)
-  AWSFACADE_FAULTY_OP(aws::dynamodb::v1, DescribeTimeToLive)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, CreateTable)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, PutItem)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, GetItem)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, DescribeTimeToLive)
 
  private:
   static constexpr char kService[] = "dynamodb";
@@ -88,10 +88,10 @@ class FaultyDynamoDbStreams final : public DynamoDbStreamsBackend {
   FaultyDynamoDbStreams(std::shared_ptr<DynamoDbStreamsBackend> child,
                         std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
-  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, ListStreams)
-  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, DescribeStream)
-  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, GetShardIterator)
-  AWSFACADE_FAULTY_OP(aws::dynamodbstreams::v1, GetRecords)
+  AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, ListStreams)
+  AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, DescribeStream)
+  AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, GetShardIterator)
+  AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, GetRecords)
   std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
                                             std::function<void()> callback) override {
     return child_->WatchStream(stream_arn, std::move(callback));

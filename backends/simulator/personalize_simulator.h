@@ -89,8 +89,8 @@ class PersonalizeSimulator final : public PersonalizeBackend {
   PersonalizeSimulator& operator=(const PersonalizeSimulator&) = delete;
 
 #define AWSFACADE_PERSONALIZE_OP(Op)                     \
-  absl::StatusOr<aws::personalize::v1::Op##Response> Op( \
-      const aws::personalize::v1::Op##Request& request) override;
+  absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
+      const ::aws::personalize::v1::Op##Request& request) override;
   AWSFACADE_PERSONALIZE_OP(CreateDatasetGroup)
   AWSFACADE_PERSONALIZE_OP(DescribeDatasetGroup)
   AWSFACADE_PERSONALIZE_OP(ListDatasetGroups)
@@ -124,7 +124,7 @@ class PersonalizeSimulator final : public PersonalizeBackend {
     std::string role_arn;
     std::string kms_key_arn;
     std::string domain;
-    std::vector<aws::personalize::v1::Tag> tags;
+    std::vector<::aws::personalize::v1::Tag> tags;
     Lifecycle life;
   };
   struct SchemaRecord {
@@ -143,7 +143,7 @@ class PersonalizeSimulator final : public PersonalizeBackend {
     std::string dataset_type;  // canonical spelling
     std::string schema_arn;
     std::string tracking_id;  // Action_Interactions only
-    std::vector<aws::personalize::v1::Tag> tags;
+    std::vector<::aws::personalize::v1::Tag> tags;
     Lifecycle life;
   };
   enum class Kind { kGroup, kDataset };

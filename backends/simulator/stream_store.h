@@ -123,7 +123,7 @@ class StreamStore {
   // validates it).
   absl::StatusOr<CreatedStream> CreateStream(
       absl::string_view table_name,
-      const std::vector<aws::dynamodbstreams::v1::KeySchemaElement>& key_schema,
+      const std::vector<::aws::dynamodbstreams::v1::KeySchemaElement>& key_schema,
       absl::string_view view_type);
 
   // DISABLED: closes the open shards. Records stay readable for
@@ -151,14 +151,14 @@ class StreamStore {
 
   // --- The four DynamoDB Streams operations ----------------------------------
 
-  absl::StatusOr<aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const aws::dynamodbstreams::v1::ListStreamsRequest& request);
-  absl::StatusOr<aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const aws::dynamodbstreams::v1::DescribeStreamRequest& request);
-  absl::StatusOr<aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const aws::dynamodbstreams::v1::GetShardIteratorRequest& request);
-  absl::StatusOr<aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const aws::dynamodbstreams::v1::GetRecordsRequest& request);
+  absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request);
+  absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request);
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request);
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request);
 
   StreamStoreStats Stats() const;
 
@@ -176,7 +176,7 @@ class StreamStore {
     uint64_t seq = 0;
     absl::Time written;
     int64_t size_bytes = 0;
-    aws::dynamodbstreams::v1::Record record;
+    ::aws::dynamodbstreams::v1::Record record;
   };
   struct Stream;
   struct Shard {
@@ -200,7 +200,7 @@ class StreamStore {
     std::string arn;
     std::string label;
     std::string table_name;
-    std::vector<aws::dynamodbstreams::v1::KeySchemaElement> key_schema;
+    std::vector<::aws::dynamodbstreams::v1::KeySchemaElement> key_schema;
     std::string view_type;
     absl::Time created;
     std::optional<absl::Time> disabled;
@@ -234,7 +234,7 @@ class StreamStore {
   void PurgeRecords(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SealIterator(const IteratorState& state) const;
   absl::StatusOr<IteratorState> OpenIterator(absl::string_view token) const;
-  aws::dynamodbstreams::v1::Record BuildRecord(const Stream& stream, const ItemChange& change,
+  ::aws::dynamodbstreams::v1::Record BuildRecord(const Stream& stream, const ItemChange& change,
                                                uint64_t seq, absl::Time now, int64_t* size_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

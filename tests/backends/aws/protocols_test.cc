@@ -418,8 +418,8 @@ TEST(ProtocolsTest, SanitizeErrorCode) {
 
 TEST(ProtocolsTest, FindHeaderIgnoresCase) {
   HttpHeaders headers = {{"X-AMZN-REQUESTID", "a"}, {"x-amzn-requestid", "b"}};
-  EXPECT_EQ(FindHeader(headers, "x-amzn-RequestId"), "a");
-  EXPECT_EQ(FindHeader(headers, "missing"), "");
+  EXPECT_EQ(FindHeaderValue(headers, "x-amzn-RequestId"), "a");
+  EXPECT_EQ(FindHeaderValue(headers, "missing"), "");
 }
 
 }  // namespace

@@ -1,0 +1,195 @@
+#ifndef AWSFACADE_BACKENDS_AWS_AWS_BACKENDS_H_
+#define AWSFACADE_BACKENDS_AWS_AWS_BACKENDS_H_
+
+// The real-AWS backend: the four service interfaces of backends/ implemented
+// over the parts in this directory. Every operation is one generic call
+// (aws_backends.cc, AwsServiceClient::Call):
+//
+//   protocols.h BuildRequest -> endpoint (override or AWS's hostname)
+//   -> SigV4Signer::Sign with the credentials of the moment
+//   -> HttpClient (SendAndWait: the calls run on the service executor's
+//      threads, never on a gRPC callback thread)
+//   -> protocols.h ParseResponse (AwsError with the x-amzn-RequestId)
+//
+// with AWS's "standard" retry mode (retry.h) around the send: 3 attempts,
+// full-jitter backoff, the retry quota, all within `call_timeout`. This is
+// the only retry layer of the facade's AWS path; the handlers above never
+// retry.
+//
+// Errors: AwsError statuses for AWS answers (gRPC code from
+// backends/common/aws_error.h, AWS request id attached); DeadlineExceeded
+// when call_timeout runs out; Unavailable for connection failures that
+// outlived the retries; Unauthenticated when no credentials can be had.
+// No message carries a secret.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "backends/aws/credentials.h"
+#include "backends/aws/http_client.h"
+#include "backends/aws/retry.h"
+#include "backends/cognito_sync_backend.h"
+#include "backends/common/clock.h"
+#include "backends/dynamodb_backend.h"
+#include "backends/dynamodb_streams_backend.h"
+#include "backends/personalize_backend.h"
+
+namespace awsfacade::backends::aws {
+
+// Endpoint overrides, one absolute URL per service ("http://127.0.0.1:5000",
+// a path prefix is kept). Empty means AWS's own endpoint for the region.
+struct AwsEndpoints {
+  std::string dynamodb;
+  std::string dynamodb_streams;
+  std::string personalize;
+  std::string cognito_sync;
+};
+
+// The SDKs' endpoint-override convention, read from the snapshot:
+// AWS_ENDPOINT_URL_<SERVICE> (DYNAMODB, DYNAMODB_STREAMS, PERSONALIZE,
+// COGNITO_SYNC), else AWS_ENDPOINT_URL; nothing when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true". A non-empty `all_services`
+// (the --endpoint_url flag) overrides every service.
+AwsEndpoints EndpointsFromEnvironment(const AwsEnvironment& env,
+                                      absl::string_view all_services = {});
+
+// AWS's endpoint for a service's endpoint prefix ("streams.dynamodb") in
+// `region`: https://<prefix>.<region>.amazonaws.com, or .amazonaws.com.cn
+// for the China regions (cn-*).
+std::string DefaultEndpoint(absl::string_view endpoint_prefix, absl::string_view region);
+
+struct AwsBackendOptions {
+  // Credential scope and endpoint region ("us-east-1"). Required.
+  std::string region;
+  AwsEndpoints endpoints;
+  // Where credentials come from. Null: the SDKs' default chain
+  // (MakeDefaultCredentialsProvider) over `environment`.
+  std::shared_ptr<CredentialsProvider> credentials;
+  // The environment snapshot for the default credentials chain (main reads
+  // it once with AwsEnvironment::FromProcessEnvironment()).
+  AwsEnvironment environment;
+  // Null: a CurlHttpClient with its defaults.
+  std::shared_ptr<HttpClient> http;
+  // Null: one RetryPolicy per service (botocore: one per client) with the
+  // standard-mode defaults and the service's modeled retryable errors.
+  // Given: shared by the four services (one quota).
+  std::shared_ptr<RetryPolicy> retry;
+  // Bounds one operation, retries and backoff included. Each attempt gets
+  // what is left.
+  absl::Duration call_timeout = absl::Seconds(30);
+  // Signing time and retry deadlines. Null: the system clock.
+  std::shared_ptr<const Clock> clock;
+};
+
+class AwsServiceClient;  // the generic sign + send + retry + parse call
+
+class AwsDynamoDbStreams final : public DynamoDbStreamsBackend {
+ public:
+  explicit AwsDynamoDbStreams(std::shared_ptr<const AwsServiceClient> client)
+      : client_(std::move(client)) {}
+  absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
+  // No WatchStream: AWS cannot notify, so the subscription engine polls.
+
+ private:
+  std::shared_ptr<const AwsServiceClient> client_;
+};
+
+class AwsDynamoDb final : public DynamoDbBackend {
+ public:
+  explicit AwsDynamoDb(std::shared_ptr<const AwsServiceClient> client)
+      : client_(std::move(client)) {}
+#define AWSFACADE_AWS_DYNAMODB_OP(Op)                   \
+  absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
+      const ::aws::dynamodb::v1::Op##Request& request) override;
+  AWSFACADE_AWS_DYNAMODB_OP(CreateTable)
+  AWSFACADE_AWS_DYNAMODB_OP(DescribeTable)
+  AWSFACADE_AWS_DYNAMODB_OP(UpdateTable)
+  AWSFACADE_AWS_DYNAMODB_OP(DeleteTable)
+  AWSFACADE_AWS_DYNAMODB_OP(PutItem)
+  AWSFACADE_AWS_DYNAMODB_OP(GetItem)
+  AWSFACADE_AWS_DYNAMODB_OP(DeleteItem)
+  AWSFACADE_AWS_DYNAMODB_OP(UpdateItem)
+  AWSFACADE_AWS_DYNAMODB_OP(UpdateTimeToLive)
+  AWSFACADE_AWS_DYNAMODB_OP(DescribeTimeToLive)
+#undef AWSFACADE_AWS_DYNAMODB_OP
+
+ private:
+  std::shared_ptr<const AwsServiceClient> client_;
+};
+
+class AwsPersonalize final : public PersonalizeBackend {
+ public:
+  explicit AwsPersonalize(std::shared_ptr<const AwsServiceClient> client)
+      : client_(std::move(client)) {}
+#define AWSFACADE_AWS_PERSONALIZE_OP(Op)                   \
+  absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
+      const ::aws::personalize::v1::Op##Request& request) override;
+  AWSFACADE_AWS_PERSONALIZE_OP(CreateDatasetGroup)
+  AWSFACADE_AWS_PERSONALIZE_OP(DescribeDatasetGroup)
+  AWSFACADE_AWS_PERSONALIZE_OP(ListDatasetGroups)
+  AWSFACADE_AWS_PERSONALIZE_OP(DeleteDatasetGroup)
+  AWSFACADE_AWS_PERSONALIZE_OP(CreateSchema)
+  AWSFACADE_AWS_PERSONALIZE_OP(DescribeSchema)
+  AWSFACADE_AWS_PERSONALIZE_OP(ListSchemas)
+  AWSFACADE_AWS_PERSONALIZE_OP(DeleteSchema)
+  AWSFACADE_AWS_PERSONALIZE_OP(CreateDataset)
+  AWSFACADE_AWS_PERSONALIZE_OP(DescribeDataset)
+  AWSFACADE_AWS_PERSONALIZE_OP(ListDatasets)
+  AWSFACADE_AWS_PERSONALIZE_OP(DeleteDataset)
+#undef AWSFACADE_AWS_PERSONALIZE_OP
+
+ private:
+  std::shared_ptr<const AwsServiceClient> client_;
+};
+
+class AwsCognitoSync final : public CognitoSyncBackend {
+ public:
+  explicit AwsCognitoSync(std::shared_ptr<const AwsServiceClient> client)
+      : client_(std::move(client)) {}
+  absl::StatusOr<::aws::cognitosync::v1::ListRecordsResponse> ListRecords(
+      const ::aws::cognitosync::v1::ListRecordsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
+      const ::aws::cognitosync::v1::UpdateRecordsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
+      const ::aws::cognitosync::v1::ListDatasetsRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
+      const ::aws::cognitosync::v1::DescribeDatasetRequest& request) override;
+  absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
+      const ::aws::cognitosync::v1::DeleteDatasetRequest& request) override;
+
+ private:
+  std::shared_ptr<const AwsServiceClient> client_;
+};
+
+// The four backends over one HTTP client and one credentials provider
+// (each backend keeps them alive).
+struct AwsBackendSet {
+  std::shared_ptr<AwsCognitoSync> cognito_sync;
+  std::shared_ptr<AwsPersonalize> personalize;
+  std::shared_ptr<AwsDynamoDb> dynamodb;
+  std::shared_ptr<AwsDynamoDbStreams> dynamodb_streams;
+};
+
+// Builds the backends, filling the defaults above, and fetches credentials
+// once so that a missing or broken identity fails here, at start-up, rather
+// than on the first call (and so that no gRPC call waits for the first
+// fetch). Errors: InvalidArgument for an empty region or a malformed
+// endpoint URL (naming the service); FailedPrecondition when no credentials
+// can be found, with what the chain tried; Internal when curl cannot start.
+absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options);
+
+}  // namespace awsfacade::backends::aws
+
+
+#endif  // AWSFACADE_BACKENDS_AWS_AWS_BACKENDS_H_

@@ -1,0 +1,306 @@
+// The real-AWS backend against a loopback fake that misbehaves: throttling,
+// 5xx, slow answers and dropped connections. Calls must recover within
+// call_timeout or fail with the right code, after the standard-mode number
+// of attempts, without hanging. Plus endpoint resolution and start-up checks.
+#include "backends/aws/aws_backends.h"
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "backends/common/aws_error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/backends/aws/fake_http_server.h"
+
+namespace awsfacade::backends::aws {
+namespace {
+
+using ::awsfacade::testing::FakeHttpServer;
+using ::awsfacade::testing::FakeRequest;
+using ::awsfacade::testing::FakeResponse;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Optional;
+namespace ddbs = ::aws::dynamodbstreams::v1;
+
+constexpr absl::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+constexpr absl::string_view kListStreamsBody =
+    R"({"Streams":[{"StreamArn":"arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-01-01T00:00:00.000","TableName":"t","StreamLabel":"2026-01-01T00:00:00.000"}]})";
+
+FakeResponse AwsJsonError(int status, absl::string_view type, absl::string_view message,
+                          absl::string_view request_id = "") {
+  FakeResponse r =
+      FakeResponse::Status(status, absl::StrCat(R"({"__type":"com.amazonaws.dynamodb.v20120810#)",
+                                                type, R"(","message":")", message, R"("})"));
+  r.headers.emplace_back("Content-Type", "application/x-amz-json-1.0");
+  if (!request_id.empty()) r.headers.emplace_back("x-amzn-RequestId", request_id);
+  return r;
+}
+
+// Answers from a script, then the last answer forever.
+class Script {
+ public:
+  explicit Script(std::vector<FakeResponse> answers) : answers_(answers.begin(), answers.end()) {}
+  FakeResponse Next() {
+    absl::MutexLock lock(&mu_);
+    FakeResponse r = answers_.front();
+    if (answers_.size() > 1) answers_.pop_front();
+    return r;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<FakeResponse> answers_ ABSL_GUARDED_BY(mu_);
+};
+
+class AwsBackendsFaultTest : public ::testing::Test {
+ protected:
+  // Starts the fake with `answers` and builds the backends against it:
+  // static credentials, retries with a 10 ms backoff base (the shape of
+  // standard mode, the waits of a test).
+  void Start(std::vector<FakeResponse> answers, absl::Duration call_timeout = absl::Seconds(5)) {
+    script_ = std::make_shared<Script>(std::move(answers));
+    server_ = std::make_unique<FakeHttpServer>(
+        [script = script_](const FakeRequest&) { return script->Next(); });
+    AwsBackendOptions options;
+    options.region = "us-east-1";
+    options.endpoints = EndpointsFromEnvironment(AwsEnvironment{}, server_->url());
+    options.credentials = std::make_shared<StaticCredentialsProvider>(
+        TimedCredentials{{"AKIDEXAMPLE", std::string(kSecret), ""}});
+    RetryOptions retry;
+    retry.base_delay = absl::Milliseconds(10);
+    options.retry = std::make_shared<RetryPolicy>(retry, clock_);
+    options.call_timeout = call_timeout;
+    absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+    ASSERT_TRUE(set.ok()) << set.status();
+    backends_ = *std::move(set);
+  }
+
+  absl::StatusOr<ddbs::ListStreamsResponse> ListStreams() {
+    return backends_.dynamodb_streams->ListStreams(ddbs::ListStreamsRequest());
+  }
+
+  SystemClock clock_;
+  std::shared_ptr<Script> script_;
+  std::unique_ptr<FakeHttpServer> server_;
+  AwsBackendSet backends_;
+};
+
+TEST_F(AwsBackendsFaultTest, ThrottlingThenSuccessIsRetried) {
+  Start({AwsJsonError(400, "ThrottlingException", "Rate exceeded"),
+         FakeResponse::Ok(std::string(kListStreamsBody))});
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->streams_size(), 1);
+  EXPECT_EQ(response->streams(0).table_name(), "t");
+  ASSERT_EQ(server_->request_count(), 2);
+  for (const FakeRequest& request : server_->requests()) {
+    EXPECT_EQ(request.method, "POST");
+    EXPECT_THAT(request.Header("X-Amz-Target"),
+                Optional(std::string("DynamoDBStreams_20120810.ListStreams")));
+    // Signed for the "dynamodb" signing name (Streams has no own one).
+    EXPECT_THAT(request.Header("Authorization"), Optional(HasSubstr("Credential=AKIDEXAMPLE/")));
+    EXPECT_THAT(request.Header("Authorization"),
+                Optional(HasSubstr("/us-east-1/dynamodb/aws4_request")));
+  }
+}
+
+TEST_F(AwsBackendsFaultTest, ServerErrorsStopAfterThreeAttempts) {
+  Start({AwsJsonError(500, "InternalServerError", "boom", "REQ-500")});
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  ASSERT_FALSE(response.ok());
+  EXPECT_THAT(response.status().code(),
+              ::testing::AnyOf(absl::StatusCode::kInternal, absl::StatusCode::kUnavailable));
+  EXPECT_EQ(server_->request_count(), 3);
+  EXPECT_THAT(AwsErrorName(response.status()), Optional(std::string("InternalServerError")));
+  EXPECT_THAT(AwsRequestId(response.status()), Optional(std::string("REQ-500")));
+  EXPECT_THAT(std::string(response.status().message()), Not(HasSubstr(std::string(kSecret))));
+}
+
+TEST_F(AwsBackendsFaultTest, EmptyBody503IsUnavailableAfterThreeAttempts) {
+  Start({FakeResponse::Status(503, "<html>busy</html>")});
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(server_->request_count(), 3);
+}
+
+TEST_F(AwsBackendsFaultTest, ClientErrorIsNotRetriedAndKeepsRequestId) {
+  Start(
+      {AwsJsonError(400, "ResourceNotFoundException", "Requested resource not found", "REQ-404")});
+  absl::StatusOr<ddbs::DescribeStreamResponse> response =
+      backends_.dynamodb_streams->DescribeStream(ddbs::DescribeStreamRequest());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(AwsErrorName(response.status()), Optional(std::string("ResourceNotFoundException")));
+  EXPECT_THAT(AwsRequestId(response.status()), Optional(std::string("REQ-404")));
+  EXPECT_EQ(server_->request_count(), 1);
+}
+
+TEST_F(AwsBackendsFaultTest, SlowResponseBeyondCallTimeoutIsDeadlineExceeded) {
+  FakeResponse hang;
+  hang.action = FakeResponse::Action::kHang;
+  Start({hang}, absl::Milliseconds(300));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded) << response.status();
+  EXPECT_GE(elapsed, absl::Milliseconds(250));
+  EXPECT_LT(elapsed, absl::Seconds(3));
+  // The attempt used all the time there was: no retry past the deadline.
+  EXPECT_EQ(server_->request_count(), 1);
+}
+
+TEST_F(AwsBackendsFaultTest, DelayedAnswerWithinTimeoutSucceeds) {
+  FakeResponse slow = FakeResponse::Ok(std::string(kListStreamsBody));
+  slow.delay = absl::Milliseconds(100);
+  Start({slow}, absl::Seconds(5));
+  EXPECT_TRUE(ListStreams().ok());
+}
+
+TEST_F(AwsBackendsFaultTest, DroppedConnectionIsRetried) {
+  FakeResponse drop;
+  drop.action = FakeResponse::Action::kCloseWithoutResponse;
+  FakeResponse partial = FakeResponse::Ok(std::string(kListStreamsBody));
+  partial.action = FakeResponse::Action::kPartialThenClose;
+  Start({drop, partial, FakeResponse::Ok(std::string(kListStreamsBody))});
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->streams_size(), 1);
+  EXPECT_EQ(server_->request_count(), 3);
+}
+
+TEST_F(AwsBackendsFaultTest, DroppedConnectionsEveryTimeAreUnavailable) {
+  FakeResponse drop;
+  drop.action = FakeResponse::Action::kCloseWithoutResponse;
+  Start({drop});
+  absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
+  EXPECT_EQ(server_->request_count(), 3);
+}
+
+TEST_F(AwsBackendsFaultTest, ConcurrentCallsAllComplete) {
+  Start({AwsJsonError(400, "ThrottlingException", "Rate exceeded"),
+         FakeResponse::Ok(std::string(kListStreamsBody))});
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (ListStreams().ok()) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+}
+
+TEST(AwsBackendsTest, PersonalizeAndCognitoSyncUseTheirProtocols) {
+  FakeHttpServer server([](const FakeRequest& request) {
+    if (request.Header("X-Amz-Target").has_value()) {
+      return FakeResponse::Ok(
+          R"({"schemaArn":"arn:aws:personalize:us-east-1:123456789012:schema/s"})");
+    }
+    return FakeResponse::Ok(R"({"Dataset":{"DatasetName":"prefs","NumRecords":2}})");
+  });
+  AwsBackendOptions options;
+  options.region = "eu-west-1";
+  options.endpoints = EndpointsFromEnvironment(AwsEnvironment{}, server.url());
+  options.credentials = std::make_shared<StaticCredentialsProvider>(
+      TimedCredentials{{"AKIDEXAMPLE", std::string(kSecret), "TOKEN"}});
+  absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+  ASSERT_TRUE(set.ok()) << set.status();
+
+  ::aws::personalize::v1::CreateSchemaRequest schema;
+  schema.set_name("s");
+  schema.set_schema("{}");
+  auto created = set->personalize->CreateSchema(schema);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->schema_arn(), "arn:aws:personalize:us-east-1:123456789012:schema/s");
+
+  ::aws::cognitosync::v1::DescribeDatasetRequest describe;
+  describe.set_identity_pool_id("eu-west-1:pool");
+  describe.set_identity_id("eu-west-1:id");
+  describe.set_dataset_name("prefs");
+  auto dataset = set->cognito_sync->DescribeDataset(describe);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+
+  std::vector<FakeRequest> requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_THAT(requests[0].Header("X-Amz-Target"),
+              Optional(std::string("AmazonPersonalize.CreateSchema")));
+  EXPECT_THAT(requests[0].Header("Content-Type"),
+              Optional(std::string("application/x-amz-json-1.1")));
+  EXPECT_THAT(requests[0].Header("Authorization"),
+              Optional(HasSubstr("/eu-west-1/personalize/aws4_request")));
+  EXPECT_THAT(requests[0].Header("X-Amz-Security-Token"), Optional(std::string("TOKEN")));
+  EXPECT_EQ(requests[1].method, "GET");
+  EXPECT_EQ(requests[1].path,
+            "/identitypools/eu-west-1%3Apool/identities/"
+            "eu-west-1%3Aid/datasets/prefs");
+  EXPECT_THAT(requests[1].Header("Authorization"),
+              Optional(HasSubstr("/eu-west-1/cognito-sync/aws4_request")));
+}
+
+class NoCredentials final : public CredentialsProvider {
+ public:
+  absl::StatusOr<Credentials> GetCredentials() override {
+    return absl::NotFoundError("no AWS credentials found (tried: environment)");
+  }
+  absl::string_view Name() const override { return "chain"; }
+};
+
+TEST(AwsBackendsTest, MissingCredentialsFailAtCreation) {
+  AwsBackendOptions options;
+  options.region = "us-east-1";
+  options.credentials = std::make_shared<NoCredentials>();
+  absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr("no AWS credentials"));
+}
+
+TEST(AwsBackendsTest, MalformedEndpointNamesTheService) {
+  AwsBackendOptions options;
+  options.region = "us-east-1";
+  options.credentials = std::make_shared<StaticCredentialsProvider>(
+      TimedCredentials{{"AKIDEXAMPLE", std::string(kSecret), ""}});
+  options.endpoints.personalize = "ftp://example.com";
+  absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr("Personalize endpoint"));
+}
+
+TEST(AwsEndpointsTest, DefaultEndpointsFollowTheRegionAndPartition) {
+  EXPECT_EQ(DefaultEndpoint("streams.dynamodb", "us-east-1"),
+            "https://streams.dynamodb.us-east-1.amazonaws.com");
+  EXPECT_EQ(DefaultEndpoint("dynamodb", "cn-north-1"),
+            "https://dynamodb.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(DefaultEndpoint("cognito-sync", "eu-west-1"),
+            "https://cognito-sync.eu-west-1.amazonaws.com");
+}
+
+TEST(AwsEndpointsTest, ServiceVariableBeatsGlobalVariable) {
+  AwsEnvironment env;
+  env.Set("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "http://127.0.0.1:2");
+  env.Set("AWS_ENDPOINT_URL_COGNITO_SYNC", "http://127.0.0.1:3");
+  AwsEndpoints endpoints = EndpointsFromEnvironment(env);
+  EXPECT_EQ(endpoints.dynamodb, "http://127.0.0.1:1");
+  EXPECT_EQ(endpoints.dynamodb_streams, "http://127.0.0.1:2");
+  EXPECT_EQ(endpoints.personalize, "http://127.0.0.1:1");
+  EXPECT_EQ(endpoints.cognito_sync, "http://127.0.0.1:3");
+}
+
+TEST(AwsEndpointsTest, FlagBeatsEnvironmentAndIgnoreSwitchDropsVariables) {
+  AwsEnvironment env;
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2");
+  EXPECT_EQ(EndpointsFromEnvironment(env, "http://127.0.0.1:9").dynamodb, "http://127.0.0.1:9");
+  env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
+  EXPECT_EQ(EndpointsFromEnvironment(env).dynamodb, "");
+}
+
+}  // namespace
+}  // namespace awsfacade::backends::aws
