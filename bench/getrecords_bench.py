@@ -23,10 +23,13 @@ have moto and boto3) as `getrecords_bench.py --moto-side ...`.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
+
+# tests/polyglot: moto_server.py (both interpreters), facade_server.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "polyglot"))
+import moto_server  # noqa: E402
 
 CORES = os.cpu_count() or 1
 
@@ -71,26 +74,15 @@ def moto_side(records, limit, passes):
     except ImportError as e:
         print(json.dumps({"error": "moto/boto3 not importable by %s: %s" % (sys.executable, e)}))
         return 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:  # moto logs every request: DEVNULL, not an unread pipe
+        proc, port = moto_server.start(sys.executable, stderr=subprocess.DEVNULL)
+    except RuntimeError as e:
+        print(json.dumps({"error": str(e)}))
+        return 0
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    print(json.dumps({"error": "moto.server did not start"}))
-                    return 0
-                time.sleep(0.1)
         pin_server(proc.pid)
         pin_self_to_client_core()
-        kw = dict(endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
+        kw = moto_server.boto3_client_args(moto_server.endpoint(port))
         ddb = boto3.client("dynamodb", **kw)
         streams = boto3.client("dynamodbstreams", **kw)
         arn = ddb.create_table(
@@ -125,19 +117,13 @@ def moto_side(records, limit, passes):
         print(json.dumps(summarize(latencies, read)))
         return 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        moto_server.stop(proc)
 
 
 # ----------------------------------------------------------- facade side
 
 def facade_side(server_bin, stubs_dir, records, limit, seconds):
     sys.path.insert(0, stubs_dir)
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "polyglot"))
     import grpc
     from aws.dynamodb.v1 import attribute_value_pb2 as av
     from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc

@@ -31,10 +31,14 @@ be imported by MOTO_PYTHON.
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
+
+# tests/polyglot: moto_server.py, attribute_values.py, facade_server.py (both interpreters).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "polyglot"))
+import moto_server  # noqa: E402
+from attribute_values import (boto_to_wire, canonical, convert_map, convert_request,  # noqa: E402
+                              proto_to_wire, wire_to_proto_json)
 
 REGION = "us-east-1"
 TABLE = "aws-backend-moto"
@@ -70,43 +74,12 @@ WRITES = [
 ]
 
 
-def canonical(image):
-    """An image (or None) in comparable form: sets sorted, recursively."""
-    if not image:
-        return None
-
-    def value(v):
-        (kind, x), = v.items()
-        if kind in ("SS", "NS", "BS"):
-            return {kind: sorted(x)}
-        if kind == "M":
-            return {"M": {k: value(y) for k, y in x.items()}}
-        if kind == "L":
-            return {"L": [value(y) for y in x]}
-        return {kind: x}
-    return {k: value(v) for k, v in image.items()}
-
-
 # ------------------------------------------------------------- boto3 side
 # Runs under MOTO_PYTHON; must not import grpc.
 
-def _boto_to_wire(value):
-    (kind, v), = value.items()
-    if kind == "B":
-        return {"B": base64.b64encode(bytes(v)).decode()}
-    if kind == "BS":
-        return {"BS": [base64.b64encode(bytes(x)).decode() for x in v]}
-    if kind == "M":
-        return {"M": {k: _boto_to_wire(x) for k, x in v.items()}}
-    if kind == "L":
-        return {"L": [_boto_to_wire(x) for x in v]}
-    return {kind: v}
-
-
 def boto_main(endpoint, what, arg=None):
     import boto3
-    kw = dict(endpoint_url=endpoint, region_name=REGION,
-              aws_access_key_id="testing", aws_secret_access_key="testing")
+    kw = moto_server.boto3_client_args(endpoint, REGION)
     if what == "stream":
         streams = boto3.client("dynamodbstreams", **kw)
         records = []
@@ -117,7 +90,7 @@ def boto_main(endpoint, what, arg=None):
                 page = streams.get_records(ShardIterator=it, Limit=1000)
                 for r in page["Records"]:
                     d = r["dynamodb"]
-                    image = lambda name: {k: _boto_to_wire(v) for k, v in d.get(name, {}).items()}  # noqa: E731
+                    image = lambda name: convert_map(boto_to_wire, d.get(name, {}))  # noqa: E731
                     records.append({"eventID": r["eventID"], "eventName": r["eventName"],
                                     "SequenceNumber": d["SequenceNumber"], "Keys": image("Keys"),
                                     "NewImage": image("NewImage"), "OldImage": image("OldImage")})
@@ -136,41 +109,6 @@ def boto_main(endpoint, what, arg=None):
 
 # ------------------------------------------------------------ driver side
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def start_moto(moto_python):
-    """`moto_python -m moto.server` on a free loopback port: (process, port)."""
-    last_error = ""
-    for _ in range(3):  # the port could be taken between probe and bind
-        port = _free_port()
-        proc = subprocess.Popen([moto_python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 30
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return proc, port
-            except OSError:
-                time.sleep(0.1)
-        _stop(proc)
-        last_error = proc.stderr.read().decode(errors="replace")
-    raise RuntimeError("moto.server did not start: " + last_error)
-
-
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "--boto":
         return boto_main(*sys.argv[2:])
@@ -178,9 +116,7 @@ def main():
     import unittest
     server_bin, stubs_dir, moto_python = sys.argv[1:4]
     del sys.argv[1:4]
-    here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, stubs_dir)
-    sys.path.insert(0, os.path.join(os.path.dirname(here), "polyglot"))  # facade_server.py
 
     try:
         probe = subprocess.run([moto_python, "-c", "import moto, boto3; print(moto.__version__)"],
@@ -208,37 +144,9 @@ def main():
             raise AssertionError("boto3 helper failed: " + out.stderr)
         return json.loads(out.stdout)
 
-    def wire_to_proto_json(value):
-        (kind, v), = value.items()
-        if kind in ("SS", "NS", "BS"):
-            return {kind: {"values": v}}
-        if kind == "M":
-            return {"M": {"values": {k: wire_to_proto_json(x) for k, x in v.items()}}}
-        if kind == "L":
-            return {"L": {"values": [wire_to_proto_json(x) for x in v]}}
-        return {kind: v}
-
-    def proto_to_wire(value):
-        kind = value.WhichOneof("value")
-        b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-        simple = {"s": "S", "n": "N", "null_value": "NULL", "bool_value": "BOOL"}
-        if kind in simple:
-            return {simple[kind]: getattr(value, kind)}
-        if kind == "b":
-            return {"B": b64(value.b)}
-        if kind in ("ss", "ns"):
-            return {kind.upper(): list(getattr(value, kind).values)}
-        if kind == "bs":
-            return {"BS": [b64(x) for x in value.bs.values]}
-        if kind == "m":
-            return {"M": {k: proto_to_wire(x) for k, x in value.m.values.items()}}
-        if kind == "l":
-            return {"L": [proto_to_wire(x) for x in value.l.values]}
-        raise AssertionError("AttributeValue with no value: %r" % value)
-
     def record_view(r):
         d = r.dynamodb
-        image = lambda m: {k: proto_to_wire(v) for k, v in m.items()}  # noqa: E731
+        image = lambda m: convert_map(proto_to_wire, m)  # noqa: E731
         return {"eventID": r.event_id, "eventName": r.event_name, "SequenceNumber": d.sequence_number,
                 "Keys": image(d.keys), "NewImage": image(d.new_image), "OldImage": image(d.old_image)}
 
@@ -255,8 +163,8 @@ def main():
                         return info
         return None
 
-    moto_proc, moto_port = start_moto(moto_python)
-    endpoint = "http://127.0.0.1:%d" % moto_port
+    moto_proc, moto_port = moto_server.start(moto_python)
+    endpoint = moto_server.endpoint(moto_port)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
@@ -267,7 +175,7 @@ def main():
     try:
         server = FacadeServer(server_bin, "--backend=aws")
     except Exception:
-        _stop(moto_proc)
+        moto_server.stop(moto_proc)
         raise
     finally:
         os.environ.clear()
@@ -294,13 +202,10 @@ def main():
                      "DeleteItem": (ddb.DeleteItem, db.DeleteItemRequest)}
             for op, members in WRITES:
                 call, cls = calls[op]
-                request = dict(members, TableName=TABLE)
-                for name in ("Item", "Key", "ExpressionAttributeValues"):
-                    if name in request:
-                        request[name] = {k: wire_to_proto_json(v) for k, v in request[name].items()}
+                request = convert_request(wire_to_proto_json, dict(members, TableName=TABLE))
                 call(json_format.ParseDict(request, cls()), timeout=30)
             item = ddb.GetItem(json_format.ParseDict(
-                {"TableName": TABLE, "Key": {k: wire_to_proto_json(v) for k, v in KEY_B.items()}},
+                {"TableName": TABLE, "Key": convert_map(wire_to_proto_json, KEY_B)},
                 db.GetItemRequest()), timeout=30).item
             self.assertEqual(proto_to_wire(item["v"]), {"S": "b2"})
 
@@ -380,8 +285,8 @@ def main():
         channel.close()
         server_exit = server.stop()
     finally:
-        _stop(server.proc)
-        _stop(moto_proc)
+        moto_server.stop(server.proc)
+        moto_server.stop(moto_proc)
     if server_exit != 0:
         print("awsfacade-server did not exit cleanly on SIGTERM: %r" % server_exit)
         return 1

@@ -62,10 +62,12 @@ cannot be imported there, the test prints why and exits 77 (skipped).
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
+
+import moto_server  # tests/polyglot, the script's folder: first on sys.path
+from attribute_values import (boto_to_wire, canonical, convert_map, convert_request, proto_to_wire,
+                              wire_to_boto, wire_to_proto_json)
 
 TABLE = "crosscheck"
 KEY_A = {"pk": {"S": "a"}, "sk": {"N": "1"}}
@@ -118,47 +120,6 @@ CREATE_TABLE = {
 # ---------------------------------------------------------------- moto side
 # Runs under MOTO_PYTHON (boto3 + moto); must not import grpc.
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wire_to_boto(value):
-    """AWS wire JSON AttributeValue -> boto3's form (binary as bytes)."""
-    (kind, v), = value.items()
-    if kind == "B":
-        return {"B": base64.b64decode(v)}
-    if kind == "BS":
-        return {"BS": [base64.b64decode(x) for x in v]}
-    if kind == "M":
-        return {"M": {k: _wire_to_boto(x) for k, x in v.items()}}
-    if kind == "L":
-        return {"L": [_wire_to_boto(x) for x in v]}
-    return {kind: v}
-
-
-def _boto_to_wire(value):
-    (kind, v), = value.items()
-    if kind == "B":
-        return {"B": base64.b64encode(bytes(v)).decode()}
-    if kind == "BS":
-        return {"BS": [base64.b64encode(bytes(x)).decode() for x in v]}
-    if kind == "M":
-        return {"M": {k: _boto_to_wire(x) for k, x in v.items()}}
-    if kind == "L":
-        return {"L": [_boto_to_wire(x) for x in v]}
-    return {kind: v}
-
-
-def _boto_request(members):
-    out = dict(members)
-    for name in ("Item", "Key", "ExpressionAttributeValues"):
-        if name in out:
-            out[name] = {k: _wire_to_boto(v) for k, v in out[name].items()}
-    return out
-
-
 def moto_driver():
     try:
         import boto3
@@ -166,31 +127,18 @@ def moto_driver():
     except ImportError as e:
         print("moto/boto3 not importable by %s: %s" % (sys.executable, e), file=sys.stderr)
         return 77
-    proc, port = None, None
-    for _ in range(3):  # the port could be taken between probe and bind
-        port = _free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 30
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        if proc.poll() is None:
-            break
-    if proc.poll() is not None:
-        print("moto.server did not start: " + proc.stderr.read().decode(errors="replace"), file=sys.stderr)
+    try:
+        proc, port = moto_server.start(sys.executable)
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
         return 1
     try:
-        kw = dict(endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
+        kw = moto_server.boto3_client_args(moto_server.endpoint(port))
         ddb = boto3.client("dynamodb", **kw)
         streams = boto3.client("dynamodbstreams", **kw)
         arn = ddb.create_table(**CREATE_TABLE)["TableDescription"]["LatestStreamArn"]
         for op, members, _ in SCENARIO:
-            request = _boto_request(members)
+            request = convert_request(wire_to_boto, members)
             request["TableName"] = TABLE
             {"PutItem": ddb.put_item, "UpdateItem": ddb.update_item,
              "DeleteItem": ddb.delete_item}[op](**request)
@@ -205,11 +153,9 @@ def moto_driver():
                     d = r["dynamodb"]
                     records.append({
                         "eventName": r["eventName"],
-                        "Keys": {k: _boto_to_wire(v) for k, v in d.get("Keys", {}).items()},
-                        "NewImage": {k: _boto_to_wire(v) for k, v in d["NewImage"].items()}
-                        if "NewImage" in d else None,
-                        "OldImage": {k: _boto_to_wire(v) for k, v in d["OldImage"].items()}
-                        if "OldImage" in d else None,
+                        "Keys": convert_map(boto_to_wire, d.get("Keys", {})),
+                        "NewImage": convert_map(boto_to_wire, d["NewImage"]) if "NewImage" in d else None,
+                        "OldImage": convert_map(boto_to_wire, d["OldImage"]) if "OldImage" in d else None,
                         "SizeBytes": d.get("SizeBytes"),
                         "eventVersion": r.get("eventVersion"),
                     })
@@ -221,32 +167,10 @@ def moto_driver():
                               for s in shards]}, sys.stdout)
         return 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        moto_server.stop(proc)
 
 
 # -------------------------------------------------------------- facade side
-
-def canonical(image):
-    """Image (or None) in comparable form: sets sorted, recursively."""
-    if image is None:
-        return None
-
-    def value(v):
-        (kind, x), = v.items()
-        if kind in ("SS", "NS", "BS"):
-            return {kind: sorted(x)}
-        if kind == "M":
-            return {"M": {k: value(y) for k, y in x.items()}}
-        if kind == "L":
-            return {"L": [value(y) for y in x]}
-        return {kind: x}
-    return {k: value(v) for k, v in image.items()}
-
 
 def main():
     import unittest
@@ -277,50 +201,11 @@ def main():
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
     from facade_server import FacadeServer
 
-    def wire_to_proto_json(value):
-        (kind, v), = value.items()
-        if kind in ("SS", "NS", "BS"):
-            return {kind: {"values": v}}
-        if kind == "M":
-            return {"M": {"values": {k: wire_to_proto_json(x) for k, x in v.items()}}}
-        if kind == "L":
-            return {"L": {"values": [wire_to_proto_json(x) for x in v]}}
-        return {kind: v}
-
-    def proto_to_wire(value):
-        kind = value.WhichOneof("value")
-        b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-        if kind == "s":
-            return {"S": value.s}
-        if kind == "n":
-            return {"N": value.n}
-        if kind == "b":
-            return {"B": b64(value.b)}
-        if kind == "ss":
-            return {"SS": list(value.ss.values)}
-        if kind == "ns":
-            return {"NS": list(value.ns.values)}
-        if kind == "bs":
-            return {"BS": [b64(x) for x in value.bs.values]}
-        if kind == "m":
-            return {"M": {k: proto_to_wire(x) for k, x in value.m.values.items()}}
-        if kind == "l":
-            return {"L": [proto_to_wire(x) for x in value.l.values]}
-        if kind == "null_value":
-            return {"NULL": value.null_value}
-        if kind == "bool_value":
-            return {"BOOL": value.bool_value}
-        raise AssertionError("AttributeValue with no value: %r" % value)
-
     def image(m):
-        return {k: proto_to_wire(v) for k, v in m.items()} or None
+        return convert_map(proto_to_wire, m) or None
 
     def proto_request(cls, members):
-        out = dict(members, TableName=TABLE)
-        for name in ("Item", "Key", "ExpressionAttributeValues"):
-            if name in out:
-                out[name] = {k: wire_to_proto_json(v) for k, v in out[name].items()}
-        return json_format.ParseDict(out, cls())
+        return json_format.ParseDict(convert_request(wire_to_proto_json, dict(members, TableName=TABLE)), cls())
 
     def run_facade():
         with FacadeServer(server_bin) as server, grpc.insecure_channel(server.address) as channel:
