@@ -8,6 +8,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "backends/common/call_deadline.h"
 #include "grpcpp/grpcpp.h"
 #include "service/executor.h"
 #include "service/status_conversion.h"
@@ -22,13 +24,19 @@ struct HandlerContext {
 };
 
 // Serves a unary RPC: runs `call` (returning absl::StatusOr<Response>) on the
-// executor, then finishes with the response or the converted error.
+// executor, with the caller's deadline visible to the backend
+// (backends/common/call_deadline.h), then finishes with the response or the
+// converted error.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, Response* response,
                                      const HandlerContext& handler, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
+                                  ? absl::InfiniteFuture()
+                                  : absl::FromChrono(context->deadline());
   handler.executor->Run(
-      [reactor, response, call = std::move(call), domain = handler.domain]() mutable {
+      [reactor, response, deadline, call = std::move(call), domain = handler.domain]() mutable {
+        backends::CallDeadlineScope scope(deadline);
         absl::StatusOr<Response> result = call();
         if (result.ok()) *response = *std::move(result);
         reactor->Finish(ToGrpcStatus(result.status(), domain));

@@ -1,9 +1,11 @@
 #include "backends/aws/aws_backends.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "backends/common/call_deadline.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "backends/aws/protocols.h"
@@ -117,7 +119,9 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
     built->path = absl::StrCat(absl::StripSuffix(endpoint_.path, "/"), built->path);
   }
 
-  RetryState state = retry_->Begin(clock_->Now() + call_timeout_);
+  // Never past the gRPC caller's deadline (service/ sets it), nor call_timeout.
+  RetryState state =
+      retry_->Begin(std::min(clock_->Now() + call_timeout_, CurrentCallDeadline()));
   while (true) {
     const absl::Duration timeout = state.AttemptTimeout(call_timeout_);
     if (timeout <= absl::ZeroDuration()) {

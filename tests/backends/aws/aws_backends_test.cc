@@ -3,6 +3,7 @@
 // call_timeout or fail with the right code, after the standard-mode number
 // of attempts, without hanging. Plus endpoint resolution and start-up checks.
 #include "backends/aws/aws_backends.h"
+#include "backends/common/call_deadline.h"
 
 #include <atomic>
 #include <deque>
@@ -153,6 +154,22 @@ TEST_F(AwsBackendsFaultTest, SlowResponseBeyondCallTimeoutIsDeadlineExceeded) {
   EXPECT_GE(elapsed, absl::Milliseconds(250));
   EXPECT_LT(elapsed, absl::Seconds(3));
   // The attempt used all the time there was: no retry past the deadline.
+  EXPECT_EQ(server_->request_count(), 1);
+}
+
+TEST_F(AwsBackendsFaultTest, CallerDeadlineCutsTheCallShortOfCallTimeout) {
+  FakeResponse hang;
+  hang.action = FakeResponse::Action::kHang;
+  Start({hang}, absl::Seconds(30));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ddbs::ListStreamsResponse> response;
+  {
+    CallDeadlineScope scope(start + absl::Milliseconds(300));  // the gRPC caller's deadline
+    response = ListStreams();
+  }
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded) << response.status();
+  EXPECT_LT(elapsed, absl::Seconds(3)) << "worked past the caller's deadline";
   EXPECT_EQ(server_->request_count(), 1);
 }
 
