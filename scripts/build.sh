@@ -11,4 +11,7 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
 else
   cmake -S . -B "$BUILD_DIR" "$@" >/dev/null  # picks up new sources and targets
 fi
-cmake --build "$BUILD_DIR" --parallel "${JOBS:-$(nproc)}" >&2
+# TARGETS (space-separated) limits the build, e.g. TARGETS=awsfacade-server.
+TARGET_ARGS=()
+for t in ${TARGETS:-}; do TARGET_ARGS+=(--target "$t"); done
+cmake --build "$BUILD_DIR" --parallel "${JOBS:-$(nproc)}" "${TARGET_ARGS[@]}" >&2

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --no-npm
-scripts/build.sh
+TARGETS=awsfacade-server scripts/build.sh
 exec build/service/awsfacade-server --backend=simulator "$@"
