@@ -502,6 +502,34 @@ absl::Status CheckTableRef(absl::string_view value) {
   }
   return CheckName("TableName", value);
 }
+
+// What PutItem and DeleteItem check first, in this order: the table
+// reference, the legacy parameters, the Return* options. Returns the
+// ReturnConsumedCapacity mode.
+template <typename Request>
+absl::StatusOr<std::string> CheckSingleItemWrite(absl::string_view op, const Request& request) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if (!request.expected().empty()) {
+    return Unimplemented(op, "the legacy parameter Expected", "; use ConditionExpression");
+  }
+  if (!request.conditional_operator().empty()) {
+    return Unimplemented(op, "the legacy parameter ConditionalOperator",
+                         "; use ConditionExpression");
+  }
+  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
+      !s.ok()) {
+    return s;
+  }
+  return capacity;
+}
 }  // namespace
 
 absl::StatusOr<std::string> DynamoDbSimulator::KeyOf(const Table& table, const Item& item,
@@ -1468,27 +1496,8 @@ absl::StatusOr<v1::DeleteTableResponse> DynamoDbSimulator::DeleteTable(
 // --- Items -------------------------------------------------------------------
 
 absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItemRequest& request) {
-  constexpr char kOp[] = "PutItem";
-  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
-  if (!request.expected().empty()) {
-    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
-  }
-  if (!request.conditional_operator().empty()) {
-    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
-                         "; use ConditionExpression");
-  }
-  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  absl::StatusOr<std::string> capacity = CheckSingleItemWrite("PutItem", request);
   if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
-      !s.ok()) {
-    return s;
-  }
   if (request.item().empty()) {
     return Check().Fail("Item", "failed to satisfy constraint: Member must not be null");
   }
@@ -1597,27 +1606,8 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
 
 absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
     const v1::DeleteItemRequest& request) {
-  constexpr char kOp[] = "DeleteItem";
-  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
-  if (!request.expected().empty()) {
-    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
-  }
-  if (!request.conditional_operator().empty()) {
-    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
-                         "; use ConditionExpression");
-  }
-  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  absl::StatusOr<std::string> capacity = CheckSingleItemWrite("DeleteItem", request);
   if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
-      !s.ok()) {
-    return s;
-  }
   if (request.key().empty()) {
     return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
   }
