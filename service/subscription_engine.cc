@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/call_deadline.h"
 #include "google/protobuf/util/time_util.h"
 #include "service/status_conversion.h"
 #include "service/wire_copy.h"
@@ -482,6 +483,7 @@ void Subscription::Kick() {
 }
 
 void Subscription::RunSteps() {
+  const backends::SingleAttemptScope single_attempt;  // the engine retries (Backoff)
   for (int steps = 0;; ++steps) {
     bool again = Step();
     absl::MutexLock lock(&mu_);
@@ -995,6 +997,7 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
       return;
     }
     engine_->workers_->Run([this, start = std::move(start)]() mutable {
+      const backends::SingleAttemptScope single_attempt;  // Describe retries itself
       absl::Status status = start();
       if (!status.ok()) {
         FinishDirect(ToGrpcStatus(status, kDomain));

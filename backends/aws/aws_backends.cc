@@ -119,9 +119,10 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
     built->path = absl::StrCat(absl::StripSuffix(endpoint_.path, "/"), built->path);
   }
 
-  // Never past the gRPC caller's deadline (service/ sets it), nor call_timeout.
-  RetryState state =
-      retry_->Begin(std::min(clock_->Now() + call_timeout_, CurrentCallDeadline()));
+  // Never past the gRPC caller's deadline (service/ sets it), nor call_timeout;
+  // one attempt when the caller retries itself (the subscription engine).
+  RetryState state = retry_->Begin(std::min(clock_->Now() + call_timeout_, CurrentCallDeadline()),
+                                   CurrentCallMayRetry() ? 0 : 1);
   while (true) {
     const absl::Duration timeout = state.AttemptTimeout(call_timeout_);
     if (timeout <= absl::ZeroDuration()) {

@@ -153,13 +153,17 @@ RetryPolicy::RetryPolicy(RetryOptions options, const Clock& clock,
       random_(random != nullptr ? std::move(random) : MakeDefaultRandomSource()),
       quota_(options_.initial_quota) {}
 
-RetryState RetryPolicy::Begin(absl::Time deadline) { return RetryState(*this, deadline); }
+RetryState RetryPolicy::Begin(absl::Time deadline, int max_attempts) {
+  return RetryState(*this, deadline,
+                    max_attempts > 0 ? std::min(max_attempts, options_.max_attempts)
+                                     : options_.max_attempts);
+}
 
 RetryState::Next RetryState::OnFailure(const RetryDecision& decision) {
   const RetryOptions& options = policy_->options_;
   Next next;
   const int failed_attempt = attempt_;
-  if (failed_attempt >= options.max_attempts) {
+  if (failed_attempt >= max_attempts_) {
     next.stop = RetryStop::kMaxAttempts;
     return next;
   }

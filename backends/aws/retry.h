@@ -168,8 +168,10 @@ class RetryPolicy {
               std::shared_ptr<RandomSource> random = MakeDefaultRandomSource());
 
   // Starts the bookkeeping for one logical call that must finish by
-  // `deadline` (absl::InfiniteFuture() for none).
-  RetryState Begin(absl::Time deadline);
+  // `deadline` (absl::InfiniteFuture() for none), with at most
+  // `max_attempts` attempts (0: the options' max_attempts; 1: no retry, for
+  // a caller that retries on its own schedule).
+  RetryState Begin(absl::Time deadline, int max_attempts = 0);
 
   const RetryOptions& options() const { return options_; }
   RetryQuota& quota() { return quota_; }
@@ -229,10 +231,12 @@ class RetryState {
 
  private:
   friend class RetryPolicy;
-  RetryState(RetryPolicy& policy, absl::Time deadline) : policy_(&policy), deadline_(deadline) {}
+  RetryState(RetryPolicy& policy, absl::Time deadline, int max_attempts)
+      : policy_(&policy), deadline_(deadline), max_attempts_(max_attempts) {}
 
   RetryPolicy* policy_;
   absl::Time deadline_;
+  int max_attempts_;
   int attempt_ = 1;
   int last_acquired_ = 0;  // tokens taken by the last retry, 0 = no retry yet
 };

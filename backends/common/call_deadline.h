@@ -22,6 +22,24 @@ class CallDeadlineScope {
   absl::Time previous_;
 };
 
+// Whether the backend may retry the call it is serving. The subscription
+// engine rides out throttling and transient errors on its own schedule
+// (backoff, RetryInfo) and must never end a subscription on them, so it asks
+// for one attempt per backend call: retries then happen at exactly one
+// layer, never attempts times attempts. True outside any SingleAttemptScope.
+bool CurrentCallMayRetry();
+
+class SingleAttemptScope {
+ public:
+  SingleAttemptScope();
+  ~SingleAttemptScope();
+  SingleAttemptScope(const SingleAttemptScope&) = delete;
+  SingleAttemptScope& operator=(const SingleAttemptScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace awsfacade::backends
 
 #endif  // AWSFACADE_BACKENDS_COMMON_CALL_DEADLINE_H_

@@ -55,10 +55,14 @@ class StreamsHarness {
     ~Facade() { Shutdown(); }
   };
 
-  std::unique_ptr<Facade> StartFacade(service::SubscriptionEngineOptions options = {}) {
+  // `engine_backend` (default: `streams`) is what the engine reads through.
+  std::unique_ptr<Facade> StartFacade(
+      service::SubscriptionEngineOptions options = {},
+      std::shared_ptr<backends::DynamoDbStreamsBackend> engine_backend = nullptr) {
     auto f = std::make_unique<Facade>();
     f->executor = std::make_unique<service::InlineExecutor>();
-    f->engine = std::make_unique<service::SubscriptionEngine>(streams, sealer, options);
+    f->engine = std::make_unique<service::SubscriptionEngine>(
+        engine_backend != nullptr ? engine_backend : streams, sealer, options);
     f->streams_service = std::make_unique<service::DynamoDbStreamsService>(
         streams, f->executor.get(), f->engine.get());
     f->dynamodb_service = std::make_unique<service::DynamoDbService>(simulator, f->executor.get());

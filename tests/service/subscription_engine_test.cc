@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/notification.h"
+#include "backends/common/call_deadline.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -463,6 +464,64 @@ TEST(SubscriptionEngineTest, InjectedThrottlingAndErrorsNeverSurfaceOrLoseRecord
   Seen seen = Subscribe(facade->channel, request, HasRecords(200), 60);
   ASSERT_THAT(seen.records, SizeIs(200)) << seen.status.error_message();
   for (int i = 0; i < 200; ++i) EXPECT_EQ(seen.records[i].second, i);
+}
+
+// Counts the backend calls the engine makes with the backend's own retries
+// allowed: there must be none, so retries happen at one layer (the engine's).
+class RetryLayerProbe final : public backends::DynamoDbStreamsBackend {
+ public:
+  explicit RetryLayerProbe(std::shared_ptr<backends::DynamoDbStreamsBackend> child)
+      : child_(std::move(child)) {}
+  absl::StatusOr<v1::ListStreamsResponse> ListStreams(const v1::ListStreamsRequest& r) override {
+    Note();
+    return child_->ListStreams(r);
+  }
+  absl::StatusOr<v1::DescribeStreamResponse> DescribeStream(
+      const v1::DescribeStreamRequest& r) override {
+    Note();
+    return child_->DescribeStream(r);
+  }
+  absl::StatusOr<v1::GetShardIteratorResponse> GetShardIterator(
+      const v1::GetShardIteratorRequest& r) override {
+    Note();
+    return child_->GetShardIterator(r);
+  }
+  absl::StatusOr<v1::GetRecordsResponse> GetRecords(const v1::GetRecordsRequest& r) override {
+    Note();
+    return child_->GetRecords(r);
+  }
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn,
+                                            std::function<void()> on_change) override {
+    return child_->WatchStream(arn, std::move(on_change));
+  }
+  std::atomic<int> calls{0};
+  std::atomic<int> calls_allowing_retries{0};
+
+ private:
+  void Note() {
+    ++calls;
+    if (backends::CurrentCallMayRetry()) ++calls_allowing_retries;
+  }
+  std::shared_ptr<backends::DynamoDbStreamsBackend> child_;
+};
+
+TEST(SubscriptionEngineTest, BackendCallsMakeOneAttemptSoRetriesHappenAtOneLayer) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  for (int i = 0; i < 50; ++i) h.Put("orders", "k" + std::to_string(i % 5), i);
+  using Rule = backends::simulator::FaultInjector::Rule;
+  using Kind = backends::simulator::FaultInjector::Kind;
+  ASSERT_TRUE(h.faults
+                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.3, "", {}, 3, 0}})
+                  .ok());
+  auto probe = std::make_shared<RetryLayerProbe>(h.streams);
+  auto facade = h.StartFacade({}, probe);
+  auto request = StreamRequest(arn, "TRIM_HORIZON");
+  request.mutable_options()->set_max_records_per_batch(5);
+  Seen seen = Subscribe(facade->channel, request, HasRecords(50), 60);
+  ASSERT_THAT(seen.records, SizeIs(50)) << seen.status.error_message();
+  EXPECT_GT(probe->calls.load(), 10);
+  EXPECT_EQ(probe->calls_allowing_retries.load(), 0);
 }
 
 // The checker of the issue: a long history over many items with random

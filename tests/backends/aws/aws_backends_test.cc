@@ -125,6 +125,23 @@ TEST_F(AwsBackendsFaultTest, ServerErrorsStopAfterThreeAttempts) {
   EXPECT_THAT(std::string(response.status().message()), Not(HasSubstr(std::string(kSecret))));
 }
 
+// The subscription engine retries on its own schedule; under its scope the
+// backend makes one attempt, so retries never multiply across the layers.
+TEST_F(AwsBackendsFaultTest, SingleAttemptScopeMakesOneAttemptAndKeepsTheError) {
+  Start({AwsJsonError(400, "ThrottlingException", "Rate exceeded", "REQ-T"),
+         FakeResponse::Ok(std::string(kListStreamsBody))});
+  {
+    const SingleAttemptScope single_attempt;
+    absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_THAT(AwsErrorName(response.status()), Optional(std::string("ThrottlingException")));
+    EXPECT_EQ(server_->request_count(), 1);
+  }
+  // Outside the scope the standard mode's retries are back.
+  EXPECT_TRUE(ListStreams().ok());
+  EXPECT_EQ(server_->request_count(), 2);
+}
+
 TEST_F(AwsBackendsFaultTest, EmptyBody503IsUnavailableAfterThreeAttempts) {
   Start({FakeResponse::Status(503, "<html>busy</html>")});
   absl::StatusOr<ddbs::ListStreamsResponse> response = ListStreams();

@@ -164,6 +164,23 @@ TEST_F(RetryStateTest, ThreeAttemptsByDefault) {
   EXPECT_EQ(state.attempt(), 3);
 }
 
+TEST_F(RetryStateTest, SingleAttemptCallStopsAtItsFirstFailureWithoutTakingTokens) {
+  RetryPolicy policy(RetryOptions{}, clock_);
+  RetryState state = policy.Begin(absl::InfiniteFuture(), /*max_attempts=*/1);
+  RetryState::Next next = state.OnFailure(Throttled());
+  EXPECT_FALSE(next.retry);
+  EXPECT_EQ(next.stop, RetryStop::kMaxAttempts);
+  EXPECT_EQ(policy.quota().available(), 500);
+}
+
+TEST_F(RetryStateTest, MaxAttemptsOfACallNeverExceedThePolicys) {
+  RetryPolicy policy(RetryOptions{}, clock_, std::make_shared<ScriptedRandom>(std::vector{0.1}));
+  RetryState state = policy.Begin(absl::InfiniteFuture(), /*max_attempts=*/10);
+  EXPECT_TRUE(state.OnFailure(Throttled()).retry);
+  EXPECT_TRUE(state.OnFailure(Throttled()).retry);
+  EXPECT_EQ(state.OnFailure(Throttled()).stop, RetryStop::kMaxAttempts);
+}
+
 TEST_F(RetryStateTest, NonRetryableStopsAtOnceWithoutTakingTokens) {
   RetryPolicy policy(RetryOptions{}, clock_);
   RetryState state = policy.Begin(absl::InfiniteFuture());
