@@ -16,6 +16,9 @@ echo
 echo "== GetRecords: facade simulator vs moto =="
 /usr/bin/python3 bench/getrecords_bench.py "$SERVER" "$STUBS" --seconds "$SECONDS_PER_PHASE"
 echo
+echo "== the facade on the AWS backend vs boto3, both against moto =="
+/usr/bin/python3 bench/aws_overhead_bench.py "$SERVER" "$STUBS"
+echo
 echo "== push subscriptions: throughput vs a bare stream, latency, memory =="
 "$BUILD/bench/subscription_bench" "$SERVER"
 echo

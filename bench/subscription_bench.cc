@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -214,38 +215,75 @@ void Latency(const std::shared_ptr<grpc::Channel>& channel, int writes_per_secon
                   absl::StrFormat("%.3f / %.3f", pct(0.5), pct(0.99)), "-", "-", "p99 < 5 ms"});
 }
 
-// 3. RSS growth of the server over 1000 idle subscriptions.
-void IdleMemory(const std::shared_ptr<grpc::Channel>& channel, int server_pid) {
-  auto db = ddb::DynamoDbService::NewStub(channel);
-  std::string arn = CreateTable(*db, "idle");
-  auto stub = streams::DynamoDbStreamsService::NewStub(channel);
-  constexpr int kSubscriptions = 1000;
+// 3. RSS growth of a fresh server over 1000 idle subscriptions, beside the
+// same growth over 1000 idle bare server streams (StreamEcho hold_open) on
+// another fresh server: the baseline is what gRPC itself spends per stream.
+template <typename Response>
+using StartCall = std::function<std::unique_ptr<grpc::ClientAsyncReader<Response>>(
+    grpc::ClientContext*, grpc::CompletionQueue*, void*)>;
+
+template <typename Response>
+double IdleGrowthKiB(int server_pid, const StartCall<Response>& start) {
+  constexpr int kStreams = 1000;
   absl::SleepFor(absl::Milliseconds(500));
-  long before = RssKiB(server_pid);
+  const long before = RssKiB(server_pid);
   grpc::CompletionQueue cq;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientAsyncReader<streams::SubscribeToStreamResponse>>> readers;
-  streams::SubscribeToStreamRequest request;
-  request.set_stream_arn(arn);
-  request.mutable_starting_position()->set_type("LATEST");
-  request.mutable_options()->mutable_heartbeat_interval()->set_seconds(300);
-  for (int i = 0; i < kSubscriptions; ++i) {
+  std::vector<std::unique_ptr<grpc::ClientAsyncReader<Response>>> readers;
+  for (int i = 0; i < kStreams; ++i) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
-    readers.push_back(stub->AsyncSubscribeToStream(contexts.back().get(), request, &cq,
-                                                   reinterpret_cast<void*>(static_cast<intptr_t>(i + 1))));
+    readers.push_back(start(contexts.back().get(), &cq, reinterpret_cast<void*>(static_cast<intptr_t>(i + 1))));
   }
   void* tag;
   bool ok;
-  for (int i = 0; i < kSubscriptions; ++i) cq.Next(&tag, &ok);  // every call started
+  for (int i = 0; i < kStreams; ++i) cq.Next(&tag, &ok);  // every call started
   absl::SleepFor(absl::Seconds(2));
-  long after = RssKiB(server_pid);
-  double per = (after - before) * 1024.0 / kSubscriptions;
-  rows.push_back({"memory per idle subscription (server RSS growth / 1000)",
-                  absl::StrFormat("%.1f KiB", per / 1024.0), "-", "-", "< 16 KiB"});
+  const long after = RssKiB(server_pid);
   for (auto& c : contexts) c->TryCancel();
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+  return static_cast<double>(after - before) / kStreams;
+}
+
+absl::StatusOr<std::unique_ptr<awsfacade::testing::ServerProcess>> FreshServer(
+    std::shared_ptr<grpc::Channel>* channel) {
+  auto server = awsfacade::testing::ServerProcess::Start({"--bench_echo"});
+  if (server.ok()) {
+    *channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  }
+  return server;
+}
+
+void IdleMemory() {
+  std::shared_ptr<grpc::Channel> channel;
+  auto bare_server = FreshServer(&channel);
+  if (!bare_server.ok()) return;
+  auto echo = awsfacade::bench::v1::EchoService::NewStub(channel);
+  awsfacade::bench::v1::StreamEchoRequest hold;
+  hold.set_hold_open(true);
+  const double bare = IdleGrowthKiB<awsfacade::bench::v1::StreamEchoResponse>(
+      (*bare_server)->pid(), [&](grpc::ClientContext* c, grpc::CompletionQueue* cq, void* tag) {
+        return echo->AsyncStreamEcho(c, hold, cq, tag);
+      });
+  bare_server->reset();
+
+  auto server = FreshServer(&channel);
+  if (!server.ok()) return;
+  auto db = ddb::DynamoDbService::NewStub(channel);
+  std::string arn = CreateTable(*db, "idle");
+  auto stub = streams::DynamoDbStreamsService::NewStub(channel);
+  streams::SubscribeToStreamRequest request;
+  request.set_stream_arn(arn);
+  request.mutable_starting_position()->set_type("LATEST");
+  request.mutable_options()->mutable_heartbeat_interval()->set_seconds(300);
+  const double ours = IdleGrowthKiB<streams::SubscribeToStreamResponse>(
+      (*server)->pid(), [&](grpc::ClientContext* c, grpc::CompletionQueue* cq, void* tag) {
+        return stub->AsyncSubscribeToStream(c, request, cq, tag);
+      });
+  rows.push_back({"memory per idle subscription (server RSS growth / 1000; bare: idle StreamEcho)",
+                  absl::StrFormat("%.1f KiB", ours), absl::StrFormat("%.1f KiB", bare),
+                  absl::StrFormat("%.2fx", ours / bare), "< 16 KiB"});
 }
 
 }  // namespace
@@ -270,7 +308,7 @@ int main(int argc, char** argv) {
     Latency(channel, 1000);
     Latency(channel, 10000);
   }
-  if (only == "all" || only == "memory") IdleMemory(channel, (*server)->pid());
+  if (only == "all" || only == "memory") IdleMemory();
 
   std::printf("figure | value | baseline | ratio | goal\n");
   for (const auto& r : rows) {

@@ -1,5 +1,7 @@
 #include "service/server.h"
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
 #include "grpc/health/v1/health.pb.h"
@@ -31,16 +33,19 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
     class Writer final : public grpc::ServerWriteReactor<awsfacade::bench::v1::StreamEchoResponse> {
      public:
       explicit Writer(const awsfacade::bench::v1::StreamEchoRequest& request)
-          : left_(std::min(request.count(), 10'000'000)) {
+          : left_(std::min(request.count(), 10'000'000)), hold_open_(request.hold_open()) {
         message_.set_payload(std::string(std::clamp(request.payload_size(), 0, 4 << 20), 'x'));
         Next();
       }
       void OnWriteDone(bool ok) override {
         if (!ok) {
-          Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+          FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
           return;
         }
         Next();
+      }
+      void OnCancel() override {
+        FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
       }
       void OnDone() override { delete this; }
 
@@ -48,11 +53,17 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
       void Next() {
         if (left_-- > 0) {
           StartWrite(&message_);
-        } else {
-          Finish(grpc::Status::OK);
+        } else if (!hold_open_) {
+          FinishOnce(grpc::Status::OK);
         }
       }
+      // OnCancel may come after a failed write already finished the call.
+      void FinishOnce(const grpc::Status& status) {
+        if (!finished_.exchange(true)) Finish(status);
+      }
       int left_;
+      const bool hold_open_;
+      std::atomic<bool> finished_{false};
       awsfacade::bench::v1::StreamEchoResponse message_;
     };
     return new Writer(*request);
