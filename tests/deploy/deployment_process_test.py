@@ -10,7 +10,10 @@ What is substituted, and why:
     log); the original is checked to be 0.0.0.0 on the container port;
   * the environment is the container's env plus what the image supplies
     (Docker's default PATH, HOME of the image's user); nothing is inherited
-    from the test (enableServiceLinks is off, so Kubernetes adds nothing).
+    from the test (enableServiceLinks is off, so Kubernetes adds nothing);
+  * when the test runs as root, the server runs under setpriv as the pod's
+    runAsUser/runAsGroup with no capabilities and no_new_privs, like the
+    pod's securityContext (the read-only root filesystem is not reproduced).
 
 Then: the image's HEALTHCHECK command (port substituted) reports SERVING
 within the startup probe's budget; a SubscribeToStream stays open; SIGTERM
@@ -21,6 +24,7 @@ subscription ends UNAVAILABLE with its continuation token in the trailers.
 Usage: deployment_process_test.py SERVER_BIN HEALTHCHECK_BIN STUBS_DIR
 """
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -93,7 +97,18 @@ class SimulatorDeploymentTest(unittest.TestCase):
         for var in self.container.get("env", []):
             self.assertIn("value", var, "%s: only literal values can be reproduced here" % var["name"])
             env[var["name"]] = var["value"]
-        return [SERVER_BIN, *self.container["command"][1:], *args], env
+        return [*self.as_pod_user(), SERVER_BIN, *self.container["command"][1:], *args], env
+
+    def as_pod_user(self):
+        """setpriv prefix dropping to the pod's user and capabilities, if root."""
+        setpriv = shutil.which("setpriv")
+        if os.geteuid() != 0 or setpriv is None:
+            return []
+        context = self.pod["securityContext"]
+        self.assertEqual(self.container["securityContext"]["capabilities"]["drop"], ["ALL"])
+        self.assertFalse(self.container["securityContext"]["allowPrivilegeEscalation"])
+        return [setpriv, "--reuid=%d" % context["runAsUser"], "--regid=%d" % context["runAsGroup"],
+                "--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
 
     def wait_until_serving(self, port, budget):
         health = health_argv(self.image)
@@ -135,6 +150,12 @@ class SimulatorDeploymentTest(unittest.TestCase):
         budget = self.pod["terminationGracePeriodSeconds"] - float(pre_stop[1])
         with Server(argv, env) as server:
             serving = self.wait_until_serving(server.port, startup["failureThreshold"] * startup["periodSeconds"])
+            if argv[0] != SERVER_BIN:  # under setpriv: the pod's user, no capabilities
+                with open("/proc/%d/status" % server.proc.pid) as f:
+                    status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+                self.assertEqual(status["Uid"].split()[0], str(self.pod["securityContext"]["runAsUser"]))
+                self.assertEqual(int(status["CapEff"], 16), 0)
+                self.assertEqual(status["NoNewPrivs"], "1")
             with grpc.insecure_channel("127.0.0.1:%d" % server.port) as channel:
                 call = self.open_subscription(channel)
                 code, elapsed = server.terminate_and_time(budget)
@@ -142,7 +163,7 @@ class SimulatorDeploymentTest(unittest.TestCase):
                                  % (code, elapsed, budget, server.log()))
                 self.assertLess(elapsed, budget)
                 print("%s: SERVING after %.2fs; SIGTERM with a subscription open -> exit 0 in %.2fs "
-                      "(budget %.0fs)" % (" ".join(argv[1:]), serving, elapsed, budget))
+                      "(budget %.0fs)" % (" ".join(argv), serving, elapsed, budget))
                 with self.assertRaises(grpc.RpcError) as ended:
                     for _ in call:
                         pass
