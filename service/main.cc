@@ -2,7 +2,9 @@
 // DynamoDB Streams. Flags and environment are read here and only here.
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -33,6 +35,9 @@ ABSL_FLAG(std::string, account_id, "",
           "Account id the simulator puts in ARNs (default: $AWSFACADE_ACCOUNT_ID or 123456789012).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT, how long in-flight calls may take to finish.");
+ABSL_FLAG(std::string, token_key_file, "",
+          "File whose bytes (at least 32) seal subscription continuation tokens; replicas sharing "
+          "it resume each other's tokens (default: a random key per process).");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest message accepted or sent.");
 ABSL_FLAG(int, max_subscriptions, 10000,
@@ -129,6 +134,19 @@ int main(int argc, char** argv) {
   options.backends.account_id = absl::GetFlag(FLAGS_account_id).empty()
                                     ? FirstNonEmpty({std::getenv("AWSFACADE_ACCOUNT_ID")}, "123456789012")
                                     : absl::GetFlag(FLAGS_account_id);
+
+  if (const std::string path = absl::GetFlag(FLAGS_token_key_file); !path.empty()) {
+    std::ifstream file(path, std::ios::binary);
+    options.subscription_token_key.assign(std::istreambuf_iterator<char>(file), {});
+    if (!file.good() && !file.eof()) {
+      std::cerr << "awsfacade-server: --token_key_file: cannot read " << path << "\n";
+      return 2;
+    }
+    if (options.subscription_token_key.empty()) {
+      std::cerr << "awsfacade-server: --token_key_file: " << path << " is empty\n";
+      return 2;
+    }
+  }
 
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {

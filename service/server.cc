@@ -72,6 +72,8 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
 
 }  // namespace
 
+constexpr std::size_t kMinTokenKeyBytes = 32;  // HMAC-SHA256's block of entropy
+
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions options) {
   absl::StatusOr<Backends> backends = CreateBackends(options.backends);
   if (!backends.ok()) return backends.status();
@@ -83,8 +85,17 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
       std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get()));
   server->services_.push_back(
       std::make_unique<PersonalizeService>(b.personalize, b.executor.get()));
+  if (!options.subscription_token_key.empty() &&
+      options.subscription_token_key.size() < kMinTokenKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
+                                                   kMinTokenKeyBytes, " bytes"));
+  }
   server->subscriptions_ = std::make_unique<SubscriptionEngine>(
-      b.dynamodb_streams, std::make_shared<backends::TokenSealer>(), options.subscriptions);
+      b.dynamodb_streams,
+      options.subscription_token_key.empty()
+          ? std::make_shared<backends::TokenSealer>()
+          : std::make_shared<backends::TokenSealer>(options.subscription_token_key),
+      options.subscriptions);
   server->services_.push_back(std::make_unique<DynamoDbStreamsService>(
       b.dynamodb_streams, b.executor.get(), server->subscriptions_.get()));
   server->services_.push_back(std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get()));

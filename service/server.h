@@ -23,6 +23,10 @@ struct ServerOptions {
   // Largest request or response message, in bytes.
   int max_message_bytes = 16 << 20;
   SubscriptionEngineOptions subscriptions;
+  // The secret that seals subscription continuation tokens (at least 32
+  // bytes). Replicas given the same key resume each other's tokens (on the
+  // AWS backend, where the stream is shared); empty: a random key per process.
+  std::string subscription_token_key;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
