@@ -5,6 +5,10 @@ so they are the field documentation: constraints, AWS member, allowed values.
 Fails naming every message, field, oneof, enum, enum value, service and RPC of
 the aws.* and awsfacade.simulator.* packages that has none.
 
+Every field of the aws.* packages names its AWS member in an explicit
+json_name (describe shows it; JSON clients use it), except the `values` of
+the AttributeValue wrappers, which have no AWS counterpart.
+
 With the botocore models beside the repository (shared/aws-models), also
 checks each field that mirrors an AWS member against the member's shape: an
 enum's comment lists every allowed value, and a length or range limit's
@@ -26,6 +30,11 @@ PACKAGES = ("aws.", "awsfacade.simulator.")
 # FileDescriptorProto / DescriptorProto / ... field numbers (descriptor.proto).
 FILE_MESSAGE, FILE_ENUM, FILE_SERVICE = 4, 5, 6
 MSG_FIELD, MSG_NESTED, MSG_ENUM, MSG_ONEOF = 2, 3, 4, 8
+FIELD_JSON_NAME = 10
+# The extra level that tells an empty SS/NS/BS/M/L from an absent one
+# (attribute_value.proto): the facade's own, no AWS member behind it.
+NO_AWS_MEMBER = {"aws.dynamodb.v1.%s.values" % m for m in
+                 ("StringSetValue", "NumberSetValue", "BinarySetValue", "MapValue", "ListValue")}
 ENUM_VALUE, SERVICE_METHOD = 2, 2
 
 
@@ -121,6 +130,10 @@ def main():
             if not comment:
                 missing.append("%s:  %s %s" % (fd.name, kind, name))
                 continue
+            # A source location exists for an option only where it is written.
+            if (kind == "field" and fd.package.startswith("aws.") and name not in NO_AWS_MEMBER
+                    and path + (FIELD_JSON_NAME,) not in comments):
+                unlisted.append("%s:  field %s has no json_name naming its AWS member" % (fd.name, name))
             if kind != "field" or aws_members is None:
                 continue
             # Message names are the AWS shape names, json_names the members.
@@ -142,7 +155,7 @@ def main():
     for line in unlisted:
         print("incomplete:", line)
     if missing or unlisted:
-        print("FAIL: %d elements without a comment, %d fields missing AWS values or limits"
+        print("FAIL: %d elements without a comment, %d fields missing their AWS name, values or limits"
               % (len(missing), len(unlisted)))
         return 1
     if checked < 500:
