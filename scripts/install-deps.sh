@@ -14,6 +14,9 @@ DEB_PACKAGES=(
   nghttp2-client
   # Client stubs for other languages (buf.gen.yaml) and their compile checks.
   protoc-gen-go protoc-gen-go-grpc golang-go golang-google-protobuf-dev golang-google-grpc-dev
+  # grpc-go's codec goes through golang/protobuf: 1.5 wraps the APIv2 messages
+  # protoc-gen-go writes; 1.3 (the other choice) panics on them at run time.
+  golang-github-golang-protobuf-1-5-dev
   protobuf-compiler-grpc-java-plugin openjdk-17-jdk-headless libprotobuf-java libgrpc-java
   libgeronimo-annotation-1.3-spec-java
 )

@@ -413,6 +413,10 @@ class Session:
     def check_error(self, name, request, error, details):
         info = details.get("google.rpc.ErrorInfo")
         expect(info, "%s error has no ErrorInfo: %s" % (name, error))
+        # grpcurl decodes details whose type reflection can resolve.
+        for d in error["details"]:
+            symbols, _ = index(reflection_files(self.address, d["type"]))
+            expect(d["type"] in symbols, "reflection cannot resolve %s" % d["type"])
         if name == "ListRecords":
             expect(error["code"] == "invalid_argument", "ListRecords: code %s" % error["code"])
             expect(info.reason == "InvalidParameterException" and info.domain == "cognito-sync"

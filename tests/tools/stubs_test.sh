@@ -2,13 +2,30 @@
 # Client stubs from buf.gen.yaml (issue 6 §3).
 #   stubs_test.sh generate OUT   scripts/gen-stubs.sh into OUT; every client
 #                                proto has its files in every language
-#   stubs_test.sh python|go|java|ts OUT
-#                                the generated code imports / compiles
+#   stubs_test.sh python|go|java|ts OUT SERVER_BIN
+#                                the generated code imports / compiles; for
+#                                Go and TypeScript, a client built on it
+#                                (stubs_usage/) calls a real server
 set -euo pipefail
-STEP=$1 OUT=$2
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+STEP=$1 OUT=$2 SERVER_BIN=${3:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
+
+# Runs a client from stubs_usage/ (COMMAND... ADDRESS) against a server of its
+# own and checks what it printed: a new dataset, one record written, then the
+# dataset with that record.
+check_usage() {
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$("$@" "$ADDR") || fail "the client failed: $out"
+  echo "$out"
+  [ "$out" = "ListRecords: DatasetExists=false SyncSessionToken=true
+UpdateRecords: theme=dark SyncCount=1
+ListRecords: DatasetExists=true Count=1" ] || fail "unexpected client output"
+}
 
 # The protos a client gets (buf.gen.yaml leaves out the bench service), and
 # the services one declares.
@@ -67,6 +84,10 @@ go_step() {
   go build ./...
   go vet ./...
   echo "go: built and vetted $(find . -name '*.go' | wc -l) files"
+  mkdir -p "$gopath/src/stubsusage"
+  cp "$HERE/stubs_usage/list_records.go" "$gopath/src/stubsusage/"
+  (cd "$gopath/src/stubsusage" && go vet . && go build -o "$gopath/list_records" .)
+  check_usage "$gopath/list_records"
 }
 
 java_step() {
@@ -92,18 +113,21 @@ ts_step() {
   [ -x "$ROOT/node_modules/.bin/tsc" ] || skip "typescript is not installed (npm ci)"
   # The generated code imports @grpc/grpc-js and @bufbuild/protobuf.
   ln -sfn "$ROOT/node_modules" "$OUT/ts/node_modules"
+  mkdir -p "$OUT/ts/usage"
+  cp "$HERE/stubs_usage/list_records.ts" "$OUT/ts/usage/"
   cat >"$OUT/ts/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
     "strict": true, "target": "ES2020", "module": "commonjs", "moduleResolution": "node",
-    "esModuleInterop": true, "skipLibCheck": true, "noEmit": true, "types": ["node"]
+    "esModuleInterop": true, "skipLibCheck": true, "types": ["node"], "outDir": "dist"
   },
   "include": ["**/*.ts"],
-  "exclude": ["node_modules"]
+  "exclude": ["node_modules", "dist"]
 }
 JSON
   "$ROOT/node_modules/.bin/tsc" -p "$OUT/ts"
-  echo "ts: tsc --noEmit passed on $(find "$OUT/ts" -name '*.ts' -not -path '*/node_modules/*' | wc -l) files"
+  echo "ts: tsc (strict) passed on $(find "$OUT/ts" -name '*.ts' -not -path '*/node_modules/*' | wc -l) files"
+  check_usage node "$OUT/ts/dist/usage/list_records.js"
 }
 
 case $STEP in
