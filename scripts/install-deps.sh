@@ -18,7 +18,7 @@ DEB_PACKAGES=(
   # protoc-gen-go writes; 1.3 (the other choice) panics on them at run time.
   golang-github-golang-protobuf-1-5-dev
   protobuf-compiler-grpc-java-plugin openjdk-17-jdk-headless libprotobuf-java libgrpc-java
-  libgeronimo-annotation-1.3-spec-java
+  libgeronimo-annotation-1.3-spec-java libnetty-java libperfmark-java libgoogle-gson-java
 )
 # Node and npm: the image's nodejs package bundles npm; Debian splits them.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then

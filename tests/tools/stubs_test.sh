@@ -4,8 +4,8 @@
 #                                proto has its files in every language
 #   stubs_test.sh python|go|java|ts OUT SERVER_BIN
 #                                the generated code imports / compiles; for
-#                                Go and TypeScript, a client built on it
-#                                (stubs_usage/) calls a real server
+#                                Go, Java and TypeScript, a client built on
+#                                it (stubs_usage/) calls a real server
 set -euo pipefail
 STEP=$1 OUT=$2 SERVER_BIN=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -92,21 +92,30 @@ go_step() {
 
 java_step() {
   command -v javac >/dev/null || skip "javac is not installed (openjdk-17-jdk-headless)"
-  local cp=() jar
+  local cp=() run_cp=() jar
   # libprotobuf-java, libgrpc-java (+ guava, jsr305), and javax.annotation.Generated
-  # (libgeronimo-annotation-1.3-spec-java), which grpc-java 1.41's output names.
+  # (libgeronimo-annotation-1.3-spec-java), which grpc-java 1.41's output names;
+  # to run a client, grpc-netty and its dependencies too.
   for jar in protobuf grpc-api grpc-stub grpc-protobuf grpc-protobuf-lite guava jsr305 \
              geronimo-annotation-1.3-spec; do
     [ -f "/usr/share/java/$jar.jar" ] || skip "/usr/share/java/$jar.jar missing (scripts/install-deps.sh)"
     cp+=("/usr/share/java/$jar.jar")
   done
+  for jar in grpc-core grpc-context grpc-netty netty-buffer netty-codec netty-codec-http netty-codec-http2 \
+             netty-common netty-handler netty-resolver netty-transport perfmark-api gson; do
+    [ -f "/usr/share/java/$jar.jar" ] || skip "/usr/share/java/$jar.jar missing (scripts/install-deps.sh)"
+    run_cp+=("/usr/share/java/$jar.jar")
+  done
   local classes=$OUT/../java-classes
   rm -rf "$classes"
   mkdir -p "$classes"
-  local IFS=:
   find "$OUT/java" -name '*.java' >"$classes.list"
+  echo "$HERE/stubs_usage/ListRecords.java" >>"$classes.list"
+  local IFS=:
   javac -nowarn -d "$classes" -cp "${cp[*]}" "@$classes.list"
   echo "java: compiled $(wc -l <"$classes.list") files into $(find "$classes" -name '*.class' | wc -l) classes"
+  unset IFS
+  check_usage java -cp "$classes:$(IFS=:; echo "${cp[*]}:${run_cp[*]}")" ListRecords
 }
 
 ts_step() {
