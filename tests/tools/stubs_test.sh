@@ -3,9 +3,9 @@
 #   stubs_test.sh generate OUT   scripts/gen-stubs.sh into OUT; every client
 #                                proto has its files in every language
 #   stubs_test.sh python|go|java|ts OUT SERVER_BIN
-#                                the generated code imports / compiles; for
-#                                Go, Java and TypeScript, a client built on
-#                                it (stubs_usage/) calls a real server
+#                                the generated code imports / compiles, and
+#                                a client built on it calls a real server
+#                                (stubs_usage/; Python: examples/python)
 set -euo pipefail
 STEP=$1 OUT=$2 SERVER_BIN=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +69,14 @@ for proto in sys.argv[1:]:
         print("python:", name, stub.__name__)
 assert count >= 5, count
 PY
+  # As the README runs it: the Python example on these stubs.
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$(PYTHONPATH=$OUT/python /usr/bin/python3 "$ROOT/examples/python/list_records.py" "$ADDR") \
+    || fail "examples/python/list_records.py failed on the generated stubs"
+  grep -x 'listed 25 records in 3 pages (dataset example-[0-9]*)' <<<"$out" \
+    || fail "examples/python/list_records.py: $out"
 }
 
 go_step() {
