@@ -247,9 +247,10 @@ class Session:
         symbols, comments = index(files)
         text = describe(symbol, symbols, comments)
         kind, desc = symbols[symbol]
-        for f in desc.field:
-            expect(comments.get(symbol + "." + f.name), "field %s.%s has no comment" % (symbol, f.name))
-        expect(text.count("//") > len(desc.field), "describe shows no comments")
+        members = desc.field if kind == "message" else desc.method
+        for m in members:
+            expect(comments.get(symbol + "." + m.name), "%s.%s has no comment" % (symbol, m.name))
+        expect(text.count("//") > len(members), "describe shows no comments")
         self.done.add("describe -protoset")
         return text
 
