@@ -113,6 +113,9 @@ async function main(address) {
     console.log('resumed from the continuation token');
     await read(subscribe(streams, streamArn, token), seen);
     console.log(`caught up: ${seen.size} distinct records`);
+
+    await promisify(dynamodb.DeleteTable.bind(dynamodb))({ table_name: table }, { deadline: Date.now() + 10000 });
+    console.log(`deleted table ${table}`);
   } finally {
     dynamodb.close();
     streams.close();

@@ -113,6 +113,9 @@ def main(address):
         call.cancel()
         print("caught up: %d distinct records" % len(seen))
 
+        dynamodb.DeleteTable(db.DeleteTableRequest(table_name=table), timeout=10)
+        print("deleted table %s" % table)
+
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:50051")

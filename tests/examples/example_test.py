@@ -96,6 +96,8 @@ def check_stream_resume(out, _address):
         fail("sequence numbers do not grow", out)
     if not re.search(r"^caught up: 10 distinct records$", out, re.M):
         fail("no 'caught up: 10 distinct records' line", out)
+    if not re.search(r"^deleted table example-orders-\d+$", out, re.M):
+        fail("the example did not clean up its table", out)
     print("stream_resume: %d records before the drop, %d after the resume, no duplicates"
           % (len(before), len(after)))
 
