@@ -12,6 +12,13 @@ DEB_PACKAGES=(
   golang-github-gogo-googleapis-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client
+  # Client stubs for other languages (buf.gen.yaml) and their compile checks.
+  protoc-gen-go protoc-gen-go-grpc golang-go golang-google-protobuf-dev golang-google-grpc-dev
+  # grpc-go's codec goes through golang/protobuf: 1.5 wraps the APIv2 messages
+  # protoc-gen-go writes; 1.3 (the other choice) panics on them at run time.
+  golang-github-golang-protobuf-1-5-dev
+  protobuf-compiler-grpc-java-plugin openjdk-17-jdk-headless libprotobuf-java libgrpc-java
+  libgeronimo-annotation-1.3-spec-java libnetty-java libperfmark-java libgoogle-gson-java
 )
 # Node and npm: the image's nodejs package bundles npm; Debian splits them.
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
@@ -33,7 +40,8 @@ fi
 
 # npm test tools (buf, grpc-js), pinned in package.json / package-lock.json.
 if [ "${1:-}" != "--no-npm" ]; then
-  if [ ! -x node_modules/.bin/buf ] || [ ! -d node_modules/@grpc/grpc-js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -x node_modules/.bin/buf ] || [ ! -d node_modules/@grpc/grpc-js ] ||
+     [ ! -x node_modules/.bin/protoc-gen-ts_proto ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "install-deps: installing npm test tools" >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
   fi

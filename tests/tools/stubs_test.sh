@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Client stubs from buf.gen.yaml (issue 6 §3).
+#   stubs_test.sh generate OUT   scripts/gen-stubs.sh into OUT; every client
+#                                proto has its files in every language
+#   stubs_test.sh python|go|java|ts OUT SERVER_BIN
+#                                the generated code imports / compiles, and
+#                                a client built on it calls a real server
+#                                (stubs_usage/; Python: examples/python)
+set -euo pipefail
+STEP=$1 OUT=$2 SERVER_BIN=${3:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+# Runs a client from stubs_usage/ (COMMAND... ADDRESS) against a server of its
+# own and checks what it printed: a new dataset, one record written, then the
+# dataset with that record.
+check_usage() {
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$("$@" "$ADDR") || fail "the client failed: $out"
+  echo "$out"
+  [ "$out" = "ListRecords: DatasetExists=false SyncSessionToken=true
+UpdateRecords: theme=dark SyncCount=1
+ListRecords: DatasetExists=true Count=1" ] || fail "unexpected client output"
+}
+
+# The protos a client gets (buf.gen.yaml leaves out the bench service), and
+# the services one declares.
+protos() { (cd "$ROOT/proto" && find aws awsfacade/simulator -name '*.proto' | sort); }
+services() { sed -n 's/^service \([A-Za-z0-9]*\) {.*/\1/p' "$ROOT/proto/$1"; }
+
+generate() {
+  "$ROOT/scripts/gen-stubs.sh" "$OUT"
+  local n=0 p base svc
+  for p in $(protos); do
+    base=${p%.proto}
+    for f in python/${base}_pb2.py python/${base}_pb2.pyi python/${base}_pb2_grpc.py \
+             go/${base}.pb.go ts/${base}.ts; do
+      [ -s "$OUT/$f" ] || fail "$f was not generated"
+    done
+    for svc in $(services "$p"); do
+      grep -q "^class ${svc}Stub" "$OUT/python/${base}_pb2_grpc.py" || fail "no Python ${svc}Stub"
+      [ -s "$OUT/go/${base}_grpc.pb.go" ] || fail "no Go gRPC file for $p"
+      grep -q "func New${svc}Client" "$OUT/go/${base}_grpc.pb.go" || fail "no Go New${svc}Client"
+      [ -n "$(find "$OUT/java" -name "${svc}Grpc.java")" ] || fail "no Java ${svc}Grpc"
+      grep -q "export const ${svc}Client = makeGenericClientConstructor" "$OUT/ts/${base}.ts" \
+        || fail "no grpc-js ${svc}Client in ts/${base}.ts"
+      n=$((n + 1))
+    done
+  done
+  ((n >= 5)) || fail "only $n services found in proto/"
+  echo "generated stubs for $(protos | wc -l) protos, $n services, in python go java ts"
+}
+
+python_step() {
+  PYTHONPATH=$OUT/python /usr/bin/python3 - $(protos) <<'PY'
+import importlib, sys
+count = 0
+for proto in sys.argv[1:]:
+    name = proto[:-len(".proto")].replace("/", ".")
+    pb2 = importlib.import_module(name + "_pb2")
+    grpc_mod = importlib.import_module(name + "_pb2_grpc")
+    for service in pb2.DESCRIPTOR.services_by_name:
+        stub = getattr(grpc_mod, service + "Stub")
+        count += 1
+        print("python:", name, stub.__name__)
+assert count >= 5, count
+PY
+  # As the README runs it: the Python example on these stubs.
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$(PYTHONPATH=$OUT/python /usr/bin/python3 "$ROOT/examples/python/list_records.py" "$ADDR") \
+    || fail "examples/python/list_records.py failed on the generated stubs"
+  grep -x 'listed 25 records in 3 pages (dataset example-[0-9]*)' <<<"$out" \
+    || fail "examples/python/list_records.py: $out"
+}
+
+go_step() {
+  command -v go >/dev/null || skip "go is not installed (scripts/install-deps.sh installs golang-go)"
+  # GOPATH mode against Debian's Go libraries (no module proxy here): the
+  # stubs go under their go_package import path.
+  local gopath=$OUT/../go-path
+  rm -rf "$gopath"
+  mkdir -p "$gopath/src/github.com/aws-grpc-facade/gen"
+  ln -s "$OUT/go" "$gopath/src/github.com/aws-grpc-facade/gen/go"
+  cd "$gopath/src/github.com/aws-grpc-facade/gen/go"
+  export GO111MODULE=off GOFLAGS= GOPATH=$gopath:/usr/share/gocode GOCACHE=$OUT/../go-cache
+  go build ./...
+  go vet ./...
+  echo "go: built and vetted $(find . -name '*.go' | wc -l) files"
+  mkdir -p "$gopath/src/stubsusage"
+  cp "$HERE/stubs_usage/list_records.go" "$gopath/src/stubsusage/"
+  (cd "$gopath/src/stubsusage" && go vet . && go build -o "$gopath/list_records" .)
+  check_usage "$gopath/list_records"
+}
+
+java_step() {
+  command -v javac >/dev/null || skip "javac is not installed (openjdk-17-jdk-headless)"
+  local cp=() run_cp=() jar
+  # libprotobuf-java, libgrpc-java (+ guava, jsr305), and javax.annotation.Generated
+  # (libgeronimo-annotation-1.3-spec-java), which grpc-java 1.41's output names;
+  # to run a client, grpc-netty and its dependencies too.
+  for jar in protobuf grpc-api grpc-stub grpc-protobuf grpc-protobuf-lite guava jsr305 \
+             geronimo-annotation-1.3-spec; do
+    [ -f "/usr/share/java/$jar.jar" ] || skip "/usr/share/java/$jar.jar missing (scripts/install-deps.sh)"
+    cp+=("/usr/share/java/$jar.jar")
+  done
+  for jar in grpc-core grpc-context grpc-netty netty-buffer netty-codec netty-codec-http netty-codec-http2 \
+             netty-common netty-handler netty-resolver netty-transport perfmark-api gson; do
+    [ -f "/usr/share/java/$jar.jar" ] || skip "/usr/share/java/$jar.jar missing (scripts/install-deps.sh)"
+    run_cp+=("/usr/share/java/$jar.jar")
+  done
+  local classes=$OUT/../java-classes
+  rm -rf "$classes"
+  mkdir -p "$classes"
+  find "$OUT/java" -name '*.java' >"$classes.list"
+  echo "$HERE/stubs_usage/ListRecords.java" >>"$classes.list"
+  local IFS=:
+  javac -nowarn -d "$classes" -cp "${cp[*]}" "@$classes.list"
+  echo "java: compiled $(wc -l <"$classes.list") files into $(find "$classes" -name '*.class' | wc -l) classes"
+  unset IFS
+  check_usage java -cp "$classes:$(IFS=:; echo "${cp[*]}:${run_cp[*]}")" ListRecords
+}
+
+ts_step() {
+  [ -x "$ROOT/node_modules/.bin/tsc" ] || skip "typescript is not installed (npm ci)"
+  # The generated code imports @grpc/grpc-js and @bufbuild/protobuf.
+  ln -sfn "$ROOT/node_modules" "$OUT/ts/node_modules"
+  mkdir -p "$OUT/ts/usage"
+  cp "$HERE/stubs_usage/list_records.ts" "$OUT/ts/usage/"
+  cat >"$OUT/ts/tsconfig.json" <<'JSON'
+{
+  "compilerOptions": {
+    "strict": true, "target": "ES2020", "module": "commonjs", "moduleResolution": "node",
+    "esModuleInterop": true, "skipLibCheck": true, "types": ["node"], "outDir": "dist"
+  },
+  "include": ["**/*.ts"],
+  "exclude": ["node_modules", "dist"]
+}
+JSON
+  "$ROOT/node_modules/.bin/tsc" -p "$OUT/ts"
+  echo "ts: tsc (strict) passed on $(find "$OUT/ts" -name '*.ts' -not -path '*/node_modules/*' | wc -l) files"
+  check_usage node "$OUT/ts/dist/usage/list_records.js"
+}
+
+case $STEP in
+  generate) generate ;;
+  python) python_step ;;
+  go) go_step ;;
+  java) java_step ;;
+  ts) ts_step ;;
+  *) fail "unknown step $STEP" ;;
+esac
