@@ -8,7 +8,7 @@ DEB_PACKAGES=(
   cmake g++ make ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev grpc-proto
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libcurl4-openssl-dev libsimdjson-dev rapidjson-dev nlohmann-json3-dev
+  openssl libssl-dev libcurl4-openssl-dev libsimdjson-dev rapidjson-dev nlohmann-json3-dev
   golang-github-gogo-googleapis-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client

@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/aws/aws_backends.h"
@@ -38,6 +39,21 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(std::string, token_key_file, "",
           "File whose bytes (at least 32) seal subscription continuation tokens; replicas sharing "
           "it resume each other's tokens (default: a random key per process).");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve TLS instead of plaintext.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: mutual TLS, every client must present a certificate it signed.");
+ABSL_FLAG(int, max_concurrent_streams, 1000, "Concurrent calls (HTTP/2 streams) per connection.");
+ABSL_FLAG(int, max_metadata_bytes, 16 << 10, "Largest header block (metadata) a client may send.");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(2),
+          "Ping idle connections this often; drop peers that do not answer within --keepalive_timeout.");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20), "See --keepalive_time.");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "Clients pinging more often get GOAWAY (ENHANCE_YOUR_CALM) after two strikes.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
+          "Close connections gracefully after this age (0: never), so clients re-resolve replicas.");
+ABSL_FLAG(int, max_subscriptions_per_caller, 0,
+          "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest message accepted or sent.");
 ABSL_FLAG(int, max_subscriptions, 10000,
@@ -56,6 +72,15 @@ std::string FirstNonEmpty(std::initializer_list<const char*> values, const char*
     if (v != nullptr && *v != '\0') return v;
   }
   return fallback;
+}
+
+// The bytes of a file (certificates, keys); NotFound when it cannot be read.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(path);
+  std::string contents{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (file.bad()) return absl::NotFoundError(path);
+  return contents;
 }
 
 }  // namespace
@@ -81,6 +106,34 @@ int main(int argc, char** argv) {
   options.bench_echo = absl::GetFlag(FLAGS_bench_echo);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
+  options.subscriptions.max_subscriptions_per_caller = absl::GetFlag(FLAGS_max_subscriptions_per_caller);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
+  options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  options.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  if (options.max_concurrent_streams < 1 || options.max_metadata_bytes < 1024 ||
+      options.subscriptions.max_subscriptions_per_caller < 0 ||
+      options.keepalive_time <= absl::ZeroDuration() || options.keepalive_timeout <= absl::ZeroDuration() ||
+      options.min_client_ping_interval < absl::ZeroDuration() ||
+      options.max_connection_age < absl::ZeroDuration()) {
+    std::cerr << "awsfacade-server: --max_concurrent_streams must be positive, --max_metadata_bytes at "
+                 "least 1024, --max_subscriptions_per_caller >= 0, keepalive durations positive\n";
+    return 2;
+  }
+  for (auto [flag, out] : {std::pair{&FLAGS_tls_cert_file, &options.tls_cert_chain},
+                           std::pair{&FLAGS_tls_key_file, &options.tls_private_key},
+                           std::pair{&FLAGS_tls_client_ca_file, &options.tls_client_ca}}) {
+    const std::string path = absl::GetFlag(*flag);
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> contents = ReadWholeFile(path);
+    if (!contents.ok() || contents->empty()) {
+      std::cerr << "awsfacade-server: cannot read " << path << " (or it is empty)\n";
+      return 2;
+    }
+    *out = *std::move(contents);
+  }
   options.backends.dynamodb.shard_rollover_interval = absl::GetFlag(FLAGS_shard_rollover_interval);
   options.backends.dynamodb.shard_rollover_records = absl::GetFlag(FLAGS_shard_rollover_records);
   options.backends.dynamodb.open_shards_per_stream = absl::GetFlag(FLAGS_open_shards_per_stream);
@@ -136,16 +189,12 @@ int main(int argc, char** argv) {
                                     : absl::GetFlag(FLAGS_account_id);
 
   if (const std::string path = absl::GetFlag(FLAGS_token_key_file); !path.empty()) {
-    std::ifstream file(path, std::ios::binary);
-    options.subscription_token_key.assign(std::istreambuf_iterator<char>(file), {});
-    if (!file.good() && !file.eof()) {
-      std::cerr << "awsfacade-server: --token_key_file: cannot read " << path << "\n";
+    absl::StatusOr<std::string> key = ReadWholeFile(path);
+    if (!key.ok() || key->empty()) {
+      std::cerr << "awsfacade-server: --token_key_file: cannot read " << path << " (or it is empty)\n";
       return 2;
     }
-    if (options.subscription_token_key.empty()) {
-      std::cerr << "awsfacade-server: --token_key_file: " << path << " is empty\n";
-      return 2;
-    }
+    options.subscription_token_key = *std::move(key);
   }
 
   auto server = awsfacade::service::FacadeServer::Start(options);

@@ -22,6 +22,25 @@ struct ServerOptions {
   bool bench_echo = false;
   // Largest request or response message, in bytes.
   int max_message_bytes = 16 << 20;
+  // TLS: PEM contents (not paths). No certificate chain: plaintext. A client
+  // CA: mutual TLS, every client must present a certificate it signed.
+  std::string tls_cert_chain;
+  std::string tls_private_key;
+  std::string tls_client_ca;
+  // Connection limits (HTTP/2): concurrent streams per connection; the
+  // largest header block a client may send; server keepalive pings (dead
+  // peers are dropped after keepalive_time + keepalive_timeout); clients
+  // pinging more often than min_client_ping_interval are sent GOAWAY
+  // (ENHANCE_YOUR_CALM) after two strikes; connections older than
+  // max_connection_age (zero: never) are closed gracefully, so clients
+  // re-resolve and find new replicas.
+  int max_concurrent_streams = 1000;
+  int max_metadata_bytes = 16 << 10;
+  absl::Duration keepalive_time = absl::Minutes(2);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
+  absl::Duration max_connection_age = absl::ZeroDuration();
+  absl::Duration max_connection_age_grace = absl::Minutes(5);
   SubscriptionEngineOptions subscriptions;
   // The secret that seals subscription continuation tokens (at least 32
   // bytes). Replicas given the same key resume each other's tokens (on the

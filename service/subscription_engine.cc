@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -13,6 +14,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/call_deadline.h"
 #include "google/protobuf/util/time_util.h"
+#include "service/caller_identity.h"
 #include "service/status_conversion.h"
 #include "service/wire_copy.h"
 
@@ -990,10 +992,11 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
              absl::AnyInvocable<absl::Status()> start) {
     subscription_ = std::move(subscription);
     subscription_->Attach(this);
-    if (!engine_->Admit(subscription_)) {
+    if (absl::Status admitted = engine_->Admit(subscription_, CallerIdentity(*context_));
+        !admitted.ok()) {
       admitted_ = false;
-      FinishDirect(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                "too many open subscriptions on this server, or it is shutting down"));
+      FinishDirect(grpc::Status(static_cast<grpc::StatusCode>(admitted.code()),
+                                std::string(admitted.message())));
       return;
     }
     engine_->workers_->Run([this, start = std::move(start)]() mutable {
@@ -1064,22 +1067,34 @@ SubscriptionEngine::~SubscriptionEngine() {
   open_.clear();
 }
 
-bool SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subscription) {
+absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subscription,
+                                       const std::string& caller) {
   absl::MutexLock lock(&mu_);
-  if (shutting_down_ || static_cast<int>(open_.size()) >= options_.max_subscriptions) return false;
-  open_.insert(subscription);
+  if (shutting_down_) return absl::UnavailableError("the server is shutting down");
+  if (static_cast<int>(open_.size()) >= options_.max_subscriptions) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "too many open subscriptions on this server (", options_.max_subscriptions, ")"));
+  }
+  int& mine = per_caller_[caller];
+  if (options_.max_subscriptions_per_caller > 0 && mine >= options_.max_subscriptions_per_caller) {
+    if (mine == 0) per_caller_.erase(caller);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many open subscriptions for caller ", caller, " (",
+                     options_.max_subscriptions_per_caller, ")"));
+  }
+  ++mine;
+  open_.emplace(subscription.get(), Admitted{subscription, caller});
   active_.store(static_cast<int>(open_.size()));
-  return true;
+  return absl::OkStatus();
 }
 
 void SubscriptionEngine::Release(Subscription* subscription) {
   absl::MutexLock lock(&mu_);
-  for (auto it = open_.begin(); it != open_.end(); ++it) {
-    if (it->get() == subscription) {
-      open_.erase(it);
-      break;
-    }
-  }
+  auto it = open_.find(subscription);
+  if (it == open_.end()) return;
+  auto count = per_caller_.find(it->second.caller);
+  if (count != per_caller_.end() && --count->second <= 0) per_caller_.erase(count);
+  open_.erase(it);
   active_.store(static_cast<int>(open_.size()));
 }
 
@@ -1088,12 +1103,12 @@ void SubscriptionEngine::Shutdown(absl::Duration grace) {
   {
     absl::MutexLock lock(&mu_);
     shutting_down_ = true;
-    open.assign(open_.begin(), open_.end());
+    for (const auto& [raw, admitted] : open_) open.push_back(admitted.subscription);
   }
   for (auto& s : open) s->Stop();
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(
-                           +[](absl::flat_hash_set<std::shared_ptr<Subscription>>* open) {
+                           +[](absl::flat_hash_map<Subscription*, Admitted>* open) {
                              return open->empty();
                            },
                            &open_),

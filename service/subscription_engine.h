@@ -4,7 +4,9 @@
 #include <atomic>
 #include <memory>
 
-#include "absl/container/flat_hash_set.h"
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
@@ -19,6 +21,9 @@ namespace awsfacade::service {
 struct SubscriptionEngineOptions {
   // Open subscriptions at once; RESOURCE_EXHAUSTED past it.
   int max_subscriptions = 10000;
+  // Open subscriptions per caller (CallerIdentity: client certificate under
+  // mutual TLS, else peer address); 0 = only the global cap.
+  int max_subscriptions_per_caller = 0;
   // Threads that run subscription steps (backend calls happen there).
   int worker_threads = 2;
   // Pacing when the backend cannot notify (real AWS): an idle shard is
@@ -68,8 +73,9 @@ class SubscriptionEngine {
   friend class Subscription;
   template <typename Response>
   friend class SubscriptionReactor;
-  // Reserves a slot; false past max_subscriptions or after Shutdown.
-  bool Admit(const std::shared_ptr<Subscription>& subscription);
+  // Reserves a slot for `caller`; ResourceExhausted past max_subscriptions
+  // or the caller's cap, Unavailable after Shutdown.
+  absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
 
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
@@ -79,7 +85,12 @@ class SubscriptionEngine {
   std::unique_ptr<Scheduler> scheduler_;
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<std::shared_ptr<Subscription>> open_ ABSL_GUARDED_BY(mu_);
+  struct Admitted {
+    std::shared_ptr<Subscription> subscription;
+    std::string caller;
+  };
+  absl::flat_hash_map<Subscription*, Admitted> open_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int> active_{0};
   std::atomic<int64_t> buffered_records_{0};
