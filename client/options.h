@@ -17,6 +17,11 @@ namespace awsfacade::client {
 // google.rpc.RetryInfo delay when the error carries one, else an exponential
 // backoff (initial_backoff * multiplier^(n-1), capped at max_backoff). No
 // attempt starts after the call's deadline.
+//
+// Every RPC is retried alike: UNAVAILABLE after a connection dropped mid-call
+// may repeat a write that was applied (a repeated CreateTable then fails with
+// ResourceInUseException, a repeated UpdateRecords with ResourceConflict).
+// Pass a policy without kUnavailable for such calls if that matters.
 struct RetryPolicy {
   int max_attempts = 5;  // 1 = no retries
   absl::Duration initial_backoff = absl::Milliseconds(100);

@@ -199,6 +199,23 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDupli
   EXPECT_GT((*proxy)->accepted(), connections_before);  // it did reconnect
 }
 
+TEST_F(ClientLiveTest, PerCallDeadlineEndsAnIdleSubscription) {
+  const std::string arn = CreateTable("idle");
+  streams::SubscribeToStreamRequest request;
+  request.set_stream_arn(arn);
+  request.mutable_starting_position()->set_type("LATEST");
+  CallOptions call;
+  call.timeout = absl::Milliseconds(500);
+  absl::Time start = absl::Now();
+  absl::Status end;
+  for (auto& event : streams_->SubscribeToStream(request, call)) {
+    if (!event.ok()) end = event.status();
+  }
+  EXPECT_EQ(end.code(), absl::StatusCode::kDeadlineExceeded);  // not retried, not resumed
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
 TEST_F(ClientLiveTest, ServerShutdownEndsWithUnavailableAndTheFinalToken) {
   const std::string arn = CreateTable("shutdown");
   Put("shutdown", "a");
