@@ -83,7 +83,7 @@ std::vector<std::string> Drain(StreamRange<T> range, std::string (*name)(const T
 
 std::string ArnOf(const streams::Stream& s) { return s.stream_arn(); }
 
-TEST(StatusTest, KeepsAwsErrorNameMessageAndRetryDelay) {
+TEST(ClientStatusTest, KeepsAwsErrorNameMessageAndRetryDelay) {
   absl::Status status =
       ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException", absl::Milliseconds(250));
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
@@ -93,14 +93,14 @@ TEST(StatusTest, KeepsAwsErrorNameMessageAndRetryDelay) {
   EXPECT_FALSE(ContinuationToken(status).has_value());
 }
 
-TEST(StatusTest, PlainGrpcErrorHasNoAwsName) {
+TEST(ClientStatusTest, PlainGrpcErrorHasNoAwsName) {
   absl::Status status = FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"));
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(AwsErrorName(status).has_value());
   EXPECT_EQ(AwsErrorMessage(status), "connection refused");
 }
 
-TEST(PaginationTest, ListAllStreamsFollowsLastEvaluatedStreamArn) {
+TEST(ClientPaginationTest, ListAllStreamsFollowsLastEvaluatedStreamArn) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_))
       .WillOnce([](const streams::ListStreamsRequest& r) {
@@ -121,7 +121,7 @@ TEST(PaginationTest, ListAllStreamsFollowsLastEvaluatedStreamArn) {
   EXPECT_TRUE(final_status.ok()) << final_status;
 }
 
-TEST(PaginationTest, PagesAreFetchedOnlyAsTheLoopAdvances) {
+TEST(ClientPaginationTest, PagesAreFetchedOnlyAsTheLoopAdvances) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_)).WillOnce(Return(StreamsPage({"a1"}, "a1")));
   DynamoDbStreamsClient client(mock);
@@ -131,7 +131,7 @@ TEST(PaginationTest, PagesAreFetchedOnlyAsTheLoopAdvances) {
   EXPECT_EQ((*it)->stream_arn(), "a1");
 }
 
-TEST(PaginationTest, ErrorEndsTheRangeAfterTheItemsSoFar) {
+TEST(ClientPaginationTest, ErrorEndsTheRangeAfterTheItemsSoFar) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_))
       .WillOnce(Return(StreamsPage({"a1"}, "a1")))
@@ -143,7 +143,7 @@ TEST(PaginationTest, ErrorEndsTheRangeAfterTheItemsSoFar) {
   EXPECT_EQ(AwsErrorName(final_status), "InternalServerError");
 }
 
-TEST(PaginationTest, RepeatedTokenEndsWithAnErrorInsteadOfLooping) {
+TEST(ClientPaginationTest, RepeatedTokenEndsWithAnErrorInsteadOfLooping) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_)).Times(2).WillRepeatedly(Return(StreamsPage({"a1"}, "same")));
   DynamoDbStreamsClient client(mock);
@@ -152,7 +152,7 @@ TEST(PaginationTest, RepeatedTokenEndsWithAnErrorInsteadOfLooping) {
   EXPECT_EQ(final_status.code(), absl::StatusCode::kInternal);
 }
 
-TEST(PaginationTest, ListAllShardsFollowsLastEvaluatedShardId) {
+TEST(ClientPaginationTest, ListAllShardsFollowsLastEvaluatedShardId) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   auto page = [](std::vector<std::string> ids, const std::string& last) {
     streams::DescribeStreamResponse r;
@@ -175,7 +175,7 @@ TEST(PaginationTest, ListAllShardsFollowsLastEvaluatedShardId) {
   EXPECT_THAT(ids, ElementsAre("s1", "s2"));
 }
 
-TEST(PaginationTest, CognitoListAllRecordsFollowsNextToken) {
+TEST(ClientPaginationTest, CognitoListAllRecordsFollowsNextToken) {
   auto mock = std::make_shared<StrictMock<MockCognitoSyncConnection>>();
   cognito::ListRecordsResponse first, second;
   first.add_records()->set_key("k1");
@@ -191,7 +191,7 @@ TEST(PaginationTest, CognitoListAllRecordsFollowsNextToken) {
   EXPECT_THAT(keys, ElementsAre("k1", "k2"));
 }
 
-TEST(PaginationTest, PersonalizeListAllDatasetsFollowsNextToken) {
+TEST(ClientPaginationTest, PersonalizeListAllDatasetsFollowsNextToken) {
   auto mock = std::make_shared<StrictMock<MockPersonalizeConnection>>();
   personalize::ListDatasetsResponse first, second;
   first.add_datasets()->set_name("d1");
@@ -207,7 +207,7 @@ TEST(PaginationTest, PersonalizeListAllDatasetsFollowsNextToken) {
   EXPECT_THAT(names, ElementsAre("d1", "d2"));
 }
 
-TEST(RetryTest, WaitsTheServersRetryInfoDelay) {
+TEST(ClientRetryTest, WaitsTheServersRetryInfoDelay) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
       .WillOnce(
@@ -221,7 +221,7 @@ TEST(RetryTest, WaitsTheServersRetryInfoDelay) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
 }
 
-TEST(RetryTest, BacksOffExponentiallyWithoutRetryInfo) {
+TEST(ClientRetryTest, BacksOffExponentiallyWithoutRetryInfo) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
       .WillOnce(Return(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"))))
@@ -235,7 +235,7 @@ TEST(RetryTest, BacksOffExponentiallyWithoutRetryInfo) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));  // 100 + 200
 }
 
-TEST(RetryTest, DoesNotRetryNonRetryableCodes) {
+TEST(ClientRetryTest, DoesNotRetryNonRetryableCodes) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
       .WillOnce(Return(ServerError(grpc::StatusCode::FAILED_PRECONDITION, "ExpiredIteratorException")));
@@ -245,7 +245,7 @@ TEST(RetryTest, DoesNotRetryNonRetryableCodes) {
   EXPECT_EQ(AwsErrorName(response.status()), "ExpiredIteratorException");
 }
 
-TEST(RetryTest, PerCallPolicyOverridesTheConnections) {
+TEST(ClientRetryTest, PerCallPolicyOverridesTheConnections) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_))
       .Times(2)
@@ -256,7 +256,7 @@ TEST(RetryTest, PerCallPolicyOverridesTheConnections) {
   EXPECT_EQ(client.ListStreams({}, call).status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(RetryTest, PerClientPolicyAppliesToEveryCall) {
+TEST(ClientRetryTest, PerClientPolicyAppliesToEveryCall) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, ListStreams(_))
       .Times(1)
@@ -267,7 +267,7 @@ TEST(RetryTest, PerClientPolicyAppliesToEveryCall) {
   EXPECT_EQ(client.ListStreams({}).status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(RetryTest, NoRetryWhenTheDelayWouldPassTheDeadline) {
+TEST(ClientRetryTest, NoRetryWhenTheDelayWouldPassTheDeadline) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
       .WillOnce(Return(ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException", absl::Seconds(5))));
@@ -307,7 +307,7 @@ std::vector<std::string> SequenceNumbers(StreamRange<streams::SubscribeToStreamR
   return out;
 }
 
-TEST(SubscriptionTest, ResumesFromTheTrailersFinalTokenAfterUnavailable) {
+TEST(ClientSubscriptionTest, ResumesFromTheTrailersFinalTokenAfterUnavailable) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_))
       .WillOnce([](const streams::SubscribeToStreamRequest& r) {
@@ -331,7 +331,7 @@ TEST(SubscriptionTest, ResumesFromTheTrailersFinalTokenAfterUnavailable) {
   EXPECT_TRUE(end.ok()) << end;
 }
 
-TEST(SubscriptionTest, ResumesFromTheLastEventsTokenWhenTheConnectionDrops) {
+TEST(ClientSubscriptionTest, ResumesFromTheLastEventsTokenWhenTheConnectionDrops) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_))
       .WillOnce([](const streams::SubscribeToStreamRequest&) {
@@ -355,7 +355,7 @@ TEST(SubscriptionTest, ResumesFromTheLastEventsTokenWhenTheConnectionDrops) {
   EXPECT_TRUE(end.ok()) << end;
 }
 
-TEST(SubscriptionTest, NonRetryableErrorEndsTheSubscription) {
+TEST(ClientSubscriptionTest, NonRetryableErrorEndsTheSubscription) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_)).WillOnce([](const streams::SubscribeToStreamRequest&) {
     return MakeStreamRange<streams::SubscribeToStreamResponse>(
@@ -367,7 +367,7 @@ TEST(SubscriptionTest, NonRetryableErrorEndsTheSubscription) {
   EXPECT_EQ(AwsErrorName(end), "TrimmedDataAccessException");
 }
 
-TEST(SubscriptionTest, GivesUpAfterMaxAttemptsWithoutProgress) {
+TEST(ClientSubscriptionTest, GivesUpAfterMaxAttemptsWithoutProgress) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_)).Times(3).WillRepeatedly([](const streams::SubscribeToStreamRequest&) {
     return MakeStreamRange<streams::SubscribeToStreamResponse>(
