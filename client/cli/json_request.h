@@ -1,0 +1,52 @@
+#ifndef AWSFACADE_CLIENT_CLI_JSON_REQUEST_H_
+#define AWSFACADE_CLIENT_CLI_JSON_REQUEST_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "nlohmann/json.hpp"
+
+namespace awsfacade::client::cli {
+
+// "ListStreams" -> "list-streams", "SSESpecification" -> "sse-specification",
+// "datasetGroupArn" -> "dataset-group-arn".
+std::string KebabCase(absl::string_view camel);
+
+// One --name[=value] of the command line, value absent for a bare flag.
+struct CliFlag {
+  std::string name;  // without the leading "--"
+  std::optional<std::string> value;
+};
+
+// The request field a flag names (kebab-case of its json_name), or null.
+const google::protobuf::FieldDescriptor* FieldForFlag(const google::protobuf::Descriptor& request,
+                                                      absl::string_view flag);
+
+// The AWS-cased JSON value of `field` given on the command line: scalars
+// parsed by type, maps/messages/lists as JSON (a repeated scalar also takes
+// the flag several times), well-known types (timestamps) as their JSON
+// string. INVALID_ARGUMENT for a value of the wrong type.
+absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const google::protobuf::FieldDescriptor& field,
+                                                       const std::vector<std::optional<std::string>>& values);
+
+// --cli-input-json: the JSON text itself, or file://path.
+absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argument);
+
+// The request from AWS-cased JSON (json_name = AWS member name);
+// INVALID_ARGUMENT naming the problem for unknown members or bad values.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> JsonToRequest(const google::protobuf::Descriptor& type,
+                                                                         const nlohmann::ordered_json& json);
+
+// AWS-cased JSON of a message (json_name, no defaults).
+nlohmann::ordered_json MessageToAwsJson(const google::protobuf::Message& message);
+
+}  // namespace awsfacade::client::cli
+
+#endif  // AWSFACADE_CLIENT_CLI_JSON_REQUEST_H_
