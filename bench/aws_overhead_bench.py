@@ -219,6 +219,8 @@ def main():
         f = statistics.median(seen["facade"][key]) * 1e3
         b = statistics.median(seen["boto3"][key]) * 1e3
         print("%s | %.2f | %.2f | %.2fx" % (label, f, b, f / b))
+        print("ROW | facade on AWS backend -> moto: %s | %.2f ms | boto3 -> moto %.2f ms | %.2f | report" % (
+            label, f, b, f / b))
     return 0
 
 

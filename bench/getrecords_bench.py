@@ -217,6 +217,7 @@ def main():
         m = moto[key]
         ratio = (f / m if m else float("inf")) if higher_better else (m / f if f else float("inf"))
         print("%s | %s | %s | %.1fx" % (label, fmt % f, fmt % m, ratio))
+        print("ROW | %s, facade simulator | %s | moto %s | %.1fx better | -" % (label, fmt % f, fmt % m, ratio))
     print("calls timed: facade %d (%d records), moto %s" % (
         facade["calls"], facade["records"],
         "%d (%d records)" % (moto["calls"], moto["records"]) if "error" not in moto else "-"))

@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# Runs every benchmark of the project against ./build and prints their
-# tables (figure, value, baseline, ratio, goal). Benchmarks print figures and
-# never fail on timing. Build first (scripts/build.sh or scripts/test.sh).
-#   bench/run_all.sh [seconds-per-load-phase]
+# Runs every benchmark of the project against ./build, shows each one's own
+# output, and ends with ONE table (figure, value, baseline measured in the
+# same run, ratio, goal) from bench/summarize.py. Benchmarks print figures
+# and never fail on timing. Build first (scripts/build.sh or scripts/test.sh).
+#   bench/run_all.sh [seconds-per-load-phase] [soak-seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_PHASE=${1:-5}
+SOAK_SECONDS=${2:-60}
 BUILD=${BUILD_DIR:-build}
 SERVER=$BUILD/service/awsfacade-server
 STUBS=$BUILD/gen/python
+RUN=$(mktemp -d)
+trap 'rm -rf "$RUN"' EXIT
+LOG=$RUN/log.txt
 
-echo "== unary RPCs vs a bare gRPC echo (h2load) =="
-/usr/bin/python3 bench/unary_bench.py "$SERVER" "$STUBS" "$SECONDS_PER_PHASE"
-echo
-echo "== GetRecords: facade simulator vs moto =="
-/usr/bin/python3 bench/getrecords_bench.py "$SERVER" "$STUBS" --seconds "$SECONDS_PER_PHASE"
-echo
-echo "== the facade on the AWS backend vs boto3, both against moto =="
-/usr/bin/python3 bench/aws_overhead_bench.py "$SERVER" "$STUBS"
-echo
-echo "== push subscriptions: throughput vs a bare stream, latency, memory =="
-"$BUILD/bench/subscription_bench" "$SERVER"
-echo
-echo "== AWS JSON codec: 1000-record GetRecords page vs nlohmann-json =="
-"$BUILD/bench/json_codec_bench" --benchmark_min_time=1
-echo
-echo "== SigV4 signing: ours vs botocore =="
-"$BUILD/bench/sigv4_bench" --benchmark_min_time=1
-python3 bench/sigv4_botocore_bench.py
+section() { echo; echo "== $* =="; }
+{
+  section "unary RPCs vs a bare gRPC echo (h2load)"
+  /usr/bin/python3 bench/unary_bench.py "$SERVER" "$STUBS" "$SECONDS_PER_PHASE"
+  section "GetRecords: facade simulator vs moto"
+  /usr/bin/python3 bench/getrecords_bench.py "$SERVER" "$STUBS" --seconds "$SECONDS_PER_PHASE"
+  section "the facade on the AWS backend vs boto3, both against moto"
+  /usr/bin/python3 bench/aws_overhead_bench.py "$SERVER" "$STUBS"
+  section "push subscriptions: throughput vs a bare stream, latency, memory vs a bare idle stream"
+  "$BUILD/bench/subscription_bench" "$SERVER"
+  section "AWS JSON codec: 1000-record GetRecords page vs nlohmann-json"
+  "$BUILD/bench/json_codec_bench" --benchmark_min_time=1 --benchmark_out="$RUN/json_codec.json" \
+    --benchmark_out_format=json
+  section "SigV4 signing: ours vs botocore"
+  "$BUILD/bench/sigv4_bench" --benchmark_min_time=1 --benchmark_out="$RUN/sigv4.json" \
+    --benchmark_out_format=json
+  python3 bench/sigv4_botocore_bench.py | tee "$RUN/botocore.txt"
+  section "soak: mixed load for ${SOAK_SECONDS}s"
+  /usr/bin/python3 bench/soak.py "$SERVER" "$STUBS" --seconds "$SOAK_SECONDS" || true
+} 2>&1 | tee "$LOG"
+
+section "summary"
+python3 bench/summarize.py "$RUN"

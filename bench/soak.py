@@ -233,9 +233,13 @@ def main():
     for label, a, b, fmt in rows:
         c = change(a, b)
         print("%s | %s | %s | %+.1f%% | %s" % (label, fmt % a, fmt % b, c, "yes" if abs(c) <= 5 else "NO"))
+        print("ROW | soak %s, end of run | %s | start of run %s | %+.1f%% | within 5%%" % (
+            label, fmt % b, fmt % a, c))
     total_records = sum(written.values())
     print("calls: %d ok, %d errors; stream records written: %d, subscribers complete: %d/%d; "
           "order violations: %d" % (len(calls), len(errors), total_records, sum(complete), len(complete), len(bad)))
+    print("ROW | soak errors / lost or repeated records | %d / %d | - | - | 0 / 0" % (
+        len(errors), len(bad) + sum(1 for c in complete if not c)))
     for op, message in errors[:10]:
         print("error: %s %s" % (op, message))
     for line in bad[:10]:

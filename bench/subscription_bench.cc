@@ -312,7 +312,7 @@ int main(int argc, char** argv) {
 
   std::printf("figure | value | baseline | ratio | goal\n");
   for (const auto& r : rows) {
-    std::printf("%s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(), r.baseline.c_str(),
+    std::printf("ROW | %s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(), r.baseline.c_str(),
                 r.ratio.c_str(), r.goal.c_str());
   }
   return 0;
