@@ -52,6 +52,9 @@ ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Clients pinging more often get GOAWAY (ENHANCE_YOUR_CALM) after two strikes.");
 ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
           "Close connections gracefully after this age (0: never), so clients re-resolve replicas.");
+ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
+          "Record bytes all subscriptions together may hold before they stop reading ahead and send "
+          "small batches (bounds the memory stalled readers can pin).");
 ABSL_FLAG(int, max_subscriptions_per_caller, 0,
           "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
   options.subscriptions.max_subscriptions_per_caller = absl::GetFlag(FLAGS_max_subscriptions_per_caller);
+  options.subscriptions.max_buffered_bytes = absl::GetFlag(FLAGS_subscription_buffer_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
   options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
@@ -115,11 +119,13 @@ int main(int argc, char** argv) {
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   if (options.max_concurrent_streams < 1 || options.max_metadata_bytes < 1024 ||
       options.subscriptions.max_subscriptions_per_caller < 0 ||
+      options.subscriptions.max_buffered_bytes < (1 << 20) ||
       options.keepalive_time <= absl::ZeroDuration() || options.keepalive_timeout <= absl::ZeroDuration() ||
       options.min_client_ping_interval < absl::ZeroDuration() ||
       options.max_connection_age < absl::ZeroDuration()) {
     std::cerr << "awsfacade-server: --max_concurrent_streams must be positive, --max_metadata_bytes at "
-                 "least 1024, --max_subscriptions_per_caller >= 0, keepalive durations positive\n";
+                 "least 1024, --max_subscriptions_per_caller >= 0, --subscription_buffer_bytes at least 1 MiB, "
+                 "keepalive durations positive\n";
     return 2;
   }
   for (auto [flag, out] : {std::pair{&FLAGS_tls_cert_file, &options.tls_cert_chain},

@@ -30,6 +30,18 @@ constexpr char kTokenMetadataKey[] = "awsfacade-continuation-token";
 constexpr int kMaxGetRecordsLimit = 1000;
 // Steps one worker runs for a subscription before yielding to others.
 constexpr int kStepsPerTurn = 16;
+// Over the engine's buffer budget, batches shrink to this many record bytes
+// (a single larger record still goes alone) and GetRecords reads this many
+// records at most.
+constexpr int64_t kSqueezedBatchBytes = 16 << 10;
+constexpr int kSqueezedReadRecords = 16;
+
+// Record bytes (SizeBytes) an event carries.
+int64_t RecordBytes(const v1::SubscribeToStreamResponse& event) {
+  int64_t bytes = 0;
+  for (const auto& r : event.records().records()) bytes += r.record().dynamodb().size_bytes();
+  return bytes;
+}
 
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -155,8 +167,13 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   Subscription(SubscriptionEngine* engine, Mode mode) : engine_(engine), mode_(mode) {}
   ~Subscription() {
     int64_t unsent = batch_.records().records_size();
-    for (const auto& event : outbox_) unsent += event.records().records_size();
+    int64_t unsent_bytes = batch_bytes_;
+    for (const auto& event : outbox_) {
+      unsent += event.records().records_size();
+      unsent_bytes += RecordBytes(event);
+    }
     engine_->buffered_records_.fetch_sub(unsent);
+    engine_->buffered_bytes_.fetch_sub(unsent_bytes);
   }
 
   // Validates the request and sets the starting positions. Runs on a worker.
@@ -200,6 +217,12 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::optional<std::string> PickShard();
   bool Readable(const ShardState& shard) const;
   void SealBatch();
+  // options_.max_bytes, or kSqueezedBatchBytes while the engine is over its
+  // buffer budget.
+  int64_t BatchBytesLimit() const {
+    return engine_->OverBufferBudget() ? std::min(options_.max_bytes, kSqueezedBatchBytes)
+                                       : options_.max_bytes;
+  }
   bool CaughtUp() const;
   int64_t MillisBehind() const;
   std::string Token() const;
@@ -541,6 +564,7 @@ void Subscription::ScheduleKick(absl::Duration delay) {
 
 void Subscription::OnWriteDone(bool ok) {
   engine_->buffered_records_.fetch_sub(pending_write_.records().records_size());
+  engine_->buffered_bytes_.fetch_sub(RecordBytes(pending_write_));
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
@@ -725,7 +749,9 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   v1::GetRecordsRequest request;
   request.set_shard_iterator(shard.iterator);
-  request.set_limit(std::max(1, options_.max_records - batch_.records().records_size()));
+  int limit = std::max(1, options_.max_records - batch_.records().records_size());
+  if (engine_->OverBufferBudget()) limit = std::min(limit, kSqueezedReadRecords);
+  request.set_limit(limit);
   auto page = backend()->GetRecords(request);
   if (!page.ok()) return page.status();
   retry_delay_ = absl::ZeroDuration();
@@ -745,14 +771,15 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
     if (!deliver) continue;
     const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
-    if (batch_.records().records_size() > 0 && batch_bytes_ + size > options_.max_bytes) SealBatch();
+    if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
     if (batch_.records().records_size() == 0) batch_started_ = absl::Now();
     engine_->buffered_records_.fetch_add(1);
+    engine_->buffered_bytes_.fetch_add(size);
     auto* out = batch_.mutable_records()->add_records();
     out->set_shard_id(shard_id);
     *out->mutable_record() = std::move(record);
     batch_bytes_ += size;
-    if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= options_.max_bytes) {
+    if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
       SealBatch();
     }
   }
@@ -811,7 +838,7 @@ bool Subscription::Step() {
   // the moment this one completes.
   if (writing) {
     if (!outbox_.empty() || batch_.records().records_size() >= options_.max_records ||
-        batch_bytes_ >= options_.max_bytes) {
+        batch_bytes_ >= BatchBytesLimit() || engine_->OverBufferBudget()) {
       return false;
     }
     std::optional<std::string> next = PickShard();
@@ -860,7 +887,7 @@ bool Subscription::Step() {
   // 1. Send what is ready, one write at a time.
   if (outbox_.empty() && batch_.records().records_size() > 0) {
     bool full = batch_.records().records_size() >= options_.max_records ||
-                batch_bytes_ >= options_.max_bytes;
+                batch_bytes_ >= BatchBytesLimit();
     bool delay_over = now >= batch_started_ + options_.batching_delay;
     if (full || (CaughtUp() && delay_over) || (options_.batching_delay > absl::ZeroDuration() && delay_over)) {
       SealBatch();

@@ -31,6 +31,13 @@ struct SubscriptionEngineOptions {
   // suggests no more than ~4 reads/s per shard per reader (Lambda's rate).
   absl::Duration poll_min = absl::Milliseconds(250);
   absl::Duration poll_max = absl::Seconds(1);
+  // Record bytes (SizeBytes) all subscriptions together may hold: the batch
+  // being written plus the one read ahead, per subscription. Past it,
+  // subscriptions stop reading ahead and fill batches of at most
+  // kSqueezedBatchBytes, so stalled readers cannot add up to more than this
+  // plus a small batch each, whatever their number. Process memory is a few
+  // times the record bytes (protobuf objects, gRPC's serialized copy).
+  int64_t max_buffered_bytes = 64 << 20;
   // Backoff for throttling and transient backend errors.
   absl::Duration retry_min = absl::Milliseconds(20);
   absl::Duration retry_max = absl::Seconds(5);
@@ -68,6 +75,8 @@ class SubscriptionEngine {
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
   int64_t buffered_records() const { return buffered_records_.load(); }
+  // Record bytes (SizeBytes) those hold, in-flight writes included.
+  int64_t buffered_bytes() const { return buffered_bytes_.load(); }
 
  private:
   friend class Subscription;
@@ -77,6 +86,7 @@ class SubscriptionEngine {
   // or the caller's cap, Unavailable after Shutdown.
   absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
+  bool OverBufferBudget() const { return buffered_bytes_.load() >= options_.max_buffered_bytes; }
 
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
   std::shared_ptr<backends::TokenSealer> sealer_;
@@ -94,6 +104,7 @@ class SubscriptionEngine {
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int> active_{0};
   std::atomic<int64_t> buffered_records_{0};
+  std::atomic<int64_t> buffered_bytes_{0};
 };
 
 }  // namespace awsfacade::service

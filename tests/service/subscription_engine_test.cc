@@ -448,6 +448,52 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
   reader->Finish();
 }
 
+// Many stalled readers: each alone is bounded (above), and together they stay
+// near the engine's buffer budget instead of adding up. The same load with
+// an unlimited budget shows the budget is what binds.
+int64_t BufferedBytesWithStalledReaders(int64_t budget) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  service::SubscriptionEngineOptions options;
+  options.max_buffered_bytes = budget;
+  auto facade = h.StartFacade(options);
+  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  constexpr int kReaders = 30;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeToStreamResponse>>> readers;
+  auto request = StreamRequest(arn, "TRIM_HORIZON");
+  request.mutable_options()->set_max_records_per_batch(100);
+  for (int i = 0; i < kReaders; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub->SubscribeToStream(contexts.back().get(), request));  // never read
+  }
+  std::string pad(2000, 'x');
+  for (int i = 0; i < 3000; ++i) {
+    aws::dynamodb::v1::PutItemRequest put;
+    put.set_table_name("orders");
+    (*put.mutable_item())["pk"].set_s("k" + std::to_string(i % 500));
+    (*put.mutable_item())["v"].set_n(std::to_string(i));
+    (*put.mutable_item())["pad"].set_s(pad);
+    EXPECT_TRUE(h.simulator->PutItem(put).ok());
+  }
+  absl::SleepFor(absl::Seconds(2));
+  const int64_t held = facade->engine->buffered_bytes();
+  for (auto& c : contexts) c->TryCancel();
+  for (auto& r : readers) r->Finish();
+  return held;
+}
+
+TEST(SubscriptionEngineTest, StalledReadersTogetherStayNearTheBufferBudget) {
+  constexpr int64_t kBudget = 256 << 10;
+  // Budget + two pages read while it was crossed (two workers) + per reader a
+  // squeezed batch in flight and one small read (16 records of ~2 KB).
+  constexpr int64_t kBound = kBudget + 2 * 100 * 2100 + 30 * (16 << 10) + 30 * 16 * 2100;
+  const int64_t bounded = BufferedBytesWithStalledReaders(kBudget);
+  EXPECT_LE(bounded, kBound);
+  const int64_t unbounded = BufferedBytesWithStalledReaders(int64_t{1} << 40);
+  EXPECT_GT(unbounded, kBound) << "the load does not exceed the bound without a budget: the test shows nothing";
+}
+
 TEST(SubscriptionEngineTest, InjectedThrottlingAndErrorsNeverSurfaceOrLoseRecords) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
