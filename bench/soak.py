@@ -74,6 +74,7 @@ def main():
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
     from aws.personalize.v1 import personalize_pb2 as pz, personalize_pb2_grpc as pz_grpc
     from awsfacade.simulator.v1 import simulator_pb2 as sim, simulator_pb2_grpc as sim_grpc
+    from facade_calls import create_streamed_table
     from facade_server import FacadeServer
 
     server = FacadeServer(args.server_bin)
@@ -83,12 +84,7 @@ def main():
     streams = st_grpc.DynamoDbStreamsServiceStub(channel)
     sync = cs_grpc.CognitoSyncServiceStub(channel)
     personalize = pz_grpc.PersonalizeServiceStub(channel)
-    arn = ddb.CreateTable(db.CreateTableRequest(
-        table_name="soak", billing_mode="PAY_PER_REQUEST",
-        attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
-        key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
-        stream_specification=db.StreamSpecification(stream_enabled=True, stream_view_type="NEW_IMAGE"))
-    ).table_description.latest_stream_arn
+    arn = create_streamed_table(channel, "soak")
     group = personalize.CreateDatasetGroup(pz.CreateDatasetGroupRequest(name="soak-group")).dataset_group_arn
     pool = "us-east-1:00000000-0000-0000-0000-000000000000"
 
@@ -168,7 +164,6 @@ def main():
         t.start()
         sub_threads.append(t)
     write_threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(args.writers)]
-    started = time.time()
     for t in write_threads:
         t.start()
 

@@ -20,13 +20,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 # StalledReadersTogetherStayNearTheBufferBudget); the rest is per-stream
 # memory in gRPC's transport, which the budget does not see.
 RSS_QUOTA_KIB = 1024 * 1024
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
 
 
 def rss_kib(pid):
@@ -44,7 +37,9 @@ def main():
     from aws.dynamodb.v1 import attribute_value_pb2 as av
     from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
+    from facade_calls import Checks, create_streamed_table
     from facade_server import FacadeServer
+    check = Checks()
 
     def connection():
         # Its own TCP connection: Python's channels to one target otherwise
@@ -57,12 +52,7 @@ def main():
     try:
         good = connection()
         good_db = db_grpc.DynamoDbServiceStub(good)
-        arn = good_db.CreateTable(db.CreateTableRequest(
-            table_name="abuse", billing_mode="PAY_PER_REQUEST",
-            attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
-            key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
-            stream_specification=db.StreamSpecification(stream_enabled=True, stream_view_type="NEW_IMAGE"))
-        ).table_description.latest_stream_arn
+        arn = create_streamed_table(good, "abuse")
 
         def well_behaved(label):
             t0 = time.perf_counter()
@@ -155,10 +145,7 @@ def main():
     finally:
         code = server.stop()
     check(code == 0, "the server then shuts down cleanly (exit %s)" % code)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":

@@ -19,17 +19,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "polyglot"))
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
 
 
 def openssl(*args, cwd):
@@ -68,10 +59,11 @@ def main():
     server_bin, stubs_dir = sys.argv[1:3]
     sys.path.insert(0, stubs_dir)
     import grpc
-    from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
     from awsfacade.bench.v1 import echo_pb2, echo_pb2_grpc
+    from facade_calls import Checks, create_streamed_table
     from facade_server import FacadeServer
+    check = Checks()
 
     tmp = tempfile.TemporaryDirectory()
     pki = make_pki(tmp.name)
@@ -96,12 +88,7 @@ def main():
                                    options=[("grpc.ssl_target_name_override", "localhost")])
 
     def create_table(channel, name):
-        return db_grpc.DynamoDbServiceStub(channel).CreateTable(db.CreateTableRequest(
-            table_name=name, billing_mode="PAY_PER_REQUEST",
-            attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
-            key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
-            stream_specification=db.StreamSpecification(stream_enabled=True, stream_view_type="KEYS_ONLY"))
-        ).table_description.latest_stream_arn
+        return create_streamed_table(channel, name, "KEYS_ONLY")
 
     def subscribe(channel, arn, heartbeat_s=300):
         request = st.SubscribeToStreamRequest(stream_arn=arn, starting_position=st.StartingPosition(type="LATEST"))
@@ -210,10 +197,7 @@ def main():
         for s in servers:
             s.stop()
         tmp.cleanup()
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+    return check.exit_code()
 
 
 if __name__ == "__main__":

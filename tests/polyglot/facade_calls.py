@@ -1,0 +1,33 @@
+"""Small helpers shared by the Python tests and benchmarks that drive a facade
+(Debian's /usr/bin/python3 with grpcio; the generated stubs on sys.path)."""
+import sys
+
+
+def create_streamed_table(channel, name, view="NEW_IMAGE"):
+    """CreateTable {pk: S} (on demand) with a stream of `view`; returns the
+    stream ARN."""
+    from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
+    return db_grpc.DynamoDbServiceStub(channel).CreateTable(db.CreateTableRequest(
+        table_name=name, billing_mode="PAY_PER_REQUEST",
+        attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
+        key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
+        stream_specification=db.StreamSpecification(stream_enabled=True, stream_view_type=view))
+    ).table_description.latest_stream_arn
+
+
+class Checks:
+    """Named checks that print ok/FAIL as they go; exit_code() at the end."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, condition, message):
+        print(("ok   " if condition else "FAIL ") + message, flush=True)
+        if not condition:
+            self.failures.append(message)
+
+    def exit_code(self):
+        if self.failures:
+            print("%d failure(s)" % len(self.failures), file=sys.stderr)
+            return 1
+        return 0
