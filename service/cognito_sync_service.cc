@@ -25,42 +25,45 @@ typename PageStreamReactor<PageOut>::NextFn FollowNextToken(Request request, Fet
 }  // namespace
 
 CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend,
-                                       Executor* executor)
-    : backend_(std::move(backend)), handler_{executor, kDomain} {}
+                                       Executor* executor, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, kDomain, authz} {}
 
 grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
                                                           const v1::ListRecordsRequest* request,
                                                           v1::ListRecordsResponse* response) {
-  return ServeUnary(context, response, handler_, [this, request] { return backend_->ListRecords(*request); });
+  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->ListRecords(*request); });
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::UpdateRecords(grpc::CallbackServerContext* context,
                                                             const v1::UpdateRecordsRequest* request,
                                                             v1::UpdateRecordsResponse* response) {
-  return ServeUnary(context, response, handler_, [this, request] { return backend_->UpdateRecords(*request); });
+  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->UpdateRecords(*request); });
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::ListDatasets(grpc::CallbackServerContext* context,
                                                            const v1::ListDatasetsRequest* request,
                                                            v1::ListDatasetsResponse* response) {
-  return ServeUnary(context, response, handler_, [this, request] { return backend_->ListDatasets(*request); });
+  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->ListDatasets(*request); });
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(grpc::CallbackServerContext* context,
                                                               const v1::DescribeDatasetRequest* request,
                                                               v1::DescribeDatasetResponse* response) {
-  return ServeUnary(context, response, handler_,
+  return ServeUnary(context, *request, response, handler_,
                     [this, request] { return backend_->DescribeDataset(*request); });
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::DeleteDataset(grpc::CallbackServerContext* context,
                                                             const v1::DeleteDatasetRequest* request,
                                                             v1::DeleteDatasetResponse* response) {
-  return ServeUnary(context, response, handler_, [this, request] { return backend_->DeleteDataset(*request); });
+  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->DeleteDataset(*request); });
 }
 
 grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(
-    grpc::CallbackServerContext* /*context*/, const v1::PaginateListRecordsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::PaginateListRecordsRequest* request) {
+  if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
+    return new RefusedStream<v1::PaginateListRecordsResponse>(ToGrpcStatus(allowed, handler_.domain));
+  }
   return new PageStreamReactor<v1::PaginateListRecordsResponse>(
       handler_, FollowNextToken<v1::ListRecordsRequest, v1::ListRecordsResponse,
                                 v1::PaginateListRecordsResponse>(
@@ -69,7 +72,10 @@ grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::P
 }
 
 grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* CognitoSyncService::PaginateListDatasets(
-    grpc::CallbackServerContext* /*context*/, const v1::PaginateListDatasetsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::PaginateListDatasetsRequest* request) {
+  if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
+    return new RefusedStream<v1::PaginateListDatasetsResponse>(ToGrpcStatus(allowed, handler_.domain));
+  }
   return new PageStreamReactor<v1::PaginateListDatasetsResponse>(
       handler_, FollowNextToken<v1::ListDatasetsRequest, v1::ListDatasetsResponse,
                                 v1::PaginateListDatasetsResponse>(

@@ -12,7 +12,8 @@ namespace awsfacade::service {
 // aws.cognitosync.v1.CognitoSyncService over any CognitoSyncBackend.
 class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService::CallbackService {
  public:
-  CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor);
+  CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor,
+                     const Authorizer* authz = nullptr);
 
   grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
                                         const aws::cognitosync::v1::ListRecordsRequest* request,

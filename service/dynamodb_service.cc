@@ -4,14 +4,14 @@ namespace awsfacade::service {
 namespace v1 = ::aws::dynamodb::v1;
 
 DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend,
-                                 Executor* executor)
-    : backend_(std::move(backend)), handler_{executor, "dynamodb"} {}
+                                 Executor* executor, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, "dynamodb", authz} {}
 
 #define AWSFACADE_DYNAMODB_UNARY(Op)                                                             \
   grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context,           \
                                                 const v1::Op##Request* request,                 \
                                                 v1::Op##Response* response) {                   \
-    return ServeUnary(context, response, handler_, [this, request] { return backend_->Op(*request); }); \
+    return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->Op(*request); }); \
   }
 AWSFACADE_DYNAMODB_UNARY(CreateTable)
 AWSFACADE_DYNAMODB_UNARY(DescribeTable)

@@ -13,7 +13,8 @@ namespace awsfacade::service {
 // DynamoDbBackend.
 class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::CallbackService {
  public:
-  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor);
+  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor,
+                  const Authorizer* authz = nullptr);
 
 #define AWSFACADE_DYNAMODB_UNARY(Op)                                                   \
   grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                  \

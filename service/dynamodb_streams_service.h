@@ -17,7 +17,8 @@ class DynamoDbStreamsService final
     : public aws::dynamodbstreams::v1::DynamoDbStreamsService::CallbackService {
  public:
   DynamoDbStreamsService(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
-                         Executor* executor, SubscriptionEngine* engine);
+                         Executor* executor, SubscriptionEngine* engine,
+                         const Authorizer* authz = nullptr);
 
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* context,
                                         const aws::dynamodbstreams::v1::ListStreamsRequest* request,
@@ -36,11 +37,19 @@ class DynamoDbStreamsService final
   grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
       grpc::CallbackServerContext* context,
       const aws::dynamodbstreams::v1::SubscribeToShardRequest* request) override {
+    if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
+      return new RefusedStream<aws::dynamodbstreams::v1::SubscribeToShardResponse>(
+          ToGrpcStatus(allowed, handler_.domain));
+    }
     return engine_->SubscribeToShard(context, request);
   }
   grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
       grpc::CallbackServerContext* context,
       const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request) override {
+    if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
+      return new RefusedStream<aws::dynamodbstreams::v1::SubscribeToStreamResponse>(
+          ToGrpcStatus(allowed, handler_.domain));
+    }
     return engine_->SubscribeToStream(context, request);
   }
 

@@ -55,6 +55,9 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
 ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
           "Record bytes all subscriptions together may hold before they stop reading ahead and send "
           "small batches (bounds the memory stalled readers can pin).");
+ABSL_FLAG(std::string, authz_policy_file, "",
+          "JSON policy: which callers (client certificate, bearer token, peer) may call which operations "
+          "on which resources; PERMISSION_DENIED otherwise (default: no checks).");
 ABSL_FLAG(int, max_subscriptions_per_caller, 0,
           "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
@@ -194,6 +197,14 @@ int main(int argc, char** argv) {
                                     ? FirstNonEmpty({std::getenv("AWSFACADE_ACCOUNT_ID")}, "123456789012")
                                     : absl::GetFlag(FLAGS_account_id);
 
+  if (const std::string path = absl::GetFlag(FLAGS_authz_policy_file); !path.empty()) {
+    absl::StatusOr<std::string> policy = ReadWholeFile(path);
+    if (!policy.ok() || policy->empty()) {
+      std::cerr << "awsfacade-server: --authz_policy_file: cannot read " << path << " (or it is empty)\n";
+      return 2;
+    }
+    options.authz_policy = *std::move(policy);
+  }
   if (const std::string path = absl::GetFlag(FLAGS_token_key_file); !path.empty()) {
     absl::StatusOr<std::string> key = ReadWholeFile(path);
     if (!key.ok() || key->empty()) {

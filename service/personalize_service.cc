@@ -11,14 +11,14 @@ constexpr char kTokenName[] = "nextToken";
 }  // namespace
 
 PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
-                                       Executor* executor)
-    : backend_(std::move(backend)), handler_{executor, kDomain} {}
+                                       Executor* executor, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, kDomain, authz} {}
 
 #define AWSFACADE_PERSONALIZE_UNARY(Op)                                                        \
   grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context,      \
                                                    const v1::Op##Request* request,            \
                                                    v1::Op##Response* response) {              \
-    return ServeUnary(context, response, handler_, [this, request] { return backend_->Op(*request); }); \
+    return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->Op(*request); }); \
   }
 AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
 AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)
@@ -35,7 +35,10 @@ AWSFACADE_PERSONALIZE_UNARY(DeleteDataset)
 #undef AWSFACADE_PERSONALIZE_UNARY
 
 grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* PersonalizeService::PaginateListDatasets(
-    grpc::CallbackServerContext* /*context*/, const v1::PaginateListDatasetsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::PaginateListDatasetsRequest* request) {
+  if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
+    return new RefusedStream<v1::PaginateListDatasetsResponse>(ToGrpcStatus(allowed, handler_.domain));
+  }
   const v1::PaginationConfig& config = request->pagination_config();
   std::optional<int> max_items;
   if (config.has_max_items()) max_items = config.max_items();

@@ -12,7 +12,8 @@ namespace awsfacade::service {
 // aws.personalize.v1.PersonalizeService over any PersonalizeBackend.
 class PersonalizeService final : public aws::personalize::v1::PersonalizeService::CallbackService {
  public:
-  PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend, Executor* executor);
+  PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend, Executor* executor,
+                     const Authorizer* authz = nullptr);
 
 #define AWSFACADE_PERSONALIZE_UNARY(Op)                                                      \
   grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                        \

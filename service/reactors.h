@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "backends/common/call_deadline.h"
 #include "grpcpp/grpcpp.h"
+#include "service/authorizer.h"
 #include "service/executor.h"
 #include "service/status_conversion.h"
 
@@ -21,16 +22,29 @@ namespace awsfacade::service {
 struct HandlerContext {
   Executor* executor;
   std::string domain;
+  // Optional authorization (--authz_policy_file); nullptr: every call allowed.
+  const Authorizer* authz = nullptr;
 };
+
+// OK when no authorizer is set or it allows the call.
+inline absl::Status Authorize(const HandlerContext& handler, const grpc::ServerContextBase& context,
+                              const google::protobuf::Message& request) {
+  return handler.authz == nullptr ? absl::OkStatus() : handler.authz->Check(context, request);
+}
 
 // Serves a unary RPC: runs `call` (returning absl::StatusOr<Response>) on the
 // executor, with the caller's deadline visible to the backend
 // (backends/common/call_deadline.h), then finishes with the response or the
 // converted error.
 template <typename Response, typename Call>
-grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context, Response* response,
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
+                                     const google::protobuf::Message& request, Response* response,
                                      const HandlerContext& handler, Call call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status allowed = Authorize(handler, *context, request); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed, handler.domain));
+    return reactor;
+  }
   const absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
                                   ? absl::InfiniteFuture()
                                   : absl::FromChrono(context->deadline());
@@ -101,6 +115,15 @@ class PageStreamReactor final : public grpc::ServerWriteReactor<Page> {
   Page page_;
   absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// A server stream that ends at once with `status` (e.g. an authorization
+// refusal), before anything is written.
+template <typename Message>
+class RefusedStream final : public grpc::ServerWriteReactor<Message> {
+ public:
+  explicit RefusedStream(grpc::Status status) { this->Finish(std::move(status)); }
+  void OnDone() override { delete this; }
 };
 
 }  // namespace awsfacade::service

@@ -128,10 +128,19 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   std::unique_ptr<FacadeServer> server(new FacadeServer());
   server->backends_ = *std::move(backends);
   Backends& b = server->backends_;
+  if (!options.authz_policy.empty()) {
+    absl::StatusOr<std::unique_ptr<Authorizer>> authz = Authorizer::FromJson(
+        options.authz_policy, options.backends.region, options.backends.account_id);
+    if (!authz.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("authorization policy: ", authz.status().message()));
+    }
+    server->authz_ = *std::move(authz);
+  }
+  const Authorizer* authz = server->authz_.get();
   server->services_.push_back(
-      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get()));
+      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));
   server->services_.push_back(
-      std::make_unique<PersonalizeService>(b.personalize, b.executor.get()));
+      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), authz));
   if (!options.subscription_token_key.empty() &&
       options.subscription_token_key.size() < kMinTokenKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
@@ -144,8 +153,8 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
           : std::make_shared<backends::TokenSealer>(options.subscription_token_key),
       options.subscriptions);
   server->services_.push_back(std::make_unique<DynamoDbStreamsService>(
-      b.dynamodb_streams, b.executor.get(), server->subscriptions_.get()));
-  server->services_.push_back(std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get()));
+      b.dynamodb_streams, b.executor.get(), server->subscriptions_.get(), authz));
+  server->services_.push_back(std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
   if (b.simulator) server->services_.push_back(std::make_unique<SimulatorService>(*b.simulator));
   if (options.bench_echo) server->services_.push_back(std::make_unique<EchoService>());
 

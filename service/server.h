@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "service/authorizer.h"
 #include "service/backend_factory.h"
 #include "service/subscription_engine.h"
 
@@ -46,6 +47,8 @@ struct ServerOptions {
   // bytes). Replicas given the same key resume each other's tokens (on the
   // AWS backend, where the stream is shared); empty: a random key per process.
   std::string subscription_token_key;
+  // Authorization policy (JSON, service/authorizer.h); empty: no checks.
+  std::string authz_policy;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
@@ -68,6 +71,7 @@ class FacadeServer {
   FacadeServer() = default;
 
   Backends backends_;
+  std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;

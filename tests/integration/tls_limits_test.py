@@ -14,6 +14,8 @@ through the real binary with certificates generated here by openssl.
 
   /usr/bin/python3 tls_limits_test.py SERVER_BIN STUBS_DIR
 """
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -59,6 +61,7 @@ def main():
     server_bin, stubs_dir = sys.argv[1:3]
     sys.path.insert(0, stubs_dir)
     import grpc
+    from aws.cognitosync.v1 import cognitosync_pb2 as cs, cognitosync_pb2_grpc as cs_grpc
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
     from awsfacade.bench.v1 import echo_pb2, echo_pb2_grpc
     from facade_calls import Checks, create_streamed_table
@@ -144,6 +147,64 @@ def main():
         check(first_event_or_error(other, 1.0) is None, "client-two (another certificate) still subscribes")
         for c in open_calls + [other]:
             c.cancel()
+
+        # --- authorization: a policy binds client-one to Alice's Cognito data,
+        # client-two to Bob's, and a bearer token to ListStreams only.
+        token = "ci-token-%s" % os.urandom(8).hex()
+        ALICE, BOB = "us-east-1:11111111-1111-1111-1111-111111111111", "us-east-1:22222222-2222-2222-2222-222222222222"
+        policy = {
+            "tokens": {"ci": "sha256:" + hashlib.sha256(token.encode()).hexdigest()},
+            "rules": [
+                {"callers": ["x509:client-one.example"], "operations": ["aws.cognitosync.v1.CognitoSyncService/*"],
+                 "resources": ["arn:aws:cognito-sync:*:*:identitypool/*/identity/" + ALICE + "/dataset/*"]},
+                {"callers": ["x509:client-two.example"], "operations": ["aws.cognitosync.v1.CognitoSyncService/*"],
+                 "resources": ["arn:aws:cognito-sync:*:*:identitypool/*/identity/" + BOB + "/dataset/*"]},
+                {"callers": ["token:ci"], "operations": ["aws.dynamodbstreams.v1.DynamoDbStreamsService/ListStreams"],
+                 "resources": ["*"]},
+            ]}
+        with open(path("policy.json"), "w") as f:
+            json.dump(policy, f)
+        z = FacadeServer(server_bin, "--tls_cert_file=" + path("server.pem"), "--tls_key_file=" + path("server.key"),
+                         "--tls_client_ca_file=" + path("ca.pem"), "--authz_policy_file=" + path("policy.json"))
+        servers.append(z)
+        pool = "us-east-1:00000000-0000-0000-0000-000000000001"
+
+        def list_records(channel, identity, metadata=()):
+            try:
+                cs_grpc.CognitoSyncServiceStub(channel).ListRecords(cs.ListRecordsRequest(
+                    identity_pool_id=pool, identity_id=identity, dataset_name="prefs"), metadata=metadata, timeout=5)
+                return grpc.StatusCode.OK, ""
+            except grpc.RpcError as e:
+                return e.code(), e.details()
+
+        alice, bob = tls_channel(z.port, "client1"), tls_channel(z.port, "client2")
+        check(list_records(alice, ALICE)[0] == grpc.StatusCode.OK, "authz: client-one reads Alice's data")
+        code, details = list_records(alice, BOB)
+        check(code == grpc.StatusCode.PERMISSION_DENIED and "x509:client-one.example" in details,
+              "authz: client-one is refused Bob's data, naming itself: %s %s" % (code, details))
+        check(list_records(bob, BOB)[0] == grpc.StatusCode.OK, "authz: client-two reads Bob's data")
+        check(list_records(bob, ALICE)[0] == grpc.StatusCode.PERMISSION_DENIED,
+              "authz: client-two is refused Alice's data")
+        denied_sub = first_event_or_error(subscribe(alice, "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x"), 5)
+        check(denied_sub is not None and denied_sub.get("code") == grpc.StatusCode.PERMISSION_DENIED,
+              "authz: a subscription outside the policy is PERMISSION_DENIED: %r" % (denied_sub,))
+        streams_alice = st_grpc.DynamoDbStreamsServiceStub(alice)
+        try:
+            streams_alice.ListStreams(st.ListStreamsRequest(), metadata=[("authorization", "Bearer " + token)], timeout=5)
+            check(True, "authz: the bearer token may ListStreams")
+        except grpc.RpcError as e:
+            check(False, "authz: the bearer token may ListStreams: %s %s" % (e.code(), e.details()))
+        try:
+            streams_alice.ListStreams(st.ListStreamsRequest(), metadata=[("authorization", "Bearer wrong")], timeout=5)
+            check(False, "authz: an unknown bearer token is refused")
+        except grpc.RpcError as e:
+            check(e.code() == grpc.StatusCode.UNAUTHENTICATED, "authz: an unknown bearer token is UNAUTHENTICATED: %s" % e.code())
+        code, _ = list_records(alice, ALICE, metadata=[("authorization", "Bearer " + token)])
+        check(code == grpc.StatusCode.PERMISSION_DENIED, "authz: the token's caller has no Cognito rights: %s" % code)
+        bad_policy = subprocess.run([server_bin, "--listen=127.0.0.1:0", "--authz_policy_file=" + path("ca.pem")],
+                                    capture_output=True, text=True, timeout=30)
+        check(bad_policy.returncode != 0 and "authorization policy" in bad_policy.stderr,
+              "authz: a malformed policy stops the server at start-up: %r" % bad_policy.stderr[-200:])
 
         # --- limits on a plaintext server
         lim = FacadeServer(server_bin, "--bench_echo", "--max_message_bytes=65536", "--max_metadata_bytes=2048",
