@@ -75,6 +75,7 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
 constexpr std::size_t kMinTokenKeyBytes = 32;  // HMAC-SHA256's block of entropy
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions options) {
+  ObserveBackends(options.observability, options.backends, options.subscriptions);
   absl::StatusOr<Backends> backends = CreateBackends(options.backends);
   if (!backends.ok()) return backends.status();
 
@@ -115,6 +116,9 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (auto& service : server->services_) builder.RegisterService(service.get());
+  if (auto interceptors = RpcInterceptors(options.observability); !interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/backend_factory.h"
+#include "service/observability.h"
 #include "service/subscription_engine.h"
 
 namespace awsfacade::service {
@@ -27,6 +28,8 @@ struct ServerOptions {
   // bytes). Replicas given the same key resume each other's tokens (on the
   // AWS backend, where the stream is shared); empty: a random key per process.
   std::string subscription_token_key;
+  // Metrics and logs (either may be null: nothing recorded or logged).
+  ObservabilityOptions observability;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health

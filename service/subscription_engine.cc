@@ -546,6 +546,10 @@ void Subscription::OnWriteDone(bool ok) {
       cancelled_ = true;
     } else if (pending_write_.has_records()) {
       last_sent_token_ = pending_write_.records().continuation_token();
+      if (engine_->options_.observer) {
+        engine_->options_.observer->OnRecordsDelivered(
+            pending_write_.records().records_size(), pending_write_.records().millis_behind_latest());
+      }
     } else if (pending_write_.has_heartbeat()) {
       last_sent_token_ = pending_write_.heartbeat().continuation_token();
     } else if (pending_write_.has_shard_end()) {
@@ -1069,6 +1073,7 @@ bool SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subscription
   if (shutting_down_ || static_cast<int>(open_.size()) >= options_.max_subscriptions) return false;
   open_.insert(subscription);
   active_.store(static_cast<int>(open_.size()));
+  if (options_.observer) options_.observer->OnOpened();
   return true;
 }
 
@@ -1077,6 +1082,7 @@ void SubscriptionEngine::Release(Subscription* subscription) {
   for (auto it = open_.begin(); it != open_.end(); ++it) {
     if (it->get() == subscription) {
       open_.erase(it);
+      if (options_.observer) options_.observer->OnClosed();
       break;
     }
   }
