@@ -82,6 +82,11 @@ T& FacadeMetrics::Series(prometheus::Family<T>& family, const prometheus::Labels
                          Args&&... args) {
   std::string key = absl::StrCat(reinterpret_cast<uintptr_t>(&family));
   for (const auto& [name, value] : labels) absl::StrAppend(&key, "\x1f", name, "=", value);
+  {
+    // Every call after a label set's first only reads: RPC threads share the lock.
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = series_.find(key); it != series_.end()) return *static_cast<T*>(it->second);
+  }
   absl::MutexLock lock(&mu_);
   void*& series = series_[key];
   if (series == nullptr) series = &family.Add(labels, std::forward<Args>(args)...);
