@@ -2,12 +2,17 @@
 numbers move: counters by the calls made, histogram counts, the open
 subscriptions gauge up then down, records delivered, the subscription lag
 histogram, and an injected throttle (SimulatorService.SetFaults) as a
-"throttled" backend call.
+"throttled" backend call. On the AWS backend (Streams against a loopback
+fake that answers ThrottlingException), the retry loop's throttles and
+retries are counted and the log line carries the AWS error and request id.
 
 Usage: metrics_scrape_test.py SERVER_BIN STUBS_DIR
 """
+import http.server
+import json
 import os
 import sys
+import threading
 import time
 import unittest
 
@@ -28,6 +33,90 @@ STREAMS = "aws.dynamodbstreams.v1.DynamoDbStreamsService"
 HANDLED = "awsfacade_grpc_server_handled_total"
 SECONDS_COUNT = "awsfacade_grpc_server_handling_seconds_count"
 BACKEND = "awsfacade_backend_calls_total"
+
+
+class ThrottlingFakeAws(http.server.ThreadingHTTPServer):
+    """A loopback stand-in for DynamoDB Streams: answers each request with
+    the next scripted (status, body), then the last one forever."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.requests = 0
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                fake.requests += 1
+                status, body = fake.answers[0] if len(fake.answers) == 1 else fake.answers.pop(0)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("x-amzn-RequestId", "FAKE-REQ-%d" % fake.requests)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+
+THROTTLED = (400, {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                   "message": "Rate exceeded"})
+
+
+class AwsRetryMetricsTest(unittest.TestCase):
+    """The AWS backend's retry loop feeds awsfacade_aws_throttles_total and
+    awsfacade_aws_retries_total (service label "dynamodbstreams")."""
+
+    def test_throttles_and_retries_are_counted(self):
+        fake = ThrottlingFakeAws([THROTTLED, THROTTLED, (200, {"Streams": []})])
+        self.addCleanup(fake.shutdown)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_REGION="us-east-1", AWS_CONFIG_FILE="/nonexistent",
+                   AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_EC2_METADATA_DISABLED="true")
+        server = ObservedServer(
+            SERVER_BIN, "--metrics_listen=127.0.0.1:0", "--dynamodbstreams_backend=aws",
+            "--endpoint_url=http://127.0.0.1:%d" % fake.server_address[1], env=env)
+        self.addCleanup(server.__exit__)
+        channel = grpc.insecure_channel(server.address)
+        self.addCleanup(channel.close)
+        streams = st_grpc.DynamoDbStreamsServiceStub(channel)
+        streams.ListStreams(st.ListStreamsRequest(), timeout=20)  # two throttles, then OK
+        self.assertEqual(fake.requests, 3)
+
+        status, body, _ = server.http_get("/metrics")
+        self.assertEqual(status, 200)
+        samples = parse_exposition(body)
+        labels = dict(service="dynamodbstreams", operation="ListStreams")
+        self.assertEqual(value(samples, "awsfacade_aws_throttles_total", **labels), 2)
+        self.assertEqual(value(samples, "awsfacade_aws_retries_total", **labels), 2)
+        self.assertEqual(value(samples, BACKEND, backend="aws", outcome="ok", **labels), 1)
+        self.assertEqual(value(samples, HANDLED, grpc_service=STREAMS, grpc_method="ListStreams",
+                               grpc_code="OK"), 1)
+
+        # Throttled to the end (standard mode: 3 attempts): the call fails,
+        # and the log line names the AWS error and AWS's request id.
+        fake.answers = [THROTTLED]
+        with self.assertRaises(grpc.RpcError) as failed:
+            streams.ListStreams(st.ListStreamsRequest(), metadata=[("x-request-id", "aws-throttled")],
+                                timeout=20)
+        self.assertEqual(failed.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        samples = parse_exposition(server.http_get("/metrics")[1])
+        self.assertEqual(value(samples, "awsfacade_aws_throttles_total", **labels), 5)
+        self.assertEqual(value(samples, "awsfacade_aws_retries_total", **labels), 4)
+        self.assertEqual(value(samples, BACKEND, backend="aws", outcome="throttled", **labels), 1)
+        server.stop()
+        rpc = [json.loads(line) for line in server.log_text().splitlines()
+               if '"aws-throttled"' in line]
+        self.assertEqual(len(rpc), 1)
+        self.assertEqual(rpc[0]["aws_error"], "ThrottlingException")
+        self.assertEqual(rpc[0]["aws_request_id"], "FAKE-REQ-%d" % fake.requests)
 
 
 class MetricsScrapeTest(unittest.TestCase):
