@@ -23,6 +23,39 @@ void WriteAll(int fd, absl::string_view data) {
 }
 }  // namespace
 
+namespace {
+void AppendJsonString(std::string* out, absl::string_view value) {
+  out->push_back('"');
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (byte < 0x20) {
+      absl::StrAppend(out, "\\u", absl::Hex(byte, absl::kZeroPad4));
+    } else if (byte >= 0x80) {
+      out->push_back('?');
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+}  // namespace
+
+void AppendJsonMember(std::string* out, absl::string_view key, absl::string_view value) {
+  if (!out->empty()) out->push_back(',');
+  AppendJsonString(out, key);
+  out->push_back(':');
+  AppendJsonString(out, value);
+}
+
+void AppendJsonMember(std::string* out, absl::string_view key, double number) {
+  if (!out->empty()) out->push_back(',');
+  AppendJsonString(out, key);
+  absl::StrAppend(out, ":", number);
+}
+
 absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name) {
   if (name == "debug") return LogLevel::kDebug;
   if (name == "info") return LogLevel::kInfo;
@@ -65,6 +98,16 @@ void JsonLogger::Announce(absl::string_view msg, nlohmann::json fields) {
   Enqueue(LogLevel::kInfo, msg, std::move(fields));
 }
 
+void JsonLogger::LogRendered(LogLevel level, absl::string_view msg, absl::string_view members) {
+  if (!Enabled(level)) return;
+  std::string text;
+  AppendJsonMember(&text, "ts", absl::FormatTime(kTimeFormat, absl::Now(), absl::UTCTimeZone()));
+  AppendJsonMember(&text, "level", LogLevelName(level));
+  AppendJsonMember(&text, "msg", msg);
+  text = absl::StrCat("{", text, members.empty() ? "" : ",", members, "}\n");
+  Push(std::move(text));
+}
+
 void JsonLogger::Enqueue(LogLevel level, absl::string_view msg, nlohmann::json fields) {
   // Ordered, so every line starts with ts, level and msg.
   nlohmann::ordered_json line = nlohmann::ordered_json::object();
@@ -79,6 +122,10 @@ void JsonLogger::Enqueue(LogLevel level, absl::string_view msg, nlohmann::json f
   // Invalid UTF-8 (e.g. a caller-supplied id) is replaced, never thrown on.
   std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   text.push_back('\n');
+  Push(std::move(text));
+}
+
+void JsonLogger::Push(std::string text) {
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= options_.max_queued_lines) {
     ++dropped_unreported_;

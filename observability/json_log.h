@@ -16,6 +16,13 @@
 
 namespace awsfacade::observability {
 
+// Appends `"key":"value"` (with a leading comma unless *out is empty), the
+// value escaped for JSON. Bytes outside ASCII become '?': the callers log
+// identifiers, never text.
+void AppendJsonMember(std::string* out, absl::string_view key, absl::string_view value);
+// Appends `"key":number`.
+void AppendJsonMember(std::string* out, absl::string_view key, double number);
+
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
 // "debug" | "info" | "warning" | "error"; InvalidArgument otherwise.
@@ -49,6 +56,10 @@ class JsonLogger {
   // `fields` must be a JSON object (or null); "ts", "level" and "msg" win
   // over fields of the same name.
   void Log(LogLevel level, absl::string_view msg, nlohmann::json fields = nullptr);
+  // Like Log, with the fields already rendered as JSON object members
+  // (`"code":"OK","duration_ms":0.4`, no braces; see AppendJsonMember): the
+  // per-RPC line's cheap path, no JSON tree built.
+  void LogRendered(LogLevel level, absl::string_view msg, absl::string_view members);
   // An info line written whatever the level: the server's lifecycle
   // ("listening on port N", shutdown), which scripts wait for.
   void Announce(absl::string_view msg, nlohmann::json fields = nullptr);
@@ -58,6 +69,7 @@ class JsonLogger {
 
  private:
   void Enqueue(LogLevel level, absl::string_view msg, nlohmann::json fields);
+  void Push(std::string line);
   void WriterLoop();
 
   const JsonLoggerOptions options_;

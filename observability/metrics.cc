@@ -78,10 +78,11 @@ FacadeMetrics::FacadeMetrics()
                              .Add({})) {}
 
 template <typename T, typename... Args>
-T& FacadeMetrics::Series(prometheus::Family<T>& family, const prometheus::Labels& labels,
-                         Args&&... args) {
+T& FacadeMetrics::Series(prometheus::Family<T>& family, LabelViews labels, Args&&... args) {
+  // The label names are fixed per family: the family's address and the
+  // values identify the series.
   std::string key = absl::StrCat(reinterpret_cast<uintptr_t>(&family));
-  for (const auto& [name, value] : labels) absl::StrAppend(&key, "\x1f", name, "=", value);
+  for (const auto& [name, value] : labels) absl::StrAppend(&key, "\x1f", value);
   {
     // Every call after a label set's first only reads: RPC threads share the lock.
     absl::ReaderMutexLock lock(&mu_);
@@ -89,39 +90,42 @@ T& FacadeMetrics::Series(prometheus::Family<T>& family, const prometheus::Labels
   }
   absl::MutexLock lock(&mu_);
   void*& series = series_[key];
-  if (series == nullptr) series = &family.Add(labels, std::forward<Args>(args)...);
+  if (series == nullptr) {
+    prometheus::Labels map;
+    for (const auto& [name, value] : labels) map.emplace(std::string(name), std::string(value));
+    series = &family.Add(map, std::forward<Args>(args)...);
+  }
   return *static_cast<T*>(series);
 }
 
 void FacadeMetrics::RpcHandled(absl::string_view grpc_service, absl::string_view grpc_method,
                                absl::string_view code, absl::Duration duration) {
-  const std::string service(grpc_service), method(grpc_method);
   Series(rpc_handled_,
-         {{"grpc_service", service}, {"grpc_method", method}, {"grpc_code", std::string(code)}})
+         {{"grpc_service", grpc_service}, {"grpc_method", grpc_method}, {"grpc_code", code}})
       .Increment();
-  Series(rpc_seconds_, {{"grpc_service", service}, {"grpc_method", method}}, LatencyBuckets())
+  Series(rpc_seconds_, {{"grpc_service", grpc_service}, {"grpc_method", grpc_method}},
+         LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(duration));
 }
 
 void FacadeMetrics::BackendCall(absl::string_view service, absl::string_view operation,
                                 absl::string_view backend, absl::string_view outcome,
                                 absl::Duration duration) {
-  prometheus::Labels labels{{"service", std::string(service)},
-                            {"operation", std::string(operation)},
-                            {"backend", std::string(backend)}};
-  Series(backend_seconds_, labels, LatencyBuckets()).Observe(absl::ToDoubleSeconds(duration));
-  labels.emplace("outcome", std::string(outcome));
-  Series(backend_calls_, labels).Increment();
+  Series(backend_seconds_, {{"service", service}, {"operation", operation}, {"backend", backend}},
+         LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(duration));
+  Series(
+      backend_calls_,
+      {{"service", service}, {"operation", operation}, {"backend", backend}, {"outcome", outcome}})
+      .Increment();
 }
 
 void FacadeMetrics::AwsRetry(absl::string_view service, absl::string_view operation) {
-  Series(aws_retries_, {{"service", std::string(service)}, {"operation", std::string(operation)}})
-      .Increment();
+  Series(aws_retries_, {{"service", service}, {"operation", operation}}).Increment();
 }
 
 void FacadeMetrics::AwsThrottle(absl::string_view service, absl::string_view operation) {
-  Series(aws_throttles_, {{"service", std::string(service)}, {"operation", std::string(operation)}})
-      .Increment();
+  Series(aws_throttles_, {{"service", service}, {"operation", operation}}).Increment();
 }
 
 void FacadeMetrics::SubscriptionOpened() { subscriptions_open_.Increment(); }

@@ -2,8 +2,10 @@
 #define AWSFACADE_OBSERVABILITY_METRICS_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -52,8 +54,11 @@ class FacadeMetrics {
   std::string Exposition() const;
 
  private:
+  using LabelViews = std::initializer_list<std::pair<absl::string_view, absl::string_view>>;
+  // The series of `family` with `labels`, created on first use (with `args`,
+  // e.g. a histogram's buckets). Later calls only build a key and look it up.
   template <typename T, typename... Args>
-  T& Series(prometheus::Family<T>& family, const prometheus::Labels& labels, Args&&... args);
+  T& Series(prometheus::Family<T>& family, LabelViews labels, Args&&... args);
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& rpc_handled_;

@@ -101,6 +101,26 @@ TEST(JsonLoggerTest, FieldsCannotOverrideTheFixedKeys) {
   EXPECT_EQ(lines[0]["level"], "info");
 }
 
+TEST(JsonLoggerTest, RenderedMembersMakeTheSameKindOfLine) {
+  Pipe pipe;
+  JsonLogger logger({LogLevel::kInfo, pipe.write_fd()});
+  std::string members;
+  AppendJsonMember(&members, "method", "/a.B/C");
+  AppendJsonMember(&members, "quote", "say \"hi\"\\ \n\x01 caf\xc3\xa9");
+  AppendJsonMember(&members, "duration_ms", 0.25);
+  logger.LogRendered(LogLevel::kInfo, "rpc", members);
+  logger.LogRendered(LogLevel::kDebug, "dropped", members);
+  logger.Flush();
+  auto lines = pipe.Lines();
+  ASSERT_THAT(lines, SizeIs(1));
+  EXPECT_EQ(lines[0]["msg"], "rpc");
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[0]["method"], "/a.B/C");
+  EXPECT_EQ(lines[0]["quote"], "say \"hi\"\\ \n\x01 caf??");
+  EXPECT_EQ(lines[0]["duration_ms"], 0.25);
+  EXPECT_TRUE(lines[0].contains("ts"));
+}
+
 TEST(JsonLoggerTest, InvalidUtf8IsReplacedNotThrown) {
   Pipe pipe;
   JsonLogger logger({LogLevel::kInfo, pipe.write_fd()});
