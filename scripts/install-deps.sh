@@ -10,6 +10,8 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl libssl-dev libcurl4-openssl-dev libsimdjson-dev rapidjson-dev nlohmann-json3-dev
   golang-github-gogo-googleapis-dev
+  # Metrics: prometheus-cpp (registry, text format) and its civetweb exposer.
+  prometheus-cpp-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client
   # Client stubs for other languages (buf.gen.yaml) and their compile checks.

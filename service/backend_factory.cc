@@ -79,6 +79,20 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
     out.simulator = std::move(hooks);
   }
 
+  if (options.call_observer != nullptr) {
+    // Outermost, so injected faults count as the calls' outcomes too.
+    auto name = [](BackendKind kind) { return kind == BackendKind::kAws ? "aws" : "simulator"; };
+    const auto& observer = options.call_observer;
+    out.cognito_sync = std::make_shared<backends::InstrumentedCognitoSync>(
+        std::move(out.cognito_sync), observer, name(cognito_sync_kind));
+    out.personalize = std::make_shared<backends::InstrumentedPersonalize>(
+        std::move(out.personalize), observer, name(personalize_kind));
+    out.dynamodb = std::make_shared<backends::InstrumentedDynamoDb>(std::move(out.dynamodb),
+                                                                    observer, name(dynamodb_kind));
+    out.dynamodb_streams = std::make_shared<backends::InstrumentedDynamoDbStreams>(
+        std::move(out.dynamodb_streams), observer, name(streams_kind));
+  }
+
   if (any_aws) {
     // AWS calls block on the network: they run on a bounded pool, never on
     // gRPC's callback threads.

@@ -11,6 +11,7 @@
 #include "backends/cognito_sync_backend.h"
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
+#include "backends/instrumented_backends.h"
 #include "backends/common/clock.h"
 #include "backends/personalize_backend.h"
 #include "backends/simulator/fault_injector.h"
@@ -43,6 +44,9 @@ struct BackendOptions {
   // Threads that run backend calls when any service is on AWS: also the
   // bound on AWS calls in flight from the unary handlers.
   int aws_executor_threads = 16;
+  // Given: every backend is wrapped in an Instrumented* decorator that
+  // reports each call to it (service/observability.cc sets it).
+  std::shared_ptr<backends::BackendCallObserver> call_observer;
 };
 
 // What SimulatorService controls when the simulator backend is active.

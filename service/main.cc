@@ -15,6 +15,9 @@
 #include "absl/synchronization/mutex.h"
 #include "backends/aws/aws_backends.h"
 #include "backends/aws/credentials.h"
+#include "observability/json_log.h"
+#include "observability/metrics.h"
+#include "observability/metrics_endpoint.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on (HOST:PORT; port 0 picks one).");
@@ -70,6 +73,10 @@ ABSL_FLAG(int64_t, shard_rollover_records, 0,
           "Simulator: also roll a shard over after this many records (0 = off).");
 ABSL_FLAG(int, open_shards_per_stream, 1,
           "Simulator: open shards per stream; items are spread over them by partition key.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks one; empty = off).");
+ABSL_FLAG(std::string, log_level, "info",
+          "Least severe log line written to stderr (JSON lines): debug | info | warning | error.");
 
 namespace {
 
@@ -214,20 +221,59 @@ int main(int argc, char** argv) {
     options.subscription_token_key = *std::move(key);
   }
 
+  // Observability: metrics (when served) and the JSON-lines logger.
+  namespace obs = awsfacade::observability;
+  const auto log_level = obs::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!log_level.ok()) {
+    std::cerr << "awsfacade-server: --log_level: " << log_level.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<obs::MetricsEndpoint> metrics_endpoint;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    options.observability.metrics = std::make_shared<obs::FacadeMetrics>();
+    auto endpoint = obs::MetricsEndpoint::Start(listen, options.observability.metrics->registry());
+    if (!endpoint.ok()) {
+      std::cerr << "awsfacade-server: --metrics_listen: " << endpoint.status().message() << "\n";
+      return 1;
+    }
+    metrics_endpoint = *std::move(endpoint);
+  }
+  obs::JsonLoggerOptions log_options;
+  log_options.level = *log_level;
+  if (auto metrics = options.observability.metrics) {
+    log_options.on_dropped = [metrics](int64_t lines) { metrics->LogLinesDropped(lines); };
+  }
+  auto logger = std::make_shared<obs::JsonLogger>(std::move(log_options));
+  options.observability.logger = logger;
+
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {
     std::cerr << "awsfacade-server: " << server.status().message() << "\n";
     return 1;
   }
-  // One parseable line that scripts and tests wait for.
-  std::cerr << "awsfacade-server: listening on port " << (*server)->port() << " (backend "
-            << absl::GetFlag(FLAGS_backend) << ", region " << options.backends.region << ")"
-            << std::endl;
+  // One parseable line that scripts and tests wait for: its "msg" keeps the
+  // plain-text form "listening on port N (...)".
+  nlohmann::json started = {{"port", (*server)->port()},
+                            {"backend", absl::GetFlag(FLAGS_backend)},
+                            {"region", options.backends.region}};
+  if (metrics_endpoint) started["metrics_port"] = metrics_endpoint->port();
+  logger->Announce(absl::StrCat("awsfacade-server: listening on port ", (*server)->port(), " (backend ",
+                           absl::GetFlag(FLAGS_backend), ", region ", options.backends.region,
+                           metrics_endpoint
+                               ? absl::StrCat(", metrics on port ", metrics_endpoint->port())
+                               : "",
+                           ")"),
+              std::move(started));
 
   int sig = 0;
   sigwait(&signals, &sig);
-  std::cerr << "awsfacade-server: signal " << sig << ", shutting down" << std::endl;
+  logger->Announce(absl::StrCat("awsfacade-server: signal ", sig, ", shutting down"),
+                   {{"signal", sig}});
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
-  std::cerr << "awsfacade-server: stopped" << std::endl;
+  logger->Announce("awsfacade-server: stopped");
+  logger->Flush();
+  // Stopping civetweb waits out its workers' 2 s poll; the process is ending,
+  // so the OS reclaims the metrics endpoint instead.
+  (void)metrics_endpoint.release();
   return 0;
 }

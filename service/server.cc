@@ -122,6 +122,7 @@ void AddConnectionLimits(const ServerOptions& options, grpc::ServerBuilder& buil
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions options) {
+  ObserveBackends(options.observability, options.backends, options.subscriptions);
   absl::StatusOr<Backends> backends = CreateBackends(options.backends);
   if (!backends.ok()) return backends.status();
 
@@ -175,6 +176,9 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   AddConnectionLimits(options, builder);
   for (auto& service : server->services_) builder.RegisterService(service.get());
+  if (auto interceptors = RpcInterceptors(options.observability); !interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));

@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
 #include "service/backend_factory.h"
+#include "service/observability.h"
 #include "service/subscription_engine.h"
 
 namespace awsfacade::service {
@@ -49,6 +50,8 @@ struct ServerOptions {
   std::string subscription_token_key;
   // Authorization policy (JSON, service/authorizer.h); empty: no checks.
   std::string authz_policy;
+  // Metrics and logs (either may be null: nothing recorded or logged).
+  ObservabilityOptions observability;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health

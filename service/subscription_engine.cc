@@ -572,6 +572,10 @@ void Subscription::OnWriteDone(bool ok) {
       cancelled_ = true;
     } else if (pending_write_.has_records()) {
       last_sent_token_ = pending_write_.records().continuation_token();
+      if (engine_->options_.observer) {
+        engine_->options_.observer->OnRecordsDelivered(
+            pending_write_.records().records_size(), pending_write_.records().millis_behind_latest());
+      }
     } else if (pending_write_.has_heartbeat()) {
       last_sent_token_ = pending_write_.heartbeat().continuation_token();
     } else if (pending_write_.has_shard_end()) {
@@ -1112,6 +1116,7 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   ++mine;
   open_.emplace(subscription.get(), Admitted{subscription, caller});
   active_.store(static_cast<int>(open_.size()));
+  if (options_.observer) options_.observer->OnOpened();
   return absl::OkStatus();
 }
 
@@ -1122,6 +1127,7 @@ void SubscriptionEngine::Release(Subscription* subscription) {
   auto count = per_caller_.find(it->second.caller);
   if (count != per_caller_.end() && --count->second <= 0) per_caller_.erase(count);
   open_.erase(it);
+  if (options_.observer) options_.observer->OnClosed();
   active_.store(static_cast<int>(open_.size()));
 }
 

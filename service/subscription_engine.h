@@ -18,6 +18,18 @@
 
 namespace awsfacade::service {
 
+// Told what subscriptions do, for metrics. Called on gRPC and engine
+// threads; must be cheap and must not block.
+class SubscriptionObserver {
+ public:
+  virtual ~SubscriptionObserver() = default;
+  // A subscription was admitted; every OnOpened is followed by one OnClosed.
+  virtual void OnOpened() = 0;
+  virtual void OnClosed() = 0;
+  // gRPC took a records event: `records` records, its millis_behind_latest.
+  virtual void OnRecordsDelivered(int64_t records, int64_t millis_behind_latest) = 0;
+};
+
 struct SubscriptionEngineOptions {
   // Open subscriptions at once; RESOURCE_EXHAUSTED past it.
   int max_subscriptions = 10000;
@@ -41,6 +53,8 @@ struct SubscriptionEngineOptions {
   // Backoff for throttling and transient backend errors.
   absl::Duration retry_min = absl::Milliseconds(20);
   absl::Duration retry_max = absl::Seconds(5);
+  // Null: nobody is told.
+  std::shared_ptr<SubscriptionObserver> observer;
 };
 
 class Subscription;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "backends/common/call_deadline.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -56,7 +57,8 @@ class AwsServiceClient {
                    std::shared_ptr<const Clock> clock, std::shared_ptr<HttpClient> http,
                    std::shared_ptr<CredentialsProvider> credentials,
                    std::shared_ptr<RetryPolicy> retry, ServiceRetryTraits traits,
-                   absl::Duration call_timeout)
+                   absl::Duration call_timeout, std::string observed_name,
+                   std::shared_ptr<AwsRetryObserver> observer)
       : spec_(spec),
         endpoint_(std::move(endpoint)),
         signer_(std::move(region), std::string(spec.signing_name)),
@@ -65,7 +67,9 @@ class AwsServiceClient {
         credentials_(std::move(credentials)),
         retry_(std::move(retry)),
         traits_(std::move(traits)),
-        call_timeout_(call_timeout) {}
+        call_timeout_(call_timeout),
+        observed_name_(std::move(observed_name)),
+        observer_(std::move(observer)) {}
 
   template <typename Response, typename Request>
   absl::StatusOr<Response> Call(absl::string_view operation_name, const Request& request) const {
@@ -91,6 +95,8 @@ class AwsServiceClient {
   const std::shared_ptr<RetryPolicy> retry_;
   const ServiceRetryTraits traits_;
   const absl::Duration call_timeout_;
+  const std::string observed_name_;  // the service label for observer_
+  const std::shared_ptr<AwsRetryObserver> observer_;
 };
 
 absl::Status AwsServiceClient::Fail(const OperationSpec& operation, absl::Status status) const {
@@ -160,6 +166,10 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
                           TransportError::kNone, traits_);
     }
     const RetryState::Next next = state.OnFailure(decision);
+    if (observer_ != nullptr) {
+      if (decision.throttling) observer_->OnThrottled(observed_name_, operation->name);
+      if (next.retry) observer_->OnRetry(observed_name_, operation->name);
+    }
     if (!next.retry) {
       if (!answer.ok()) {
         absl::Status status = answer.status();
@@ -297,7 +307,8 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
     }
     return std::make_shared<const AwsServiceClient>(
         spec, *std::move(endpoint), options.region, options.clock, options.http,
-        options.credentials, std::move(retry), std::move(traits), options.call_timeout);
+        options.credentials, std::move(retry), std::move(traits), options.call_timeout,
+        absl::StrReplaceAll(botocore_name, {{"-", ""}}), options.retry_observer);
   };
 
   AwsBackendSet out;

@@ -62,6 +62,18 @@ AwsEndpoints EndpointsFromEnvironment(const AwsEnvironment& env,
 // for the China regions (cn-*).
 std::string DefaultEndpoint(absl::string_view endpoint_prefix, absl::string_view region);
 
+// Told about the retry loop's decisions, for metrics. Called on the thread
+// that runs the AWS call; must be cheap and must not block. `service` is
+// "dynamodbstreams" | "dynamodb" | "personalize" | "cognitosync".
+class AwsRetryObserver {
+ public:
+  virtual ~AwsRetryObserver() = default;
+  // An attempt was answered with a throttling error (retried or not).
+  virtual void OnThrottled(absl::string_view service, absl::string_view operation) = 0;
+  // Another attempt follows (after its backoff).
+  virtual void OnRetry(absl::string_view service, absl::string_view operation) = 0;
+};
+
 struct AwsBackendOptions {
   // Credential scope and endpoint region ("us-east-1"). Required.
   std::string region;
@@ -83,6 +95,8 @@ struct AwsBackendOptions {
   absl::Duration call_timeout = absl::Seconds(30);
   // Signing time and retry deadlines. Null: the system clock.
   std::shared_ptr<const Clock> clock;
+  // Null: nobody is told.
+  std::shared_ptr<AwsRetryObserver> retry_observer;
 };
 
 class AwsServiceClient;  // the generic sign + send + retry + parse call

@@ -79,6 +79,7 @@ class AwsBackendsFaultTest : public ::testing::Test {
     retry.base_delay = absl::Milliseconds(10);
     options.retry = std::make_shared<RetryPolicy>(retry, clock_);
     options.call_timeout = call_timeout;
+    options.retry_observer = retry_observer_;
     absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
     ASSERT_TRUE(set.ok()) << set.status();
     backends_ = *std::move(set);
@@ -89,6 +90,7 @@ class AwsBackendsFaultTest : public ::testing::Test {
   }
 
   SystemClock clock_;
+  std::shared_ptr<AwsRetryObserver> retry_observer_;  // set before Start
   std::shared_ptr<Script> script_;
   std::unique_ptr<FakeHttpServer> server_;
   AwsBackendSet backends_;
@@ -111,6 +113,56 @@ TEST_F(AwsBackendsFaultTest, ThrottlingThenSuccessIsRetried) {
     EXPECT_THAT(request.Header("Authorization"),
                 Optional(HasSubstr("/us-east-1/dynamodb/aws4_request")));
   }
+}
+
+// Counts what the retry loop tells its observer, as "service/operation".
+class RecordingRetryObserver final : public AwsRetryObserver {
+ public:
+  void OnThrottled(absl::string_view service, absl::string_view operation) override {
+    absl::MutexLock lock(&mu_);
+    throttles_.push_back(absl::StrCat(service, "/", operation));
+  }
+  void OnRetry(absl::string_view service, absl::string_view operation) override {
+    absl::MutexLock lock(&mu_);
+    retries_.push_back(absl::StrCat(service, "/", operation));
+  }
+  std::vector<std::string> throttles() {
+    absl::MutexLock lock(&mu_);
+    return throttles_;
+  }
+  std::vector<std::string> retries() {
+    absl::MutexLock lock(&mu_);
+    return retries_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> throttles_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> retries_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(AwsBackendsFaultTest, RetryObserverSeesThrottlesAndRetries) {
+  auto observer = std::make_shared<RecordingRetryObserver>();
+  retry_observer_ = observer;
+  Start({AwsJsonError(400, "ThrottlingException", "Rate exceeded"),
+         AwsJsonError(500, "InternalServerError", "boom"),
+         FakeResponse::Ok(std::string(kListStreamsBody))});
+  ASSERT_TRUE(ListStreams().ok());
+  EXPECT_THAT(observer->throttles(), ::testing::ElementsAre("dynamodbstreams/ListStreams"));
+  EXPECT_THAT(observer->retries(), ::testing::ElementsAre("dynamodbstreams/ListStreams",
+                                                          "dynamodbstreams/ListStreams"));
+}
+
+TEST_F(AwsBackendsFaultTest, RetryObserverSeesAThrottleThatIsNotRetried) {
+  auto observer = std::make_shared<RecordingRetryObserver>();
+  retry_observer_ = observer;
+  Start({AwsJsonError(400, "ThrottlingException", "Rate exceeded")});
+  {
+    const SingleAttemptScope single_attempt;
+    EXPECT_FALSE(ListStreams().ok());
+  }
+  EXPECT_THAT(observer->throttles(), ::testing::ElementsAre("dynamodbstreams/ListStreams"));
+  EXPECT_THAT(observer->retries(), ::testing::IsEmpty());
 }
 
 TEST_F(AwsBackendsFaultTest, ServerErrorsStopAfterThreeAttempts) {

@@ -1,0 +1,83 @@
+#include "service/observability.h"
+
+#include <utility>
+
+#include "backends/aws/aws_backends.h"
+#include "backends/common/aws_error.h"
+#include "backends/instrumented_backends.h"
+#include "observability/rpc_interceptor.h"
+#include "service/backend_factory.h"
+#include "service/subscription_engine.h"
+
+namespace awsfacade::service {
+namespace {
+
+// One adapter from the three observer interfaces to FacadeMetrics.
+class MetricsObserver final : public backends::BackendCallObserver,
+                              public backends::aws::AwsRetryObserver,
+                              public SubscriptionObserver {
+ public:
+  explicit MetricsObserver(std::shared_ptr<observability::FacadeMetrics> metrics)
+      : metrics_(std::move(metrics)) {}
+
+  void OnBackendCall(absl::string_view service, absl::string_view operation,
+                     absl::string_view backend, const absl::Status& status,
+                     absl::Duration duration) override {
+    metrics_->BackendCall(service, operation, backend, BackendOutcome(status), duration);
+  }
+  void OnThrottled(absl::string_view service, absl::string_view operation) override {
+    metrics_->AwsThrottle(service, operation);
+  }
+  void OnRetry(absl::string_view service, absl::string_view operation) override {
+    metrics_->AwsRetry(service, operation);
+  }
+  void OnOpened() override { metrics_->SubscriptionOpened(); }
+  void OnClosed() override { metrics_->SubscriptionClosed(); }
+  void OnRecordsDelivered(int64_t records, int64_t millis_behind_latest) override {
+    metrics_->RecordsDelivered(records, millis_behind_latest);
+  }
+
+ private:
+  std::shared_ptr<observability::FacadeMetrics> metrics_;
+};
+
+}  // namespace
+
+absl::string_view BackendOutcome(const absl::Status& status) {
+  if (status.ok()) return "ok";
+  if (auto name = backends::AwsErrorName(status)) {
+    const backends::AwsErrorSpec* spec = backends::FindAwsErrorSpec(*name);
+    if (spec != nullptr && spec->throttling) return "throttled";
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kDataLoss:
+      return "server_error";
+    default:
+      return "client_error";
+  }
+}
+
+void ObserveBackends(const ObservabilityOptions& observability, BackendOptions& backends,
+                     SubscriptionEngineOptions& subscriptions) {
+  if (observability.metrics == nullptr) return;
+  auto observer = std::make_shared<MetricsObserver>(observability.metrics);
+  backends.call_observer = observer;
+  backends.aws.retry_observer = observer;
+  subscriptions.observer = observer;
+}
+
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> RpcInterceptors(
+    const ObservabilityOptions& observability) {
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
+  if (observability.metrics != nullptr || observability.logger != nullptr) {
+    out.push_back(std::make_unique<observability::RpcObservabilityFactory>(observability.metrics,
+                                                                           observability.logger));
+  }
+  return out;
+}
+
+}  // namespace awsfacade::service

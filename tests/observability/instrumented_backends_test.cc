@@ -1,0 +1,128 @@
+#include "backends/instrumented_backends.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/common/aws_error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/backend_factory.h"
+#include "service/observability.h"
+#include "service/subscription_engine.h"
+#include "tests/service/mock_backends.h"
+
+namespace awsfacade {
+namespace {
+
+using ::testing::Return;
+using ::testing::StrictMock;
+namespace cs = ::aws::cognitosync::v1;
+
+struct Seen {
+  std::string service, operation, backend;
+  absl::StatusCode code;
+};
+
+class RecordingObserver final : public backends::BackendCallObserver {
+ public:
+  void OnBackendCall(absl::string_view service, absl::string_view operation,
+                     absl::string_view backend, const absl::Status& status,
+                     absl::Duration duration) override {
+    EXPECT_GE(duration, absl::ZeroDuration());
+    seen.push_back(
+        {std::string(service), std::string(operation), std::string(backend), status.code()});
+  }
+  std::vector<Seen> seen;
+};
+
+TEST(InstrumentedBackendsTest, ReportsEachCallAndPassesResultsThrough) {
+  auto mock = std::make_shared<StrictMock<testing::MockCognitoSyncBackend>>();
+  auto observer = std::make_shared<RecordingObserver>();
+  backends::InstrumentedCognitoSync backend(mock, observer, "aws");
+  cs::ListDatasetsResponse answer;
+  answer.set_count(4);
+  EXPECT_CALL(*mock, ListDatasets).WillOnce(Return(answer));
+  EXPECT_CALL(*mock, DeleteDataset)
+      .WillOnce(Return(backends::AwsError("ResourceNotFoundException", "gone")));
+
+  auto listed = backend.ListDatasets(cs::ListDatasetsRequest());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->count(), 4);
+  auto deleted = backend.DeleteDataset(cs::DeleteDatasetRequest());
+  EXPECT_EQ(deleted.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(backends::AwsErrorName(deleted.status()), "ResourceNotFoundException");
+
+  ASSERT_EQ(observer->seen.size(), 2u);
+  EXPECT_EQ(observer->seen[0].service, "cognitosync");
+  EXPECT_EQ(observer->seen[0].operation, "ListDatasets");
+  EXPECT_EQ(observer->seen[0].backend, "aws");
+  EXPECT_EQ(observer->seen[0].code, absl::StatusCode::kOk);
+  EXPECT_EQ(observer->seen[1].operation, "DeleteDataset");
+  EXPECT_EQ(observer->seen[1].code, absl::StatusCode::kNotFound);
+}
+
+TEST(BackendOutcomeTest, SortsStatusesIntoFourOutcomes) {
+  EXPECT_EQ(service::BackendOutcome(absl::OkStatus()), "ok");
+  EXPECT_EQ(service::BackendOutcome(backends::AwsError("ThrottlingException", "slow down")),
+            "throttled");
+  EXPECT_EQ(service::BackendOutcome(
+                backends::AwsError("ProvisionedThroughputExceededException", "slow down")),
+            "throttled");
+  EXPECT_EQ(service::BackendOutcome(backends::AwsError("ResourceNotFoundException", "x")),
+            "client_error");
+  EXPECT_EQ(service::BackendOutcome(absl::InvalidArgumentError("x")), "client_error");
+  EXPECT_EQ(service::BackendOutcome(absl::UnavailableError("x")), "server_error");
+  EXPECT_EQ(service::BackendOutcome(absl::DeadlineExceededError("x")), "server_error");
+  EXPECT_EQ(service::BackendOutcome(backends::AwsError("InternalServerError", "x")),
+            "server_error");
+}
+
+TEST(ObserveBackendsTest, HooksEveryObserverWhenMetricsAreOn) {
+  service::ObservabilityOptions observability;
+  service::BackendOptions backend_options;
+  service::SubscriptionEngineOptions subscriptions;
+  service::ObserveBackends(observability, backend_options, subscriptions);
+  EXPECT_EQ(backend_options.call_observer, nullptr);
+  EXPECT_EQ(subscriptions.observer, nullptr);
+
+  observability.metrics = std::make_shared<observability::FacadeMetrics>();
+  service::ObserveBackends(observability, backend_options, subscriptions);
+  EXPECT_NE(backend_options.call_observer, nullptr);
+  EXPECT_NE(backend_options.aws.retry_observer, nullptr);
+  EXPECT_NE(subscriptions.observer, nullptr);
+}
+
+TEST(ObserveBackendsTest, SimulatorCallsAndInjectedFaultsReachTheMetrics) {
+  service::ObservabilityOptions observability;
+  observability.metrics = std::make_shared<observability::FacadeMetrics>();
+  service::BackendOptions backend_options;
+  service::SubscriptionEngineOptions subscriptions;
+  service::ObserveBackends(observability, backend_options, subscriptions);
+  auto backends = service::CreateBackends(backend_options);
+  ASSERT_TRUE(backends.ok()) << backends.status();
+  cs::ListDatasetsRequest request;
+  request.set_identity_pool_id("us-east-1:00000000-0000-0000-0000-000000000000");
+  request.set_identity_id("us-east-1:00000000-0000-0000-0000-000000000001");
+  EXPECT_TRUE(backends->cognito_sync->ListDatasets(request).ok());
+  backends::simulator::FaultInjector::Rule throttle;
+  throttle.service = "cognitosync";
+  throttle.operation = "ListDatasets";
+  throttle.max_count = 1;
+  ASSERT_TRUE(backends->simulator->faults->SetRules({throttle}).ok());
+  EXPECT_FALSE(backends->cognito_sync->ListDatasets(request).ok());
+  const std::string text = observability.metrics->Exposition();
+  const std::string labels = "operation=\"ListDatasets\"";
+  EXPECT_THAT(text, ::testing::HasSubstr("awsfacade_backend_calls_total{backend=\"simulator\"," +
+                                         labels + ",outcome=\"ok\",service=\"cognitosync\"} 1"))
+      << text;
+  EXPECT_THAT(text,
+              ::testing::HasSubstr("awsfacade_backend_calls_total{backend=\"simulator\"," + labels +
+                                   ",outcome=\"throttled\",service=\"cognitosync\"} 1"));
+  EXPECT_THAT(text,
+              ::testing::HasSubstr("awsfacade_backend_call_seconds_count{backend=\"simulator\"," +
+                                   labels + ",service=\"cognitosync\"} 2"));
+}
+
+}  // namespace
+}  // namespace awsfacade
