@@ -136,15 +136,15 @@ void JsonLogger::Push(std::string text) {
   ++queued_total_;
 }
 
-void JsonLogger::Flush() {
+bool JsonLogger::Flush(absl::Duration timeout) {
   struct Target {
     const int64_t* written;
     int64_t wanted;
   };
   absl::MutexLock lock(&mu_);
   Target target{&written_total_, queued_total_};
-  mu_.Await(absl::Condition(
-      +[](Target* t) { return *t->written >= t->wanted; }, &target));
+  return mu_.AwaitWithTimeout(
+      absl::Condition(+[](Target* t) { return *t->written >= t->wanted; }, &target), timeout);
 }
 
 void JsonLogger::WriterLoop() {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 
@@ -63,8 +64,9 @@ class JsonLogger {
   // An info line written whatever the level: the server's lifecycle
   // ("listening on port N", shutdown), which scripts wait for.
   void Announce(absl::string_view msg, nlohmann::json fields = nullptr);
-  // Returns once every line queued before the call is written.
-  void Flush();
+  // Returns true once every line queued before the call is written, false
+  // when `timeout` passes first (stderr not draining: a full pipe).
+  bool Flush(absl::Duration timeout = absl::InfiniteDuration());
   int64_t dropped() const { return dropped_.load(); }
 
  private:

@@ -271,7 +271,12 @@ int main(int argc, char** argv) {
                    {{"signal", sig}});
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   logger->Announce("awsfacade-server: stopped");
-  logger->Flush();
+  if (!logger->Flush(absl::Seconds(2))) {
+    // stderr is not draining (a full pipe nobody reads): the writer thread is
+    // blocked in write(), and joining it would hang the exit. Leave it to
+    // the OS with the rest of the process.
+    (void)new std::shared_ptr<obs::JsonLogger>(logger);
+  }
   // Stopping civetweb waits out its workers' 2 s poll; the process is ending,
   // so the OS reclaims the metrics endpoint instead.
   (void)metrics_endpoint.release();

@@ -1,8 +1,10 @@
 """Starts awsfacade-server on a loopback port for a test, and stops it."""
+import collections
 import os
 import re
 import select
 import subprocess
+import threading
 import time
 
 
@@ -28,6 +30,15 @@ class FacadeServer:
             self.proc.kill()
             raise RuntimeError("server did not start: " + buf.decode(errors="replace"))
         self.address = "127.0.0.1:%d" % self.port
+        # Keep reading stderr (the server logs a line per call): a pipe
+        # nobody drains fills up and the server's log lines are dropped.
+        self.log_tail = collections.deque(maxlen=200)
+        self._drain = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._drain.start()
+
+    def _drain_stderr(self):
+        for line in iter(self.proc.stderr.readline, b""):
+            self.log_tail.append(line)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -37,6 +48,7 @@ class FacadeServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._drain.join(timeout=5)  # EOF once the server (the pipe's writer) is gone
         self.proc.stderr.close()
         return self.proc.returncode
 
