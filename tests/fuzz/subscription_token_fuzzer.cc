@@ -46,6 +46,11 @@ struct Server {
                                                 [] {
                                                   awsfacade::service::SubscriptionEngineOptions o;
                                                   o.worker_threads = 1;
+                                                  // Short waits: a subscription whose shards
+                                                  // are all done only sees its lifetime end
+                                                  // at the next poll.
+                                                  o.poll_min = o.poll_max = absl::Milliseconds(1);
+                                                  o.retry_min = o.retry_max = absl::Milliseconds(1);
                                                   return o;
                                                 }()};
   awsfacade::service::DynamoDbStreamsService service{backend, &executor, &engine};
