@@ -1002,11 +1002,18 @@ class MessageToJson {
         const pb::Message& e = reflection->GetRepeatedMessage(message, field, i);
         entries.emplace_back(e.GetReflection()->GetString(e, key_field), &e);
       }
-      std::sort(entries.begin(), entries.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
+      // A DynamicMessage's map read from the wire can still hold repeated
+      // keys in this view (a generated map cannot): the last one wins, as in
+      // protobuf's own map semantics, so sort stably and write only the last
+      // entry of each key (found by the fuzzer: duplicate JSON members).
+      std::stable_sort(entries.begin(), entries.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
       out_->push_back('{');
+      bool first = true;
       for (size_t i = 0; i < entries.size(); ++i) {
-        if (i > 0) out_->push_back(',');
+        if (i + 1 < entries.size() && entries[i + 1].first == entries[i].first) continue;
+        if (!first) out_->push_back(',');
+        first = false;
         absl::Status status = String(entries[i].first);
         if (status.ok()) {
           out_->push_back(':');

@@ -322,10 +322,13 @@ absl::Status BuildRestJson(const OperationSpec& operation, const pb::Message& re
       entries.emplace_back(entry.GetReflection()->GetString(entry, key_field), *std::move(text));
     }
     std::sort(entries.begin(), entries.end());
-    for (auto& [key, value] : entries) {
+    for (auto& entry : entries) {
+      // Not a structured binding: C++17 lambdas cannot capture those (clang
+      // rejects it; the fuzz build uses clang).
+      const std::string& key = entry.first;
       const bool named = std::any_of(http.query.begin(), http.query.end(),
                                      [&](const auto& q) { return q.first == key; });
-      if (!named) http.query.emplace_back(std::move(key), std::move(value));
+      if (!named) http.query.emplace_back(std::move(entry.first), std::move(entry.second));
     }
   }
 
