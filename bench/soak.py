@@ -146,6 +146,8 @@ def main():
         seen = delivered[i]
         try:
             for event in call:
+                if event.HasField("records"):
+                    lags.append((time.time(), event.records.millis_behind_latest))
                 for r in event.records.records:
                     item = int(r.record.dynamodb.keys["pk"].s.split("-")[1])
                     v = int(r.record.dynamodb.new_image["v"].n)
@@ -158,6 +160,7 @@ def main():
                 with lock:
                     errors.append(("SubscribeToStream", "%s: %s" % (e.code(), e.details())))
 
+    lags = []  # (received_at, MillisBehindLatest): is the client keeping up?
     sub_threads = []
     for i in range(args.subscribers):
         t = threading.Thread(target=subscriber, args=(i,), daemon=True)
@@ -211,6 +214,12 @@ def main():
         return len(inside) / (t_end - t_begin), p99(inside) * 1e3
 
     tp_start, p99_start = window_stats(samples["start_window_begin"]["at"], samples["start"]["at"])
+
+    def median_lag(t_begin, t_end):
+        inside = sorted(l for (at, l) in lags if t_begin <= at < t_end)
+        return inside[len(inside) // 2] if inside else float("nan")
+    lag_start = median_lag(samples["start_window_begin"]["at"], samples["start"]["at"])
+    lag_end = median_lag(samples["end_window_begin"]["at"], samples["end"]["at"])
     tp_end, p99_end = window_stats(samples["end_window_begin"]["at"], samples["end"]["at"])
 
     def change(a, b):
@@ -230,6 +239,8 @@ def main():
         print("%s | %s | %s | %+.1f%% | %s" % (label, fmt % a, fmt % b, c, "yes" if abs(c) <= 5 else "NO"))
         print("ROW | soak %s, end of run | %s | start of run %s | %+.1f%% | within 5%%" % (
             label, fmt % b, fmt % a, c))
+    print("subscriber lag (MillisBehindLatest, simulated ms, median): start %s, end %s "
+          "(growing lag means the subscribers, i.e. this Python client, fall behind)" % (lag_start, lag_end))
     total_records = sum(written.values())
     print("calls: %d ok, %d errors; stream records written: %d, subscribers complete: %d/%d; "
           "order violations: %d" % (len(calls), len(errors), total_records, sum(complete), len(complete), len(bad)))
