@@ -22,14 +22,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 RSS_QUOTA_KIB = 1024 * 1024
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def main():
     server_bin, stubs_dir = sys.argv[1:3]
     sys.path.insert(0, stubs_dir)
@@ -37,7 +29,7 @@ def main():
     from aws.dynamodb.v1 import attribute_value_pb2 as av
     from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
     from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
-    from facade_calls import Checks, create_streamed_table
+    from facade_calls import Checks, create_streamed_table, rss_kib
     from facade_server import FacadeServer
     check = Checks()
 

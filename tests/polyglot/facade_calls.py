@@ -15,6 +15,15 @@ def create_streamed_table(channel, name, view="NEW_IMAGE"):
     ).table_description.latest_stream_arn
 
 
+def rss_kib(pid):
+    """Resident memory of process `pid` in KiB (Linux /proc)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 class Checks:
     """Named checks that print ok/FAIL as they go; exit_code() at the end."""
 
