@@ -9,6 +9,7 @@ DEB_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev grpc-proto
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl libssl-dev libcurl4-openssl-dev libsimdjson-dev rapidjson-dev nlohmann-json3-dev
+  zlib1g-dev  # CRC-32 of the simulator's journal frames (--state_dir)
   golang-github-gogo-googleapis-dev
   # Metrics: prometheus-cpp (registry, text format) and its civetweb exposer.
   prometheus-cpp-dev

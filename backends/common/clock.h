@@ -59,6 +59,15 @@ class OffsetClock final : public Clock {
     absl::MutexLock lock(&mu_);
     offset_ += d;
   }
+  // What Advance() has added so far (persistence saves and restores it).
+  absl::Duration offset() const {
+    absl::MutexLock lock(&mu_);
+    return offset_;
+  }
+  void set_offset(absl::Duration d) {
+    absl::MutexLock lock(&mu_);
+    offset_ = d;
+  }
 
  private:
   mutable absl::Mutex mu_;

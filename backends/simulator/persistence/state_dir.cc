@@ -1,0 +1,365 @@
+#include "backends/simulator/persistence/state_dir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "openssl/rand.h"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+constexpr char kFormatFile[] = "FORMAT";
+constexpr char kKeyFile[] = "token.key";
+constexpr char kFormatLine[] = "awsfacade-simulator-state 1";
+constexpr char kSnapshotPrefix[] = "snapshot-";
+constexpr char kSnapshotSuffix[] = ".pb";
+constexpr char kSegmentPrefix[] = "journal-";
+constexpr char kSegmentSuffix[] = ".log";
+constexpr char kIndexFormat[] = "%020d";
+constexpr size_t kHeaderBytes = 8;
+// Far above any message the server accepts (--max_message_bytes) for a
+// journal entry; snapshots may be larger.
+constexpr uint32_t kMaxFrameBytes = 1u << 31;
+constexpr size_t kTokenKeyBytes = 32;
+
+absl::Status Errno(absl::string_view what, absl::string_view path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+uint32_t Crc(absl::string_view data) {
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+}
+
+void PutU32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint32_t GetU32(absl::string_view data) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << (8 * i);
+  return v;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      absl::Status s = Errno("cannot read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("cannot write", path);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Errno("cannot sync", dir);
+  return absl::OkStatus();
+}
+
+// Writes a whole file atomically: a temporary beside it, synced, renamed.
+absl::Status WriteFileAtomically(const std::string& dir, const std::string& name,
+                                 absl::string_view data) {
+  const std::string path = absl::StrCat(dir, "/", name);
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot create", tmp);
+  absl::Status s = WriteAll(fd, data, tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("cannot sync", tmp);
+  ::close(fd);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = Errno("cannot rename", tmp);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDir(dir);
+}
+
+// "<prefix><20 digits><suffix>" -> the number.
+std::optional<uint64_t> IndexOf(absl::string_view name, absl::string_view prefix,
+                                absl::string_view suffix) {
+  if (!absl::ConsumePrefix(&name, prefix) || !absl::ConsumeSuffix(&name, suffix)) return std::nullopt;
+  if (name.size() != 20) return std::nullopt;
+  uint64_t v = 0;
+  if (!absl::SimpleAtoi(name, &v)) return std::nullopt;
+  return v;
+}
+
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Errno("cannot list", dir);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::Status Corrupt(absl::string_view path, size_t offset, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat(path, " at byte ", offset, ": ", why,
+                                          "; the state directory is left untouched"));
+}
+
+}  // namespace
+
+std::string Frame(absl::string_view payload) {
+  std::string out;
+  out.reserve(kHeaderBytes + payload.size());
+  PutU32(static_cast<uint32_t>(payload.size()), &out);
+  PutU32(Crc(payload), &out);
+  out.append(payload.data(), payload.size());
+  return out;
+}
+
+absl::StatusOr<std::optional<Unframed>> Unframe(absl::string_view data) {
+  if (data.size() < kHeaderBytes) return std::nullopt;
+  const uint32_t length = GetU32(data);
+  if (length > kMaxFrameBytes) return absl::DataLossError("frame length out of range");
+  if (data.size() - kHeaderBytes < length) return std::nullopt;
+  absl::string_view payload = data.substr(kHeaderBytes, length);
+  if (Crc(payload) != GetU32(data.substr(4))) return absl::DataLossError("checksum mismatch");
+  return Unframed{payload, kHeaderBytes + length};
+}
+
+StateDir::~StateDir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options, uint64_t new_seed,
+                                                         StoredState* stored) {
+  const std::string dir = options.path;
+  if (dir.empty()) return absl::InvalidArgumentError("the state directory path is empty");
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create", dir);
+  auto self = std::unique_ptr<StateDir>(new StateDir(std::move(options)));
+  *stored = StoredState();
+
+  // FORMAT: written once, before anything else, so a directory without it
+  // holds no state (a crash during initialization leaves nothing to lose).
+  const std::string format_path = absl::StrCat(dir, "/", kFormatFile);
+  const std::string key_path = absl::StrCat(dir, "/", kKeyFile);
+  if (::access(format_path.c_str(), F_OK) != 0) {
+    absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
+    if (!names.ok()) return names.status();
+    for (const std::string& name : *names) {
+      if (name != "." && name != ".." && !absl::EndsWith(name, ".tmp") && name != kKeyFile) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            dir, " is not empty and has no ", kFormatFile,
+            " file: not a simulator state directory (refusing to write into it)"));
+      }
+    }
+    std::string key(kTokenKeyBytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+      return absl::InternalError("no random bytes for the token key");
+    }
+    if (absl::Status s = WriteFileAtomically(dir, kKeyFile, key); !s.ok()) return s;
+    if (absl::Status s = WriteFileAtomically(
+            dir, kFormatFile, absl::StrCat(kFormatLine, "\nseed ", new_seed, "\n"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<std::string> format = ReadFile(format_path);
+  if (!format.ok()) return format.status();
+  std::vector<absl::string_view> lines = absl::StrSplit(*format, '\n', absl::SkipEmpty());
+  if (lines.size() != 2 || lines[0] != kFormatLine ||
+      !absl::SimpleAtoi(absl::StripPrefix(lines[1], "seed "), &stored->seed) ||
+      !absl::StartsWith(lines[1], "seed ")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(format_path, ": not a format this server reads (expected \"", kFormatLine,
+                     "\" and a seed line)"));
+  }
+  absl::StatusOr<std::string> key = ReadFile(key_path);
+  if (!key.ok()) return key.status();
+  if (key->size() < kTokenKeyBytes) {
+    return absl::DataLossError(absl::StrCat(key_path, " is shorter than ", kTokenKeyBytes, " bytes"));
+  }
+  stored->token_key = *std::move(key);
+
+  absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
+  if (!names.ok()) return names.status();
+  std::optional<uint64_t> snapshot_index;
+  std::vector<std::pair<uint64_t, std::string>> segments;
+  for (const std::string& name : *names) {
+    if (auto i = IndexOf(name, kSnapshotPrefix, kSnapshotSuffix)) {
+      snapshot_index = std::max(snapshot_index.value_or(0), *i);
+    } else if (auto j = IndexOf(name, kSegmentPrefix, kSegmentSuffix)) {
+      segments.emplace_back(*j, name);
+    }
+  }
+  uint64_t next = 1;  // the index the next entry must have
+  if (snapshot_index) {
+    const std::string path =
+        absl::StrCat(dir, "/", kSnapshotPrefix, absl::StrFormat(kIndexFormat, *snapshot_index),
+                     kSnapshotSuffix);
+    absl::StatusOr<std::string> data = ReadFile(path);
+    if (!data.ok()) return data.status();
+    absl::StatusOr<std::optional<Unframed>> frame = Unframe(*data);
+    if (!frame.ok()) return Corrupt(path, 0, frame.status().message());
+    if (!frame->has_value() || (*frame)->used != data->size()) {
+      return Corrupt(path, 0, "not exactly one frame");
+    }
+    state::Snapshot snapshot;
+    if (!snapshot.ParseFromArray((*frame)->payload.data(),
+                                 static_cast<int>((*frame)->payload.size())) ||
+        snapshot.last_index() != *snapshot_index) {
+      return Corrupt(path, 0, "not a snapshot of this index");
+    }
+    if (snapshot.seed() != stored->seed) return Corrupt(path, 0, "written with another seed");
+    self->snapshot_bytes_ = static_cast<int64_t>(data->size());
+    next = *snapshot_index + 1;
+    stored->snapshot = std::move(snapshot);
+  }
+  // Segments are named by their first index, so sorted names are in order.
+  size_t keep_bytes = 0;  // of the last segment: all but a torn tail
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const bool last = s + 1 == segments.size();
+    const std::string path = absl::StrCat(dir, "/", segments[s].second);
+    absl::StatusOr<std::string> data = ReadFile(path);
+    if (!data.ok()) return data.status();
+    size_t offset = 0;
+    while (offset < data->size()) {
+      absl::string_view rest = absl::string_view(*data).substr(offset);
+      absl::StatusOr<std::optional<Unframed>> frame = Unframe(rest);
+      const bool frame_ends_at_eof =
+          rest.size() >= kHeaderBytes && rest.size() - kHeaderBytes == GetU32(rest);
+      if (!frame.ok() || !frame->has_value()) {
+        // A crash mid-write leaves the last frame cut short (or, after a
+        // power loss without --state_fsync, garbage up to the end).
+        const bool torn = last && (frame.ok() || frame_ends_at_eof);
+        if (!torn) return Corrupt(path, offset, frame.ok() ? "frame cut short" : frame.status().message());
+        stored->dropped_torn_tail = true;
+        break;
+      }
+      state::JournalEntry entry;
+      if (!entry.ParseFromArray((*frame)->payload.data(), static_cast<int>((*frame)->payload.size()))) {
+        return Corrupt(path, offset, "not a journal entry");
+      }
+      offset += (*frame)->used;
+      if (entry.index() < next) continue;  // already in the snapshot
+      if (entry.index() != next) {
+        return Corrupt(path, offset, absl::StrCat("entry ", entry.index(), " where ", next,
+                                                  " was expected (a journal file is missing)"));
+      }
+      ++next;
+      self->journal_bytes_ += static_cast<int64_t>((*frame)->used);
+      stored->entries.push_back(std::move(entry));
+    }
+    if (last) {
+      keep_bytes = offset;
+    }
+  }
+  self->last_index_ = next - 1;
+  if (!segments.empty()) {
+    // Keep appending to the last segment, minus any torn tail.
+    self->segment_path_ = absl::StrCat(dir, "/", segments.back().second);
+    self->fd_ = ::open(self->segment_path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (self->fd_ < 0) return Errno("cannot open", self->segment_path_);
+    if (::ftruncate(self->fd_, static_cast<off_t>(keep_bytes)) != 0 ||
+        ::lseek(self->fd_, 0, SEEK_END) < 0) {
+      return Errno("cannot truncate", self->segment_path_);
+    }
+  } else if (absl::Status s = self->OpenSegment(next); !s.ok()) {
+    return s;
+  }
+  return self;
+}
+
+absl::Status StateDir::OpenSegment(uint64_t first_index) {
+  const std::string path = absl::StrCat(options_.path, "/", kSegmentPrefix,
+                                        absl::StrFormat(kIndexFormat, first_index), kSegmentSuffix);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot create", path);
+  if (absl::Status s = SyncDir(options_.path); !s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  segment_path_ = path;
+  return absl::OkStatus();
+}
+
+absl::Status StateDir::Append(const state::JournalEntry& entry) {
+  if (entry.index() != last_index_ + 1) {
+    return absl::InternalError(
+        absl::StrCat("journal entry ", entry.index(), " does not follow ", last_index_));
+  }
+  const std::string frame = Frame(entry.SerializeAsString());
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  if (absl::Status s = WriteAll(fd_, frame, segment_path_); !s.ok()) {
+    // Leave no partial frame behind for the next append to follow.
+    if (before >= 0) (void)::ftruncate(fd_, before);
+    return s;
+  }
+  if (options_.fsync && ::fdatasync(fd_) != 0) return Errno("cannot sync", segment_path_);
+  last_index_ = entry.index();
+  journal_bytes_ += static_cast<int64_t>(frame.size());
+  return absl::OkStatus();
+}
+
+absl::Status StateDir::WriteSnapshot(const state::Snapshot& snapshot) {
+  if (snapshot.last_index() != last_index_) {
+    return absl::InternalError(absl::StrCat("snapshot of entry ", snapshot.last_index(),
+                                            " but the journal is at ", last_index_));
+  }
+  std::string payload;
+  if (!snapshot.SerializeToString(&payload)) return absl::InternalError("snapshot does not serialize");
+  const std::string frame = Frame(payload);
+  const std::string name =
+      absl::StrCat(kSnapshotPrefix, absl::StrFormat(kIndexFormat, snapshot.last_index()), kSnapshotSuffix);
+  if (absl::Status s = WriteFileAtomically(options_.path, name, frame); !s.ok()) return s;
+  // The snapshot is durable: what it covers may go.
+  if (absl::Status s = OpenSegment(last_index_ + 1); !s.ok()) return s;
+  snapshot_bytes_ = static_cast<int64_t>(frame.size());
+  journal_bytes_ = 0;
+  absl::StatusOr<std::vector<std::string>> names = ListDir(options_.path);
+  if (!names.ok()) return names.status();
+  for (const std::string& old : *names) {
+    auto snap = IndexOf(old, kSnapshotPrefix, kSnapshotSuffix);
+    auto seg = IndexOf(old, kSegmentPrefix, kSegmentSuffix);
+    if ((snap && *snap < snapshot.last_index()) || (seg && *seg <= snapshot.last_index())) {
+      ::unlink(absl::StrCat(options_.path, "/", old).c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace awsfacade::backends::simulator

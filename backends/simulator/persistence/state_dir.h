@@ -1,0 +1,103 @@
+#ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
+#define AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "backends/simulator/state/journal.pb.h"
+
+namespace awsfacade::backends::simulator {
+
+namespace state = ::awsfacade::simulator::state;
+
+struct StateDirOptions {
+  // The directory; created (one level) if missing.
+  std::string path;
+  // fdatasync() after every journal entry, so acknowledged writes survive a
+  // power loss too. Without it an entry is written with write(2) before the
+  // call is acknowledged, which survives the process dying (kill -9) but not
+  // the machine.
+  bool fsync = false;
+};
+
+// What a state directory holds when it is opened.
+struct StoredState {
+  uint64_t seed = 0;
+  std::string token_key;  // the simulator's token sealing key
+  std::optional<state::Snapshot> snapshot;
+  // Entries after the snapshot (or all of them), in order, gap-free.
+  std::vector<state::JournalEntry> entries;
+  // A torn last entry (a write cut short) that was dropped, if any.
+  bool dropped_torn_tail = false;
+};
+
+// The files of a simulator state directory (--state_dir):
+//   FORMAT                     format version and the simulator seed
+//   token.key                  the key that seals iterators and page tokens
+//   snapshot-<index>.pb        the whole state after journal entry <index>
+//   journal-<first index>.log  journal entries, appended one by one
+// Every snapshot and journal entry is framed as
+// [u32 length][u32 CRC-32 of the payload][payload], little-endian, so a torn
+// or corrupted write is detected. Only the last entry of the last journal
+// segment may be torn (a crash mid-write); it was never acknowledged and is
+// dropped. Anything else that does not check out is DataLoss, and the
+// directory is left as it is for a human to look at.
+//
+// Not thread-safe: the StateKeeper serializes every call.
+class StateDir {
+ public:
+  // Opens (or initializes, with `new_seed` and a fresh key) the directory
+  // and reads everything in it.
+  static absl::StatusOr<std::unique_ptr<StateDir>> Open(StateDirOptions options,
+                                                        uint64_t new_seed, StoredState* stored);
+
+  ~StateDir();
+  StateDir(const StateDir&) = delete;
+  StateDir& operator=(const StateDir&) = delete;
+
+  // Appends one entry (its index must follow the last one) and returns once
+  // the bytes are written (and synced with `fsync`).
+  absl::Status Append(const state::JournalEntry& entry);
+
+  // Writes `snapshot` (atomically: temporary file, sync, rename), starts a
+  // new journal segment after it, then deletes older snapshots and
+  // segments.
+  absl::Status WriteSnapshot(const state::Snapshot& snapshot);
+
+  // Journal bytes written since the last snapshot, and that snapshot's size.
+  int64_t journal_bytes() const { return journal_bytes_; }
+  int64_t snapshot_bytes() const { return snapshot_bytes_; }
+  uint64_t last_index() const { return last_index_; }
+
+ private:
+  explicit StateDir(StateDirOptions options) : options_(std::move(options)) {}
+  absl::Status OpenSegment(uint64_t first_index);
+
+  const StateDirOptions options_;
+  int fd_ = -1;  // the journal segment being appended to
+  std::string segment_path_;
+  uint64_t last_index_ = 0;
+  int64_t journal_bytes_ = 0;
+  int64_t snapshot_bytes_ = 0;
+};
+
+// The framing, exposed for tests and the fuzz target: Frame() wraps a
+// payload; Unframe() reads the frame at the start of `data` and returns the
+// payload and how many bytes it used, nullopt for a frame cut short, or
+// DataLoss for a bad length or checksum.
+std::string Frame(absl::string_view payload);
+struct Unframed {
+  absl::string_view payload;
+  size_t used = 0;
+};
+absl::StatusOr<std::optional<Unframed>> Unframe(absl::string_view data);
+
+}  // namespace awsfacade::backends::simulator
+
+#endif  // AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_

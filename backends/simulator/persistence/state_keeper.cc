@@ -1,0 +1,168 @@
+#include "backends/simulator/persistence/state_keeper.h"
+
+#include <algorithm>
+
+#include "awsfacade/simulator/v1/simulator.pb.h"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+// The frozen time of this thread, and the clock it belongs to.
+thread_local const JournalClock* frozen_clock = nullptr;
+thread_local absl::Time frozen_time;
+
+}  // namespace
+
+thread_local bool StateKeeper::in_write_ = false;
+
+absl::Time JournalClock::Now() const {
+  if (frozen_clock == this) return frozen_time;
+  return base_->Now();
+}
+
+JournalClock::Freeze::Freeze(const JournalClock* clock, absl::Time t)
+    : previous_clock_(frozen_clock), previous_time_(frozen_time) {
+  frozen_clock = clock;
+  frozen_time = t;
+}
+
+JournalClock::Freeze::~Freeze() {
+  frozen_clock = previous_clock_;
+  frozen_time = previous_time_;
+}
+
+absl::StatusOr<std::unique_ptr<StateKeeper>> StateKeeper::Open(PersistenceOptions options,
+                                                               std::shared_ptr<OffsetClock> clock,
+                                                               uint64_t new_seed) {
+  StoredState stored;
+  absl::StatusOr<std::unique_ptr<StateDir>> dir = StateDir::Open(options.dir, new_seed, &stored);
+  if (!dir.ok()) return dir.status();
+  auto journal_clock = std::make_shared<JournalClock>(std::move(clock));
+  auto keeper = std::unique_ptr<StateKeeper>(
+      new StateKeeper(*std::move(dir), std::move(stored), std::move(options), std::move(journal_clock)));
+  // The simulator service's own calls.
+  keeper->RegisterReplay<::awsfacade::simulator::v1::AdvanceClockRequest>(
+      "simulator", "AdvanceClock", [raw = keeper.get()](const auto& request) {
+        raw->clock_->base().Advance(absl::Seconds(request.by().seconds()) +
+                                    absl::Nanoseconds(request.by().nanos()));
+        return absl::OkStatus();
+      });
+  return keeper;
+}
+
+void StateKeeper::SetStateHooks(std::function<absl::Status(state::Snapshot*)> save,
+                                std::function<absl::Status(const state::Snapshot&)> load) {
+  save_ = std::move(save);
+  load_ = std::move(load);
+}
+
+absl::StatusOr<StateKeeper::Recovery> StateKeeper::Recover() {
+  absl::WriterMutexLock lock(&gate_);
+  const absl::Time start = absl::Now();
+  Recovery out;
+  out.dropped_torn_tail = stored_.dropped_torn_tail;
+  if (stored_.snapshot) {
+    const state::Snapshot& snapshot = *stored_.snapshot;
+    clock_->base().set_offset(absl::Microseconds(snapshot.clock_offset_micros()));
+    if (!load_) return absl::FailedPreconditionError("no way to load a snapshot was set");
+    if (absl::Status s = load_(snapshot); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("snapshot ", snapshot.last_index(),
+                                              " does not load: ", s.message()));
+    }
+    last_time_ = absl::FromUnixMicros(snapshot.time_unix_micros());
+    out.snapshot_index = snapshot.last_index();
+  }
+  for (const state::JournalEntry& entry : stored_.entries) {
+    auto replayer = replayers_.find(entry.method());
+    if (replayer == replayers_.end()) {
+      return absl::DataLossError(absl::StrCat("journal entry ", entry.index(), " is a call to ",
+                                              entry.method(), ", which this server cannot replay"));
+    }
+    const absl::Time t = absl::FromUnixMicros(entry.time_unix_micros());
+    absl::Status s;
+    {
+      JournalClock::Freeze freeze(clock_.get(), t);
+      InWrite in_write;
+      s = replayer->second(entry.request());
+    }
+    if (!s.ok()) {
+      // It succeeded when it was journaled: the state has diverged.
+      return absl::DataLossError(absl::StrCat("journal entry ", entry.index(), " (", entry.method(),
+                                              ") failed on replay: ", s.ToString()));
+    }
+    last_time_ = std::max(last_time_, t);
+    ++out.replayed;
+  }
+  stored_.entries.clear();
+  stored_.entries.shrink_to_fit();
+  stored_.snapshot.reset();
+  // Simulated time never runs backwards across a restart.
+  if (const absl::Time now = clock_->base().Now(); now < last_time_) {
+    clock_->base().Advance(last_time_ - now);
+  }
+  out.took = absl::Now() - start;
+  return out;
+}
+
+absl::Time StateKeeper::NextTimeLocked() {
+  // Whole microseconds: the journal keeps no finer time, and the replay
+  // must see exactly what the call saw.
+  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(clock_->base().Now()));
+  last_time_ = std::max(last_time_, now);
+  return last_time_;
+}
+
+absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_view method,
+                                        const google::protobuf::MessageLite& request, absl::Time t) {
+  state::JournalEntry entry;
+  entry.set_index(dir_->last_index() + 1);
+  entry.set_time_unix_micros(absl::ToUnixMicros(t));
+  entry.set_method(absl::StrCat(service, "/", method));
+  if (!request.SerializeToString(entry.mutable_request())) {
+    broken_ = absl::InternalError("a request does not serialize");
+  } else if (absl::Status s = dir_->Append(entry); !s.ok()) {
+    broken_ = s;
+  }
+  if (!broken_.ok()) {
+    broken_ = absl::UnavailableError(
+        absl::StrCat("the simulator state could not be saved (", broken_.message(),
+                     "); the last change was made in memory only: restart the server"));
+    return broken_;
+  }
+  if (dir_->journal_bytes() >= std::max(options_.snapshot_min_bytes, dir_->snapshot_bytes())) {
+    if (absl::Status s = SnapshotLocked(); !s.ok()) {
+      // The journal still has everything: carry on, and try again later.
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StateKeeper::AdvanceClock(absl::Duration by) {
+  ::awsfacade::simulator::v1::AdvanceClockRequest request;
+  request.mutable_by()->set_seconds(absl::IDivDuration(by, absl::Seconds(1), &by));
+  request.mutable_by()->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(by)));
+  return Write("simulator", "AdvanceClock", request, [&] {
+    clock_->base().Advance(absl::Seconds(request.by().seconds()) +
+                           absl::Nanoseconds(request.by().nanos()));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status StateKeeper::Snapshot() {
+  absl::WriterMutexLock lock(&gate_);
+  return SnapshotLocked();
+}
+
+absl::Status StateKeeper::SnapshotLocked() {
+  if (!save_) return absl::FailedPreconditionError("no way to save a snapshot was set");
+  state::Snapshot snapshot;
+  snapshot.set_last_index(dir_->last_index());
+  snapshot.set_time_unix_micros(absl::ToUnixMicros(std::max(last_time_, clock_->base().Now())));
+  snapshot.set_clock_offset_micros(absl::ToInt64Microseconds(clock_->base().offset()));
+  snapshot.set_seed(stored_.seed);
+  if (absl::Status s = save_(&snapshot); !s.ok()) return s;
+  return dir_->WriteSnapshot(snapshot);
+}
+
+}  // namespace awsfacade::backends::simulator

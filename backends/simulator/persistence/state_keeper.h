@@ -1,0 +1,188 @@
+#ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_KEEPER_H_
+#define AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_KEEPER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "backends/common/clock.h"
+#include "backends/simulator/persistence/state_dir.h"
+#include "google/protobuf/message_lite.h"
+
+namespace awsfacade::backends::simulator {
+
+struct PersistenceOptions {
+  StateDirOptions dir;
+  // A snapshot is taken once the journal has grown by this many bytes and by
+  // as much as the last snapshot took, so snapshotting costs O(1) per
+  // journaled byte and a restart replays at most about a snapshot's worth.
+  int64_t snapshot_min_bytes = 64 << 20;
+};
+
+// The clock the simulators read when persistence is on: the server's
+// OffsetClock, except that inside a journaled call every reading on that
+// thread returns the one time the call is journaled with, so replaying the
+// call at that time repeats it exactly.
+class JournalClock final : public Clock {
+ public:
+  explicit JournalClock(std::shared_ptr<OffsetClock> base) : base_(std::move(base)) {}
+  absl::Time Now() const override;
+  OffsetClock& base() const { return *base_; }
+
+  // While alive, Now() on this thread returns `t`.
+  class Freeze {
+   public:
+    Freeze(const JournalClock* clock, absl::Time t);
+    ~Freeze();
+    Freeze(const Freeze&) = delete;
+    Freeze& operator=(const Freeze&) = delete;
+
+   private:
+    const JournalClock* previous_clock_;
+    absl::Time previous_time_;
+  };
+
+ private:
+  std::shared_ptr<OffsetClock> base_;
+};
+
+// Makes the simulator's state durable (--state_dir): a write-ahead journal
+// of every acknowledged call that changes state, plus snapshots.
+//
+// * Write(): runs a state-changing call alone (an exclusive lock over the
+//   whole simulator), with the clock frozen at one time, and journals it,
+//   before returning, when it succeeded. Journal order is execution order.
+//   A failed call is not journaled: the simulators change nothing on an
+//   error (their housekeeping is a function of time alone, so whatever a
+//   failed call tidied up, the next call would have too).
+// * Read(): runs a call that changes no saved state, beside other reads.
+// * Recover(): loads the newest snapshot and replays the journal after it,
+//   each entry at its time: the simulators derive every ID from their seed
+//   and state, never at random, so this rebuilds the same state: sequence
+//   numbers, shard IDs, ARNs, and (with the key kept in the directory)
+//   iterators and page tokens stay valid across the restart.
+// Once a journal write fails, every later Write() fails (UNAVAILABLE): the
+// memory and the directory no longer agree, and the server should restart.
+class StateKeeper {
+ public:
+  static absl::StatusOr<std::unique_ptr<StateKeeper>> Open(PersistenceOptions options,
+                                                           std::shared_ptr<OffsetClock> clock,
+                                                           uint64_t new_seed);
+
+  // For SimulatorOptions: the seed, the clock, the token key.
+  uint64_t seed() const { return stored_.seed; }
+  std::shared_ptr<Clock> clock() const { return clock_; }
+  const std::string& token_key() const { return stored_.token_key; }
+
+  // How to save the whole state into a snapshot and load it back.
+  void SetStateHooks(std::function<absl::Status(state::Snapshot*)> save,
+                     std::function<absl::Status(const state::Snapshot&)> load);
+
+  // Declares a journaled call and how to replay it; returns true (so a
+  // decorator can register from a member initializer).
+  template <typename Request>
+  bool RegisterReplay(absl::string_view service, absl::string_view method,
+                      std::function<absl::Status(const Request&)> replay) {
+    replayers_[absl::StrCat(service, "/", method)] =
+        [replay = std::move(replay)](const std::string& bytes) {
+          Request request;
+          if (!request.ParseFromString(bytes)) {
+            return absl::DataLossError("the request does not parse");
+          }
+          return replay(request);
+        };
+    return true;
+  }
+
+  struct Recovery {
+    uint64_t snapshot_index = 0;  // 0: no snapshot
+    int64_t replayed = 0;         // journal entries replayed after it
+    bool dropped_torn_tail = false;
+    absl::Duration took;
+  };
+  // Once, before serving.
+  absl::StatusOr<Recovery> Recover();
+
+  template <typename Fn>
+  auto Write(absl::string_view service, absl::string_view method,
+             const google::protobuf::MessageLite& request, Fn&& call) -> decltype(call()) {
+    if (in_write_) return call();  // nested: the outer call journals
+    absl::WriterMutexLock lock(&gate_);
+    if (!broken_.ok()) return broken_;
+    const absl::Time t = NextTimeLocked();
+    auto result = [&] {
+      JournalClock::Freeze freeze(clock_.get(), t);
+      InWrite in_write;
+      return call();
+    }();
+    if (OkOf(result)) {
+      if (absl::Status s = JournalLocked(service, method, request, t); !s.ok()) return s;
+    }
+    return result;
+  }
+
+  template <typename Fn>
+  auto Read(Fn&& call) -> decltype(call()) {
+    if (in_write_) return call();
+    absl::ReaderMutexLock lock(&gate_);
+    return call();
+  }
+
+  // SimulatorService.AdvanceClock, journaled.
+  absl::Status AdvanceClock(absl::Duration by);
+
+  // Takes a snapshot now (also done at shutdown, so a restart is quick).
+  absl::Status Snapshot();
+
+ private:
+  StateKeeper(std::unique_ptr<StateDir> dir, StoredState stored, PersistenceOptions options,
+              std::shared_ptr<JournalClock> clock)
+      : options_(std::move(options)),
+        dir_(std::move(dir)),
+        stored_(std::move(stored)),
+        clock_(std::move(clock)) {}
+
+  struct InWrite {
+    InWrite() { in_write_ = true; }
+    ~InWrite() { in_write_ = false; }
+  };
+  static bool OkOf(const absl::Status& s) { return s.ok(); }
+  template <typename T>
+  static bool OkOf(const absl::StatusOr<T>& s) {
+    return s.ok();
+  }
+
+  absl::Time NextTimeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  absl::Status JournalLocked(absl::string_view service, absl::string_view method,
+                             const google::protobuf::MessageLite& request, absl::Time t)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  absl::Status SnapshotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+
+  static thread_local bool in_write_;
+
+  const PersistenceOptions options_;
+  absl::Mutex gate_;
+  std::unique_ptr<StateDir> dir_ ABSL_GUARDED_BY(gate_);
+  StoredState stored_;  // entries and snapshot are dropped after Recover()
+  std::shared_ptr<JournalClock> clock_;
+  std::function<absl::Status(state::Snapshot*)> save_;
+  std::function<absl::Status(const state::Snapshot&)> load_;
+  absl::flat_hash_map<std::string, std::function<absl::Status(const std::string&)>> replayers_;
+  absl::Time last_time_ ABSL_GUARDED_BY(gate_) = absl::InfinitePast();
+  absl::Status broken_ ABSL_GUARDED_BY(gate_);
+};
+
+}  // namespace awsfacade::backends::simulator
+
+#endif  // AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_KEEPER_H_

@@ -1,0 +1,207 @@
+#include "backends/simulator/persistence/state_dir.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string NewDir() {
+  std::string tmpl = absl::StrCat(::testing::TempDir(), "/state_dir_test.XXXXXX");
+  EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
+  return absl::StrCat(tmpl, "/state");  // Open() creates the last level
+}
+
+state::JournalEntry Entry(uint64_t index, absl::string_view method) {
+  state::JournalEntry e;
+  e.set_index(index);
+  e.set_time_unix_micros(1000 * static_cast<int64_t>(index));
+  e.set_method(std::string(method));
+  e.set_request(absl::StrCat("request ", index));
+  return e;
+}
+
+std::vector<uint64_t> Indexes(const StoredState& stored) {
+  std::vector<uint64_t> out;
+  for (const auto& e : stored.entries) out.push_back(e.index());
+  return out;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+std::string Segment(const std::string& dir, uint64_t first) {
+  char name[64];
+  snprintf(name, sizeof name, "/journal-%020llu.log", static_cast<unsigned long long>(first));
+  return dir + name;
+}
+
+// Writes entries 1..3 into a fresh directory; returns the segment's bytes.
+std::string JournalOfThree(const std::string& dir) {
+  StoredState stored;
+  auto d = StateDir::Open({dir}, 1, &stored);
+  EXPECT_TRUE(d.ok()) << d.status();
+  for (uint64_t i = 1; i <= 3; ++i) EXPECT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+  return ReadAll(Segment(dir, 1));
+}
+
+TEST(StateDirTest, FreshDirectoryKeepsItsSeedAndKeyAcrossOpens) {
+  const std::string dir = NewDir();
+  StoredState first, second;
+  ASSERT_TRUE(StateDir::Open({dir}, 42, &first).ok());
+  EXPECT_EQ(first.seed, 42u);
+  EXPECT_EQ(first.token_key.size(), 32u);
+  EXPECT_THAT(first.entries, IsEmpty());
+  EXPECT_FALSE(first.snapshot.has_value());
+  ASSERT_TRUE(StateDir::Open({dir}, 7, &second).ok());
+  EXPECT_EQ(second.seed, 42u) << "an existing directory keeps the seed it was made with";
+  EXPECT_EQ(second.token_key, first.token_key);
+}
+
+TEST(StateDirTest, EntriesComeBackInOrderAfterReopening) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    for (uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+    EXPECT_FALSE((*d)->Append(Entry(9, "x/Put")).ok()) << "a gap is refused";
+  }
+  auto d = StateDir::Open({dir}, 1, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_EQ(stored.entries[2].request(), "request 3");
+  EXPECT_FALSE(stored.dropped_torn_tail);
+  // Appending goes on from where the journal ended.
+  ASSERT_TRUE((*d)->Append(Entry(6, "x/Put")).ok());
+  d->reset();
+  ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST(StateDirTest, TornLastEntryIsDroppedAndTheJournalContinuesAfterTheGoodOnes) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  std::string data = JournalOfThree(dir);
+  const std::string seg = Segment(dir, 1);
+  WriteAll(seg, data.substr(0, data.size() - 3));  // a write cut short by a crash
+  {
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(stored.dropped_torn_tail);
+    EXPECT_THAT(Indexes(stored), ElementsAre(1, 2));
+    ASSERT_TRUE((*d)->Append(Entry(3, "x/Again")).ok());
+  }
+  ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  EXPECT_FALSE(stored.dropped_torn_tail);
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3));
+  EXPECT_EQ(stored.entries[2].method(), "x/Again");
+}
+
+TEST(StateDirTest, CorruptionBeforeTheEndIsDataLossNotSilence) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  std::string data = JournalOfThree(dir);
+  const std::string seg = Segment(dir, 1);
+  data[12] ^= 0x40;  // inside the first entry's payload
+  WriteAll(seg, data);
+  auto d = StateDir::Open({dir}, 1, &stored);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(d.status().message(), HasSubstr("checksum"));
+  EXPECT_EQ(ReadAll(seg), data) << "the directory is left for a human to look at";
+}
+
+TEST(StateDirTest, SnapshotReplacesTheJournalBeforeIt) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir}, 5, &stored);
+    for (uint64_t i = 1; i <= 4; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+    state::Snapshot snap;
+    snap.set_last_index(4);
+    snap.set_seed(5);
+    snap.set_time_unix_micros(4000);
+    ASSERT_TRUE((*d)->WriteSnapshot(snap).ok());
+    EXPECT_EQ((*d)->journal_bytes(), 0);
+    EXPECT_GT((*d)->snapshot_bytes(), 0);
+    for (uint64_t i = 5; i <= 6; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+  }
+  EXPECT_NE(::access(Segment(dir, 1).c_str(), F_OK), 0) << "the covered segment is gone";
+  auto d = StateDir::Open({dir}, 5, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_TRUE(stored.snapshot.has_value());
+  EXPECT_EQ(stored.snapshot->last_index(), 4u);
+  EXPECT_EQ(stored.snapshot->time_unix_micros(), 4000);
+  EXPECT_THAT(Indexes(stored), ElementsAre(5, 6));
+}
+
+TEST(StateDirTest, RefusesADirectoryThatIsNotAStateDirectory) {
+  const std::string dir = NewDir();
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  WriteAll(dir + "/notes.txt", "mine");
+  StoredState stored;
+  auto d = StateDir::Open({dir}, 1, &stored);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadAll(dir + "/notes.txt"), "mine");
+}
+
+TEST(StateDirTest, MissingSegmentIsDataLoss) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir}, 1, &stored);
+    for (uint64_t i = 1; i <= 2; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+    state::Snapshot snap;
+    snap.set_last_index(2);
+    snap.set_seed(1);
+    ASSERT_TRUE((*d)->WriteSnapshot(snap).ok());
+    for (uint64_t i = 3; i <= 4; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+  }
+  // Lose the snapshot: the journal now starts at 3 with nothing before it.
+  ASSERT_EQ(::unlink((dir + "/snapshot-00000000000000000002.pb").c_str()), 0);
+  auto d = StateDir::Open({dir}, 1, &stored);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(d.status().message(), HasSubstr("missing"));
+}
+
+TEST(StateDirTest, FramesRoundTripAndRejectDamage) {
+  const std::string framed = Frame("hello");
+  auto ok = Unframe(framed);
+  ASSERT_TRUE(ok.ok());
+  ASSERT_TRUE(ok->has_value());
+  EXPECT_EQ((*ok)->payload, "hello");
+  EXPECT_EQ((*ok)->used, framed.size());
+  auto cut = Unframe(absl::string_view(framed).substr(0, framed.size() - 1));
+  ASSERT_TRUE(cut.ok());
+  EXPECT_FALSE(cut->has_value());
+  std::string flipped = framed;
+  flipped.back() ^= 1;
+  EXPECT_EQ(Unframe(flipped).status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace awsfacade::backends::simulator

@@ -1,0 +1,200 @@
+#include "backends/simulator/persistence/state_keeper.h"
+
+#include <stdlib.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "awsfacade/simulator/v1/simulator.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace awsfacade::backends::simulator {
+namespace {
+
+using ::awsfacade::simulator::v1::ForceShardRolloverRequest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string NewDir() {
+  std::string tmpl = absl::StrCat(::testing::TempDir(), "/state_keeper_test.XXXXXX");
+  EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
+  return absl::StrCat(tmpl, "/state");
+}
+
+// A stand-in simulator: remembers each key written and the time it saw.
+struct FakeStore {
+  std::vector<std::string> keys;
+  std::vector<absl::Time> times;
+  absl::Status Put(const Clock& clock, const ForceShardRolloverRequest& r) {
+    if (r.stream_arn() == "bad") return absl::InvalidArgumentError("bad key");
+    const absl::Time first = clock.Now();
+    absl::SleepFor(absl::Milliseconds(2));
+    if (clock.Now() != first) return absl::InternalError("the clock moved inside a write");
+    keys.push_back(r.stream_arn());
+    times.push_back(first);
+    return absl::OkStatus();
+  }
+};
+
+struct Harness {
+  std::shared_ptr<OffsetClock> clock = std::make_shared<OffsetClock>();
+  std::shared_ptr<StateKeeper> keeper;
+  FakeStore store;
+  int loads = 0;
+  uint64_t loaded_index = 0;
+
+  explicit Harness(const std::string& dir, int64_t snapshot_min_bytes = 64 << 20) {
+    PersistenceOptions options;
+    options.dir.path = dir;
+    options.snapshot_min_bytes = snapshot_min_bytes;
+    auto k = StateKeeper::Open(options, clock, 99);
+    EXPECT_TRUE(k.ok()) << k.status();
+    keeper = *std::move(k);
+    keeper->RegisterReplay<ForceShardRolloverRequest>(
+        "fake", "Put", [this](const ForceShardRolloverRequest& r) { return store.Put(*keeper->clock(), r); });
+    keeper->SetStateHooks([](state::Snapshot*) { return absl::OkStatus(); },
+                          [this](const state::Snapshot& s) {
+                            ++loads;
+                            loaded_index = s.last_index();
+                            return absl::OkStatus();
+                          });
+  }
+  absl::Status Put(absl::string_view key) {
+    ForceShardRolloverRequest r;
+    r.set_stream_arn(std::string(key));
+    return keeper->Write("fake", "Put", r, [&] { return store.Put(*keeper->clock(), r); });
+  }
+};
+
+TEST(StateKeeperTest, ReplayRepeatsEachWriteAtTheTimeItRan) {
+  const std::string dir = NewDir();
+  std::vector<absl::Time> original;
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ASSERT_TRUE(h.Put("a").ok());
+    ASSERT_TRUE(h.Put("b").ok());
+    ASSERT_TRUE(h.Put("c").ok());
+    original = h.store.times;
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_EQ(recovery->replayed, 3);
+  EXPECT_THAT(h.store.keys, ElementsAre("a", "b", "c"));
+  EXPECT_EQ(h.store.times, original);
+  EXPECT_GE(h.keeper->clock()->Now(), original.back());
+}
+
+TEST(StateKeeperTest, FailedWritesAreNotJournaled) {
+  const std::string dir = NewDir();
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ASSERT_TRUE(h.Put("a").ok());
+    EXPECT_EQ(h.Put("bad").code(), absl::StatusCode::kInvalidArgument);
+    ASSERT_TRUE(h.Put("b").ok());
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_EQ(recovery->replayed, 2);
+  EXPECT_THAT(h.store.keys, ElementsAre("a", "b"));
+}
+
+TEST(StateKeeperTest, RecoveryStartsFromTheSnapshotAndReplaysOnlyWhatFollows) {
+  const std::string dir = NewDir();
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ASSERT_TRUE(h.Put("a").ok());
+    ASSERT_TRUE(h.Put("b").ok());
+    ASSERT_TRUE(h.keeper->Snapshot().ok());
+    ASSERT_TRUE(h.Put("c").ok());
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_EQ(h.loads, 1);
+  EXPECT_EQ(recovery->snapshot_index, 2u);
+  EXPECT_EQ(h.loaded_index, 2u);
+  EXPECT_EQ(recovery->replayed, 1);
+  EXPECT_THAT(h.store.keys, ElementsAre("c"));
+}
+
+TEST(StateKeeperTest, SnapshotsAreTakenOnceTheJournalOutgrowsTheThreshold) {
+  const std::string dir = NewDir();
+  {
+    Harness h(dir, /*snapshot_min_bytes=*/200);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(h.Put(absl::StrCat("key-", i)).ok());
+  }
+  Harness h(dir, 200);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_GT(recovery->snapshot_index, 0u);
+  EXPECT_EQ(recovery->snapshot_index + recovery->replayed, 40u);
+  EXPECT_LT(recovery->replayed, 40);
+}
+
+TEST(StateKeeperTest, AdvanceClockIsJournaledAndComesBack) {
+  const std::string dir = NewDir();
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ASSERT_TRUE(h.keeper->AdvanceClock(absl::Hours(5)).ok());
+    ASSERT_TRUE(h.Put("after").ok());
+    EXPECT_EQ(h.clock->offset(), absl::Hours(5));
+  }
+  Harness h(dir);
+  ASSERT_TRUE(h.keeper->Recover().ok());
+  EXPECT_EQ(h.clock->offset(), absl::Hours(5));
+  EXPECT_GE(h.keeper->clock()->Now(), absl::Now() + absl::Hours(5) - absl::Minutes(1));
+}
+
+TEST(StateKeeperTest, ReadsInsideAWriteDoNotDeadlockAndReadsRunTogether) {
+  const std::string dir = NewDir();
+  Harness h(dir);
+  ASSERT_TRUE(h.keeper->Recover().ok());
+  ForceShardRolloverRequest r;
+  r.set_stream_arn("x");
+  absl::Status s = h.keeper->Write("fake", "Put", r, [&] {
+    return h.keeper->Read([] { return absl::OkStatus(); });
+  });
+  EXPECT_TRUE(s.ok());
+  // Two reads overlap: the second starts while the first is still inside.
+  absl::Notification inside, second_done;
+  std::thread first([&] {
+    h.keeper->Read([&] {
+      inside.Notify();
+      second_done.WaitForNotificationWithTimeout(absl::Seconds(10));
+      return absl::OkStatus();
+    });
+  });
+  inside.WaitForNotification();
+  h.keeper->Read([] { return absl::OkStatus(); });
+  second_done.Notify();
+  first.join();
+}
+
+TEST(StateKeeperTest, AnUnknownJournaledCallStopsRecovery) {
+  const std::string dir = NewDir();
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ForceShardRolloverRequest r;
+    ASSERT_TRUE(h.keeper->Write("other", "Thing", r, [] { return absl::OkStatus(); }).ok());
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_FALSE(recovery.ok());
+  EXPECT_EQ(recovery.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(recovery.status().message(), HasSubstr("other/Thing"));
+}
+
+}  // namespace
+}  // namespace awsfacade::backends::simulator
