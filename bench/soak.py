@@ -40,6 +40,13 @@ def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far (Linux /proc)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def p99(values):
     s = sorted(values)
     return s[min(len(s) - 1, int(0.99 * (len(s) - 1)))] if s else float("nan")
@@ -176,7 +183,8 @@ def main():
     samples = {}
 
     def sample(name):
-        samples[name] = {"rss": rss_kib(pid), "fds": open_fds(pid), "at": time.time()}
+        samples[name] = {"rss": rss_kib(pid), "fds": open_fds(pid), "at": time.time(),
+                         "server_cpu": cpu_seconds(pid), "client_cpu": cpu_seconds(os.getpid())}
 
     time.sleep(args.warmup)
     sample("start_window_begin")
@@ -232,6 +240,14 @@ def main():
         print("%s | %s | %s | %+.1f%% | %s" % (label, fmt % a, fmt % b, c, "yes" if abs(c) <= 5 else "NO"))
         print("ROW | soak %s, end of run | %s | start of run %s | %+.1f%% | within 5%%" % (
             label, fmt % b, fmt % a, c))
+    # Where the time goes: CPU seconds per unary call of the server and of
+    # this client (writers, subscribers and all), in each window.
+    def per_call(who, begin, end):
+        n = sum(1 for (at, _) in calls if samples[begin]["at"] <= at < samples[end]["at"])
+        return (samples[end][who] - samples[begin][who]) / n * 1e6 if n else float("nan")
+    for who in ("server_cpu", "client_cpu"):
+        a, b = per_call(who, "start_window_begin", "start"), per_call(who, "end_window_begin", "end")
+        print("%s per unary call (us): start %.0f, end %.0f (%+.1f%%)" % (who.replace("_", " "), a, b, change(a, b)))
     print("subscriber lag (MillisBehindLatest, simulated ms, median): start %s, end %s "
           "(growing lag means the subscribers, i.e. this Python client, fall behind)" % (lag_start, lag_end))
     total_records = sum(written.values())

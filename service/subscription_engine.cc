@@ -472,9 +472,28 @@ absl::Status Subscription::AddNewShards(bool* stream_disabled) {
   if (absl::Status s = Describe(&all, "", &status); !s.ok()) return s;
   *stream_disabled = status == "DISABLED" || status == "DISABLING";
   absl::flat_hash_set<std::string> listed;
+  absl::flat_hash_map<std::string, std::vector<std::string>> children;
   for (const auto& shard : all) {
     listed.insert(shard.shard_id());
-    if (!shards_.count(shard.shard_id())) {
+    if (!shard.parent_shard_id().empty()) children[shard.parent_shard_id()].push_back(shard.shard_id());
+  }
+  // A shard we do not track is new unless we track one of its descendants:
+  // then we read it already and forgot it (FinishShard drops finished
+  // shards once their children are adopted).
+  auto behind_us = [&](const std::string& id) {
+    std::vector<std::string> todo = {id};
+    for (size_t i = 0; i < todo.size() && i < all.size(); ++i) {
+      auto c = children.find(todo[i]);
+      if (c == children.end()) continue;
+      for (const std::string& child : c->second) {
+        if (shards_.count(child)) return true;
+        todo.push_back(child);
+      }
+    }
+    return false;
+  };
+  for (const auto& shard : all) {
+    if (!shards_.count(shard.shard_id()) && !behind_us(shard.shard_id())) {
       ShardState state;
       state.parent = shard.parent_shard_id();
       shards_.emplace(shard.shard_id(), std::move(state));
@@ -825,6 +844,11 @@ absl::Status Subscription::FinishShard(const std::string& shard_id) {
       shards_.emplace(child.shard_id(), std::move(state));
     }
   }
+  // Its children carry on: forget it, so a subscription that lives through
+  // many rollovers keeps a small state and a small token (AddNewShards
+  // knows it is behind us by its descendants).
+  // (A copy: shard_id may be the key of the node being erased.)
+  if (mode_ == Mode::kStream && !children.empty()) shards_.erase(std::string(shard_id));
   end.mutable_shard_end()->set_continuation_token(Token());
   outbox_.push_back(std::move(end));
   return absl::OkStatus();

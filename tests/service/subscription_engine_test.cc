@@ -217,6 +217,37 @@ TEST(SubscriptionEngineTest, RolloverEndsShardNamesChildrenAndContinuesThere) {
   EXPECT_EQ(seen.shard_of_record[1], rollover->new_shard_ids[0]);
 }
 
+// A long-lived subscription lives through a rollover every few hours: its
+// state and tokens must not grow with every shard it has finished.
+TEST(SubscriptionEngineTest, TokensStayBoundedThroughManyRolloversAndResumeWithoutRepeats) {
+  constexpr int kRollovers = 30;
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  h.Put("orders", "a", 0);
+  auto facade = h.StartFacade();
+  // The rollovers happen while the subscription reads, one at a time.
+  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [&](const Seen& s) {
+    const int n = static_cast<int>(s.records.size());
+    if (n >= 1 && n <= kRollovers && static_cast<int>(s.shard_ends.size()) == n - 1) {
+      EXPECT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+      h.Put("orders", "a", n);
+    }
+    return n >= kRollovers + 1 && static_cast<int>(s.shard_ends.size()) >= kRollovers;
+  });
+  ASSERT_THAT(seen.records, SizeIs(kRollovers + 1));
+  ASSERT_THAT(seen.shard_ends, SizeIs(kRollovers));
+  // The token after the first shard end tracks two shards at most; the one
+  // after thirty must not track thirty.
+  const size_t early = seen.shard_ends[0].continuation_token().size();
+  const size_t late = seen.shard_ends.back().continuation_token().size();
+  EXPECT_LE(late, early + 16) << "token grew from " << early << " to " << late << " bytes";
+  // Resuming from it reads only what came after: no finished shard again.
+  h.Put("orders", "a", kRollovers + 1);
+  Seen rest = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", seen.last_token), HasRecords(1),
+                        /*timeout_seconds=*/5);
+  EXPECT_THAT(rest.records, ElementsAre(std::make_pair(std::string("a"), kRollovers + 1)));
+}
+
 TEST(SubscriptionEngineTest, ShardSubscriptionEndsWithOkAfterShardEnd) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
