@@ -257,6 +257,12 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     size_t offset = 0;
     while (offset < data->size()) {
       absl::string_view rest = absl::string_view(*data).substr(offset);
+      if (last && rest.find_first_not_of('\0') == absl::string_view::npos) {
+        // Zeros to the end: a file extended but never written (a power
+        // loss without --state_fsync on some file systems).
+        stored->dropped_torn_tail = true;
+        break;
+      }
       absl::StatusOr<std::optional<Unframed>> frame = Unframe(rest);
       const bool frame_ends_at_eof =
           rest.size() >= kHeaderBytes && rest.size() - kHeaderBytes == GetU32(rest);
@@ -269,7 +275,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
         break;
       }
       state::JournalEntry entry;
-      if (!entry.ParseFromArray((*frame)->payload.data(), static_cast<int>((*frame)->payload.size()))) {
+      if (!entry.ParseFromArray((*frame)->payload.data(), static_cast<int>((*frame)->payload.size())) ||
+          entry.index() == 0) {
         return Corrupt(path, offset, "not a journal entry");
       }
       offset += (*frame)->used;
