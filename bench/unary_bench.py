@@ -5,7 +5,6 @@ A benchmark, not a test: it prints figures and never fails on timing.
 Run with Debian's /usr/bin/python3 (python3-grpcio):
   /usr/bin/python3 bench/unary_bench.py build/service/awsfacade-server build/gen/python [seconds]
 """
-import json
 import os
 import re
 import struct
@@ -25,13 +24,7 @@ from awsfacade.bench.v1 import echo_pb2, echo_pb2_grpc  # noqa: E402
 from awsfacade.simulator.v1 import simulator_pb2 as sim, simulator_pb2_grpc as sim_grpc  # noqa: E402
 from facade_server import FacadeServer  # noqa: E402
 
-POOL = "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
-IDENTITY = "us-east-1:1111aaaa-bbbb-cccc-dddd-eeeeffff1111"
-SCHEMA = json.dumps({"type": "record", "name": "Interactions",
-                     "namespace": "com.amazonaws.personalize.schema",
-                     "fields": [{"name": "USER_ID", "type": "string"},
-                                {"name": "ITEM_ID", "type": "string"},
-                                {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"})
+from facade_calls import COGNITO_IDENTITY as IDENTITY, COGNITO_POOL as POOL, INTERACTIONS_SCHEMA as SCHEMA  # noqa: E402,E501
 CORES = os.cpu_count() or 1
 
 

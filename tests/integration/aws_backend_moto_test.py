@@ -43,12 +43,7 @@ from attribute_values import (boto_to_wire, canonical, convert_map, convert_requ
 REGION = "us-east-1"
 TABLE = "aws-backend-moto"
 SCHEMA_NAME = "facade-interactions"
-AVRO_SCHEMA = json.dumps({"type": "record", "name": "Interactions",
-                          "namespace": "com.amazonaws.personalize.schema",
-                          "fields": [{"name": "USER_ID", "type": "string"},
-                                     {"name": "ITEM_ID", "type": "string"},
-                                     {"name": "TIMESTAMP", "type": "long"}],
-                          "version": "1.0"})
+from facade_calls import INTERACTIONS_SCHEMA as AVRO_SCHEMA  # noqa: E402
 CREATE_TABLE = {
     "TableName": TABLE,
     "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},

@@ -1,6 +1,19 @@
 """Small helpers shared by the Python tests and benchmarks that drive a facade
 (Debian's /usr/bin/python3 with grpcio; the generated stubs on sys.path)."""
+import json
 import sys
+
+# A Cognito identity pool and identity in the simulator's accepted format.
+COGNITO_POOL = "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+COGNITO_IDENTITY = "us-east-1:1111aaaa-bbbb-cccc-dddd-eeeeffff1111"
+# The Avro schema of a Personalize Interactions dataset (the three required
+# fields), as CreateSchema takes it.
+INTERACTIONS_SCHEMA = json.dumps({"type": "record", "name": "Interactions",
+                                  "namespace": "com.amazonaws.personalize.schema",
+                                  "fields": [{"name": "USER_ID", "type": "string"},
+                                             {"name": "ITEM_ID", "type": "string"},
+                                             {"name": "TIMESTAMP", "type": "long"}],
+                                  "version": "1.0"})
 
 
 def create_streamed_table(channel, name, view="NEW_IMAGE"):

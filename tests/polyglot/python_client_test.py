@@ -22,14 +22,7 @@ from awsfacade.simulator.v1 import simulator_pb2 as sim, simulator_pb2_grpc as s
 from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 from facade_server import FacadeServer  # noqa: E402
 
-POOL = "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
-IDENTITY = "us-east-1:1111aaaa-bbbb-cccc-dddd-eeeeffff1111"
-SCHEMA = json.dumps({"type": "record", "name": "Interactions",
-                     "namespace": "com.amazonaws.personalize.schema",
-                     "fields": [{"name": "USER_ID", "type": "string"},
-                                {"name": "ITEM_ID", "type": "string"},
-                                {"name": "TIMESTAMP", "type": "long"}],
-                     "version": "1.0"})
+from facade_calls import COGNITO_IDENTITY as IDENTITY, COGNITO_POOL as POOL, INTERACTIONS_SCHEMA as SCHEMA  # noqa: E402,E501
 TYPES = ["Interactions", "Items", "Users", "Actions", "Action_Interactions"]
 
 
