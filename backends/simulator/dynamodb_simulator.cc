@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -18,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 
 namespace awsfacade::backends::simulator {
@@ -220,9 +220,11 @@ double WriteUnits(int64_t bytes) {
   return static_cast<double>(std::max<int64_t>(1, (bytes + kWriteUnitBytes - 1) / kWriteUnitBytes));
 }
 
-std::string Uuid(absl::BitGen& gen) {
-  uint64_t hi = absl::Uniform<uint64_t>(gen);
-  uint64_t lo = absl::Uniform<uint64_t>(gen);
+// A version-4-shaped UUID derived from the seed and a number never reused
+// (a table uid): random-looking, yet the same on every replay.
+std::string Uuid(uint64_t seed, uint64_t n) {
+  uint64_t hi = Mix64(seed ^ Mix64(2 * n));
+  uint64_t lo = Mix64(seed ^ Mix64(2 * n + 1));
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
@@ -443,33 +445,32 @@ DynamoDbSimulator::DynamoDbSimulator(SimulatorOptions options, DynamoDbSimulator
 
 DynamoDbSimulator::~DynamoDbSimulator() = default;
 
-void DynamoDbSimulator::Tick() {
-  PendingWakeups wake(watchers_);
-  absl::MutexLock lock(&mu_);
-  TickLocked(Now(), wake);
-}
-
 void DynamoDbSimulator::TickLocked(absl::Time now, PendingWakeups& wake) {
-  const int64_t ignore_before = absl::ToUnixSeconds(now - kTtlIgnoredAge);
+  // Each deletion as of its due time, after the streams' housekeeping due
+  // by then (Append does that first): the result does not depend on which
+  // call noticed it.
   while (!ttl_index_.empty()) {
-    auto [expiry, uid, key] = *ttl_index_.begin();
-    if (absl::FromUnixSeconds(expiry) + ddb_options_.ttl_deletion_delay > now) break;
+    auto [due, uid, key] = *ttl_index_.begin();
+    if (due > now) break;
     ttl_index_.erase(ttl_index_.begin());
     auto t = tables_by_uid_.find(uid);
     if (t == tables_by_uid_.end()) continue;
     Table& table = *t->second;
     auto it = table.items.find(key);
-    if (it == table.items.end() || it->second.ttl != expiry) continue;  // stale entry
-    if (expiry < ignore_before) {
+    if (it == table.items.end() || !it->second.ttl || it->second.ttl_due != due) {
+      continue;  // stale entry
+    }
+    if (*it->second.ttl < absl::ToUnixSeconds(due - kTtlIgnoredAge)) {
       it->second.ttl.reset();  // too old: AWS never deletes it
       continue;
     }
     std::string partition;
     absl::StatusOr<std::string> k = KeyOf(table, it->second.item, false, &partition);
     if (!k.ok()) continue;
-    WriteItemLocked(table, key, partition, &it->second, std::nullopt, /*by_ttl=*/true, now, wake);
+    WriteItemLocked(table, key, partition, &it->second, std::nullopt,
+                    /*by_ttl=*/true, due, wake);
   }
-  wake.Add(store_.Maintain());
+  wake.Add(store_.Maintain(now));
 }
 
 absl::StatusOr<DynamoDbSimulator::Table*> DynamoDbSimulator::FindTable(
@@ -603,17 +604,25 @@ std::optional<int64_t> DynamoDbSimulator::TtlOf(const Table& table, const Item& 
   return expiry;
 }
 
+void DynamoDbSimulator::IndexItemTtlLocked(const Table& table, const std::string& key,
+                                           StoredItem& stored, absl::Time now) {
+  stored.ttl = TtlOf(table, stored.item, now);
+  if (!stored.ttl) return;
+  // An item written already expired is due at once, not in the past: the
+  // deletion must come after the write that made it due.
+  stored.ttl_due =
+      std::max(absl::FromUnixSeconds(*stored.ttl) + ddb_options_.ttl_deletion_delay, now);
+  ttl_index_.insert({stored.ttl_due, table.uid, key});
+}
+
 void DynamoDbSimulator::IndexTtlLocked(Table& table, absl::Time now) {
   // One pass when TTL is turned on; expiry itself never scans.
-  for (auto& [key, stored] : table.items) {
-    stored.ttl = TtlOf(table, stored.item, now);
-    if (stored.ttl) ttl_index_.insert({*stored.ttl, table.uid, key});
-  }
+  for (auto& [key, stored] : table.items) IndexItemTtlLocked(table, key, stored, now);
 }
 
 void DynamoDbSimulator::UnindexTtlLocked(Table& table) {
   for (auto& [key, stored] : table.items) {
-    if (stored.ttl) ttl_index_.erase({*stored.ttl, table.uid, key});
+    if (stored.ttl) ttl_index_.erase({stored.ttl_due, table.uid, key});
     stored.ttl.reset();
   }
 }
@@ -632,18 +641,19 @@ void DynamoDbSimulator::WriteItemLocked(Table& table, const std::string& key,
     change.old_image = old_item != nullptr ? &old_item->item : nullptr;
     change.new_image = new_item ? &*new_item : nullptr;
     change.by_ttl = by_ttl;
-    if (store_.Append(table.stream_arn, change).ok()) wake.Add(table.stream_arn);
+    if (store_.Append(table.stream_arn, change, now).ok()) wake.Add(table.stream_arn);
   }
   const int64_t old_size = old_item != nullptr ? old_item->size : 0;
-  if (old_item != nullptr && old_item->ttl) ttl_index_.erase({*old_item->ttl, table.uid, key});
+  if (old_item != nullptr && old_item->ttl) {
+    ttl_index_.erase({old_item->ttl_due, table.uid, key});
+  }
   int64_t new_size = 0;
   if (new_item) {
     StoredItem stored;
     stored.size = ItemSizeBytes(*new_item);
-    stored.ttl = TtlOf(table, *new_item, now);
     stored.item = std::move(*new_item);
+    IndexItemTtlLocked(table, key, stored, now);
     new_size = stored.size;
-    if (stored.ttl) ttl_index_.insert({*stored.ttl, table.uid, key});
     table.items[key] = std::move(stored);
   } else {
     table.items.erase(key);
@@ -758,7 +768,8 @@ std::optional<v1::ItemCollectionMetrics> DynamoDbSimulator::CollectionMetrics(
   return out;
 }
 
-// --- Tables --------------------------------------------------------------------
+// --- Tables
+// --------------------------------------------------------------------
 
 v1::TableDescription DynamoDbSimulator::Describe(const Table& table, const char* status) const {
   v1::TableDescription d;
@@ -916,8 +927,10 @@ absl::Status CheckKeySchema(absl::string_view field,
   }
   if (schema.size() == 2) {
     if (schema[1].key_type() != kRange) {
-      return Invalid("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-                     field);
+      return Invalid(
+          "Invalid KeySchema: The second KeySchemaElement is not a "
+          "RANGE key type",
+          field);
     }
     if (schema[0].attribute_name() == schema[1].attribute_name()) {
       return Invalid(absl::StrCat(kInvalidParameters,
@@ -985,9 +998,10 @@ absl::Status CheckTags(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) 
 
 }  // namespace
 
-absl::Status DynamoDbSimulator::EnableStreamLocked(Table& table, absl::string_view view_type) {
+absl::Status DynamoDbSimulator::EnableStreamLocked(Table& table, absl::string_view view_type,
+                                                   absl::Time now) {
   absl::StatusOr<StreamStore::CreatedStream> stream =
-      store_.CreateStream(table.name, StreamKeySchema(table.key_schema), view_type);
+      store_.CreateStream(table.name, StreamKeySchema(table.key_schema), view_type, now);
   if (!stream.ok()) return stream.status();
   table.stream_arn = stream->arn;
   table.stream_label = stream->label;
@@ -996,9 +1010,9 @@ absl::Status DynamoDbSimulator::EnableStreamLocked(Table& table, absl::string_vi
   return absl::OkStatus();
 }
 
-void DynamoDbSimulator::DisableStreamLocked(Table& table, PendingWakeups& wake) {
+void DynamoDbSimulator::DisableStreamLocked(Table& table, absl::Time now, PendingWakeups& wake) {
   if (!table.stream_enabled) return;
-  (void)store_.DisableStream(table.stream_arn);
+  (void)store_.DisableStream(table.stream_arn, now);
   table.stream_enabled = false;
   wake.Add(table.stream_arn);
 }
@@ -1236,12 +1250,11 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
                      " tables in ", options_.region, " (quota: ", ddb_options_.max_tables, ")"));
   }
   auto table = std::make_unique<Table>();
-  absl::BitGen gen;
   table->uid = next_table_uid_++;
   table->name = request.table_name();
   table->arn = absl::StrCat("arn:aws:dynamodb:", options_.region, ":", options_.account_id,
                             ":table/", table->name);
-  table->id = Uuid(gen);
+  table->id = Uuid(options_.seed, table->uid);
   table->created = now;
   table->attribute_definitions.assign(request.attribute_definitions().begin(),
                                       request.attribute_definitions().end());
@@ -1265,7 +1278,7 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   table->tags.assign(request.tags().begin(), request.tags().end());
   if (stream) {
     if (absl::Status s =
-            EnableStreamLocked(*table, request.stream_specification().stream_view_type());
+            EnableStreamLocked(*table, request.stream_specification().stream_view_type(), now);
         !s.ok()) {
       return s;
     }
@@ -1354,8 +1367,10 @@ absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
       request.table_class().empty() && !request.has_deletion_protection_enabled() &&
       !request.has_on_demand_throughput() && !request.has_warm_throughput()) {
     return Invalid(
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-        "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+        "At least one of ProvisionedThroughput, BillingMode, "
+        "UpdateStreamEnabled, "
+        "GlobalSecondaryIndexUpdates or SSESpecification or "
+        "ReplicaUpdates is required");
   }
 
   PendingWakeups wake(watchers_);
@@ -1389,15 +1404,18 @@ absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
       request.provisioned_throughput().write_capacity_units() ==
           table.throughput.write_capacity_units()) {
     return Invalid(
-        "The provisioned throughput for the table will not change. The requested value equals "
-        "the current value. Current ReadCapacityUnits provisioned for the table: " +
+        "The provisioned throughput for the table will not change. The "
+        "requested value equals "
+        "the current value. Current ReadCapacityUnits provisioned for the "
+        "table: " +
             absl::StrCat(table.throughput.read_capacity_units(), ". Requested ReadCapacityUnits: ",
                          request.provisioned_throughput().read_capacity_units(),
                          ". Current WriteCapacityUnits provisioned for the table: ",
                          table.throughput.write_capacity_units(),
                          ". Requested WriteCapacityUnits: ",
                          request.provisioned_throughput().write_capacity_units(),
-                         ". Refer to the Amazon DynamoDB Developer Guide for current limits and "
+                         ". Refer to the Amazon DynamoDB Developer Guide for current "
+                         "limits and "
                          "how to request higher limits."),
         "ProvisionedThroughput");
   }
@@ -1446,12 +1464,12 @@ absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
   if (request.has_stream_specification()) {
     if (request.stream_specification().stream_enabled()) {
       if (absl::Status s =
-              EnableStreamLocked(table, request.stream_specification().stream_view_type());
+              EnableStreamLocked(table, request.stream_specification().stream_view_type(), now);
           !s.ok()) {
         return s;
       }
     } else {
-      DisableStreamLocked(table, wake);
+      DisableStreamLocked(table, now, wake);
     }
   }
   if (request.has_sse_specification()) table.sse = request.sse_specification();
@@ -1474,19 +1492,21 @@ absl::StatusOr<v1::DeleteTableResponse> DynamoDbSimulator::DeleteTable(
   if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
-  TickLocked(Now(), wake);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
   absl::StatusOr<Table*> found = FindTable(request.table_name());
   if (!found.ok()) return found.status();
   Table& table = **found;
   if (table.deletion_protection) {
     return Invalid(
-        "Resource cannot be deleted as it is currently protected against deletion. Disable "
+        "Resource cannot be deleted as it is currently protected "
+        "against deletion. Disable "
         "deletion protection first.");
   }
   v1::DeleteTableResponse response;
   *response.mutable_table_description() = Describe(table, kDeleting);
   // The stream outlives the table by `retention`, closed.
-  DisableStreamLocked(table, wake);
+  DisableStreamLocked(table, now, wake);
   UnindexTtlLocked(table);
   tables_by_uid_.erase(table.uid);
   tables_.erase(table.name);
@@ -1779,7 +1799,8 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
   return response;
 }
 
-// --- Time to Live ----------------------------------------------------------------
+// --- Time to Live
+// ----------------------------------------------------------------
 
 absl::StatusOr<v1::UpdateTimeToLiveResponse> DynamoDbSimulator::UpdateTimeToLive(
     const v1::UpdateTimeToLiveRequest& request) {
@@ -1821,7 +1842,9 @@ absl::StatusOr<v1::UpdateTimeToLiveResponse> DynamoDbSimulator::UpdateTimeToLive
                    "TimeToLiveSpecification.AttributeName");
   }
   if (table.ttl_changed && now - *table.ttl_changed < kTtlChangeInterval) {
-    return Invalid("Time to live has been modified multiple times within a fixed interval");
+    return Invalid(
+        "Time to live has been modified multiple times within a "
+        "fixed interval");
   }
   if (spec.enabled()) {
     table.ttl_enabled = true;
@@ -1853,37 +1876,33 @@ absl::StatusOr<v1::DescribeTimeToLiveResponse> DynamoDbSimulator::DescribeTimeTo
   return response;
 }
 
-// --- Streams -------------------------------------------------------------------
+// --- Streams
+// -------------------------------------------------------------------
 
-absl::StatusOr<streams::ListStreamsResponse> DynamoDbSimulator::ListStreams(
-    const streams::ListStreamsRequest& request) {
-  Tick();
-  return store_.ListStreams(request);
-}
-
-absl::StatusOr<streams::DescribeStreamResponse> DynamoDbSimulator::DescribeStream(
-    const streams::DescribeStreamRequest& request) {
-  Tick();
-  return store_.DescribeStream(request);
-}
-
-absl::StatusOr<streams::GetShardIteratorResponse> DynamoDbSimulator::GetShardIterator(
-    const streams::GetShardIteratorRequest& request) {
-  Tick();
-  return store_.GetShardIterator(request);
-}
-
-absl::StatusOr<streams::GetRecordsResponse> DynamoDbSimulator::GetRecords(
-    const streams::GetRecordsRequest& request) {
-  Tick();
-  return store_.GetRecords(request);
-}
+// The store answers as of the time this call's housekeeping ran to, under
+// the table lock: with a second clock reading, its own housekeeping could
+// run ahead of a Time to Live deletion due in between.
+#define AWSFACADE_STREAMS_READ(Op)                             \
+  absl::StatusOr<streams::Op##Response> DynamoDbSimulator::Op( \
+      const streams::Op##Request& request) {                   \
+    PendingWakeups wake(watchers_);                            \
+    absl::MutexLock lock(&mu_);                                \
+    const absl::Time now = Now();                              \
+    TickLocked(now, wake);                                     \
+    return store_.Op(request, now);                            \
+  }
+AWSFACADE_STREAMS_READ(ListStreams)
+AWSFACADE_STREAMS_READ(DescribeStream)
+AWSFACADE_STREAMS_READ(GetShardIterator)
+AWSFACADE_STREAMS_READ(GetRecords)
+#undef AWSFACADE_STREAMS_READ
 
 absl::StatusOr<ShardRollover> DynamoDbSimulator::ForceShardRollover(absl::string_view stream_arn) {
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
-  TickLocked(Now(), wake);
-  absl::StatusOr<ShardRollover> out = store_.ForceShardRollover(stream_arn);
+  const absl::Time now = Now();
+  TickLocked(now, wake);
+  absl::StatusOr<ShardRollover> out = store_.ForceShardRollover(stream_arn, now);
   if (out.ok()) wake.Add(stream_arn);
   return out;
 }
@@ -1894,6 +1913,227 @@ void DynamoDbSimulator::Reset() {
   tables_by_uid_.clear();
   ttl_index_.clear();
   store_.Reset();
+}
+
+// --- Persistence -------------------------------------------------------------
+
+namespace {
+
+namespace state = ::awsfacade::simulator::state;
+
+int64_t ToNanos(absl::Time t) { return absl::ToUnixNanos(t); }
+absl::Time FromNanos(int64_t n) { return absl::FromUnixNanos(n); }
+
+std::optional<absl::Time> OptionalTime(bool has, int64_t nanos) {
+  if (!has) return std::nullopt;
+  return FromNanos(nanos);
+}
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("DynamoDB state: ", what));
+}
+
+}  // namespace
+
+void DynamoDbSimulator::SaveState(state::DynamoDbState* out) const {
+  absl::MutexLock lock(&mu_);
+  out->Clear();
+  out->set_next_table_uid(next_table_uid_);
+  for (const auto& [name, table] : tables_) {
+    state::DynamoDbTable* t = out->add_tables();
+    t->set_uid(table->uid);
+    t->set_name(table->name);
+    t->set_arn(table->arn);
+    t->set_id(table->id);
+    t->set_created_unix_nanos(ToNanos(table->created));
+    for (const auto& a : table->attribute_definitions) *t->add_attribute_definitions() = a;
+    for (const auto& k : table->key_schema) *t->add_key_schema() = k;
+    t->set_billing_mode(table->billing_mode);
+    t->set_billing_mode_explicit(table->billing_mode_explicit);
+    if (table->pay_per_request_since) {
+      t->set_pay_per_request_since_unix_nanos(ToNanos(*table->pay_per_request_since));
+    }
+    *t->mutable_throughput() = table->throughput;
+    if (table->last_increase) t->set_last_increase_unix_nanos(ToNanos(*table->last_increase));
+    if (table->last_decrease) t->set_last_decrease_unix_nanos(ToNanos(*table->last_decrease));
+    t->set_decreases_today(table->decreases_today);
+    for (const Index& index : table->indexes) {
+      state::DynamoDbIndex* i = t->add_indexes();
+      i->set_name(index.name);
+      i->set_global(index.global);
+      for (const auto& k : index.key_schema) *i->add_key_schema() = k;
+      *i->mutable_projection() = index.projection;
+      *i->mutable_throughput() = index.throughput;
+      *i->mutable_on_demand() = index.on_demand;
+    }
+    t->set_table_class(table->table_class);
+    if (table->table_class_since) {
+      t->set_table_class_since_unix_nanos(ToNanos(*table->table_class_since));
+    }
+    t->set_deletion_protection(table->deletion_protection);
+    *t->mutable_sse() = table->sse;
+    *t->mutable_on_demand() = table->on_demand;
+    *t->mutable_warm() = table->warm;
+    for (const auto& tag : table->tags) *t->add_tags() = tag;
+    t->set_stream_arn(table->stream_arn);
+    t->set_stream_label(table->stream_label);
+    t->set_stream_view_type(table->stream_view_type);
+    t->set_stream_enabled(table->stream_enabled);
+    t->set_ttl_attribute(table->ttl_attribute);
+    t->set_ttl_enabled(table->ttl_enabled);
+    if (table->ttl_changed) t->set_ttl_changed_unix_nanos(ToNanos(*table->ttl_changed));
+    // The hash map's order is arbitrary; the saved one is by key.
+    std::vector<const std::pair<const std::string, StoredItem>*> items;
+    items.reserve(table->items.size());
+    for (const auto& entry : table->items) items.push_back(&entry);
+    std::sort(items.begin(), items.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* entry : items) {
+      state::DynamoDbItem* i = t->add_items();
+      *i->mutable_item() = entry->second.item;
+      if (entry->second.ttl) {
+        i->set_ttl_expiry_seconds(*entry->second.ttl);
+        i->set_ttl_due_unix_nanos(ToNanos(entry->second.ttl_due));
+      }
+    }
+  }
+  store_.SaveState(out->mutable_streams());
+}
+
+absl::Status DynamoDbSimulator::LoadState(const state::DynamoDbState& in) {
+  // Streams the store will hold ENABLED, by ARN, with their table names:
+  // each must belong to the table whose stream it is.
+  absl::flat_hash_map<std::string, std::string> enabled_streams;
+  for (const state::DynamoDbStream& s : in.streams().streams()) {
+    if (!s.has_disabled_unix_nanos()) enabled_streams[s.arn()] = s.table_name();
+  }
+  // Built aside and swapped in, so a rejected state changes nothing.
+  absl::btree_map<std::string, std::unique_ptr<Table>> tables;
+  absl::flat_hash_map<uint64_t, Table*> by_uid;
+  absl::btree_set<std::tuple<absl::Time, uint64_t, std::string>> ttl_index;
+  size_t owned_streams = 0;
+  for (const state::DynamoDbTable& t : in.tables()) {
+    const std::string where = absl::StrCat("table '", t.name(), "'");
+    if (!CheckName("TableName", t.name()).ok()) return Corrupt(absl::StrCat(where, ": bad name"));
+    auto owned = std::make_unique<Table>();
+    Table& table = *owned;
+    if (!tables.emplace(t.name(), std::move(owned)).second) {
+      return Corrupt(absl::StrCat(where, " appears twice"));
+    }
+    if (t.uid() == 0 || t.uid() >= in.next_table_uid() || !by_uid.emplace(t.uid(), &table).second) {
+      return Corrupt(absl::StrCat(where, ": uid ", t.uid(), " repeated or not yet issued"));
+    }
+    table.uid = t.uid();
+    table.name = t.name();
+    table.arn = t.arn();
+    table.id = t.id();
+    table.created = FromNanos(t.created_unix_nanos());
+    table.attribute_definitions.assign(t.attribute_definitions().begin(),
+                                       t.attribute_definitions().end());
+    table.key_schema.assign(t.key_schema().begin(), t.key_schema().end());
+    // The key attributes and their types, as CreateTable derived them.
+    auto type_of = [&](const std::string& name) -> std::string {
+      for (const auto& a : table.attribute_definitions) {
+        if (a.attribute_name() == name) return a.attribute_type();
+      }
+      return "";
+    };
+    const auto key_ok = [&](int i, const char* key_type, std::string* name, std::string* type) {
+      *name = t.key_schema(i).attribute_name();
+      *type = type_of(*name);
+      return t.key_schema(i).key_type() == key_type && !name->empty() &&
+             (*type == "S" || *type == "N" || *type == "B");
+    };
+    if (t.key_schema_size() < 1 || t.key_schema_size() > 2 ||
+        !key_ok(0, kHash, &table.hash_key, &table.hash_type) ||
+        (t.key_schema_size() == 2 && !key_ok(1, kRange, &table.range_key, &table.range_type))) {
+      return Corrupt(absl::StrCat(where, ": bad key schema"));
+    }
+    if (t.billing_mode() != kProvisioned && t.billing_mode() != kPayPerRequest) {
+      return Corrupt(absl::StrCat(where, ": bad billing mode '", t.billing_mode(), "'"));
+    }
+    table.billing_mode = t.billing_mode();
+    table.billing_mode_explicit = t.billing_mode_explicit();
+    table.pay_per_request_since = OptionalTime(t.has_pay_per_request_since_unix_nanos(),
+                                               t.pay_per_request_since_unix_nanos());
+    table.throughput = t.throughput();
+    table.last_increase =
+        OptionalTime(t.has_last_increase_unix_nanos(), t.last_increase_unix_nanos());
+    table.last_decrease =
+        OptionalTime(t.has_last_decrease_unix_nanos(), t.last_decrease_unix_nanos());
+    table.decreases_today = t.decreases_today();
+    for (const state::DynamoDbIndex& i : t.indexes()) {
+      Index index;
+      index.name = i.name();
+      index.global = i.global();
+      index.key_schema.assign(i.key_schema().begin(), i.key_schema().end());
+      index.projection = i.projection();
+      index.throughput = i.throughput();
+      index.on_demand = i.on_demand();
+      table.indexes.push_back(std::move(index));
+    }
+    table.table_class = t.table_class();
+    table.table_class_since =
+        OptionalTime(t.has_table_class_since_unix_nanos(), t.table_class_since_unix_nanos());
+    table.deletion_protection = t.deletion_protection();
+    table.sse = t.sse();
+    table.on_demand = t.on_demand();
+    table.warm = t.warm();
+    table.tags.assign(t.tags().begin(), t.tags().end());
+    table.stream_arn = t.stream_arn();
+    table.stream_label = t.stream_label();
+    table.stream_view_type = t.stream_view_type();
+    table.stream_enabled = t.stream_enabled();
+    if (table.stream_enabled) {
+      auto s = enabled_streams.find(table.stream_arn);
+      if (s == enabled_streams.end() || s->second != table.name) {
+        return Corrupt(absl::StrCat(where, ": its stream ", table.stream_arn,
+                                    " is not an enabled stream of this table"));
+      }
+      ++owned_streams;
+    }
+    table.ttl_attribute = t.ttl_attribute();
+    table.ttl_enabled = t.ttl_enabled();
+    table.ttl_changed = OptionalTime(t.has_ttl_changed_unix_nanos(), t.ttl_changed_unix_nanos());
+    const bool has_lsi = std::any_of(table.indexes.begin(), table.indexes.end(),
+                                     [](const Index& i) { return !i.global; });
+    for (const state::DynamoDbItem& i : t.items()) {
+      std::string partition;
+      absl::StatusOr<std::string> key = KeyOf(table, i.item(), false, &partition);
+      if (!key.ok()) {
+        return Corrupt(
+            absl::StrCat(where, ": an item without a valid key: ", key.status().message()));
+      }
+      if (i.has_ttl_expiry_seconds() != i.has_ttl_due_unix_nanos() ||
+          (i.has_ttl_expiry_seconds() && !table.ttl_enabled)) {
+        return Corrupt(absl::StrCat(where, ": item ", *key, " has inconsistent TTL fields"));
+      }
+      StoredItem stored;
+      stored.item = i.item();
+      stored.size = ItemSizeBytes(stored.item);
+      if (i.has_ttl_expiry_seconds()) {
+        stored.ttl = i.ttl_expiry_seconds();
+        stored.ttl_due = FromNanos(i.ttl_due_unix_nanos());
+        ttl_index.insert({stored.ttl_due, table.uid, *key});
+      }
+      table.size_bytes += stored.size;
+      if (has_lsi) table.collections[partition] += stored.size;
+      if (!table.items.emplace(*key, std::move(stored)).second) {
+        return Corrupt(absl::StrCat(where, ": two items with key ", *key));
+      }
+    }
+  }
+  if (owned_streams != enabled_streams.size()) {
+    return Corrupt("an ENABLED stream belongs to no table");
+  }
+  // Last, as it swaps the streams in when it succeeds.
+  if (absl::Status s = store_.LoadState(in.streams()); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  next_table_uid_ = in.next_table_uid();
+  tables_ = std::move(tables);
+  tables_by_uid_ = std::move(by_uid);
+  ttl_index_ = std::move(ttl_index);
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::backends::simulator

@@ -24,6 +24,7 @@
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/simulator/dynamodb_expressions.h"
 #include "backends/simulator/simulator_options.h"
+#include "backends/simulator/state/dynamodb_state.pb.h"
 #include "backends/simulator/stream_store.h"
 
 namespace awsfacade::backends::simulator {
@@ -66,10 +67,17 @@ struct DynamoDbSimulatorOptions {
 //   disables the table's stream the same way.
 // * Time to Live: an item whose TTL attribute (type N, epoch seconds) is at
 //   or before now - ttl_deletion_delay is deleted at the start of the next
-//   call of either interface, found through an index ordered by expiry time
+//   call of either interface, found through an index ordered by due time
 //   (never a scan), with a REMOVE record whose userIdentity is {Type
 //   "Service", PrincipalId "dynamodb.amazonaws.com"}. Items whose TTL lies
 //   more than five years in the past are never deleted, as in AWS.
+// * Determinism (for persistence): IDs derive from options.seed and the
+//   simulator's state, never from a random draw, and housekeeping is a
+//   function of time alone. A TTL deletion happens as of its due time
+//   (expiry + ttl_deletion_delay, or the write that made the item expire if
+//   later), which is also its REMOVE record's ApproximateCreationDateTime,
+//   interleaved in time order with the streams' housekeeping; whichever
+//   call notices it first, the resulting state is the same.
 // * Secondary indexes are validated and described but cannot be queried
 //   (this API has no Query or Scan).
 // * Legacy parameters (Expected, AttributeUpdates, ConditionalOperator,
@@ -87,7 +95,7 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   DynamoDbSimulator(const DynamoDbSimulator&) = delete;
   DynamoDbSimulator& operator=(const DynamoDbSimulator&) = delete;
 
-#define AWSFACADE_DYNAMODB_OP(Op)                     \
+#define AWSFACADE_DYNAMODB_OP(Op)                       \
   absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
       const ::aws::dynamodb::v1::Op##Request& request) override;
   AWSFACADE_DYNAMODB_OP(CreateTable)
@@ -131,6 +139,17 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Memory held by the streams, for tests.
   StreamStoreStats StreamStats() const { return store_.Stats(); }
 
+  // The whole state, for persistence (--state_dir): tables, items, Time to
+  // Live and the streams. Serialize `out` deterministically (it holds proto
+  // maps) for byte-identical output from identical states.
+  void SaveState(::awsfacade::simulator::state::DynamoDbState* out) const;
+  // Replaces the whole state with `in` (on a fresh or reset simulator) and
+  // rebuilds the derived indexes; the simulator then goes on exactly as the
+  // saved one would have, and iterators it had issued stay valid under the
+  // same sealer key. DataLossError naming the inconsistency when `in` does
+  // not hold together; nothing changes then. Subscriptions are untouched.
+  absl::Status LoadState(const ::awsfacade::simulator::state::DynamoDbState& in);
+
   // Item size limit and key size limits (DynamoDB quotas).
   static constexpr int64_t kMaxItemBytes = 400 * 1024;
   static constexpr int64_t kMaxPartitionKeyBytes = 2048;
@@ -149,6 +168,7 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
     Item item;
     int64_t size = 0;
     std::optional<int64_t> ttl;  // indexed expiry (epoch seconds), if any
+    absl::Time ttl_due;          // when its deletion falls due, if indexed
   };
   struct Table {
     uint64_t uid = 0;  // never reused, unlike names
@@ -203,7 +223,6 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Housekeeping at the start of every call: TTL deletions due, stream
   // rollovers and trimming. Records ARNs to wake in `wake`.
   void TickLocked(absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Tick();
   absl::StatusOr<Table*> FindTable(absl::string_view table_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ::aws::dynamodb::v1::TableDescription Describe(const Table& table, const char* status) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -219,10 +238,15 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
                        const StoredItem* old_item, std::optional<Item> new_item, bool by_ttl,
                        absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<int64_t> TtlOf(const Table& table, const Item& item, absl::Time now) const;
+  // Sets the item's TTL expiry and due time as of a write at `now`, and
+  // indexes it.
+  void IndexItemTtlLocked(const Table& table, const std::string& key, StoredItem& stored,
+                          absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void IndexTtlLocked(Table& table, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UnindexTtlLocked(Table& table) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DisableStreamLocked(Table& table, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EnableStreamLocked(Table& table, absl::string_view view_type)
+  void DisableStreamLocked(Table& table, absl::Time now, PendingWakeups& wake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnableStreamLocked(Table& table, absl::string_view view_type, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills ConsumedCapacity for a write (old/new item, either may be null)
   // or a read.
@@ -245,9 +269,9 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   uint64_t next_table_uid_ ABSL_GUARDED_BY(mu_) = 1;
   absl::btree_map<std::string, std::unique_ptr<Table>> tables_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, Table*> tables_by_uid_ ABSL_GUARDED_BY(mu_);
-  // Time to Live index of every table: (expiry epoch seconds, table uid,
-  // encoded key), earliest first.
-  absl::btree_set<std::tuple<int64_t, uint64_t, std::string>> ttl_index_ ABSL_GUARDED_BY(mu_);
+  // Time to Live index of every table: (due time, table uid, encoded key),
+  // earliest first.
+  absl::btree_set<std::tuple<absl::Time, uint64_t, std::string>> ttl_index_ ABSL_GUARDED_BY(mu_);
 };
 
 // The item a ConditionalCheckFailedException carries when the request asked

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/container/btree_set.h"
-#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -14,12 +13,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
 
 namespace v1 = ::aws::dynamodbstreams::v1;
+namespace state = ::awsfacade::simulator::state;
 
 constexpr char kValidation[] = "ValidationException";
 constexpr char kNotFound[] = "ResourceNotFoundException";
@@ -66,6 +67,11 @@ constexpr int kMaxTableNameLength = 255;
 constexpr uint64_t kSeqStride = 100;
 // FormatSequenceNumber writes "1" followed by 20 digits.
 constexpr int kSeqDigits = 21;
+constexpr char kShardIdFormat[] = "shardId-%020d-%08x";
+
+// Salts that keep the values derived from the seed apart.
+constexpr uint64_t kEventNonceSalt = 0x6576656e746e6f6eULL;   // "eventnon"
+constexpr uint64_t kShardSuffixSalt = 0x7368617264696473ULL;  // "shardids"
 
 const Validator& Check() {
   static const Validator kValidator(kValidation);
@@ -79,15 +85,6 @@ uint64_t Fnv1a64(absl::string_view data) {
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-// A bijection on 64-bit values (splitmix64's finalizer): distinct inputs
-// give distinct, random-looking outputs.
-uint64_t Mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
@@ -161,8 +158,10 @@ absl::Status NotFoundShard(absl::string_view shard_id) {
 
 absl::Status TrimmedError() {
   return AwsError(kTrimmed,
-                  "The operation attempted to read past the oldest stream record in a shard. In "
-                  "DynamoDB Streams, there is a 24 hour limit on data retention; stream records "
+                  "The operation attempted to read past the oldest "
+                  "stream record in a shard. In "
+                  "DynamoDB Streams, there is a 24 hour limit on "
+                  "data retention; stream records "
                   "older than that are trimmed.");
 }
 
@@ -197,9 +196,8 @@ bool SequenceNumberLess(absl::string_view a, absl::string_view b) {
 
 StreamStore::StreamStore(SimulatorOptions options, StreamStoreOptions stream_options)
     : options_(std::move(options)), stream_options_(std::move(stream_options)) {
-  absl::BitGen gen;
   absl::MutexLock lock(&mu_);
-  event_nonce_ = absl::Uniform<uint64_t>(gen);
+  event_nonce_ = Mix64(options_.seed ^ kEventNonceSalt);
 }
 
 uint64_t StreamStore::NextSeq() {
@@ -219,11 +217,13 @@ StreamStore::Shard* StreamStore::OpenShard(Stream& stream, int slot, absl::strin
                                            absl::Time now) {
   int64_t millis = std::max(absl::ToUnixMillis(now), last_shard_millis_ + 1);
   last_shard_millis_ = millis;
-  uint32_t suffix = static_cast<uint32_t>(
-      Fnv1a64(absl::StrCat(stream.arn, "#", stream.shard_counter++)) & 0xffffffffu);
+  const uint32_t suffix =
+      static_cast<uint32_t>(Mix64(options_.seed ^ kShardSuffixSalt ^
+                                  Fnv1a64(absl::StrCat(stream.arn, "#", stream.shard_counter++))) &
+                            0xffffffffu);
   auto shard = std::make_unique<Shard>();
   shard->stream = &stream;
-  shard->id = absl::StrFormat("shardId-%020d-%08x", millis, suffix);
+  shard->id = absl::StrFormat(kShardIdFormat, millis, suffix);
   shard->parent_id = std::string(parent_id);
   shard->slot = slot;
   shard->start_seq = NextSeq();
@@ -259,9 +259,8 @@ StreamStore::Shard* StreamStore::Rollover(Shard& shard, absl::Time now) {
 
 absl::StatusOr<StreamStore::CreatedStream> StreamStore::CreateStream(
     absl::string_view table_name, const std::vector<v1::KeySchemaElement>& key_schema,
-    absl::string_view view_type) {
+    absl::string_view view_type, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   MaintainLocked(now);
   auto stream = std::make_unique<Stream>();
   stream->label = Label(table_name, now);
@@ -282,9 +281,8 @@ absl::StatusOr<StreamStore::CreatedStream> StreamStore::CreateStream(
   return out;
 }
 
-absl::Status StreamStore::DisableStream(absl::string_view stream_arn) {
+absl::Status StreamStore::DisableStream(absl::string_view stream_arn, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   MaintainLocked(now);
   auto it = streams_.find(stream_arn);
   if (it == streams_.end()) return NotFoundStream(stream_arn);
@@ -338,10 +336,9 @@ v1::Record StreamStore::BuildRecord(const Stream& stream, const ItemChange& chan
 }
 
 absl::StatusOr<std::string> StreamStore::Append(absl::string_view stream_arn,
-                                                const ItemChange& change) {
+                                                const ItemChange& change, absl::Time now) {
   if (change.keys == nullptr) return absl::InvalidArgumentError("ItemChange without keys");
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   // Rollovers due by now happen first, so the record lands in the shard
   // that is open at its write time.
   MaintainLocked(now);
@@ -370,9 +367,9 @@ absl::StatusOr<std::string> StreamStore::Append(absl::string_view stream_arn,
   return FormatSequenceNumber(seq);
 }
 
-absl::StatusOr<ShardRollover> StreamStore::ForceShardRollover(absl::string_view stream_arn) {
+absl::StatusOr<ShardRollover> StreamStore::ForceShardRollover(absl::string_view stream_arn,
+                                                              absl::Time now) {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   MaintainLocked(now);
   auto it = streams_.find(stream_arn);
   if (it == streams_.end()) return NotFoundStream(stream_arn);
@@ -407,9 +404,9 @@ void StreamStore::PurgeRecords(Shard& shard) {
   shard.records.clear();
 }
 
-std::vector<std::string> StreamStore::Maintain() {
+std::vector<std::string> StreamStore::Maintain(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  MaintainLocked(Now());
+  MaintainLocked(now);
   // Also what housekeeping inside other calls changed since the last
   // Maintain(), so no wake-up is lost.
   std::vector<std::string> out(changed_.begin(), changed_.end());
@@ -419,7 +416,10 @@ std::vector<std::string> StreamStore::Maintain() {
 
 void StreamStore::MaintainLocked(absl::Time now) {
   absl::btree_set<std::string>& changed = changed_;
-  // Time rollovers. A child is due interval after `now`, so this ends.
+  // Time rollovers, each as of its due time (not `now`, which is merely
+  // when a call first noticed it), so the child's id, its opening and its
+  // own due time do not depend on who looked when. A child is due interval
+  // after its parent, so this ends.
   while (!rollover_queue_.empty() && std::get<0>(*rollover_queue_.begin()) <= now) {
     auto [due, arn, shard_id] = *rollover_queue_.begin();
     rollover_queue_.erase(rollover_queue_.begin());
@@ -428,7 +428,7 @@ void StreamStore::MaintainLocked(absl::Time now) {
     auto sh = s->second->shards.find(shard_id);
     if (sh == s->second->shards.end() || sh->second->closed) continue;
     sh->second->rollover_due.reset();
-    Rollover(*sh->second, now);
+    Rollover(*sh->second, due);
     changed.insert(arn);
   }
   // Trimming: the queue is in write order, so its front is also the front
@@ -504,7 +504,7 @@ absl::StatusOr<StreamStore::IteratorState> StreamStore::OpenIterator(
 }
 
 absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
-    const v1::ListStreamsRequest& request) {
+    const v1::ListStreamsRequest& request, absl::Time now) {
   if (!request.table_name().empty()) {
     if (absl::Status s = Check().Length("TableName", request.table_name(), kMinTableNameLength,
                                         kMaxTableNameLength);
@@ -529,7 +529,7 @@ absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
   const std::string& start = request.exclusive_start_stream_arn();
 
   absl::MutexLock lock(&mu_);
-  MaintainLocked(Now());
+  MaintainLocked(now);
   v1::ListStreamsResponse response;
   auto add = [&](const Stream& stream) {
     v1::Stream* out = response.add_streams();
@@ -563,7 +563,7 @@ absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
 }
 
 absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
-    const v1::DescribeStreamRequest& request) {
+    const v1::DescribeStreamRequest& request, absl::Time now) {
   if (absl::Status s = CheckStreamArn("StreamArn", request.stream_arn(), true); !s.ok()) return s;
   if (absl::Status s = CheckLimit(request.has_limit(), request.limit(), kMaxDescribeLimit);
       !s.ok()) {
@@ -594,7 +594,7 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
   const int limit = request.has_limit() ? request.limit() : kMaxDescribeLimit;
 
   absl::MutexLock lock(&mu_);
-  MaintainLocked(Now());
+  MaintainLocked(now);
   absl::StatusOr<Stream*> found = FindStream(request.stream_arn());
   if (!found.ok()) return found.status();
   const Stream& stream = **found;
@@ -632,7 +632,7 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
 }
 
 absl::StatusOr<v1::GetShardIteratorResponse> StreamStore::GetShardIterator(
-    const v1::GetShardIteratorRequest& request) {
+    const v1::GetShardIteratorRequest& request, absl::Time now) {
   if (absl::Status s = CheckStreamArn("StreamArn", request.stream_arn(), true); !s.ok()) return s;
   if (absl::Status s = CheckShardId("ShardId", request.shard_id(), true); !s.ok()) return s;
   const std::string& type = request.shard_iterator_type();
@@ -670,7 +670,6 @@ absl::StatusOr<v1::GetShardIteratorResponse> StreamStore::GetShardIterator(
   }
 
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   MaintainLocked(now);
   absl::StatusOr<Stream*> found = FindStream(request.stream_arn());
   if (!found.ok()) return found.status();
@@ -703,8 +702,8 @@ absl::StatusOr<v1::GetShardIteratorResponse> StreamStore::GetShardIterator(
   return response;
 }
 
-absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(
-    const v1::GetRecordsRequest& request) {
+absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(const v1::GetRecordsRequest& request,
+                                                               absl::Time now) {
   if (absl::Status s = Check().Required("ShardIterator", request.shard_iterator()); !s.ok()) {
     return s;
   }
@@ -722,7 +721,6 @@ absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(
   const int limit = request.has_limit() ? request.limit() : kMaxGetRecordsLimit;
 
   absl::MutexLock lock(&mu_);
-  const absl::Time now = Now();
   if (now - state->issued > stream_options_.iterator_lifetime) {
     return AwsError(kExpired,
                     absl::StrFormat("Iterator expired. The iterator was created at time %s while "
@@ -790,6 +788,10 @@ void StreamStore::Reset() {
   absl::MutexLock lock(&mu_);
   // Counters (sequence numbers, labels, shard ids) keep going, so nothing
   // issued before the reset can name anything created after it.
+  ClearStreamsLocked();
+}
+
+void StreamStore::ClearStreamsLocked() {
   trim_queue_.clear();
   rollover_queue_.clear();
   shard_expiry_queue_.clear();
@@ -800,6 +802,245 @@ void StreamStore::Reset() {
   record_count_ = 0;
   record_bytes_ = 0;
   shard_count_ = 0;
+}
+
+// --- Persistence -------------------------------------------------------------
+
+namespace {
+
+int64_t ToNanos(absl::Time t) { return absl::ToUnixNanos(t); }
+absl::Time FromNanos(int64_t n) { return absl::FromUnixNanos(n); }
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("DynamoDB Streams state: ", what));
+}
+
+// The creation millisecond a shard id carries, if it is one the store makes.
+std::optional<int64_t> ShardIdMillis(absl::string_view id) {
+  int64_t millis = 0;
+  uint32_t suffix = 0;
+  if (id.size() != 37 || !absl::ConsumePrefix(&id, "shardId-") || id[20] != '-' ||
+      !absl::SimpleAtoi(id.substr(0, 20), &millis) ||
+      !absl::SimpleHexAtoi(id.substr(21), &suffix) ||
+      !std::all_of(id.begin(), id.begin() + 20, absl::ascii_isdigit)) {
+    return std::nullopt;
+  }
+  return millis;
+}
+
+}  // namespace
+
+void StreamStore::SaveState(state::DynamoDbStreamStore* out) const {
+  absl::MutexLock lock(&mu_);
+  out->Clear();
+  out->set_seq_counter(seq_counter_);
+  out->set_event_counter(event_counter_);
+  out->set_event_nonce(event_nonce_);
+  out->set_last_shard_millis(last_shard_millis_);
+  // The map's order is arbitrary; the saved one is by name.
+  std::vector<std::pair<std::string, absl::Time>> labels(last_label_.begin(), last_label_.end());
+  std::sort(labels.begin(), labels.end());
+  for (const auto& [table, t] : labels) {
+    state::DynamoDbStreamLabel* l = out->add_last_labels();
+    l->set_table_name(table);
+    l->set_label_unix_nanos(ToNanos(t));
+  }
+  for (const auto& [arn, stream] : streams_) {
+    state::DynamoDbStream* s = out->add_streams();
+    s->set_arn(stream->arn);
+    s->set_label(stream->label);
+    s->set_table_name(stream->table_name);
+    for (const auto& k : stream->key_schema) *s->add_key_schema() = k;
+    s->set_view_type(stream->view_type);
+    s->set_created_unix_nanos(ToNanos(stream->created));
+    if (stream->disabled) s->set_disabled_unix_nanos(ToNanos(*stream->disabled));
+    s->set_shard_counter(stream->shard_counter);
+    s->set_open_slots(static_cast<int32_t>(stream->open.size()));
+    for (const auto& [id, shard] : stream->shards) {
+      state::DynamoDbShard* sh = s->add_shards();
+      sh->set_id(shard->id);
+      sh->set_parent_id(shard->parent_id);
+      sh->set_slot(shard->slot);
+      sh->set_start_seq(shard->start_seq);
+      sh->set_last_seq(shard->last_seq);
+      if (shard->end_seq) sh->set_end_seq(*shard->end_seq);
+      sh->set_opened_unix_nanos(ToNanos(shard->opened));
+      if (shard->closed) sh->set_closed_unix_nanos(ToNanos(*shard->closed));
+      if (shard->rollover_due) sh->set_rollover_due_unix_nanos(ToNanos(*shard->rollover_due));
+      for (const StoredRecord& r : shard->records) {
+        state::DynamoDbStreamRecord* rec = sh->add_records();
+        rec->set_seq(r.seq);
+        rec->set_written_unix_nanos(ToNanos(r.written));
+        *rec->mutable_record() = r.record;
+      }
+      if (shard->trimmed_through) sh->set_trimmed_through(*shard->trimmed_through);
+      sh->set_written(shard->written);
+    }
+  }
+}
+
+absl::Status StreamStore::LoadState(const state::DynamoDbStreamStore& in) {
+  // Built aside and swapped in, so a rejected state leaves the store as it
+  // was.
+  absl::btree_map<std::string, std::unique_ptr<Stream>> streams;
+  absl::flat_hash_map<std::string, absl::Time> labels;
+  for (const state::DynamoDbStreamLabel& l : in.last_labels()) {
+    if (!labels.emplace(l.table_name(), FromNanos(l.label_unix_nanos())).second) {
+      return Corrupt(absl::StrCat("two labels for table ", l.table_name()));
+    }
+  }
+  for (const state::DynamoDbStream& s : in.streams()) {
+    if (!IsStreamArn(s.arn())) return Corrupt(absl::StrCat("bad stream ARN '", s.arn(), "'"));
+    auto stream = std::make_unique<Stream>();
+    Stream& ref = *stream;
+    if (!streams.emplace(s.arn(), std::move(stream)).second) {
+      return Corrupt(absl::StrCat("stream ", s.arn(), " appears twice"));
+    }
+    const std::string where = absl::StrCat("stream ", s.arn());
+    ref.arn = s.arn();
+    ref.label = s.label();
+    ref.table_name = s.table_name();
+    ref.key_schema.assign(s.key_schema().begin(), s.key_schema().end());
+    ref.view_type = s.view_type();
+    ref.created = FromNanos(s.created_unix_nanos());
+    if (s.has_disabled_unix_nanos()) ref.disabled = FromNanos(s.disabled_unix_nanos());
+    ref.shard_counter = s.shard_counter();
+    if (ref.view_type != kNewImage && ref.view_type != kOldImage &&
+        ref.view_type != kNewAndOldImages && ref.view_type != "KEYS_ONLY") {
+      return Corrupt(absl::StrCat(where, ": bad view type '", ref.view_type, "'"));
+    }
+    if (ref.disabled ? s.open_slots() != 0 : s.open_slots() < 1) {
+      return Corrupt(absl::StrCat(where, ": ", s.open_slots(), " open-shard slots while ",
+                                  ref.disabled ? kDisabled : kEnabled));
+    }
+    ref.open.assign(s.open_slots(), nullptr);
+    // Each slot's shards form one lineage, oldest first; ids sort in
+    // creation order, so the saved (id) order walks every lineage.
+    absl::flat_hash_map<int, Shard*> newest_in_slot;
+    for (const state::DynamoDbShard& sh : s.shards()) {
+      const std::string at = absl::StrCat(where, ", shard ", sh.id());
+      const std::optional<int64_t> millis = ShardIdMillis(sh.id());
+      if (!millis || *millis > in.last_shard_millis()) {
+        return Corrupt(absl::StrCat(at, ": not an id this store issued"));
+      }
+      auto shard = std::make_unique<Shard>();
+      Shard& shard_ref = *shard;
+      if (!ref.shards.empty() && ref.shards.rbegin()->first >= sh.id()) {
+        return Corrupt(absl::StrCat(at, ": shards out of order or repeated"));
+      }
+      ref.shards.emplace(sh.id(), std::move(shard));
+      shard_ref.stream = &ref;
+      shard_ref.id = sh.id();
+      shard_ref.parent_id = sh.parent_id();
+      shard_ref.slot = sh.slot();
+      shard_ref.start_seq = sh.start_seq();
+      shard_ref.last_seq = sh.last_seq();
+      if (sh.has_end_seq()) shard_ref.end_seq = sh.end_seq();
+      shard_ref.opened = FromNanos(sh.opened_unix_nanos());
+      if (sh.has_closed_unix_nanos()) shard_ref.closed = FromNanos(sh.closed_unix_nanos());
+      if (sh.has_rollover_due_unix_nanos()) {
+        shard_ref.rollover_due = FromNanos(sh.rollover_due_unix_nanos());
+      }
+      if (sh.has_trimmed_through()) shard_ref.trimmed_through = sh.trimmed_through();
+      shard_ref.written = sh.written();
+      if (sh.slot() < 0 || (!ref.disabled && sh.slot() >= s.open_slots())) {
+        return Corrupt(absl::StrCat(at, ": slot ", sh.slot(), " out of range"));
+      }
+      if (shard_ref.closed.has_value() != shard_ref.end_seq.has_value() ||
+          (shard_ref.end_seq && *shard_ref.end_seq != shard_ref.last_seq)) {
+        return Corrupt(absl::StrCat(at, ": end sequence number disagrees with closing"));
+      }
+      if (shard_ref.rollover_due && shard_ref.closed) {
+        return Corrupt(absl::StrCat(at, ": a closed shard with a rollover due"));
+      }
+      if (shard_ref.start_seq == 0 || shard_ref.last_seq < shard_ref.start_seq ||
+          shard_ref.last_seq > in.seq_counter()) {
+        return Corrupt(absl::StrCat(at, ": sequence range outside the store's"));
+      }
+      // Lineage: a shard's parent is the slot's previous shard. Only the
+      // oldest shard left in a slot may name a parent that is gone (closed
+      // shards disappear oldest first).
+      auto prev = newest_in_slot.find(sh.slot());
+      if (prev != newest_in_slot.end()) {
+        if (shard_ref.parent_id != prev->second->id) {
+          return Corrupt(absl::StrCat(at, ": parent '", shard_ref.parent_id,
+                                      "' is not the previous shard of its slot (", prev->second->id,
+                                      ")"));
+        }
+        if (!prev->second->closed || *prev->second->end_seq >= shard_ref.start_seq) {
+          return Corrupt(absl::StrCat(at, ": its parent is open or overlaps it"));
+        }
+      } else if (!shard_ref.parent_id.empty() && shard_ref.parent_id >= shard_ref.id) {
+        return Corrupt(absl::StrCat(at, ": parent '", shard_ref.parent_id, "' is not older"));
+      }
+      newest_in_slot[sh.slot()] = &shard_ref;
+      if (!shard_ref.closed) {
+        if (ref.disabled) return Corrupt(absl::StrCat(at, ": open in a disabled stream"));
+        if (ref.open[sh.slot()] != nullptr) {
+          return Corrupt(absl::StrCat(at, ": a second open shard in slot ", sh.slot()));
+        }
+        ref.open[sh.slot()] = &shard_ref;
+      }
+      uint64_t previous = sh.has_trimmed_through() ? sh.trimmed_through() : 0;
+      for (const state::DynamoDbStreamRecord& r : sh.records()) {
+        if (r.seq() <= previous || r.seq() <= shard_ref.start_seq || r.seq() > shard_ref.last_seq ||
+            r.record().dynamodb().sequence_number() != FormatSequenceNumber(r.seq()) ||
+            r.record().dynamodb().size_bytes() < 1) {
+          return Corrupt(absl::StrCat(at, ": record ", r.seq(),
+                                      " is out of order, outside the shard or malformed"));
+        }
+        previous = r.seq();
+        StoredRecord stored;
+        stored.seq = r.seq();
+        stored.written = FromNanos(r.written_unix_nanos());
+        stored.size_bytes = r.record().dynamodb().size_bytes();
+        stored.record = r.record();
+        shard_ref.records.push_back(std::move(stored));
+      }
+      if (!shard_ref.records.empty() && shard_ref.records.back().seq != shard_ref.last_seq) {
+        return Corrupt(absl::StrCat(at, ": its newest record is not its last sequence number"));
+      }
+    }
+    for (size_t slot = 0; slot < ref.open.size(); ++slot) {
+      if (ref.open[slot] == nullptr) {
+        return Corrupt(absl::StrCat(where, ": no open shard in slot ", slot));
+      }
+    }
+  }
+
+  absl::MutexLock lock(&mu_);
+  seq_counter_ = in.seq_counter();
+  event_counter_ = in.event_counter();
+  event_nonce_ = in.event_nonce();
+  last_shard_millis_ = in.last_shard_millis();
+  last_label_ = std::move(labels);
+  ClearStreamsLocked();
+  streams_ = std::move(streams);
+  // The derived indexes and housekeeping queues.
+  std::vector<std::pair<uint64_t, std::pair<absl::Time, Shard*>>> trim;
+  for (auto& [arn, stream] : streams_) {
+    streams_by_table_.insert({stream->table_name, arn});
+    if (stream->disabled) {
+      stream_expiry_queue_.insert({*stream->disabled + stream_options_.retention, arn});
+    }
+    for (auto& [id, shard] : stream->shards) {
+      ++shard_count_;
+      if (shard->rollover_due) rollover_queue_.insert({*shard->rollover_due, arn, id});
+      if (shard->closed) {
+        shard_expiry_queue_.insert({*shard->closed + stream_options_.retention, arn, id});
+      }
+      for (const StoredRecord& r : shard->records) {
+        ++record_count_;
+        record_bytes_ += r.size_bytes;
+        trim.push_back({r.seq, {r.written, shard.get()}});
+      }
+    }
+  }
+  // Appends are in sequence order, and so was the trim queue.
+  std::sort(trim.begin(), trim.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [seq, entry] : trim) trim_queue_.push_back(entry);
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::backends::simulator

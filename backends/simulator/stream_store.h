@@ -21,6 +21,7 @@
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
 #include "backends/simulator/dynamodb_expressions.h"
 #include "backends/simulator/simulator_options.h"
+#include "backends/simulator/state/dynamodb_state.pb.h"
 
 namespace awsfacade::backends::simulator {
 
@@ -89,14 +90,23 @@ struct StreamStoreStats {
 //   (2015-05-11T21:21:33.291), moved forward by a millisecond when the same
 //   table name already had a stream with that label.
 // * ShardId "shardId-" + 20 digits (creation time in ms, strictly increasing
-//   across the store) + "-" + 8 hex: lexical order is creation order, so
-//   DescribeStream lists parents before children.
+//   across the store) + "-" + 8 hex derived from the seed, the stream and
+//   its shard count: lexical order is creation order, so DescribeStream
+//   lists parents before children.
 // * Sequence numbers are 21-digit decimal strings, increasing across the
 //   whole store with gaps (never contiguous). Compare them as integers.
 // * Record images follow the view type (§7.1 table); SizeBytes is the
 //   DynamoDB size (ItemSizeBytes) of Keys plus the images present;
 //   ApproximateCreationDateTime is rounded down to the second; eventID is 32
-//   hex characters, unique; eventVersion "1.1"; eventSource "aws:dynamodb".
+//   hex characters, unique, derived from the seed and a counter;
+//   eventVersion "1.1"; eventSource "aws:dynamodb".
+// * Housekeeping is a function of simulator time alone: whatever falls due
+//   (rollovers, trimming, removal of closed shards and disabled streams) is
+//   done as of its due time, in due-time order, whenever a call first
+//   observes it. A rolled-over shard closes, and its child opens, at the
+//   rollover's due time; a call at `now` first does everything due by
+//   `now`. So replaying the writes alone, at their times, rebuilds the same
+//   state whatever reads were interleaved.
 // * Iterators are sealed (purpose "dynamodbstreams.iterator") over stream
 //   ARN, shard, position and issue time. Anything that fails to open is
 //   ValidationException; older than iterator_lifetime is
@@ -124,22 +134,30 @@ class StreamStore {
   absl::StatusOr<CreatedStream> CreateStream(
       absl::string_view table_name,
       const std::vector<::aws::dynamodbstreams::v1::KeySchemaElement>& key_schema,
-      absl::string_view view_type);
+      absl::string_view view_type) {
+    return CreateStream(table_name, key_schema, view_type, Now());
+  }
 
   // DISABLED: closes the open shards. Records stay readable for
   // `retention`, then the stream disappears. Disabling a disabled stream is
   // a no-op. NotFound for an unknown ARN.
-  absl::Status DisableStream(absl::string_view stream_arn);
+  absl::Status DisableStream(absl::string_view stream_arn) {
+    return DisableStream(stream_arn, Now());
+  }
 
   // Appends the record for `change` to the open shard that owns its
   // partition key and returns its sequence number. FailedPrecondition when
   // the stream is not ENABLED. Callers serialize appends per item (the
   // simulator holds its table lock) so per-item order is the write order.
-  absl::StatusOr<std::string> Append(absl::string_view stream_arn, const ItemChange& change);
+  absl::StatusOr<std::string> Append(absl::string_view stream_arn, const ItemChange& change) {
+    return Append(stream_arn, change, Now());
+  }
 
   // Closes every open shard of the stream and opens one child for each.
   // NotFound for an unknown stream, FailedPrecondition for a disabled one.
-  absl::StatusOr<ShardRollover> ForceShardRollover(absl::string_view stream_arn);
+  absl::StatusOr<ShardRollover> ForceShardRollover(absl::string_view stream_arn) {
+    return ForceShardRollover(stream_arn, Now());
+  }
 
   // Time-driven housekeeping, due by now: rollovers, trimming, removal of
   // emptied closed shards and expired disabled streams. Cheap when nothing
@@ -147,23 +165,62 @@ class StreamStore {
   // shards closed or opened since the previous Maintain() (including by
   // housekeeping inside other calls), so a caller can wake their readers.
   // Every operation below runs the housekeeping first.
-  std::vector<std::string> Maintain();
+  std::vector<std::string> Maintain() { return Maintain(Now()); }
+
+  // The same operations as of `now` instead of a clock reading, for a
+  // caller (the simulator) that has read the clock once for a whole call
+  // and done its own housekeeping due by then: housekeeping here never runs
+  // ahead of it.
+  absl::StatusOr<CreatedStream> CreateStream(
+      absl::string_view table_name,
+      const std::vector<::aws::dynamodbstreams::v1::KeySchemaElement>& key_schema,
+      absl::string_view view_type, absl::Time now);
+  absl::Status DisableStream(absl::string_view stream_arn, absl::Time now);
+  absl::StatusOr<std::string> Append(absl::string_view stream_arn, const ItemChange& change,
+                                     absl::Time now);
+  absl::StatusOr<ShardRollover> ForceShardRollover(absl::string_view stream_arn, absl::Time now);
+  std::vector<std::string> Maintain(absl::Time now);
 
   // --- The four DynamoDB Streams operations ----------------------------------
 
+  // Each also as of `now` (see above).
   absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request);
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) {
+    return ListStreams(request, Now());
+  }
+  absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
+      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request, absl::Time now);
   absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request);
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) {
+    return DescribeStream(request, Now());
+  }
+  absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
+      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request, absl::Time now);
   absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request);
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) {
+    return GetShardIterator(request, Now());
+  }
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
+      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request, absl::Time now);
   absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request);
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) {
+    return GetRecords(request, Now());
+  }
+  absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
+      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request, absl::Time now);
 
   StreamStoreStats Stats() const;
 
   // Forgets every stream.
   void Reset();
+
+  // The whole store, for persistence: streams, shards, untrimmed records
+  // and every counter (not the read-rate history, nor the wake-up set).
+  // LoadState replaces everything, validates it (DataLossError naming what
+  // is inconsistent; nothing changes then) and rebuilds the housekeeping
+  // queues, so the store goes on exactly as the saved one would have.
+  void SaveState(::awsfacade::simulator::state::DynamoDbStreamStore* out) const;
+  absl::Status LoadState(const ::awsfacade::simulator::state::DynamoDbStreamStore& in);
 
   // Limits from the DynamoDB Streams documentation.
   static constexpr int kMaxGetRecordsLimit = 1000;
@@ -232,10 +289,12 @@ class StreamStore {
   absl::StatusOr<Stream*> FindStream(absl::string_view arn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops whatever records `shard` still holds (before it is erased).
   void PurgeRecords(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets every stream and empties the housekeeping queues; counters stay.
+  void ClearStreamsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string SealIterator(const IteratorState& state) const;
   absl::StatusOr<IteratorState> OpenIterator(absl::string_view token) const;
   ::aws::dynamodbstreams::v1::Record BuildRecord(const Stream& stream, const ItemChange& change,
-                                               uint64_t seq, absl::Time now, int64_t* size_bytes)
+                                                 uint64_t seq, absl::Time now, int64_t* size_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SimulatorOptions options_;
