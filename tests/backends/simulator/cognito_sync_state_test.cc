@@ -21,10 +21,8 @@ namespace {
 
 namespace cs = ::aws::cognitosync::v1;
 namespace state = ::awsfacade::simulator::state;
-using state_test::IsDataLoss;
 using state_test::SavedBytes;
 using state_test::StateTestOptions;
-using state_test::StatusOf;
 using Log = state_test::WriteLog<CognitoSyncSimulator>;
 
 constexpr char kPool[] = "us-east-1:0000-ab";
@@ -84,14 +82,10 @@ cs::DeleteDatasetRequest Delete(absl::string_view identity, absl::string_view da
 }
 
 Log::Write UpdateWrite(cs::UpdateRecordsRequest request) {
-  return [request = std::move(request)](CognitoSyncSimulator& sim) {
-    return StatusOf(sim.UpdateRecords(request));
-  };
+  return state_test::Call(&CognitoSyncSimulator::UpdateRecords, std::move(request));
 }
 Log::Write DeleteWrite(cs::DeleteDatasetRequest request) {
-  return [request = std::move(request)](CognitoSyncSimulator& sim) {
-    return StatusOf(sim.DeleteDataset(request));
-  };
+  return state_test::Call(&CognitoSyncSimulator::DeleteDataset, std::move(request));
 }
 
 class CognitoSyncStateTest : public ::testing::Test {
@@ -245,11 +239,7 @@ TEST_F(CognitoSyncStateTest, LoadReplacesTheWholeState) {
   EXPECT_EQ(described.status().code(), absl::StatusCode::kNotFound);
 }
 
-struct Damage {
-  std::string name;
-  std::string expected;  // in the DataLoss message
-  std::function<void(state::CognitoSyncState&)> apply;
-};
+using Damage = state_test::Damage<state::CognitoSyncState>;
 
 class CognitoSyncCorruptStateTest : public CognitoSyncStateTest,
                                     public ::testing::WithParamInterface<Damage> {};
@@ -258,12 +248,7 @@ TEST_P(CognitoSyncCorruptStateTest, IsDataLossAndChangesNothing) {
   auto a = NewSim(clock_);
   Log log;
   Populate(*a, log);
-  state::CognitoSyncState state;
-  a->SaveState(&state);
-  GetParam().apply(state);
-  const std::string before = Saved(*a);
-  EXPECT_THAT(a->LoadState(state), IsDataLoss(GetParam().expected));
-  EXPECT_EQ(Saved(*a), before);
+  state_test::ExpectLoadRefuses(*a, GetParam());
 }
 
 // identities(0) is kIdentity: datasets "settings" (records a: tombstone,
@@ -318,7 +303,7 @@ INSTANTIATE_TEST_SUITE_P(
                [](state::CognitoSyncState& s) {
                  s.mutable_identities(0)->mutable_datasets(0)->clear_records();
                }}),
-    [](const ::testing::TestParamInfo<Damage>& info) { return info.param.name; });
+    state_test::DamageName<state::CognitoSyncState>);
 
 }  // namespace
 }  // namespace awsfacade::backends::simulator

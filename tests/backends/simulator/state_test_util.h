@@ -57,6 +57,38 @@ MATCHER_P(IsDataLoss, substring, "") {
          ::testing::Value(std::string(status.message()), ::testing::HasSubstr(substring));
 }
 
+// One way of damaging a saved State, for a parameterized LoadState test.
+template <typename State>
+struct Damage {
+  std::string name;      // the test's name
+  std::string expected;  // in the DataLoss message
+  std::function<void(State&)> apply;
+};
+template <typename State>
+std::string DamageName(const ::testing::TestParamInfo<Damage<State>>& info) {
+  return info.param.name;
+}
+
+// Loading `sim`'s own state with `damage` done to it fails with DataLoss
+// and leaves `sim` as it was.
+template <typename State, typename Sim>
+void ExpectLoadRefuses(Sim& sim, const Damage<State>& damage) {
+  State state;
+  sim.SaveState(&state);
+  damage.apply(state);
+  const std::string before = SavedBytes<State>(sim);
+  EXPECT_THAT(sim.LoadState(state), IsDataLoss(damage.expected));
+  EXPECT_EQ(SavedBytes<State>(sim), before);
+}
+
+// A journaled call: `method` of Sim with `request`, as a WriteLog write.
+template <typename Sim, typename Request, typename Response>
+std::function<absl::Status(Sim&)> Call(absl::StatusOr<Response> (Sim::*method)(const Request&),
+                                       Request request) {
+  return
+      [method, request = std::move(request)](Sim& sim) { return StatusOf((sim.*method)(request)); };
+}
+
 // The journal of a test: writes run on one simulator and, when they
 // succeed, are kept with the time they ran at, to run again elsewhere.
 template <typename Sim>
