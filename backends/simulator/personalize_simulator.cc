@@ -316,8 +316,8 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
 }
 
 // One step of splitmix64: the generator every ID here is derived with.
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+uint64_t SplitMix64(uint64_t& position) {
+  uint64_t z = (position += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
@@ -330,9 +330,9 @@ uint64_t SplitMix64(uint64_t& state) {
 // one. Multiplying by an odd constant is a bijection, so each seq starts
 // the generator somewhere else.
 std::string TrackingId(uint64_t seed, int64_t seq) {
-  uint64_t state = seed ^ (static_cast<uint64_t>(seq) * 0xd1b54a32d192ed03ULL);
-  uint64_t hi = SplitMix64(state);
-  uint64_t lo = SplitMix64(state);
+  uint64_t position = seed ^ (static_cast<uint64_t>(seq) * 0xd1b54a32d192ed03ULL);
+  uint64_t hi = SplitMix64(position);
+  uint64_t lo = SplitMix64(position);
   hi = (hi & ~uint64_t{0xF000}) | 0x4000;
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF,
@@ -794,8 +794,9 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   dataset.group_arn = group.arn;
   dataset.dataset_type = std::string(canonical_type);
   dataset.schema_arn = schema.arn;
-  if (canonical_type == "Action_Interactions")
+  if (canonical_type == "Action_Interactions") {
     dataset.tracking_id = TrackingId(options_.seed, dataset.seq);
+  }
   dataset.tags.assign(request.tags().begin(), request.tags().end());
   dataset.life.created = now;
   dataset_order_.emplace(OrderKey{dataset.seq, arn}, arn);
