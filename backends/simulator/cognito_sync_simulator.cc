@@ -19,6 +19,7 @@ namespace awsfacade::backends::simulator {
 namespace {
 
 namespace cs = ::aws::cognitosync::v1;
+namespace state = ::awsfacade::simulator::state;
 
 constexpr absl::string_view kInvalidParameter = "InvalidParameterException";
 constexpr absl::string_view kResourceNotFound = "ResourceNotFoundException";
@@ -205,6 +206,20 @@ absl::StatusOr<std::string> OpenPageToken(const TokenSealer& sealer, absl::strin
                     absl::StrCat("Invalid NextToken: ", cursor.status().message()), "NextToken");
   }
   return cursor;
+}
+
+// LoadState's error: the saved state is damaged or was not written by us.
+absl::Status Corrupt(absl::string_view where, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("Cognito Sync state: ", where, ": ", what));
+}
+
+// LoadState's check that `key` comes after every key of `loaded` (a map
+// being filled in the order SaveState writes: ascending, no repeats).
+template <typename Map, typename Key>
+absl::Status CheckAscending(const Map& loaded, const Key& key, absl::string_view where,
+                            absl::string_view what) {
+  if (loaded.empty() || loaded.rbegin()->first < key) return absl::OkStatus();
+  return Corrupt(where, absl::StrCat(what, " out of order or repeated"));
 }
 
 }  // namespace
@@ -498,6 +513,127 @@ absl::StatusOr<cs::DeleteDatasetResponse> CognitoSyncSimulator::DeleteDataset(
   return AwsError(kResourceNotFound,
                   absl::StrCat("Dataset ", request.dataset_name(), " not found for identity ",
                                request.identity_id()));
+}
+
+// ---------------------------------------------------------------------------
+// Persistence
+
+void CognitoSyncSimulator::SaveState(state::CognitoSyncState* out) const {
+  out->Clear();
+  absl::MutexLock lock(&mu_);
+  // btree_maps iterate in key order, which is the order the format asks for.
+  for (const auto& [key, ident] : identities_) {
+    state::CognitoSyncState::Identity* id = out->add_identities();
+    id->set_identity_pool_id(key.first);
+    id->set_identity_id(key.second);
+    for (const auto& [name, ds] : ident.datasets) {
+      state::CognitoSyncState::Dataset* d = id->add_datasets();
+      *d->mutable_meta() = ds.meta;
+      d->set_sync_count(ds.sync_count);
+      for (const auto& [record_key, record] : ds.records) *d->add_records() = record;
+    }
+    for (const auto& [name, sync_count] : ident.deleted_at) {
+      state::CognitoSyncState::DeletionMarker* marker = id->add_deleted();
+      marker->set_dataset_name(name);
+      marker->set_sync_count(sync_count);
+    }
+  }
+}
+
+absl::Status CognitoSyncSimulator::LoadState(const state::CognitoSyncState& in) {
+  // Built aside and swapped in only once all of it checked out.
+  absl::btree_map<IdentityKey, IdentityState> identities;
+  for (const state::CognitoSyncState::Identity& id : in.identities()) {
+    const std::string& pool = id.identity_pool_id();
+    const std::string& identity = id.identity_id();
+    const std::string where = absl::StrCat("identity ", pool, " ", identity);
+    if (absl::Status s = ValidateIdentity(pool, identity); !s.ok()) {
+      return Corrupt(where, s.message());
+    }
+    IdentityKey key(pool, identity);
+    if (absl::Status s = CheckAscending(identities, key, where, "identities"); !s.ok()) return s;
+    // Only a dataset's first write creates an identity, and a delete leaves
+    // a marker, so an empty one was never saved by SaveState.
+    if (id.datasets().empty() && id.deleted().empty()) {
+      return Corrupt(where, "has neither datasets nor deletion markers");
+    }
+    IdentityState& ident = identities[key];
+    // A dataset name that is valid and next in `loaded`'s order.
+    auto check_name = [&](const auto& loaded, absl::string_view name, absl::string_view name_where,
+                          absl::string_view what) {
+      if (absl::Status s = ValidateDatasetPath(pool, identity, name); !s.ok()) {
+        return Corrupt(name_where, s.message());
+      }
+      return CheckAscending(loaded, name, name_where, what);
+    };
+    for (const state::CognitoSyncState::DeletionMarker& marker : id.deleted()) {
+      const std::string& name = marker.dataset_name();
+      const std::string marker_where = absl::StrCat(where, " deleted dataset ", name);
+      if (absl::Status s = check_name(ident.deleted_at, name, marker_where, "deletion markers");
+          !s.ok()) {
+        return s;
+      }
+      // 0 means "never deleted"; a dataset exists only from SyncCount 1.
+      if (marker.sync_count() <= 0) {
+        return Corrupt(marker_where, absl::StrCat("SyncCount ", marker.sync_count(), " <= 0"));
+      }
+      ident.deleted_at.emplace_hint(ident.deleted_at.end(), name, marker.sync_count());
+    }
+    for (const state::CognitoSyncState::Dataset& saved : id.datasets()) {
+      const cs::Dataset& meta = saved.meta();
+      const std::string& name = meta.dataset_name();
+      const std::string ds_where = absl::StrCat(where, " dataset ", name);
+      if (absl::Status s = check_name(ident.datasets, name, ds_where, "datasets"); !s.ok()) {
+        return s;
+      }
+      if (meta.identity_id() != identity) {
+        return Corrupt(ds_where, absl::StrCat("IdentityId is ", meta.identity_id()));
+      }
+      // A re-created dataset continues above its deletion marker.
+      const int64_t floor = DeletedAt(&ident, name);
+      if (saved.sync_count() <= floor) {
+        return Corrupt(ds_where, absl::StrCat("SyncCount ", saved.sync_count(),
+                                              " is not above its deletion marker ", floor));
+      }
+      if (saved.records().empty()) return Corrupt(ds_where, "has no records");
+      DatasetState& ds = ident.datasets[name];
+      ds.meta = meta;
+      ds.sync_count = saved.sync_count();
+      int64_t live_records = 0;
+      int64_t bytes = 0;
+      for (const cs::Record& record : saved.records()) {
+        const std::string record_where = absl::StrCat(ds_where, " record ", record.key());
+        if (absl::Status s = Check().Length("Key", record.key(), 1, kMaxKeyLength); !s.ok()) {
+          return Corrupt(record_where, s.message());
+        }
+        if (absl::Status s = CheckAscending(ds.records, record.key(), record_where, "records");
+            !s.ok()) {
+          return s;
+        }
+        if (record.sync_count() <= floor || record.sync_count() > ds.sync_count) {
+          return Corrupt(record_where, absl::StrCat("SyncCount ", record.sync_count(), " outside (",
+                                                    floor, ", ", ds.sync_count, "]"));
+        }
+        if (record.has_value()) {
+          ++live_records;
+          bytes += StoredBytes(record.key(), record.value());
+        }
+        ds.records.emplace_hint(ds.records.end(), record.key(), record);
+      }
+      // The counters UpdateRecords keeps must agree with the records.
+      if (!meta.has_num_records() || meta.num_records() != live_records) {
+        return Corrupt(ds_where, absl::StrCat("NumRecords does not match its ", live_records,
+                                              " live records"));
+      }
+      if (!meta.has_data_storage() || meta.data_storage() != bytes) {
+        return Corrupt(ds_where,
+                       absl::StrCat("DataStorage does not match its records' ", bytes, " bytes"));
+      }
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  identities_ = std::move(identities);
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::backends::simulator

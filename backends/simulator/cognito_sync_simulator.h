@@ -13,6 +13,7 @@
 #include "aws/cognitosync/v1/cognitosync.pb.h"
 #include "backends/cognito_sync_backend.h"
 #include "backends/simulator/simulator_options.h"
+#include "backends/simulator/state/cognito_sync_state.pb.h"
 
 namespace awsfacade::backends::simulator {
 
@@ -105,6 +106,14 @@ class CognitoSyncSimulator final : public CognitoSyncBackend {
 
   // Forgets every pool, identity, dataset and deletion marker.
   void Reset();
+
+  // Persistence (--state_dir). SaveState writes everything that makes up the
+  // simulated state, in a canonical order: equal states give equal bytes.
+  // LoadState replaces the whole state with `in` after checking it (a
+  // DataLossError naming what is inconsistent leaves the state as it was).
+  // Tokens issued before the save stay valid with the same sealer key.
+  void SaveState(::awsfacade::simulator::state::CognitoSyncState* out) const;
+  absl::Status LoadState(const ::awsfacade::simulator::state::CognitoSyncState& in);
 
  private:
   struct DatasetState {

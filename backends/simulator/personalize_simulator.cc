@@ -1,8 +1,10 @@
 #include "backends/simulator/personalize_simulator.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -17,6 +19,7 @@ namespace awsfacade::backends::simulator {
 namespace {
 
 namespace v1 = ::aws::personalize::v1;
+namespace state = ::awsfacade::simulator::state;
 
 constexpr char kInvalidInput[] = "InvalidInputException";
 constexpr char kInvalidNextToken[] = "InvalidNextTokenException";
@@ -312,14 +315,58 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
       static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
-// A random UUID (version 4), the form of AWS's event tracker IDs.
-std::string NewTrackingId(absl::BitGen& gen) {
-  uint64_t hi = absl::Uniform<uint64_t>(gen);
-  uint64_t lo = absl::Uniform<uint64_t>(gen);
+// One step of splitmix64: the generator every ID here is derived with.
+uint64_t SplitMix64(uint64_t& position) {
+  uint64_t z = (position += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The event tracker ID of the dataset created as number `seq`: a UUID
+// (version 4 layout, the form of AWS's tracking IDs) derived from the seed
+// rather than drawn at random, so replaying the same calls gives the same
+// ID, while a dataset re-created under the same ARN (a new seq) gets a new
+// one. Multiplying by an odd constant is a bijection, so each seq starts
+// the generator somewhere else.
+std::string TrackingId(uint64_t seed, int64_t seq) {
+  uint64_t position = seed ^ (static_cast<uint64_t>(seq) * 0xd1b54a32d192ed03ULL);
+  uint64_t hi = SplitMix64(position);
+  uint64_t lo = SplitMix64(position);
   hi = (hi & ~uint64_t{0xF000}) | 0x4000;
   lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF,
                          lo >> 48, lo & 0xFFFFFFFFFFFFULL);
+}
+
+// LoadState's error: the saved state is damaged or was not written by us.
+absl::Status Corrupt(absl::string_view where, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("Personalize state: ", where, ": ", what));
+}
+
+// A stored time, or nullopt outside google.protobuf.Timestamp's range
+// (0001-01-01 to 9999-12-31).
+std::optional<absl::Time> StoredTime(const google::protobuf::Timestamp& ts) {
+  constexpr int64_t kMinSeconds = -62135596800;
+  constexpr int64_t kMaxSeconds = 253402300799;
+  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 ||
+      ts.nanos() > 999999999) {
+    return std::nullopt;
+  }
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx in lower-case hex, as
+// TrackingId() writes it.
+bool IsTrackingId(absl::string_view id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !(absl::ascii_isdigit(id[i]) || (id[i] >= 'a' && id[i] <= 'f'))) {
+      return false;
+    }
+  }
+  return id[14] == '4' && absl::StrContains("89ab", id[19]);
 }
 
 }  // namespace
@@ -359,6 +406,10 @@ PersonalizeSimulator::Phase PersonalizeSimulator::PhaseAt(const Lifecycle& life,
 
 absl::Time PersonalizeSimulator::GoneAt(absl::Time delete_requested) const {
   return delete_requested + limits_.delete_pending_time + limits_.delete_in_progress_time;
+}
+
+bool PersonalizeSimulator::GoneBy(const Lifecycle& life, absl::Time now) const {
+  return life.delete_requested && GoneAt(*life.delete_requested) <= now;
 }
 
 void PersonalizeSimulator::PurgeLocked(absl::Time now) {
@@ -462,11 +513,12 @@ absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeD
   if (absl::Status s = CheckArn("datasetGroupArn", request.dataset_group_arn()); !s.ok()) {
     return s;
   }
-  absl::MutexLock lock(&mu_);
+  // Reads leave finished deletions for the next write to drop (they change
+  // nothing, so a journal of writes alone rebuilds the state).
+  absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  PurgeLocked(now);
   auto it = groups_.find(request.dataset_group_arn());
-  if (it == groups_.end()) {
+  if (it == groups_.end() || GoneBy(it->second.life, now)) {
     return AwsError(kNotFound,
                     absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
                     "datasetGroupArn");
@@ -499,13 +551,20 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
     after = *std::move(key);
   }
 
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  PurgeLocked(now);
   v1::ListDatasetGroupsResponse response;
+  std::optional<OrderKey> last;
   auto it = after ? group_order_.upper_bound(*after) : group_order_.begin();
-  for (; it != group_order_.end() && response.dataset_groups_size() < *page_size; ++it) {
+  for (; it != group_order_.end(); ++it) {
     const GroupRecord& g = groups_.at(it->second);
+    if (GoneBy(g.life, now)) continue;
+    // A further listed item: this page is full and is not the last one.
+    if (response.dataset_groups_size() == *page_size) {
+      response.set_next_token(SealToken(kListGroupsPurpose, *last));
+      break;
+    }
+    last = it->first;
     Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
     v1::DatasetGroupSummary* out = response.add_dataset_groups();
     out->set_name(g.name);
@@ -514,9 +573,6 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
     SetTime(g.life.created, out->mutable_creation_date_time());
     SetTime(phase.since, out->mutable_last_updated_date_time());
     out->set_domain(g.domain);
-  }
-  if (it != group_order_.end()) {
-    response.set_next_token(SealToken(kListGroupsPurpose, std::prev(it)->first));
   }
   return response;
 }
@@ -593,7 +649,7 @@ absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
 absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
     const v1::DescribeSchemaRequest& request) {
   if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = schemas_.find(request.schema_arn());
   if (it == schemas_.end()) {
     return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
@@ -624,7 +680,7 @@ absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
     after = *std::move(key);
   }
 
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   v1::ListSchemasResponse response;
   auto it = after ? schema_order_.upper_bound(*after) : schema_order_.begin();
   for (; it != schema_order_.end() && response.schemas_size() < *page_size; ++it) {
@@ -738,7 +794,9 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   dataset.group_arn = group.arn;
   dataset.dataset_type = std::string(canonical_type);
   dataset.schema_arn = schema.arn;
-  if (canonical_type == "Action_Interactions") dataset.tracking_id = NewTrackingId(bitgen_);
+  if (canonical_type == "Action_Interactions") {
+    dataset.tracking_id = TrackingId(options_.seed, dataset.seq);
+  }
   dataset.tags.assign(request.tags().begin(), request.tags().end());
   dataset.life.created = now;
   dataset_order_.emplace(OrderKey{dataset.seq, arn}, arn);
@@ -751,11 +809,10 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
 absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDataset(
     const v1::DescribeDatasetRequest& request) {
   if (absl::Status s = CheckArn("datasetArn", request.dataset_arn()); !s.ok()) return s;
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  PurgeLocked(now);
   auto it = datasets_.find(request.dataset_arn());
-  if (it == datasets_.end()) {
+  if (it == datasets_.end() || GoneBy(it->second.life, now)) {
     return AwsError(kNotFound, absl::StrCat("Could not find dataset ", request.dataset_arn()),
                     "datasetArn");
   }
@@ -796,15 +853,14 @@ absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
     after = *std::move(key);
   }
 
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  PurgeLocked(now);
   v1::ListDatasetsResponse response;
   std::optional<OrderKey> last;
   auto it = after ? dataset_order_.upper_bound(*after) : dataset_order_.begin();
   for (; it != dataset_order_.end(); ++it) {
     const DatasetRecord& d = datasets_.at(it->second);
-    if (!group_arn.empty() && d.group_arn != group_arn) continue;
+    if ((!group_arn.empty() && d.group_arn != group_arn) || GoneBy(d.life, now)) continue;
     // A further matching item: this page is full and is not the last one.
     if (response.datasets_size() == *page_size) {
       response.set_next_token(SealToken(purpose, *last));
@@ -843,6 +899,234 @@ absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
   d.life.delete_requested = now;
   deletions_.emplace(GoneAt(now), std::make_pair(Kind::kDataset, arn));
   return v1::DeleteDatasetResponse();
+}
+
+// ---------------------------------------------------------------------------
+// Persistence
+
+void PersonalizeSimulator::SaveState(state::PersonalizeState* out) const {
+  out->Clear();
+  absl::ReaderMutexLock lock(&mu_);
+  // Finished deletions are left out: whether a read or failed call already
+  // dropped them must not show in the saved state.
+  const absl::Time now = options_.clock->Now();
+  auto save_life = [](const Lifecycle& life, state::PersonalizeState::Lifecycle* saved) {
+    SetTime(life.created, saved->mutable_created());
+    if (life.delete_requested) SetTime(*life.delete_requested, saved->mutable_delete_requested());
+  };
+  out->set_next_seq(next_seq_);
+  for (const auto& [order, arn] : group_order_) {
+    const GroupRecord& g = groups_.at(arn);
+    if (GoneBy(g.life, now)) continue;
+    state::PersonalizeState::DatasetGroup* saved = out->add_dataset_groups();
+    saved->set_seq(g.seq);
+    saved->set_name(g.name);
+    saved->set_dataset_group_arn(g.arn);
+    saved->set_role_arn(g.role_arn);
+    saved->set_kms_key_arn(g.kms_key_arn);
+    saved->set_domain(g.domain);
+    saved->mutable_tags()->Assign(g.tags.begin(), g.tags.end());
+    save_life(g.life, saved->mutable_life());
+  }
+  for (const auto& [order, arn] : schema_order_) {
+    const SchemaRecord& schema = schemas_.at(arn);
+    state::PersonalizeState::Schema* saved = out->add_schemas();
+    saved->set_seq(schema.seq);
+    saved->set_name(schema.name);
+    saved->set_schema_arn(schema.arn);
+    saved->set_schema(schema.schema);
+    saved->set_domain(schema.domain);
+    SetTime(schema.created, saved->mutable_created());
+  }
+  for (const auto& [order, arn] : dataset_order_) {
+    const DatasetRecord& d = datasets_.at(arn);
+    if (GoneBy(d.life, now)) continue;
+    state::PersonalizeState::Dataset* saved = out->add_datasets();
+    saved->set_seq(d.seq);
+    saved->set_name(d.name);
+    saved->set_dataset_arn(d.arn);
+    saved->set_dataset_group_arn(d.group_arn);
+    saved->set_dataset_type(d.dataset_type);
+    saved->set_schema_arn(d.schema_arn);
+    saved->set_tracking_id(d.tracking_id);
+    saved->mutable_tags()->Assign(d.tags.begin(), d.tags.end());
+    save_life(d.life, saved->mutable_life());
+  }
+}
+
+absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) {
+  int64_t next_seq = in.next_seq();
+  // An empty message (a state never saved) is a fresh simulator.
+  if (next_seq == 0 && in.dataset_groups().empty() && in.schemas().empty() &&
+      in.datasets().empty()) {
+    next_seq = 1;
+  }
+  if (next_seq < 1) return Corrupt("next_seq", absl::StrCat(next_seq, " < 1"));
+
+  // Built aside and swapped in only once all of it checked out.
+  absl::btree_map<std::string, GroupRecord> groups;
+  absl::btree_map<OrderKey, std::string> group_order;
+  absl::btree_map<std::string, SchemaRecord> schemas;
+  absl::btree_map<OrderKey, std::string> schema_order;
+  absl::btree_map<std::string, DatasetRecord> datasets;
+  absl::btree_map<OrderKey, std::string> dataset_order;
+  absl::btree_multimap<absl::Time, std::pair<Kind, std::string>> deletions;
+  absl::flat_hash_set<int64_t> seqs;  // the counter is shared by all kinds
+
+  // The checks every resource gets: a seq in creation order, below
+  // next_seq and not used before; a valid name; the ARN this simulator
+  // gives that name; a valid domain.
+  auto check_common = [&](absl::string_view where, int64_t seq, int64_t previous_seq,
+                          absl::string_view name, absl::string_view arn,
+                          absl::string_view expected_arn, absl::string_view domain) {
+    if (seq < 1 || seq >= next_seq) {
+      return Corrupt(where, absl::StrCat("seq ", seq, " outside [1, ", next_seq, ")"));
+    }
+    if (seq <= previous_seq) return Corrupt(where, "out of creation order");
+    if (!seqs.insert(seq).second) return Corrupt(where, absl::StrCat("seq ", seq, " used twice"));
+    if (absl::Status s = CheckName("name", name); !s.ok()) return Corrupt(where, s.message());
+    if (arn != expected_arn) {
+      return Corrupt(where, absl::StrCat("ARN is not ", expected_arn,
+                                         " (another region or account, or another name)"));
+    }
+    if (absl::Status s = CheckDomain("domain", domain); !s.ok()) return Corrupt(where, s.message());
+    return absl::OkStatus();
+  };
+  auto load_tags = [](absl::string_view where,
+                      const google::protobuf::RepeatedPtrField<v1::Tag>& saved,
+                      std::vector<v1::Tag>* tags) {
+    if (absl::Status s = CheckTags(saved); !s.ok()) return Corrupt(where, s.message());
+    tags->assign(saved.begin(), saved.end());
+    return absl::OkStatus();
+  };
+  // Also queues the deletion, so the next write drops what it finished.
+  auto load_life = [&](absl::string_view where, const state::PersonalizeState::Lifecycle& saved,
+                       Kind kind, const std::string& arn, Lifecycle* life) {
+    std::optional<absl::Time> created = StoredTime(saved.created());
+    if (!saved.has_created() || !created) return Corrupt(where, "no valid creation time");
+    life->created = *created;
+    if (saved.has_delete_requested()) {
+      std::optional<absl::Time> requested = StoredTime(saved.delete_requested());
+      if (!requested || *requested < *created) {
+        return Corrupt(where, "deletion time invalid or before creation");
+      }
+      life->delete_requested = *requested;
+      deletions.emplace(GoneAt(*requested), std::make_pair(kind, arn));
+    }
+    return absl::OkStatus();
+  };
+
+  int64_t previous_seq = 0;
+  for (const state::PersonalizeState::DatasetGroup& saved : in.dataset_groups()) {
+    const std::string& arn = saved.dataset_group_arn();
+    const std::string where = absl::StrCat("dataset group ", arn);
+    if (absl::Status s =
+            check_common(where, saved.seq(), previous_seq, saved.name(), arn,
+                         Arn(absl::StrCat("dataset-group/", saved.name())), saved.domain());
+        !s.ok()) {
+      return s;
+    }
+    previous_seq = saved.seq();
+    if (groups.contains(arn)) return Corrupt(where, "stored twice");
+    GroupRecord& g = groups[arn];
+    g.seq = saved.seq();
+    g.name = saved.name();
+    g.arn = arn;
+    g.role_arn = saved.role_arn();
+    g.kms_key_arn = saved.kms_key_arn();
+    g.domain = saved.domain();
+    if (absl::Status s = load_tags(where, saved.tags(), &g.tags); !s.ok()) return s;
+    if (absl::Status s = load_life(where, saved.life(), Kind::kGroup, arn, &g.life); !s.ok()) {
+      return s;
+    }
+    group_order.emplace(OrderKey{g.seq, arn}, arn);
+  }
+
+  previous_seq = 0;
+  for (const state::PersonalizeState::Schema& saved : in.schemas()) {
+    const std::string& arn = saved.schema_arn();
+    const std::string where = absl::StrCat("schema ", arn);
+    if (absl::Status s = check_common(where, saved.seq(), previous_seq, saved.name(), arn,
+                                      Arn(absl::StrCat("schema/", saved.name())), saved.domain());
+        !s.ok()) {
+      return s;
+    }
+    previous_seq = saved.seq();
+    if (schemas.contains(arn)) return Corrupt(where, "stored twice");
+    if (absl::Status s = CheckAvroSchema(saved.schema()); !s.ok()) {
+      return Corrupt(where, s.message());
+    }
+    std::optional<absl::Time> created = StoredTime(saved.created());
+    if (!saved.has_created() || !created) return Corrupt(where, "no valid creation time");
+    SchemaRecord& schema = schemas[arn];
+    schema.seq = saved.seq();
+    schema.name = saved.name();
+    schema.arn = arn;
+    schema.schema = saved.schema();
+    schema.domain = saved.domain();
+    schema.created = *created;
+    schema_order.emplace(OrderKey{schema.seq, arn}, arn);
+  }
+
+  previous_seq = 0;
+  for (const state::PersonalizeState::Dataset& saved : in.datasets()) {
+    const std::string& arn = saved.dataset_arn();
+    const std::string where = absl::StrCat("dataset ", arn);
+    auto group_it = groups.find(saved.dataset_group_arn());
+    if (group_it == groups.end()) {
+      return Corrupt(
+          where, absl::StrCat("its dataset group ", saved.dataset_group_arn(), " is not stored"));
+    }
+    const GroupRecord& group = group_it->second;
+    // DeleteDatasetGroup refuses a group that has datasets.
+    if (group.life.delete_requested) {
+      return Corrupt(where, absl::StrCat("its dataset group ", group.arn, " is being deleted"));
+    }
+    if (!schemas.contains(saved.schema_arn())) {
+      return Corrupt(where, absl::StrCat("its schema ", saved.schema_arn(), " is not stored"));
+    }
+    const std::string& type = saved.dataset_type();
+    if (std::find(kDatasetTypes.begin(), kDatasetTypes.end(), type) == kDatasetTypes.end()) {
+      return Corrupt(where, absl::StrCat("unknown datasetType '", type, "'"));
+    }
+    if (absl::Status s = check_common(
+            where, saved.seq(), previous_seq, saved.name(), arn,
+            Arn(absl::StrCat("dataset/", group.name, "/", absl::AsciiStrToUpper(type))), "");
+        !s.ok()) {
+      return s;
+    }
+    previous_seq = saved.seq();
+    if (datasets.contains(arn)) return Corrupt(where, "stored twice");
+    const bool tracked = type == "Action_Interactions";
+    if (tracked ? !IsTrackingId(saved.tracking_id()) : !saved.tracking_id().empty()) {
+      return Corrupt(where, absl::StrCat("trackingId '", saved.tracking_id(), "' is not what a ",
+                                         type, " dataset has"));
+    }
+    DatasetRecord& d = datasets[arn];
+    d.seq = saved.seq();
+    d.name = saved.name();
+    d.arn = arn;
+    d.group_arn = group.arn;
+    d.dataset_type = type;
+    d.schema_arn = saved.schema_arn();
+    d.tracking_id = saved.tracking_id();
+    if (absl::Status s = load_tags(where, saved.tags(), &d.tags); !s.ok()) return s;
+    if (absl::Status s = load_life(where, saved.life(), Kind::kDataset, arn, &d.life); !s.ok()) {
+      return s;
+    }
+    dataset_order.emplace(OrderKey{d.seq, arn}, arn);
+  }
+
+  absl::MutexLock lock(&mu_);
+  next_seq_ = next_seq;
+  groups_ = std::move(groups);
+  group_order_ = std::move(group_order);
+  schemas_ = std::move(schemas);
+  schema_order_ = std::move(schema_order);
+  datasets_ = std::move(datasets);
+  dataset_order_ = std::move(dataset_order);
+  deletions_ = std::move(deletions);
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::backends::simulator

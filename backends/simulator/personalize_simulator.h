@@ -9,7 +9,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +17,7 @@
 #include "aws/personalize/v1/personalize.pb.h"
 #include "backends/personalize_backend.h"
 #include "backends/simulator/simulator_options.h"
+#include "backends/simulator/state/personalize_state.pb.h"
 
 namespace awsfacade::backends::simulator {
 
@@ -58,7 +58,12 @@ struct PersonalizeLimits {
 //   CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE and, once deleted,
 //   DELETE PENDING -> (DELETE IN_PROGRESS, datasets) -> gone, with
 //   lastUpdatedDateTime set to the start of the current status (see
-//   PersonalizeLimits). Schemas have no status and exist at once.
+//   PersonalizeLimits). Schemas have no status and exist at once. Reads
+//   change nothing: a resource whose deletion has finished is treated as
+//   gone, and the next write (or SaveState) drops it.
+// * Event tracker IDs (trackingId of Action_Interactions datasets) are
+//   UUIDs derived from options.seed and the dataset's creation number, not
+//   drawn at random: the same calls at the same times give the same IDs.
 // * Validation failures are InvalidInputException naming the AWS member;
 //   patterns must match the whole value.
 // * CreateDataset needs an ACTIVE group, else ResourceInUseException
@@ -88,7 +93,7 @@ class PersonalizeSimulator final : public PersonalizeBackend {
   PersonalizeSimulator(const PersonalizeSimulator&) = delete;
   PersonalizeSimulator& operator=(const PersonalizeSimulator&) = delete;
 
-#define AWSFACADE_PERSONALIZE_OP(Op)                     \
+#define AWSFACADE_PERSONALIZE_OP(Op)                       \
   absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
       const ::aws::personalize::v1::Op##Request& request) override;
   AWSFACADE_PERSONALIZE_OP(CreateDatasetGroup)
@@ -107,6 +112,17 @@ class PersonalizeSimulator final : public PersonalizeBackend {
 
   // Forgets every resource (the simulator's reset).
   void Reset();
+
+  // Persistence (--state_dir). SaveState writes every resource not yet gone
+  // at the clock's current time, in creation order: equal states give equal
+  // bytes, whatever reads ran before. LoadState replaces the whole state
+  // with `in` after checking it (a DataLossError naming what is
+  // inconsistent leaves the state as it was); ARNs must be this simulator's
+  // region and account. Page tokens issued before the save stay valid with
+  // the same sealer key, and the next created resource gets the same
+  // sequence number (and tracking ID) it would have got.
+  void SaveState(::awsfacade::simulator::state::PersonalizeState* out) const;
+  absl::Status LoadState(const ::awsfacade::simulator::state::PersonalizeState& in);
 
  private:
   // Position in a listing: creation sequence number, then ARN.
@@ -157,6 +173,8 @@ class PersonalizeSimulator final : public PersonalizeBackend {
   // The status of `life` at `now`; `dataset` picks the deletion statuses.
   Phase PhaseAt(const Lifecycle& life, absl::Time now, bool dataset) const;
   absl::Time GoneAt(absl::Time delete_requested) const;
+  // Whether `life`'s deletion has finished by `now` (reads skip it).
+  bool GoneBy(const Lifecycle& life, absl::Time now) const;
   // Removes resources whose deletion has finished by `now`.
   void PurgeLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -178,7 +196,6 @@ class PersonalizeSimulator final : public PersonalizeBackend {
   absl::btree_map<OrderKey, std::string> dataset_order_ ABSL_GUARDED_BY(mu_);
   // Deletions in progress, by the time they finish.
   absl::btree_multimap<absl::Time, std::pair<Kind, std::string>> deletions_ ABSL_GUARDED_BY(mu_);
-  absl::BitGen bitgen_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace awsfacade::backends::simulator
