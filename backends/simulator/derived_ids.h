@@ -2,6 +2,9 @@
 #define AWSFACADE_BACKENDS_SIMULATOR_DERIVED_IDS_H_
 
 #include <cstdint>
+#include <string>
+
+#include "absl/strings/str_format.h"
 
 namespace awsfacade::backends::simulator {
 
@@ -14,6 +17,18 @@ inline uint64_t Mix64(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
+}
+
+// A version-4-shaped UUID (the form of AWS's table and event tracker IDs)
+// derived from `seed` and a number the caller never reuses: random-looking,
+// yet the same on every replay.
+inline std::string DerivedUuid(uint64_t seed, uint64_t n) {
+  uint64_t hi = Mix64(seed ^ Mix64(2 * n));
+  uint64_t lo = Mix64(seed ^ Mix64(2 * n + 1));
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
 }
 
 }  // namespace awsfacade::backends::simulator

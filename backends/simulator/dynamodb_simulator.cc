@@ -220,17 +220,6 @@ double WriteUnits(int64_t bytes) {
   return static_cast<double>(std::max<int64_t>(1, (bytes + kWriteUnitBytes - 1) / kWriteUnitBytes));
 }
 
-// A version-4-shaped UUID derived from the seed and a number never reused
-// (a table uid): random-looking, yet the same on every replay.
-std::string Uuid(uint64_t seed, uint64_t n) {
-  uint64_t hi = Mix64(seed ^ Mix64(2 * n));
-  uint64_t lo = Mix64(seed ^ Mix64(2 * n + 1));
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
-                         lo >> 48, lo & 0xffffffffffffULL);
-}
-
 bool HasAll(const Item& item, const std::vector<v1::KeySchemaElement>& keys) {
   for (const auto& k : keys) {
     if (!item.contains(k.attribute_name())) return false;
@@ -1254,7 +1243,7 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   table->name = request.table_name();
   table->arn = absl::StrCat("arn:aws:dynamodb:", options_.region, ":", options_.account_id,
                             ":table/", table->name);
-  table->id = Uuid(options_.seed, table->uid);
+  table->id = DerivedUuid(options_.seed, table->uid);
   table->created = now;
   table->attribute_definitions.assign(request.attribute_definitions().begin(),
                                       request.attribute_definitions().end());

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 #include "nlohmann/json.hpp"
 
@@ -315,28 +316,11 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
       static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
-// One step of splitmix64: the generator every ID here is derived with.
-uint64_t SplitMix64(uint64_t& position) {
-  uint64_t z = (position += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// The event tracker ID of the dataset created as number `seq`: a UUID
-// (version 4 layout, the form of AWS's tracking IDs) derived from the seed
-// rather than drawn at random, so replaying the same calls gives the same
-// ID, while a dataset re-created under the same ARN (a new seq) gets a new
-// one. Multiplying by an odd constant is a bijection, so each seq starts
-// the generator somewhere else.
+// The event tracker ID of the dataset created as number `seq`: derived
+// from the seed, so replaying the same calls gives the same ID, while a
+// dataset re-created under the same ARN (a new seq) gets a new one.
 std::string TrackingId(uint64_t seed, int64_t seq) {
-  uint64_t position = seed ^ (static_cast<uint64_t>(seq) * 0xd1b54a32d192ed03ULL);
-  uint64_t hi = SplitMix64(position);
-  uint64_t lo = SplitMix64(position);
-  hi = (hi & ~uint64_t{0xF000}) | 0x4000;
-  lo = (lo & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF,
-                         lo >> 48, lo & 0xFFFFFFFFFFFFULL);
+  return DerivedUuid(seed ^ 0x7472616b63696e67ULL, static_cast<uint64_t>(seq));
 }
 
 // LoadState's error: the saved state is damaged or was not written by us.
