@@ -17,7 +17,11 @@ thread_local bool StateKeeper::in_write_ = false;
 
 absl::Time JournalClock::Now() const {
   if (frozen_clock == this) return frozen_time;
-  return base_->Now();
+  const int64_t now = absl::ToUnixMicros(base_->Now());
+  int64_t seen = high_water_micros_.load(std::memory_order_relaxed);
+  while (seen < now && !high_water_micros_.compare_exchange_weak(seen, now)) {
+  }
+  return absl::FromUnixMicros(std::max(seen, now));
 }
 
 JournalClock::Freeze::Freeze(const JournalClock* clock, absl::Time t)
@@ -105,10 +109,8 @@ absl::StatusOr<StateKeeper::Recovery> StateKeeper::Recover() {
 }
 
 absl::Time StateKeeper::NextTimeLocked() {
-  // Whole microseconds: the journal keeps no finer time, and the replay
-  // must see exactly what the call saw.
-  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(clock_->base().Now()));
-  last_time_ = std::max(last_time_, now);
+  // Whole microseconds, at or after every reading a read took before.
+  last_time_ = std::max(last_time_, clock_->Now());
   return last_time_;
 }
 
@@ -158,7 +160,7 @@ absl::Status StateKeeper::SnapshotLocked() {
   if (!save_) return absl::FailedPreconditionError("no way to save a snapshot was set");
   state::Snapshot snapshot;
   snapshot.set_last_index(dir_->last_index());
-  snapshot.set_time_unix_micros(absl::ToUnixMicros(std::max(last_time_, clock_->base().Now())));
+  snapshot.set_time_unix_micros(absl::ToUnixMicros(std::max(last_time_, clock_->Now())));
   snapshot.set_clock_offset_micros(absl::ToInt64Microseconds(clock_->base().offset()));
   snapshot.set_seed(stored_.seed);
   if (absl::Status s = save_(&snapshot); !s.ok()) return s;

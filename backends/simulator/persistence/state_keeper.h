@@ -1,7 +1,9 @@
 #ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_KEEPER_H_
 #define AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_KEEPER_H_
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,14 +33,20 @@ struct PersistenceOptions {
 };
 
 // The clock the simulators read when persistence is on: the server's
-// OffsetClock, except that inside a journaled call every reading on that
+// OffsetClock in whole microseconds (all the journal keeps), never running
+// backwards, except that inside a journaled call every reading on that
 // thread returns the one time the call is journaled with, so replaying the
-// call at that time repeats it exactly.
+// call at that time repeats it exactly. Because readings never run
+// backwards, a write is journaled at or after every time a read before it
+// saw: whatever time-driven housekeeping a read did (a shard rollover that
+// fell due, say), the write's replay does too, before the write.
 class JournalClock final : public Clock {
  public:
   explicit JournalClock(std::shared_ptr<OffsetClock> base) : base_(std::move(base)) {}
   absl::Time Now() const override;
   OffsetClock& base() const { return *base_; }
+  // The latest time Now() has returned outside a journaled call.
+  absl::Time high_water() const { return absl::FromUnixMicros(high_water_micros_.load()); }
 
   // While alive, Now() on this thread returns `t`.
   class Freeze {
@@ -55,6 +63,7 @@ class JournalClock final : public Clock {
 
  private:
   std::shared_ptr<OffsetClock> base_;
+  mutable std::atomic<int64_t> high_water_micros_{std::numeric_limits<int64_t>::min()};
 };
 
 // Makes the simulator's state durable (--state_dir): a write-ahead journal

@@ -90,6 +90,22 @@ TEST(StateKeeperTest, ReplayRepeatsEachWriteAtTheTimeItRan) {
   EXPECT_GE(h.keeper->clock()->Now(), original.back());
 }
 
+TEST(StateKeeperTest, AWriteIsJournaledNoEarlierThanAnyReadBeforeItSaw) {
+  // Housekeeping a read did (a rollover that fell due by the time it saw)
+  // must also happen before the next write on replay, so that write's time
+  // may not be earlier than the read's, even when the wall clock steps back.
+  Harness h(NewDir());
+  ASSERT_TRUE(h.keeper->Recover().ok());
+  const absl::Time read_time = h.keeper->Read([&] { return h.keeper->clock()->Now(); });
+  EXPECT_EQ(read_time, absl::FromUnixMicros(absl::ToUnixMicros(read_time)))
+      << "readings are whole microseconds, as the journal keeps them";
+  h.clock->set_offset(-absl::Hours(1));
+  ASSERT_TRUE(h.Put("a").ok());
+  ASSERT_EQ(h.store.times.size(), 1u);
+  EXPECT_GE(h.store.times[0], read_time);
+  EXPECT_GE(h.keeper->clock()->Now(), read_time) << "readings never run backwards";
+}
+
 TEST(StateKeeperTest, FailedWritesAreNotJournaled) {
   const std::string dir = NewDir();
   {
