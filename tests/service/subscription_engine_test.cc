@@ -3,6 +3,7 @@
 // a checker over a long recorded history with faults and resumes.
 #include "service/subscription_engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -481,7 +482,10 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
 
 // Many stalled readers: each alone is bounded (above), and together they stay
 // near the engine's buffer budget instead of adding up. The same load with
-// an unlimited budget shows the budget is what binds.
+// an unlimited budget shows the budget is what binds. Returns the most the
+// engine held at any time: HTTP/2 flow control windows grow (BDP probing),
+// so without a budget the transport may in the end take everything and the
+// engine's buffers drain; a single late reading could then show nothing.
 int64_t BufferedBytesWithStalledReaders(int64_t budget) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
@@ -498,6 +502,15 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
     readers.push_back(stub->SubscribeToStream(contexts.back().get(), request));  // never read
   }
+  std::atomic<int64_t> peak{0};
+  absl::Notification sampled_enough;
+  std::thread sampler([&] {
+    const absl::Time end_by = absl::Now() + absl::Seconds(30);
+    while (!sampled_enough.WaitForNotificationWithTimeout(absl::Milliseconds(20)) &&
+           absl::Now() < end_by) {
+      peak = std::max(peak.load(), facade->engine->buffered_bytes());
+    }
+  });
   std::string pad(2000, 'x');
   for (int i = 0; i < 3000; ++i) {
     aws::dynamodb::v1::PutItemRequest put;
@@ -508,7 +521,9 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
     EXPECT_TRUE(h.simulator->PutItem(put).ok());
   }
   absl::SleepFor(absl::Seconds(2));
-  const int64_t held = facade->engine->buffered_bytes();
+  sampled_enough.Notify();
+  sampler.join();
+  const int64_t held = std::max(peak.load(), facade->engine->buffered_bytes());
   for (auto& c : contexts) c->TryCancel();
   for (auto& r : readers) r->Finish();
   return held;
