@@ -9,6 +9,9 @@
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/faulty_backends.h"
 #include "backends/simulator/personalize_simulator.h"
+#include "backends/simulator/persistence/journaled_backends.h"
+#include "backends/simulator/persistence/simulator_state.h"
+#include "awsfacade/simulator/v1/simulator.pb.h"
 
 namespace awsfacade::service {
 
@@ -19,8 +22,109 @@ absl::StatusOr<BackendKind> ParseBackendKind(absl::string_view name) {
       absl::StrCat("unknown backend '", name, "': expected 'simulator' or 'aws'"));
 }
 
+namespace {
+
+namespace sim = backends::simulator;
+
+// The simulated services `out` does not have yet, each behind fault
+// injection, and with options.persistence journaled and recovered.
+absl::Status AddSimulators(const BackendOptions& options, Backends& out) {
+  SimulatorHooks hooks;
+  hooks.clock = std::make_shared<backends::OffsetClock>();
+  hooks.faults = std::make_shared<sim::FaultInjector>();
+  sim::SimulatorOptions sim_options;
+  sim_options.region = options.region;
+  sim_options.account_id = options.account_id;
+  sim_options.clock = hooks.clock;
+  std::shared_ptr<sim::StateKeeper> keeper;
+  if (options.persistence) {
+    auto opened = sim::StateKeeper::Open(*options.persistence, hooks.clock, sim_options.seed);
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat("--state_dir: ", opened.status().message()));
+    }
+    keeper = *std::move(opened);
+    sim_options.seed = keeper->seed();
+    sim_options.clock = keeper->clock();
+    sim_options.sealer = std::make_shared<backends::TokenSealer>(keeper->token_key());
+  }
+
+  auto cognito_sync = std::make_shared<sim::CognitoSyncSimulator>(sim_options);
+  auto personalize = std::make_shared<sim::PersonalizeSimulator>(sim_options);
+  auto dynamodb = std::make_shared<sim::DynamoDbSimulator>(sim_options, options.dynamodb);
+  std::shared_ptr<backends::CognitoSyncBackend> cognito_sync_backend = cognito_sync;
+  std::shared_ptr<backends::PersonalizeBackend> personalize_backend = personalize;
+  std::shared_ptr<backends::DynamoDbBackend> dynamodb_backend = dynamodb;
+  std::shared_ptr<backends::DynamoDbStreamsBackend> streams_backend = dynamodb;
+  auto reset = [cognito_sync, personalize, dynamodb] {
+    cognito_sync->Reset();
+    personalize->Reset();
+    dynamodb->Reset();
+    return absl::OkStatus();
+  };
+  hooks.reset = reset;
+  hooks.advance_clock = [clock = hooks.clock](absl::Duration by) {
+    clock->Advance(by);
+    return absl::OkStatus();
+  };
+  hooks.force_shard_rollover = [dynamodb](absl::string_view arn) {
+    return dynamodb->ForceShardRollover(arn);
+  };
+  if (keeper) {
+    BindSimulatorState(*keeper, cognito_sync, personalize, dynamodb);
+    cognito_sync_backend = std::make_shared<sim::JournaledCognitoSync>(cognito_sync, keeper);
+    personalize_backend = std::make_shared<sim::JournaledPersonalize>(personalize, keeper);
+    dynamodb_backend = std::make_shared<sim::JournaledDynamoDb>(dynamodb, keeper);
+    streams_backend = std::make_shared<sim::JournaledDynamoDbStreams>(dynamodb, keeper);
+    keeper->RegisterReplay<::awsfacade::simulator::v1::ResetRequest>(
+        "simulator", "Reset", [reset](const ::awsfacade::simulator::v1::ResetRequest&) { return reset(); });
+    hooks.reset = [keeper, reset] {
+      return keeper->Write("simulator", "Reset", ::awsfacade::simulator::v1::ResetRequest(), reset);
+    };
+    keeper->RegisterReplay<::awsfacade::simulator::v1::ForceShardRolloverRequest>(
+        "simulator", "ForceShardRollover",
+        [dynamodb](const ::awsfacade::simulator::v1::ForceShardRolloverRequest& r) {
+          return dynamodb->ForceShardRollover(r.stream_arn()).status();
+        });
+    hooks.force_shard_rollover = [keeper, dynamodb](absl::string_view arn) {
+      ::awsfacade::simulator::v1::ForceShardRolloverRequest request;
+      request.set_stream_arn(std::string(arn));
+      return keeper->Write("simulator", "ForceShardRollover", request,
+                           [&] { return dynamodb->ForceShardRollover(arn); });
+    };
+    hooks.advance_clock = [keeper](absl::Duration by) { return keeper->AdvanceClock(by); };
+    absl::StatusOr<sim::StateKeeper::Recovery> recovery = keeper->Recover();
+    if (!recovery.ok()) {
+      return absl::Status(recovery.status().code(),
+                          absl::StrCat("--state_dir ", options.persistence->dir.path, ": ",
+                                       recovery.status().message()));
+    }
+    hooks.recovery_summary = absl::StrCat(
+        "state from ", options.persistence->dir.path, ": ",
+        recovery->snapshot_index == 0 ? std::string("no snapshot")
+                                      : absl::StrCat("snapshot after entry ", recovery->snapshot_index),
+        ", ", recovery->replayed, " journal entries replayed",
+        recovery->dropped_torn_tail ? ", a torn last entry (never acknowledged) dropped" : "",
+        " in ", absl::FormatDuration(recovery->took));
+    hooks.state = keeper;
+  }
+  if (!out.dynamodb) out.dynamodb = std::make_shared<sim::FaultyDynamoDb>(dynamodb_backend, hooks.faults);
+  if (!out.dynamodb_streams) {
+    out.dynamodb_streams = std::make_shared<sim::FaultyDynamoDbStreams>(streams_backend, hooks.faults);
+  }
+  if (!out.cognito_sync) {
+    out.cognito_sync = std::make_shared<sim::FaultyCognitoSync>(cognito_sync_backend, hooks.faults);
+  }
+  if (!out.personalize) {
+    out.personalize = std::make_shared<sim::FaultyPersonalize>(personalize_backend, hooks.faults);
+  }
+  out.simulator = std::move(hooks);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
-  namespace sim = backends::simulator;
   const BackendKind cognito_sync_kind = options.cognito_sync_kind.value_or(options.kind);
   const BackendKind personalize_kind = options.personalize_kind.value_or(options.kind);
   const BackendKind dynamodb_kind = options.dynamodb_kind.value_or(options.kind);
@@ -33,6 +137,9 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
                              dynamodb_kind == BackendKind::kSimulator ||
                              streams_kind == BackendKind::kSimulator;
   Backends out;
+  if (options.persistence && !any_simulator) {
+    return absl::InvalidArgumentError("--state_dir keeps simulated state, and no service is simulated");
+  }
 
   if (any_aws) {
     backends::aws::AwsBackendOptions aws_options = options.aws;
@@ -47,36 +154,8 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
   }
 
   if (any_simulator) {
-    SimulatorHooks hooks;
-    hooks.clock = std::make_shared<backends::OffsetClock>();
-    hooks.faults = std::make_shared<sim::FaultInjector>();
-    sim::SimulatorOptions sim_options;
-    sim_options.region = options.region;
-    sim_options.account_id = options.account_id;
-    sim_options.clock = hooks.clock;
-
-    auto cognito_sync = std::make_shared<sim::CognitoSyncSimulator>(sim_options);
-    auto personalize = std::make_shared<sim::PersonalizeSimulator>(sim_options);
-    auto dynamodb = std::make_shared<sim::DynamoDbSimulator>(sim_options, options.dynamodb);
-    hooks.reset = [cognito_sync, personalize, dynamodb] {
-      cognito_sync->Reset();
-      personalize->Reset();
-      dynamodb->Reset();
-    };
-    hooks.force_shard_rollover = [dynamodb](absl::string_view arn) {
-      return dynamodb->ForceShardRollover(arn);
-    };
-    if (!out.dynamodb) out.dynamodb = std::make_shared<sim::FaultyDynamoDb>(dynamodb, hooks.faults);
-    if (!out.dynamodb_streams) {
-      out.dynamodb_streams = std::make_shared<sim::FaultyDynamoDbStreams>(dynamodb, hooks.faults);
-    }
-    if (!out.cognito_sync) {
-      out.cognito_sync = std::make_shared<sim::FaultyCognitoSync>(cognito_sync, hooks.faults);
-    }
-    if (!out.personalize) {
-      out.personalize = std::make_shared<sim::FaultyPersonalize>(personalize, hooks.faults);
-    }
-    out.simulator = std::move(hooks);
+    absl::Status status = AddSimulators(options, out);
+    if (!status.ok()) return status;
   }
 
   if (options.call_observer != nullptr) {

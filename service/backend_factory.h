@@ -16,6 +16,7 @@
 #include "backends/personalize_backend.h"
 #include "backends/simulator/fault_injector.h"
 #include "backends/simulator/dynamodb_simulator.h"
+#include "backends/simulator/persistence/state_keeper.h"
 #include "backends/simulator/stream_store.h"
 #include "service/executor.h"
 
@@ -44,6 +45,9 @@ struct BackendOptions {
   // Threads that run backend calls when any service is on AWS: also the
   // bound on AWS calls in flight from the unary handlers.
   int aws_executor_threads = 16;
+  // Simulated state survives restarts (--state_dir): the simulators are
+  // journaled and recovered from this directory before serving.
+  std::optional<backends::simulator::PersistenceOptions> persistence;
   // Given: every backend is wrapped in an Instrumented* decorator that
   // reports each call to it (service/observability.cc sets it).
   std::shared_ptr<backends::BackendCallObserver> call_observer;
@@ -53,10 +57,16 @@ struct BackendOptions {
 struct SimulatorHooks {
   std::shared_ptr<backends::OffsetClock> clock;
   std::shared_ptr<backends::simulator::FaultInjector> faults;
-  std::function<void()> reset;  // drops all simulated state
+  // Moves the clock forward (journaled with --state_dir).
+  std::function<absl::Status(absl::Duration)> advance_clock;
+  std::function<absl::Status()> reset;  // drops all simulated state
   // Closes every open shard of a stream now and opens their children.
   std::function<absl::StatusOr<backends::simulator::ShardRollover>(absl::string_view stream_arn)>
       force_shard_rollover;
+  // With BackendOptions::persistence: the journal, and what recovery did
+  // (one line for the start-up log).
+  std::shared_ptr<backends::simulator::StateKeeper> state;
+  std::string recovery_summary;
 };
 
 // The backends of every service, and where their calls run.

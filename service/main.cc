@@ -73,6 +73,16 @@ ABSL_FLAG(int64_t, shard_rollover_records, 0,
           "Simulator: also roll a shard over after this many records (0 = off).");
 ABSL_FLAG(int, open_shards_per_stream, 1,
           "Simulator: open shards per stream; items are spread over them by partition key.");
+ABSL_FLAG(std::string, state_dir, "",
+          "Simulator only: keep the simulated state in this directory (a journal of every "
+          "acknowledged change plus snapshots), so it survives restarts, even kill -9. Empty: "
+          "in memory only.");
+ABSL_FLAG(bool, state_fsync, false,
+          "With --state_dir: fdatasync each journal entry before acknowledging it, so changes "
+          "survive a power loss too (without it they survive the process dying).");
+ABSL_FLAG(int64_t, state_snapshot_bytes, 64 << 20,
+          "With --state_dir: snapshot once the journal has grown by this many bytes (and by "
+          "the last snapshot's size).");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks one; empty = off).");
 ABSL_FLAG(std::string, log_level, "info",
@@ -153,6 +163,17 @@ int main(int argc, char** argv) {
   options.backends.dynamodb.shard_rollover_interval = absl::GetFlag(FLAGS_shard_rollover_interval);
   options.backends.dynamodb.shard_rollover_records = absl::GetFlag(FLAGS_shard_rollover_records);
   options.backends.dynamodb.open_shards_per_stream = absl::GetFlag(FLAGS_open_shards_per_stream);
+  if (const std::string dir = absl::GetFlag(FLAGS_state_dir); !dir.empty()) {
+    awsfacade::backends::simulator::PersistenceOptions persistence;
+    persistence.dir.path = dir;
+    persistence.dir.fsync = absl::GetFlag(FLAGS_state_fsync);
+    persistence.snapshot_min_bytes = absl::GetFlag(FLAGS_state_snapshot_bytes);
+    if (persistence.snapshot_min_bytes < 1) {
+      std::cerr << "awsfacade-server: --state_snapshot_bytes must be positive\n";
+      return 2;
+    }
+    options.backends.persistence = std::move(persistence);
+  }
   if (options.subscriptions.max_subscriptions < 1 || options.backends.dynamodb.open_shards_per_stream < 1 ||
       options.backends.dynamodb.open_shards_per_stream > 64 ||
       options.backends.dynamodb.shard_rollover_interval <= absl::ZeroDuration() ||
@@ -257,6 +278,10 @@ int main(int argc, char** argv) {
                             {"backend", absl::GetFlag(FLAGS_backend)},
                             {"region", options.backends.region}};
   if (metrics_endpoint) started["metrics_port"] = metrics_endpoint->port();
+  if (const auto& sim = (*server)->simulator_hooks(); sim && sim->state) {
+    logger->Announce(absl::StrCat("awsfacade-server: ", sim->recovery_summary),
+                     {{"state_dir", absl::GetFlag(FLAGS_state_dir)}});
+  }
   logger->Announce(absl::StrCat("awsfacade-server: listening on port ", (*server)->port(), " (backend ",
                            absl::GetFlag(FLAGS_backend), ", region ", options.backends.region,
                            metrics_endpoint

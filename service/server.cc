@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
@@ -147,11 +148,16 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
                                                    kMinTokenKeyBytes, " bytes"));
   }
+  // Continuation tokens outlive this process when a key is given, or when
+  // the simulator keeps its state (and its key) in --state_dir.
+  std::string token_key = options.subscription_token_key;
+  if (token_key.empty() && b.simulator && b.simulator->state) {
+    token_key = b.simulator->state->token_key();
+  }
   server->subscriptions_ = std::make_unique<SubscriptionEngine>(
       b.dynamodb_streams,
-      options.subscription_token_key.empty()
-          ? std::make_shared<backends::TokenSealer>()
-          : std::make_shared<backends::TokenSealer>(options.subscription_token_key),
+      token_key.empty() ? std::make_shared<backends::TokenSealer>()
+                        : std::make_shared<backends::TokenSealer>(token_key),
       options.subscriptions);
   server->services_.push_back(std::make_unique<DynamoDbStreamsService>(
       b.dynamodb_streams, b.executor.get(), server->subscriptions_.get(), authz));
@@ -198,6 +204,13 @@ void FacadeServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   server_.reset();
   subscriptions_.reset();
+  // With --state_dir: a last snapshot, so the next start replays nothing.
+  // Nothing is lost without it: the journal has every acknowledged change.
+  if (backends_.simulator && backends_.simulator->state) {
+    if (absl::Status s = backends_.simulator->state->Snapshot(); !s.ok()) {
+      std::cerr << "awsfacade-server: no snapshot at shutdown (the journal is kept): " << s << "\n";
+    }
+  }
 }
 
 std::shared_ptr<grpc::Channel> FacadeServer::InProcessChannel() {

@@ -65,6 +65,8 @@ class FacadeServer {
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }
+  // Set when a service is simulated.
+  const std::optional<SimulatorHooks>& simulator_hooks() const { return backends_.simulator; }
   // Stops accepting, lets in-flight calls finish until `grace` has passed,
   // then cancels what is left. Idempotent.
   void Shutdown(absl::Duration grace);

@@ -31,7 +31,9 @@ grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerCon
   absl::Duration by = absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
   if (by <= absl::ZeroDuration()) return Done(context, Invalid("by must be a positive duration"));
   if (by > absl::Hours(24 * 366)) return Done(context, Invalid("by must be at most a year"));
-  hooks_.clock->Advance(by);
+  if (absl::Status s = hooks_.advance_clock(by); !s.ok()) {
+    return Done(context, ToGrpcStatus(s, "simulator"));
+  }
   SetNow(*hooks_.clock, response->mutable_now());
   return Done(context, grpc::Status::OK);
 }
@@ -80,8 +82,7 @@ grpc::ServerUnaryReactor* SimulatorService::ClearFaults(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* context,
                                                   const v1::ResetRequest*, v1::ResetResponse*) {
   hooks_.faults->Clear();
-  hooks_.reset();
-  return Done(context, grpc::Status::OK);
+  return Done(context, ToGrpcStatus(hooks_.reset(), "simulator"));
 }
 
 grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(

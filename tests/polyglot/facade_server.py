@@ -30,6 +30,7 @@ class FacadeServer:
             self.proc.kill()
             raise RuntimeError("server did not start: " + buf.decode(errors="replace"))
         self.address = "127.0.0.1:%d" % self.port
+        self.startup_log = buf.decode(errors="replace")  # what it said before serving
         # Keep reading stderr (the server logs a line per call): a pipe
         # nobody drains fills up and the server's log lines are dropped.
         self.log_tail = collections.deque(maxlen=200)
