@@ -24,11 +24,14 @@ subscription ends UNAVAILABLE with its continuation token in the trailers.
 Usage: deployment_process_test.py SERVER_BIN HEALTHCHECK_BIN STUBS_DIR
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
+import urllib.request
 
 SERVER_BIN, HEALTHCHECK_BIN, STUBS_DIR = (os.path.abspath(p) for p in sys.argv[1:4])
 del sys.argv[1:4]
@@ -68,6 +71,12 @@ class SimulatorDeploymentTest(unittest.TestCase):
         assert len(cls.pod["containers"]) == 1
         cls.container = cls.pod["containers"][0]
         cls.image = dockerfile.load()[0][-1]
+        cls.volumes = tempfile.mkdtemp(prefix="deployment_process_test.")
+        os.chmod(cls.volumes, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.volumes, ignore_errors=True)
 
     def container_port(self):
         ports = [p["containerPort"] for p in self.container["ports"] if p["name"] == "grpc"]
@@ -93,6 +102,23 @@ class SimulatorDeploymentTest(unittest.TestCase):
         self.assertEqual(len(listens), 1, args)
         args = list(args)
         args[listens[0]] = LOOPBACK_LISTEN
+        metrics = [i for i, a in enumerate(args) if a.startswith("--metrics_listen=")]
+        self.assertEqual(len(metrics), 1, args)
+        port = [p["containerPort"] for p in self.container["ports"] if p["name"] == "metrics"]
+        self.assertEqual(args[metrics[0]], "--metrics_listen=0.0.0.0:%d" % port[0])
+        args[metrics[0]] = "--metrics_listen=127.0.0.1:0"
+        # Volume mounts become directories of this test, the same for every
+        # start (a PersistentVolumeClaim outlives its pods), owned by the
+        # pod's user as fsGroup would make them.
+        for mount in self.container.get("volumeMounts", []):
+            host = os.path.join(self.volumes, mount["name"])
+            if not os.path.isdir(host):
+                os.makedirs(host)
+                if os.geteuid() == 0:
+                    context = self.pod["securityContext"]
+                    os.chown(host, context["runAsUser"], context["fsGroup"])
+            prefix = mount["mountPath"].rstrip("/") + "/"
+            args = [a.replace("=" + prefix, "=" + host + "/", 1) for a in args]
         env = {"PATH": DOCKER_DEFAULT_PATH, "HOME": IMAGE_HOME}
         for var in self.container.get("env", []):
             self.assertIn("value", var, "%s: only literal values can be reproduced here" % var["name"])
@@ -172,6 +198,31 @@ class SimulatorDeploymentTest(unittest.TestCase):
                 self.assertTrue(trailers.get("awsfacade-continuation-token"), trailers)
             self.assertIn("backend simulator", server.log())
             self.assertIn("stopped", server.log())
+
+    def test_serves_metrics_and_keeps_state_across_a_crashed_pod(self):
+        argv, env = self.argv_and_env()
+        self.assertTrue(any(a.startswith("--state_dir=" + self.volumes) for a in argv), argv)
+        with Server(argv, env) as server:
+            metrics_port = int(re.search(r"metrics on port (\d+)", server.log()).group(1))
+            with grpc.insecure_channel("127.0.0.1:%d" % server.port) as channel:
+                ddb = db_grpc.DynamoDbServiceStub(channel)
+                ddb.CreateTable(db.CreateTableRequest(
+                    table_name="kept",
+                    attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
+                    key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
+                    billing_mode="PAY_PER_REQUEST"), timeout=10)
+                ddb.PutItem(db.PutItemRequest(table_name="kept", item={
+                    "pk": av.AttributeValue(s="a"), "v": av.AttributeValue(s="kept")}), timeout=10)
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10) as r:
+                text = r.read().decode()
+            self.assertRegex(text, r'awsfacade_grpc_server_handled_total\{[^}]*grpc_method="PutItem"')
+            server.kill()  # SIGKILL: a crashed pod, no graceful stop
+        with Server(argv, env) as server:
+            self.assertIn("journal entries replayed", server.log())
+            with grpc.insecure_channel("127.0.0.1:%d" % server.port) as channel:
+                got = db_grpc.DynamoDbServiceStub(channel).GetItem(db.GetItemRequest(
+                    table_name="kept", key={"pk": av.AttributeValue(s="a")}), timeout=10)
+                self.assertEqual(got.item["v"].s, "kept")
 
 
 if __name__ == "__main__":

@@ -199,7 +199,23 @@ class ComposeTest(unittest.TestCase):
         command = self.service["command"]
         self.assertEqual(flag_value(command, "backend"), "simulator")
         self.assertEqual(flag_value(command, "listen"), "0.0.0.0:" + port)
-        self.assertEqual(self.service["ports"], ["127.0.0.1:%s:%s" % (port, port)])
+        metrics = flag_value(command, "metrics_listen").rsplit(":", 1)[1]
+        exposed = [e.args.split("/")[0] for e in self.final.all("EXPOSE")]
+        self.assertIn(metrics, exposed)
+        # Both published on the host's loopback only.
+        self.assertEqual(self.service["ports"],
+                         ["127.0.0.1:%s:%s" % (port, port), "127.0.0.1:%s:%s" % (metrics, metrics)])
+
+    def test_keeps_the_simulator_state_in_a_named_volume_the_user_owns(self):
+        state_dir = flag_value(self.service["command"], "state_dir")
+        mounts = [v.split(":") for v in self.service["volumes"]]
+        above = [(name, path) for name, path in mounts if state_dir.startswith(path + "/")]
+        self.assertEqual(len(above), 1, mounts)
+        self.assertIn(above[0][0], self.compose["volumes"])
+        # A fresh named volume takes the owner of the image's directory.
+        runs = " ".join(r.args for r in self.final.all("RUN"))
+        self.assertIn("install -d -o 10001 -g 10001 -m 0700 %s" % above[0][1], runs)
+        self.assertEqual(self.final.last("USER").args, "10001:10001")
 
     def test_healthcheck_is_the_images(self):
         self.assertEqual(self.service["healthcheck"]["test"], ["CMD"] + health_argv(self.final))

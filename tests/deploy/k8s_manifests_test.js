@@ -132,6 +132,17 @@ function checkCommon(objects) {
     assert.equal(c[probe].grpc.service ?? "", "", `${probe} asks about the whole server`);
   }
 
+  // Metrics: --metrics_listen on every interface, on the port named
+  // metrics, and the scrape annotations point at it.
+  const metricsPort = c.ports.find((p) => p.name === "metrics");
+  assert.ok(metricsPort, "container port named metrics");
+  assert.equal(flag(args, "metrics_listen"), `0.0.0.0:${metricsPort.containerPort}`);
+  assert.notEqual(metricsPort.containerPort, grpcPort.containerPort);
+  const annotations = deployment.spec.template.metadata.annotations || {};
+  assert.equal(annotations["prometheus.io/scrape"], "true");
+  assert.equal(annotations["prometheus.io/port"], String(metricsPort.containerPort));
+  assert.equal(annotations["prometheus.io/path"], "/metrics");
+
   // Shutdown budget: preStop sleep, then SIGTERM and --shutdown_grace, all
   // inside terminationGracePeriodSeconds (else SIGKILL cuts the drain).
   const preStop = c.lifecycle?.preStop?.exec?.command;
@@ -222,6 +233,24 @@ test("simulator overlay: one replica, --backend=simulator, no HPA, PDB or IAM ro
   assert.equal(objects.filter((o) => o.kind === "HorizontalPodAutoscaler").length, 0);
   assert.equal(objects.filter((o) => o.kind === "PodDisruptionBudget").length, 0);
   assert.equal(sa.metadata.annotations?.[ROLE_ARN], undefined);
+  // The state survives the pod: --state_dir lies under a volume mount of a
+  // PersistentVolumeClaim that the overlay creates, with one writer.
+  const pod = deployment.spec.template.spec;
+  const stateDir = flag(args, "state_dir");
+  assert.ok(stateDir, "--state_dir is set");
+  const mount = pod.containers[0].volumeMounts.find((m) => stateDir.startsWith(`${m.mountPath}/`));
+  assert.ok(mount && !mount.readOnly, `a writable volume is mounted above ${stateDir}`);
+  const volume = pod.volumes.find((v) => v.name === mount.name);
+  const claim = only(objects, "PersistentVolumeClaim");
+  assert.equal(volume.persistentVolumeClaim?.claimName, claim.metadata.name);
+  assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+});
+
+test("aws overlay keeps no simulator state", () => {
+  const objects = render(path.join(K8S, "overlays", "aws"));
+  const { args } = checkCommon(objects);
+  assert.equal(flag(args, "state_dir"), undefined);
+  assert.equal(objects.filter((o) => o.kind === "PersistentVolumeClaim").length, 0);
 });
 
 test("aws overlay: --backend=aws, region, IRSA role, HPA owns the replica count", () => {
