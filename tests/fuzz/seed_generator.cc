@@ -13,11 +13,13 @@
 //   token_sealer/        a real token with its purpose, and a payload
 //   subscription_token/  continuation tokens of each position kind, as
 //                        payloads and sealed
+//   simulator_state/     the state the three sequences leave, saved
 //
 // Each request of a sequence runs while it is recorded, so later requests
 // carry the ARNs, shard iterators and session tokens the simulator really
 // returned; the fuzzer replays them on simulators built the same way.
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +27,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/aws/json_codec.h"
+#include "backends/simulator/state/journal.pb.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/fuzz/simulator_ops.h"
 #include "tests/fuzz/token_world.h"
@@ -70,14 +73,14 @@ class Recorder {
     sims_.clock->Advance(absl::Seconds(seconds));
   }
   const std::string& input() const { return input_; }
+  const awsfacade::fuzz::Simulators& sims() const { return sims_; }
 
  private:
   awsfacade::fuzz::Simulators sims_;
   std::string input_;
 };
 
-std::string DynamoDbSequence() {
-  Recorder r;
+std::string DynamoDbSequence(Recorder& r) {
   auto table = r.Json<ddb::CreateTableResponse, ddb::CreateTableRequest>("DynamoDB.CreateTable", R"j({
       "TableName": "Music", "BillingMode": "PROVISIONED",
       "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
@@ -160,8 +163,7 @@ std::string DynamoDbSequence() {
   return r.input();
 }
 
-std::string PersonalizeSequence() {
-  Recorder r;
+std::string PersonalizeSequence(Recorder& r) {
   auto group = r.Json<pz::CreateDatasetGroupResponse, pz::CreateDatasetGroupRequest>(
       "Personalize.CreateDatasetGroup",
       R"j({"name": "movies", "tags": [{"tagKey": "team", "tagValue": "recs"}]})j");
@@ -207,10 +209,9 @@ std::string PersonalizeSequence() {
   return r.input();
 }
 
-std::string CognitoSyncSequence() {
+std::string CognitoSyncSequence(Recorder& r) {
   using awsfacade::fuzz::kIdentity;
   using awsfacade::fuzz::kPool;
-  Recorder r;
   cs::ListRecordsRequest list;
   list.set_identity_pool_id(kPool);
   list.set_identity_id(kIdentity);
@@ -346,9 +347,26 @@ int main(int argc, char** argv) {
   }
   const fs::path corpus = argv[1];
   const fs::path requests = corpus / "simulator_requests";
-  Write(requests, "dynamodb_sequence", DynamoDbSequence());
-  Write(requests, "personalize_sequence", PersonalizeSequence());
-  Write(requests, "cognito_sync_sequence", CognitoSyncSequence());
+  Recorder dynamodb, personalize, cognito_sync;
+  Write(requests, "dynamodb_sequence", DynamoDbSequence(dynamodb));
+  Write(requests, "personalize_sequence", PersonalizeSequence(personalize));
+  Write(requests, "cognito_sync_sequence", CognitoSyncSequence(cognito_sync));
+  // simulator_state/: what each sequence left, saved as a snapshot would
+  // hold it, one service per seed and all three in one.
+  awsfacade::simulator::state::Snapshot all;
+  dynamodb.sims().dynamodb.SaveState(all.mutable_dynamodb());
+  personalize.sims().personalize.SaveState(all.mutable_personalize());
+  cognito_sync.sims().cognito_sync.SaveState(all.mutable_cognito_sync());
+  const fs::path states = corpus / "simulator_state";
+  Write(states, "all_services", all.SerializeAsString());
+  for (int service = 0; service < 3; ++service) {
+    awsfacade::simulator::state::Snapshot one = all;
+    if (service != 0) one.clear_dynamodb();
+    if (service != 1) one.clear_personalize();
+    if (service != 2) one.clear_cognito_sync();
+    Write(states, std::array<const char*, 3>{"dynamodb", "personalize", "cognito_sync"}[service],
+          one.SerializeAsString());
+  }
   std::string empty_requests;
   for (size_t op = 0; op < awsfacade::fuzz::Operations().size(); ++op) {
     absl::StrAppend(&empty_requests, awsfacade::fuzz::EncodeCall(static_cast<uint8_t>(op), ""));

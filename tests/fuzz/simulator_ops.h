@@ -40,6 +40,7 @@ struct Simulators {
     backends::simulator::SimulatorOptions options;
     options.clock = clock;
     options.sealer = sealer;
+    options.seed = 1;  // IDs (shard IDs among them) as the seeds recorded them
     return options;
   }
   backends::simulator::DynamoDbSimulator dynamodb{Options()};
