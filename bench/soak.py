@@ -11,13 +11,14 @@ the measured run, not off its first and last windows alone: on a shared
 (seen here: the same build gave -37%, -4% and +10% first-to-last), while a
 real drift shows in the slope over all windows. Each window's figures are
 printed too, with a calibration: the CPU time a fixed piece of pure-Python
-work takes, the machine's own speed at that moment (it moved between 11 and
-19 ms from one window to the next here). The server's RSS follows
+work takes, the machine's own speed at that moment (it moved between 3.7 and
+7.0 ms from one window to the next here). The server's RSS follows
 throughput by design: 24 simulated hours of records are kept, and the
 simulated clock runs at a fixed rate. So flat out (a closed loop, the
 default) throughput, p99 and the RSS peak all move with the machine; with
 --rate the load is offered at a fixed rate (run_all.sh uses --rate 300), and
-the same build then held RSS within 1% and server CPU per call within 2%.
+three runs of the same build then held RSS within 1.2%, and server CPU per
+call within 5% (-1.9%, -0.1%, +4.5%).
 
 A benchmark, not a test: it prints figures and never fails on timing. It
 exits 1 only when a call failed or a subscriber lost or repeated a record,

@@ -14,8 +14,7 @@
 #include <string>
 
 #include "backends/simulator/state/journal.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "backends/simulator/state/state_bytes.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/fuzz/simulator_ops.h"
 
@@ -25,17 +24,8 @@ namespace state = ::awsfacade::simulator::state;
 namespace ddbs = ::aws::dynamodbstreams::v1;
 namespace pz = ::aws::personalize::v1;
 namespace cs = ::aws::cognitosync::v1;
+using awsfacade::backends::simulator::DeterministicBytes;
 using awsfacade::fuzz::Simulators;
-
-std::string Deterministic(const google::protobuf::MessageLite& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
 
 // Saves every simulator of `sims` into one snapshot.
 state::Snapshot Save(const Simulators& sims) {
@@ -50,20 +40,20 @@ state::Snapshot Save(const Simulators& sims) {
 // Returns whether it loaded.
 template <typename Message, typename Load, typename Get>
 bool LoadOne(const char* service, const Message& in, Simulators& sims, Load load, Get get) {
-  const std::string fresh = Deterministic(get(Save(sims)));
+  const std::string fresh = DeterministicBytes(get(Save(sims)));
   absl::Status status = load(sims, in);
   if (awsfacade::fuzz::Debug()) std::fprintf(stderr, "%s: %s\n", service, status.ToString().c_str());
   if (!status.ok()) {
     AWSFACADE_FUZZ_CHECK(status.code() == absl::StatusCode::kDataLoss, status.ToString());
-    AWSFACADE_FUZZ_CHECK(Deterministic(get(Save(sims))) == fresh,
+    AWSFACADE_FUZZ_CHECK(DeterministicBytes(get(Save(sims))) == fresh,
                          std::string(service) + ": a refused load changed the state");
     return false;
   }
-  const std::string saved = Deterministic(get(Save(sims)));
+  const std::string saved = DeterministicBytes(get(Save(sims)));
   Simulators again;
   absl::Status reload = load(again, get(Save(sims)));
   AWSFACADE_FUZZ_CHECK(reload.ok(), std::string(service) + ": its own save does not load: " + reload.ToString());
-  AWSFACADE_FUZZ_CHECK(Deterministic(get(Save(again))) == saved,
+  AWSFACADE_FUZZ_CHECK(DeterministicBytes(get(Save(again))) == saved,
                        std::string(service) + ": save, load, save differs");
   return true;
 }

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "backends/simulator/state/state_bytes.h"
 #include "openssl/rand.h"
 
 namespace awsfacade::backends::simulator {
@@ -347,9 +348,7 @@ absl::Status StateDir::WriteSnapshot(const state::Snapshot& snapshot) {
     return absl::InternalError(absl::StrCat("snapshot of entry ", snapshot.last_index(),
                                             " but the journal is at ", last_index_));
   }
-  std::string payload;
-  if (!snapshot.SerializeToString(&payload)) return absl::InternalError("snapshot does not serialize");
-  const std::string frame = Frame(payload);
+  const std::string frame = Frame(DeterministicBytes(snapshot));
   const std::string name =
       absl::StrCat(kSnapshotPrefix, absl::StrFormat(kIndexFormat, snapshot.last_index()), kSnapshotSuffix);
   if (absl::Status s = WriteFileAtomically(options_.path, name, frame); !s.ok()) return s;

@@ -15,9 +15,8 @@
 #include "backends/common/token_sealer.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/state/dynamodb_state.pb.h"
+#include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 
 namespace awsfacade::backends::simulator {
@@ -32,17 +31,6 @@ using ::testing::SizeIs;
 constexpr char kTable[] = "Music";
 constexpr uint64_t kSeed = 42;
 constexpr char kTokenKey[] = "dynamodb-state-test";
-
-std::string Deterministic(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 AttributeValue S(absl::string_view s) {
   AttributeValue v;
@@ -87,7 +75,7 @@ class Sim {
   std::string Save() const {
     state::DynamoDbState out;
     sim_->SaveState(&out);
-    return Deterministic(out);
+    return DeterministicBytes(out);
   }
   state::DynamoDbState SaveProto() const {
     state::DynamoDbState out;
@@ -236,7 +224,7 @@ TEST(DynamoDbStateTest, SaveLoadSaveIsByteIdenticalAndBothGoOnAlike) {
   absl::StatusOr<dds::GetRecordsResponse> rb = b.Read(iterator);
   ASSERT_TRUE(ra.ok() && rb.ok()) << ra.status() << rb.status();
   EXPECT_THAT(ra->records(), SizeIs(1));
-  EXPECT_EQ(Deterministic(*ra), Deterministic(*rb));
+  EXPECT_EQ(DeterministicBytes(*ra), DeterministicBytes(*rb));
   // Then both go on alike: the next record (sequence number, eventID), the
   // TTL deletion of "a" at 30 min, the next rollover's shard ids.
   for (Sim* s : {&a, &b}) {
@@ -245,7 +233,7 @@ TEST(DynamoDbStateTest, SaveLoadSaveIsByteIdenticalAndBothGoOnAlike) {
     s->At(absl::Hours(2));
     EXPECT_FALSE(s->Has("a"));
   }
-  EXPECT_EQ(Deterministic(a.Records(arn).back()), Deterministic(b.Records(arn).back()));
+  EXPECT_EQ(DeterministicBytes(a.Records(arn).back()), DeterministicBytes(b.Records(arn).back()));
   const std::vector<dds::Shard> after_a = a.Shards(arn);
   const std::vector<dds::Shard> after_b = b.Shards(arn);
   ASSERT_EQ(after_a.size(), after_b.size());

@@ -18,6 +18,7 @@
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
 #include "backends/simulator/simulator_options.h"
+#include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -39,9 +40,7 @@ template <typename State, typename Sim>
 std::string SavedBytes(const Sim& sim) {
   State state;
   sim.SaveState(&state);
-  std::string bytes;
-  EXPECT_TRUE(state.SerializeToString(&bytes));
-  return bytes;
+  return DeterministicBytes(state);
 }
 
 inline const absl::Status& StatusOf(const absl::Status& status) { return status; }
