@@ -176,11 +176,15 @@ class MetricsScrapeTest(unittest.TestCase):
             if received >= 3:
                 break
         self.assertEqual(received, 3)
+        # Records are counted when the server's write completes, which can be
+        # after the client already holds them: wait for the count, not just
+        # for the open subscription.
+        delivered = "awsfacade_subscription_records_delivered_total"
         open_now = self.wait_for(
-            lambda s: value(s, "awsfacade_subscriptions_open") == 1, "subscriptions_open == 1")
-        self.assertGreaterEqual(
-            value(open_now, "awsfacade_subscription_records_delivered_total")
-            - value(before, "awsfacade_subscription_records_delivered_total"), 3)
+            lambda s: value(s, "awsfacade_subscriptions_open") == 1
+            and value(s, delivered) - value(before, delivered) >= 3,
+            "subscriptions_open == 1 and 3 records delivered")
+        self.assertEqual(value(open_now, delivered) - value(before, delivered), 3)
         self.assertGreaterEqual(value(open_now, "awsfacade_subscription_lag_milliseconds_count"), 1)
         call.cancel()
         self.wait_for(lambda s: value(s, "awsfacade_subscriptions_open") == 0,
