@@ -16,6 +16,7 @@
 #include "service/dynamodb_streams_service.h"
 #include "service/executor.h"
 #include "service/subscription_engine.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::testing {
 
@@ -78,18 +79,8 @@ class StreamsHarness {
 
   // Creates a table with a NEW_AND_OLD_IMAGES stream; returns the stream ARN.
   std::string CreateTable(const std::string& name, const std::string& view = "NEW_AND_OLD_IMAGES") {
-    aws::dynamodb::v1::CreateTableRequest request;
-    request.set_table_name(name);
-    auto* key = request.add_key_schema();
-    key->set_attribute_name("pk");
-    key->set_key_type("HASH");
-    auto* def = request.add_attribute_definitions();
-    def->set_attribute_name("pk");
-    def->set_attribute_type("S");
-    request.set_billing_mode("PAY_PER_REQUEST");
-    request.mutable_stream_specification()->set_stream_enabled(true);
-    request.mutable_stream_specification()->set_stream_view_type(view);
-    auto response = simulator->CreateTable(request);
+    auto response =
+        simulator->CreateTable(backends::simulator::dynamodb_test::TableRequest(name, view));
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->table_description().latest_stream_arn() : "";
   }

@@ -16,24 +16,17 @@
 #include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
 
+using dynamodb_test::N;
+using dynamodb_test::S;
 using ::testing::Optional;
 
 // ---- Values ----------------------------------------------------------------
 
-AttributeValue S(absl::string_view s) {
-  AttributeValue v;
-  v.set_s(std::string(s));
-  return v;
-}
-AttributeValue N(absl::string_view n) {
-  AttributeValue v;
-  v.set_n(std::string(n));
-  return v;
-}
 AttributeValue B(absl::string_view b) {
   AttributeValue v;
   v.set_b(std::string(b));

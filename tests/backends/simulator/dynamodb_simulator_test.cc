@@ -21,12 +21,16 @@
 #include "backends/simulator/stream_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
 
 namespace ddb = ::aws::dynamodb::v1;
 namespace dds = ::aws::dynamodbstreams::v1;
+using dynamodb_test::N;
+using dynamodb_test::S;
+using dynamodb_test::TableRequest;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -71,18 +75,6 @@ MATCHER(IsOk, "") {
   return status.ok();
 }
 
-AttributeValue S(absl::string_view s) {
-  AttributeValue v;
-  v.set_s(std::string(s));
-  return v;
-}
-
-AttributeValue N(absl::string_view n) {
-  AttributeValue v;
-  v.set_n(std::string(n));
-  return v;
-}
-
 // Items of the test table: partition key "pk" (S), optional attributes.
 Item MakeItem(absl::string_view pk,
               std::initializer_list<std::pair<const char*, AttributeValue>> attributes = {}) {
@@ -108,24 +100,6 @@ class DynamoDbSimulatorTest : public ::testing::Test {
     options.clock = clock_;
     options.sealer = std::make_shared<TokenSealer>("dynamodb-simulator-test");
     sim_ = std::make_unique<DynamoDbSimulator>(options, ddb_options);
-  }
-
-  static ddb::CreateTableRequest TableRequest(absl::string_view name,
-                                              absl::string_view view_type = "") {
-    ddb::CreateTableRequest request;
-    request.set_table_name(std::string(name));
-    ddb::AttributeDefinition* a = request.add_attribute_definitions();
-    a->set_attribute_name("pk");
-    a->set_attribute_type("S");
-    ddb::KeySchemaElement* k = request.add_key_schema();
-    k->set_attribute_name("pk");
-    k->set_key_type("HASH");
-    request.set_billing_mode("PAY_PER_REQUEST");
-    if (!view_type.empty()) {
-      request.mutable_stream_specification()->set_stream_enabled(true);
-      request.mutable_stream_specification()->set_stream_view_type(std::string(view_type));
-    }
-    return request;
   }
 
   // Creates the table; returns its stream ARN (empty without a stream).

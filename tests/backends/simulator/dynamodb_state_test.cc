@@ -18,6 +18,7 @@
 #include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
@@ -25,24 +26,15 @@ namespace {
 namespace ddb = ::aws::dynamodb::v1;
 namespace dds = ::aws::dynamodbstreams::v1;
 namespace state = ::awsfacade::simulator::state;
+using dynamodb_test::N;
+using dynamodb_test::S;
+using dynamodb_test::TableRequest;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 constexpr char kTable[] = "Music";
 constexpr uint64_t kSeed = 42;
 constexpr char kTokenKey[] = "dynamodb-state-test";
-
-AttributeValue S(absl::string_view s) {
-  AttributeValue v;
-  v.set_s(std::string(s));
-  return v;
-}
-
-AttributeValue N(int64_t n) {
-  AttributeValue v;
-  v.set_n(absl::StrCat(n));
-  return v;
-}
 
 // One simulator on its own fake clock; two with the same seed and key are
 // driven side by side.
@@ -86,18 +78,8 @@ class Sim {
   // Creates the test table (key "pk", stream NEW_AND_OLD_IMAGES, TTL on
   // "expires"); returns its stream ARN.
   std::string CreateTable(absl::string_view name = kTable) {
-    ddb::CreateTableRequest request;
-    request.set_table_name(std::string(name));
-    ddb::AttributeDefinition* a = request.add_attribute_definitions();
-    a->set_attribute_name("pk");
-    a->set_attribute_type("S");
-    ddb::KeySchemaElement* k = request.add_key_schema();
-    k->set_attribute_name("pk");
-    k->set_key_type("HASH");
-    request.set_billing_mode("PAY_PER_REQUEST");
-    request.mutable_stream_specification()->set_stream_enabled(true);
-    request.mutable_stream_specification()->set_stream_view_type("NEW_AND_OLD_IMAGES");
-    absl::StatusOr<ddb::CreateTableResponse> r = sim_->CreateTable(request);
+    absl::StatusOr<ddb::CreateTableResponse> r =
+        sim_->CreateTable(TableRequest(name, "NEW_AND_OLD_IMAGES"));
     EXPECT_TRUE(r.ok()) << r.status();
     ddb::UpdateTimeToLiveRequest ttl;
     ttl.set_table_name(std::string(name));

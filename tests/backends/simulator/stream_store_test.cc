@@ -20,11 +20,14 @@
 #include "backends/simulator/dynamodb_expressions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
 
 namespace v1 = ::aws::dynamodbstreams::v1;
+using dynamodb_test::N;
+using dynamodb_test::S;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -60,18 +63,6 @@ MATCHER(IsOk, "") {
   const absl::Status& status = StatusOf(arg);
   *result_listener << "status " << status;
   return status.ok();
-}
-
-AttributeValue S(absl::string_view s) {
-  AttributeValue v;
-  v.set_s(std::string(s));
-  return v;
-}
-
-AttributeValue N(absl::string_view n) {
-  AttributeValue v;
-  v.set_n(std::string(n));
-  return v;
 }
 
 // The key attribute of the test table is "pk".
