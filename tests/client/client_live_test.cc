@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "awsfacade/simulator/v1/simulator.grpc.pb.h"
 #include "client/dynamodb_client.h"
@@ -158,7 +159,7 @@ TEST_F(ClientLiveTest, PerClientDeadlineAppliesToEveryCall) {
 void ReadRecords(StreamRange<streams::SubscribeToStreamResponse>::iterator& it,
                  StreamRange<streams::SubscribeToStreamResponse>& range, size_t want, std::vector<std::string>& pks) {
   while (pks.size() < want && it != range.end()) {
-    ASSERT_TRUE(it->ok()) << it->status();
+    ASSERT_TRUE(it->ok()) << it->status() << "; records so far: " << absl::StrJoin(pks, ", ");
     for (auto& r : (*it)->records().records()) pks.push_back(r.record().dynamodb().new_image().at("pk").s());
     if (pks.size() >= want) return;
     ++it;
@@ -180,7 +181,11 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDupli
   request.mutable_starting_position()->set_type("TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(2);
   request.mutable_options()->mutable_heartbeat_interval()->set_nanos(200 * 1000 * 1000);
-  auto range = client.SubscribeToStream(request);
+  // A lost record would otherwise leave the loop reading heartbeats until
+  // ctest's timeout, with nothing printed.
+  CallOptions call;
+  call.timeout = absl::Seconds(60);
+  auto range = client.SubscribeToStream(request, call);
   auto it = range.begin();
   std::vector<std::string> pks;
   ReadRecords(it, range, 5, pks);

@@ -91,7 +91,9 @@ void TcpProxy::Pump(int client_fd, int upstream_fd) {
         break;
       }
       for (ssize_t sent = 0; sent < n;) {
-        ssize_t w = write(fds[1 - i].fd, buffer + sent, n - sent);
+        // MSG_NOSIGNAL: a peer cut by CutAll must fail the send, not raise
+        // SIGPIPE and kill the test process.
+        ssize_t w = send(fds[1 - i].fd, buffer + sent, n - sent, MSG_NOSIGNAL);
         if (w <= 0) {
           open = false;
           break;
