@@ -7,13 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
-#include "grpc/health/v1/health.pb.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/cognito_sync_service.h"
 #include "service/dynamodb_service.h"
+#include "service/descriptor_set.h"
 #include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
+#include "service/reflection_service.h"
 #include "service/simulator_service.h"
 
 namespace awsfacade::service {
@@ -165,11 +166,19 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   if (b.simulator) server->services_.push_back(std::make_unique<SimulatorService>(*b.simulator));
   if (options.bench_echo) server->services_.push_back(std::make_unique<EchoService>());
 
-  // Reflection describes grpc.health.v1 only if its descriptor is linked in:
-  // referencing it keeps health.pb.o in the binary.
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::vector<std::string> names = {
+      aws::cognitosync::v1::CognitoSyncService::service_full_name(),
+      aws::personalize::v1::PersonalizeService::service_full_name(),
+      aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
+      aws::dynamodb::v1::DynamoDbService::service_full_name(),
+      grpc::health::v1::Health::service_full_name()};
+  if (b.simulator) names.push_back(awsfacade::simulator::v1::SimulatorService::service_full_name());
+  if (options.bench_echo) names.push_back(awsfacade::bench::v1::EchoService::service_full_name());
+  absl::StatusOr<std::unique_ptr<ReflectionService>> reflection =
+      ReflectionService::Create(EmbeddedDescriptorSet(), std::move(names));
+  if (!reflection.ok()) return reflection.status();
+  server->reflection_ = *std::move(reflection);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentialsFor(options);
@@ -182,6 +191,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   AddConnectionLimits(options, builder);
   for (auto& service : server->services_) builder.RegisterService(service.get());
+  for (grpc::Service* service : server->reflection_->services()) builder.RegisterService(service);
   if (auto interceptors = RpcInterceptors(options.observability); !interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }

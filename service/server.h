@@ -11,6 +11,7 @@
 #include "service/authorizer.h"
 #include "service/backend_factory.h"
 #include "service/observability.h"
+#include "service/reflection_service.h"
 #include "service/subscription_engine.h"
 
 namespace awsfacade::service {
@@ -55,7 +56,8 @@ struct ServerOptions {
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
-// (grpc.health.v1) and reflection (grpc.reflection.v1alpha).
+// (grpc.health.v1) and reflection (grpc.reflection.v1 and v1alpha, with the
+// proto comments).
 class FacadeServer {
  public:
   // Builds the backends and starts listening. InvalidArgument for a bad
@@ -79,6 +81,7 @@ class FacadeServer {
   std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -96,7 +96,7 @@ def index(files):
     """{full name: (kind, descriptor)} and {full name: leading comment}."""
     symbols, comments = {}, {}
     for fd in files:
-        located = {tuple(loc.path): loc.leading_comments.strip()
+        located = {tuple(loc.path): loc.leading_comments.rstrip()
                    for loc in fd.source_code_info.location}
         for kind, name, path, desc in elements(fd):
             symbols[name.replace("/", ".")] = (kind, desc)
@@ -144,11 +144,11 @@ def describe(symbol, symbols, comments):
     return "\n".join(out)
 
 
-def reflection_files(address, symbol):
+def reflection_files(address, symbol, version="v1"):
     """The FileDescriptorProtos the server's reflection returns for a symbol."""
     run = subprocess.run(CURL + ["-d", json.dumps({"file_containing_symbol": symbol}),
-                                 "http://%s/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
-                                 % address], capture_output=True, text=True, timeout=60)
+                                 "http://%s/grpc.reflection.%s.ServerReflection/ServerReflectionInfo"
+                                 % (address, version)], capture_output=True, text=True, timeout=60)
     expect(run.returncode == 0, "reflection request failed: " + run.stderr)
     answer = json.loads(run.stdout)
     expect("fileDescriptorResponse" in answer, "reflection does not know %s: %s" % (symbol, run.stdout))
@@ -246,13 +246,18 @@ class Session:
             files = descriptor_pb2.FileDescriptorSet.FromString(f.read()).file
         symbols, comments = index(files)
         text = describe(symbol, symbols, comments)
+        self.expect_comments(symbol, symbols, comments, text)
+        self.done.add("describe -protoset")
+        return text
+
+    @staticmethod
+    def expect_comments(symbol, symbols, comments, text):
+        """Every member of what is described has its comment."""
         kind, desc = symbols[symbol]
         members = desc.field if kind == "message" else desc.method
         for m in members:
             expect(comments.get(symbol + "." + m.name), "%s.%s has no comment" % (symbol, m.name))
         expect(text.count("//") > len(members), "describe shows no comments")
-        self.done.add("describe -protoset")
-        return text
 
     def list(self, service):
         if service is None:
@@ -276,8 +281,12 @@ class Session:
         return "\n".join(methods)
 
     def describe_reflection(self, symbol):
-        symbols, comments = index(reflection_files(self.address, symbol))
+        files = reflection_files(self.address, symbol)
+        expect(files == reflection_files(self.address, symbol, "v1alpha"),
+               "reflection v1 and v1alpha describe %s differently" % symbol)
+        symbols, comments = index(files)
         text = describe(symbol, symbols, comments)
+        self.expect_comments(symbol, symbols, comments, text)
         # Reflection must describe the symbol exactly as proto/ declares it.
         ref = os.path.join(self.tmp, "reference.binpb")
         subprocess.run([BUF, "build", "--as-file-descriptor-set", "--exclude-source-info", "-o", ref],

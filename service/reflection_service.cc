@@ -1,0 +1,245 @@
+#include "service/reflection_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+
+namespace awsfacade::service {
+
+namespace pb = ::google::protobuf;
+
+absl::StatusOr<std::unique_ptr<const DescriptorIndex>> DescriptorIndex::Create(
+    absl::string_view serialized_set) {
+  pb::FileDescriptorSet set;
+  if (!set.ParseFromArray(serialized_set.data(), static_cast<int>(serialized_set.size()))) {
+    return absl::InvalidArgumentError("the descriptor set does not parse");
+  }
+  std::unique_ptr<DescriptorIndex> index(new DescriptorIndex());
+  for (const pb::FileDescriptorProto& file : set.file()) {
+    if (index->pool_.BuildFile(file) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the descriptor set's file ", file.name(), " does not build"));
+    }
+    index->serialized_[file.name()] = file.SerializeAsString();
+  }
+  return std::unique_ptr<const DescriptorIndex>(std::move(index));
+}
+
+const pb::FileDescriptor* DescriptorIndex::FindFile(absl::string_view name) const {
+  return pool_.FindFileByName(std::string(name));
+}
+
+const pb::FileDescriptor* DescriptorIndex::FindFileContainingSymbol(
+    absl::string_view symbol) const {
+  return pool_.FindFileContainingSymbol(std::string(symbol));
+}
+
+const pb::Descriptor* DescriptorIndex::FindMessage(absl::string_view full_name) const {
+  return pool_.FindMessageTypeByName(std::string(full_name));
+}
+
+const pb::FieldDescriptor* DescriptorIndex::FindExtension(const pb::Descriptor* extended,
+                                                          int number) const {
+  return pool_.FindExtensionByNumber(extended, number);
+}
+
+std::vector<const pb::FieldDescriptor*> DescriptorIndex::ExtensionsOf(
+    const pb::Descriptor* extended) const {
+  std::vector<const pb::FieldDescriptor*> out;
+  pool_.FindAllExtensions(extended, &out);
+  return out;
+}
+
+void DescriptorIndex::AppendWithDependencies(const pb::FileDescriptor* file,
+                                             absl::flat_hash_set<const pb::FileDescriptor*>* sent,
+                                             std::vector<const std::string*>* out) const {
+  if (!sent->insert(file).second) return;
+  out->push_back(&serialized_.at(file->name()));
+  for (int i = 0; i < file->dependency_count(); ++i) {
+    AppendWithDependencies(file->dependency(i), sent, out);
+  }
+}
+
+namespace {
+
+// The two reflection packages generate distinct but identically shaped
+// types; one template answers both.
+template <typename Request, typename Response>
+void Answer(const DescriptorIndex& index, const std::vector<std::string>& services,
+            const Request& request, Response* response) {
+  response->Clear();
+  response->set_valid_host(request.host());
+  *response->mutable_original_request() = request;
+  auto fail = [response](grpc::StatusCode code, std::string message) {
+    response->mutable_error_response()->set_error_code(code);
+    response->mutable_error_response()->set_error_message(std::move(message));
+  };
+  auto send_file = [&](const pb::FileDescriptor* file) {
+    absl::flat_hash_set<const pb::FileDescriptor*> sent;
+    std::vector<const std::string*> files;
+    index.AppendWithDependencies(file, &sent, &files);
+    auto* out = response->mutable_file_descriptor_response();
+    for (const std::string* f : files) out->add_file_descriptor_proto(*f);
+  };
+
+  switch (request.message_request_case()) {
+    case Request::kFileByFilename:
+      if (const pb::FileDescriptor* file = index.FindFile(request.file_by_filename())) {
+        send_file(file);
+      } else {
+        fail(grpc::StatusCode::NOT_FOUND,
+             absl::StrCat("file_by_filename: no file named '", request.file_by_filename(), "'"));
+      }
+      return;
+    case Request::kFileContainingSymbol:
+      if (const pb::FileDescriptor* file =
+              index.FindFileContainingSymbol(request.file_containing_symbol())) {
+        send_file(file);
+      } else {
+        fail(grpc::StatusCode::NOT_FOUND, absl::StrCat("file_containing_symbol: no symbol named '",
+                                                       request.file_containing_symbol(), "'"));
+      }
+      return;
+    case Request::kFileContainingExtension: {
+      const auto& wanted = request.file_containing_extension();
+      const pb::Descriptor* extended = index.FindMessage(wanted.containing_type());
+      if (extended == nullptr) {
+        fail(grpc::StatusCode::NOT_FOUND,
+             absl::StrCat("file_containing_extension: no message type named '",
+                          wanted.containing_type(), "'"));
+      } else if (const pb::FieldDescriptor* extension =
+                     index.FindExtension(extended, wanted.extension_number())) {
+        send_file(extension->file());
+      } else {
+        fail(grpc::StatusCode::NOT_FOUND,
+             absl::StrCat("file_containing_extension: ", wanted.containing_type(),
+                          " has no extension number ", wanted.extension_number()));
+      }
+      return;
+    }
+    case Request::kAllExtensionNumbersOfType: {
+      const pb::Descriptor* extended = index.FindMessage(request.all_extension_numbers_of_type());
+      if (extended == nullptr) {
+        fail(grpc::StatusCode::NOT_FOUND,
+             absl::StrCat("all_extension_numbers_of_type: no message type named '",
+                          request.all_extension_numbers_of_type(), "'"));
+        return;
+      }
+      auto* out = response->mutable_all_extension_numbers_response();
+      out->set_base_type_name(extended->full_name());
+      for (const pb::FieldDescriptor* extension : index.ExtensionsOf(extended)) {
+        out->add_extension_number(extension->number());
+      }
+      return;
+    }
+    case Request::kListServices:
+      for (const std::string& name : services) {
+        response->mutable_list_services_response()->add_service()->set_name(name);
+      }
+      return;
+    case Request::MESSAGE_REQUEST_NOT_SET:
+      // Also what a request kind newer than this server looks like.
+      fail(grpc::StatusCode::UNIMPLEMENTED,
+           "ServerReflectionRequest: set one of file_by_filename, file_containing_symbol, "
+           "file_containing_extension, all_extension_numbers_of_type, list_services");
+      return;
+  }
+}
+
+// One response per request, in order: a read, then its answer's write,
+// then the next read. The client's half-close ends the call with OK.
+template <typename Request, typename Response>
+class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response> {
+ public:
+  ReflectionStream(std::shared_ptr<const DescriptorIndex> index,
+                   std::shared_ptr<const std::vector<std::string>> services)
+      : index_(std::move(index)), services_(std::move(services)) {
+    this->StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    Answer(*index_, *services_, request_, &response_);
+    this->StartWrite(&response_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      this->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "the reflection stream was cancelled"));
+      return;
+    }
+    this->StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  const std::shared_ptr<const DescriptorIndex> index_;
+  const std::shared_ptr<const std::vector<std::string>> services_;
+  Request request_;
+  Response response_;
+};
+
+// The service of one reflection package: a ReflectionStream per call.
+template <typename Base, typename Request, typename Response>
+class ReflectionHandler final : public Base {
+ public:
+  ReflectionHandler(std::shared_ptr<const DescriptorIndex> index,
+                    std::shared_ptr<const std::vector<std::string>> services)
+      : index_(std::move(index)), services_(std::move(services)) {}
+
+  grpc::ServerBidiReactor<Request, Response>* ServerReflectionInfo(
+      grpc::CallbackServerContext* /*context*/) override {
+    return new ReflectionStream<Request, Response>(index_, services_);
+  }
+
+ private:
+  const std::shared_ptr<const DescriptorIndex> index_;
+  const std::shared_ptr<const std::vector<std::string>> services_;
+};
+
+using V1Handler = ReflectionHandler<grpc::reflection::v1::ServerReflection::CallbackService,
+                                    grpc::reflection::v1::ServerReflectionRequest,
+                                    grpc::reflection::v1::ServerReflectionResponse>;
+using V1AlphaHandler =
+    ReflectionHandler<grpc::reflection::v1alpha::ServerReflection::CallbackService,
+                      grpc::reflection::v1alpha::ServerReflectionRequest,
+                      grpc::reflection::v1alpha::ServerReflectionResponse>;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ReflectionService>> ReflectionService::Create(
+    absl::string_view descriptor_set, std::vector<std::string> services) {
+  absl::StatusOr<std::unique_ptr<const DescriptorIndex>> index =
+      DescriptorIndex::Create(descriptor_set);
+  if (!index.ok()) return index.status();
+  services.push_back(grpc::reflection::v1::ServerReflection::service_full_name());
+  services.push_back(grpc::reflection::v1alpha::ServerReflection::service_full_name());
+  for (const std::string& name : services) {
+    const pb::FileDescriptor* file = (*index)->FindFileContainingSymbol(name);
+    if (file == nullptr || file->pool()->FindServiceByName(name) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("reflection cannot describe the service ", name,
+                       ": its proto is not in the descriptor set (proto/CMakeLists.txt)"));
+    }
+  }
+  std::unique_ptr<ReflectionService> reflection(new ReflectionService());
+  reflection->index_ = *std::move(index);
+  reflection->service_names_ =
+      std::make_shared<const std::vector<std::string>>(std::move(services));
+  reflection->v1_ = std::make_unique<V1Handler>(reflection->index_, reflection->service_names_);
+  reflection->v1alpha_ =
+      std::make_unique<V1AlphaHandler>(reflection->index_, reflection->service_names_);
+  return reflection;
+}
+
+std::vector<grpc::Service*> ReflectionService::services() { return {v1_.get(), v1alpha_.get()}; }
+
+}  // namespace awsfacade::service
