@@ -41,3 +41,36 @@ function(awsfacade_protoc)
   endforeach()
   set(${ARG_OUT_SRCS} ${srcs} PARENT_SCOPE)
 endfunction()
+
+# awsfacade_descriptor_set(OUT_SRC <var> NAME <stem> SYMBOL <name> NAMESPACE <ns>
+#                          IMPORT_DIRS <dirs...> PROTOS <absolute proto paths...>)
+#
+# Builds a FileDescriptorSet of PROTOS with their imports and their comments
+# (source info) into ${CMAKE_CURRENT_BINARY_DIR}/<stem>.binpb and embeds it as
+# `extern const unsigned char <SYMBOL>[]` and `extern const std::size_t
+# <SYMBOL>Size` in namespace NAMESPACE, defined in the generated source
+# returned in OUT_SRC. Generated code protos carry no comments; these do.
+function(awsfacade_descriptor_set)
+  cmake_parse_arguments(ARG "" "OUT_SRC;NAME;SYMBOL;NAMESPACE" "IMPORT_DIRS;PROTOS" ${ARGN})
+  set(include_flags)
+  foreach(dir IN LISTS ARG_IMPORT_DIRS)
+    list(APPEND include_flags "-I${dir}")
+  endforeach()
+  set(set_file ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.binpb)
+  set(src ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.cc)
+  add_custom_command(
+    OUTPUT ${set_file}
+    COMMAND protobuf::protoc ${include_flags} --include_imports --include_source_info
+            "--descriptor_set_out=${set_file}" ${ARG_PROTOS}
+    DEPENDS ${ARG_PROTOS} protobuf::protoc
+    COMMENT "descriptor set with comments: ${ARG_NAME}"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${src}
+    COMMAND ${CMAKE_COMMAND} -DIN=${set_file} -DOUT=${src} -DSYMBOL=${ARG_SYMBOL}
+            -DNAMESPACE=${ARG_NAMESPACE} -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+    DEPENDS ${set_file} ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+    COMMENT "embedding ${ARG_NAME}"
+    VERBATIM)
+  set(${ARG_OUT_SRC} ${src} PARENT_SCOPE)
+endfunction()
