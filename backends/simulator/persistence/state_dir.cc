@@ -343,19 +343,30 @@ absl::Status StateDir::Append(const state::JournalEntry& entry) {
   return absl::OkStatus();
 }
 
-absl::Status StateDir::WriteSnapshot(const state::Snapshot& snapshot) {
-  if (snapshot.last_index() != last_index_) {
+absl::StatusOr<uint64_t> StateDir::BeginSnapshot() {
+  // The segment that is about to stop being the last one must not lose a
+  // tail later (after a power loss without --state_fsync): only the last
+  // segment may be torn.
+  if (!options_.fsync && ::fdatasync(fd_) != 0) return Errno("cannot sync", segment_path_);
+  // (Reopened if it is already the segment after the last entry.)
+  if (absl::Status s = OpenSegment(last_index_ + 1); !s.ok()) return s;
+  journal_bytes_ = 0;
+  begun_index_ = last_index_;
+  return last_index_;
+}
+
+absl::Status StateDir::CompleteSnapshot(const state::Snapshot& snapshot) {
+  if (snapshot.last_index() != begun_index_) {
     return absl::InternalError(absl::StrCat("snapshot of entry ", snapshot.last_index(),
-                                            " but the journal is at ", last_index_));
+                                            " but the snapshot begun is of ", begun_index_.load()));
   }
   const std::string frame = Frame(DeterministicBytes(snapshot));
   const std::string name =
       absl::StrCat(kSnapshotPrefix, absl::StrFormat(kIndexFormat, snapshot.last_index()), kSnapshotSuffix);
   if (absl::Status s = WriteFileAtomically(options_.path, name, frame); !s.ok()) return s;
-  // The snapshot is durable: what it covers may go.
-  if (absl::Status s = OpenSegment(last_index_ + 1); !s.ok()) return s;
   snapshot_bytes_ = static_cast<int64_t>(frame.size());
-  journal_bytes_ = 0;
+  // The snapshot is durable: what it covers may go. Appends go to a segment
+  // that starts after it, which this leaves alone.
   absl::StatusOr<std::vector<std::string>> names = ListDir(options_.path);
   if (!names.ok()) return names.status();
   for (const std::string& old : *names) {
@@ -366,6 +377,15 @@ absl::Status StateDir::WriteSnapshot(const state::Snapshot& snapshot) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status StateDir::WriteSnapshot(const state::Snapshot& snapshot) {
+  if (snapshot.last_index() != last_index_) {
+    return absl::InternalError(absl::StrCat("snapshot of entry ", snapshot.last_index(),
+                                            " but the journal is at ", last_index_));
+  }
+  if (absl::StatusOr<uint64_t> begun = BeginSnapshot(); !begun.ok()) return begun.status();
+  return CompleteSnapshot(snapshot);
 }
 
 }  // namespace awsfacade::backends::simulator

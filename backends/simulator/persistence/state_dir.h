@@ -1,6 +1,7 @@
 #ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
 #define AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,7 +50,8 @@ struct StoredState {
 // dropped. Anything else that does not check out is DataLoss, and the
 // directory is left as it is for a human to look at.
 //
-// Not thread-safe: the StateKeeper serializes every call.
+// Not thread-safe, except that CompleteSnapshot() may run beside the other
+// calls: the StateKeeper serializes the rest.
 class StateDir {
  public:
   // Opens (or initializes, with `new_seed` and a fresh key) the directory
@@ -65,14 +67,23 @@ class StateDir {
   // the bytes are written (and synced with `fsync`).
   absl::Status Append(const state::JournalEntry& entry);
 
-  // Writes `snapshot` (atomically: temporary file, sync, rename), starts a
-  // new journal segment after it, then deletes older snapshots and
-  // segments.
+  // A snapshot in two steps, so that only the first holds up the journal:
+  // BeginSnapshot() makes the segment being appended to durable and starts a
+  // new one after the last entry, whose index it returns (the snapshot's
+  // last_index); CompleteSnapshot() then writes the snapshot (atomically:
+  // temporary file, sync, rename) and deletes the older snapshots and the
+  // segments it covers. Between the two, Append() may run on another thread
+  // (never two CompleteSnapshot() at once). A crash before the snapshot is
+  // durable leaves the previous snapshot and every segment: nothing is lost.
+  absl::StatusOr<uint64_t> BeginSnapshot();
+  absl::Status CompleteSnapshot(const state::Snapshot& snapshot);
+  // Both steps at once (the snapshot must cover the last entry).
   absl::Status WriteSnapshot(const state::Snapshot& snapshot);
 
-  // Journal bytes written since the last snapshot, and that snapshot's size.
+  // Journal bytes written since the last BeginSnapshot(), and the last
+  // snapshot's size.
   int64_t journal_bytes() const { return journal_bytes_; }
-  int64_t snapshot_bytes() const { return snapshot_bytes_; }
+  int64_t snapshot_bytes() const { return snapshot_bytes_.load(); }
   uint64_t last_index() const { return last_index_; }
 
  private:
@@ -84,7 +95,9 @@ class StateDir {
   std::string segment_path_;
   uint64_t last_index_ = 0;
   int64_t journal_bytes_ = 0;
-  int64_t snapshot_bytes_ = 0;
+  std::atomic<int64_t> snapshot_bytes_{0};
+  // The index of the last BeginSnapshot(), which CompleteSnapshot() expects.
+  std::atomic<uint64_t> begun_index_{0};
 };
 
 // The framing, exposed for tests and the fuzz target: Frame() wraps a

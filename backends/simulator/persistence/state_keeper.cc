@@ -115,7 +115,8 @@ absl::Time StateKeeper::NextTimeLocked() {
 }
 
 absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_view method,
-                                        const google::protobuf::MessageLite& request, absl::Time t) {
+                                        const google::protobuf::MessageLite& request, absl::Time t,
+                                        std::optional<state::Snapshot>* due) {
   state::JournalEntry entry;
   entry.set_index(dir_->last_index() + 1);
   entry.set_time_unix_micros(absl::ToUnixMicros(t));
@@ -131,10 +132,15 @@ absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_
                      "); the last change was made in memory only: restart the server"));
     return broken_;
   }
-  if (dir_->journal_bytes() >= std::max(options_.snapshot_min_bytes, dir_->snapshot_bytes())) {
-    if (absl::Status s = SnapshotLocked(); !s.ok()) {
+  // Never waits for a snapshot being written: the next write looks again.
+  if (dir_->journal_bytes() >= std::max(options_.snapshot_min_bytes, dir_->snapshot_bytes()) &&
+      snapshot_mu_.TryLock()) {
+    absl::StatusOr<state::Snapshot> begun = BeginSnapshotLocked();
+    if (begun.ok()) {
+      *due = *std::move(begun);
+    } else {
       // The journal still has everything: carry on, and try again later.
-      return absl::OkStatus();
+      snapshot_mu_.Unlock();
     }
   }
   return absl::OkStatus();
@@ -152,19 +158,41 @@ absl::Status StateKeeper::AdvanceClock(absl::Duration by) {
 }
 
 absl::Status StateKeeper::Snapshot() {
-  absl::WriterMutexLock lock(&gate_);
-  return SnapshotLocked();
+  snapshot_mu_.Lock();
+  absl::StatusOr<state::Snapshot> begun;
+  {
+    absl::WriterMutexLock lock(&gate_);
+    begun = BeginSnapshotLocked();
+  }
+  if (!begun.ok()) {
+    snapshot_mu_.Unlock();
+    return begun.status();
+  }
+  return CompleteSnapshot(*begun);
 }
 
-absl::Status StateKeeper::SnapshotLocked() {
+absl::StatusOr<state::Snapshot> StateKeeper::BeginSnapshotLocked() {
   if (!save_) return absl::FailedPreconditionError("no way to save a snapshot was set");
   state::Snapshot snapshot;
-  snapshot.set_last_index(dir_->last_index());
   snapshot.set_time_unix_micros(absl::ToUnixMicros(std::max(last_time_, clock_->Now())));
   snapshot.set_clock_offset_micros(absl::ToInt64Microseconds(clock_->base().offset()));
   snapshot.set_seed(stored_.seed);
   if (absl::Status s = save_(&snapshot); !s.ok()) return s;
-  return dir_->WriteSnapshot(snapshot);
+  absl::StatusOr<uint64_t> index = dir_->BeginSnapshot();
+  if (!index.ok()) return index.status();
+  snapshot.set_last_index(*index);
+  return snapshot;
+}
+
+absl::Status StateKeeper::CompleteSnapshot(const state::Snapshot& snapshot) {
+  if (snapshot_write_hook_) snapshot_write_hook_(snapshot);
+  // dir_ is guarded by the gate, but CompleteSnapshot() is the one call it
+  // allows beside the others (StateDir), and snapshot_mu_ keeps it single.
+  absl::Status s = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return dir_->CompleteSnapshot(snapshot);
+  }();
+  snapshot_mu_.Unlock();
+  return s;
 }
 
 }  // namespace awsfacade::backends::simulator

@@ -6,6 +6,7 @@
 #include <limits>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -127,17 +128,24 @@ class StateKeeper {
   auto Write(absl::string_view service, absl::string_view method,
              const google::protobuf::MessageLite& request, Fn&& call) -> decltype(call()) {
     if (in_write_) return call();  // nested: the outer call journals
-    absl::WriterMutexLock lock(&gate_);
-    if (!broken_.ok()) return broken_;
-    const absl::Time t = NextTimeLocked();
-    auto result = [&] {
-      JournalClock::Freeze freeze(clock_.get(), t);
-      InWrite in_write;
-      return call();
+    std::optional<state::Snapshot> due;
+    auto result = [&]() -> decltype(call()) {
+      absl::WriterMutexLock lock(&gate_);
+      if (!broken_.ok()) return broken_;
+      const absl::Time t = NextTimeLocked();
+      auto out = [&] {
+        JournalClock::Freeze freeze(clock_.get(), t);
+        InWrite in_write;
+        return call();
+      }();
+      if (OkOf(out)) {
+        if (absl::Status s = JournalLocked(service, method, request, t, &due); !s.ok()) return s;
+      }
+      return out;
     }();
-    if (OkOf(result)) {
-      if (absl::Status s = JournalLocked(service, method, request, t); !s.ok()) return s;
-    }
+    // The snapshot this call made due is written with the gate open, so
+    // other calls go on meanwhile. It can fail: the journal keeps everything.
+    if (due) (void)CompleteSnapshot(*due);
     return result;
   }
 
@@ -151,8 +159,15 @@ class StateKeeper {
   // SimulatorService.AdvanceClock, journaled.
   absl::Status AdvanceClock(absl::Duration by);
 
-  // Takes a snapshot now (also done at shutdown, so a restart is quick).
+  // Takes a snapshot now (also done at shutdown, so a restart is quick),
+  // after any snapshot being written.
   absl::Status Snapshot();
+
+  // For tests: called as a snapshot starts being written, with the gate
+  // open (a test can hold it there and watch other calls go on).
+  void SetSnapshotWriteHookForTesting(std::function<void(const state::Snapshot&)> hook) {
+    snapshot_write_hook_ = std::move(hook);
+  }
 
  private:
   StateKeeper(std::unique_ptr<StateDir> dir, StoredState stored, PersistenceOptions options,
@@ -173,14 +188,28 @@ class StateKeeper {
   }
 
   absl::Time NextTimeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  // Journals the call; when that makes a snapshot due and none is being
+  // written, begins one and leaves it in `due` for CompleteSnapshot().
   absl::Status JournalLocked(absl::string_view service, absl::string_view method,
-                             const google::protobuf::MessageLite& request, absl::Time t)
+                             const google::protobuf::MessageLite& request, absl::Time t,
+                             std::optional<state::Snapshot>* due)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
-  absl::Status SnapshotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  // The first step of a snapshot, with the gate closed: the state as of the
+  // last journal entry, and a new journal segment after it. Needs
+  // snapshot_mu_, which CompleteSnapshot() releases.
+  absl::StatusOr<state::Snapshot> BeginSnapshotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(snapshot_mu_);
+  // The second, with the gate open: serializes and writes it, then releases
+  // snapshot_mu_.
+  absl::Status CompleteSnapshot(const state::Snapshot& snapshot)
+      ABSL_UNLOCK_FUNCTION(snapshot_mu_);
 
   static thread_local bool in_write_;
 
   const PersistenceOptions options_;
+  // Held from the start of a snapshot until it is written: one at a time.
+  // Taken before gate_, or (TryLock) while holding it.
+  absl::Mutex snapshot_mu_ ABSL_ACQUIRED_BEFORE(gate_);
   absl::Mutex gate_;
   std::unique_ptr<StateDir> dir_ ABSL_GUARDED_BY(gate_);
   StoredState stored_;  // entries and snapshot are dropped after Recover()
@@ -190,6 +219,7 @@ class StateKeeper {
   absl::flat_hash_map<std::string, std::function<absl::Status(const std::string&)>> replayers_;
   absl::Time last_time_ ABSL_GUARDED_BY(gate_) = absl::InfinitePast();
   absl::Status broken_ ABSL_GUARDED_BY(gate_);
+  std::function<void(const state::Snapshot&)> snapshot_write_hook_;
 };
 
 }  // namespace awsfacade::backends::simulator

@@ -157,6 +157,60 @@ TEST(StateDirTest, SnapshotReplacesTheJournalBeforeIt) {
   EXPECT_THAT(Indexes(stored), ElementsAre(5, 6));
 }
 
+// Appends go on between the two steps of a snapshot, into a segment the
+// snapshot does not cover; a crash before the snapshot is written loses
+// nothing.
+TEST(StateDirTest, AppendsBetweenBeginAndCompleteSurviveWithOrWithoutTheSnapshot) {
+  for (bool complete : {false, true}) {
+    SCOPED_TRACE(complete ? "snapshot written" : "crash before the snapshot is written");
+    const std::string dir = NewDir();
+    StoredState stored;
+    {
+      auto d = StateDir::Open({dir}, 5, &stored);
+      for (uint64_t i = 1; i <= 4; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+      absl::StatusOr<uint64_t> begun = (*d)->BeginSnapshot();
+      ASSERT_TRUE(begun.ok()) << begun.status();
+      EXPECT_EQ(*begun, 4u);
+      EXPECT_EQ((*d)->journal_bytes(), 0);
+      for (uint64_t i = 5; i <= 6; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+      EXPECT_EQ(::access(Segment(dir, 5).c_str(), F_OK), 0) << "appends after the begin start a segment";
+      if (complete) {
+        state::Snapshot snap;
+        snap.set_last_index(4);
+        snap.set_seed(5);
+        ASSERT_TRUE((*d)->CompleteSnapshot(snap).ok());
+        EXPECT_NE(::access(Segment(dir, 1).c_str(), F_OK), 0) << "the covered segment is gone";
+        for (uint64_t i = 7; i <= 8; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+      }
+    }
+    auto d = StateDir::Open({dir}, 5, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    if (complete) {
+      ASSERT_TRUE(stored.snapshot.has_value());
+      EXPECT_EQ(stored.snapshot->last_index(), 4u);
+      EXPECT_THAT(Indexes(stored), ElementsAre(5, 6, 7, 8));
+    } else {
+      EXPECT_FALSE(stored.snapshot.has_value());
+      EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3, 4, 5, 6));
+    }
+  }
+}
+
+TEST(StateDirTest, CompletingASnapshotOtherThanTheOneBegunIsRefused) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  auto d = StateDir::Open({dir}, 5, &stored);
+  for (uint64_t i = 1; i <= 3; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+  ASSERT_TRUE((*d)->BeginSnapshot().ok());
+  ASSERT_TRUE((*d)->Append(Entry(4, "x/Put")).ok());
+  state::Snapshot snap;
+  snap.set_last_index(4);
+  snap.set_seed(5);
+  absl::Status s = (*d)->CompleteSnapshot(snap);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(::access(Segment(dir, 1).c_str(), F_OK), -1) << "nothing was deleted";
+}
+
 TEST(StateDirTest, RefusesADirectoryThatIsNotAStateDirectory) {
   const std::string dir = NewDir();
   ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +156,49 @@ TEST(StateKeeperTest, SnapshotsAreTakenOnceTheJournalOutgrowsTheThreshold) {
   EXPECT_GT(recovery->snapshot_index, 0u);
   EXPECT_EQ(recovery->snapshot_index + recovery->replayed, 40u);
   EXPECT_LT(recovery->replayed, 40);
+}
+
+// The snapshot a write makes due is written with the gate open: other
+// writes and reads go on meanwhile, and what they journal comes back after
+// the snapshot.
+TEST(StateKeeperTest, CallsGoOnWhileASnapshotIsWritten) {
+  const std::string dir = NewDir();
+  uint64_t snapshot_index = 0;
+  {
+    Harness h(dir, /*snapshot_min_bytes=*/200);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    absl::Notification writing, release;
+    std::atomic<bool> hooked{false};
+    h.keeper->SetSnapshotWriteHookForTesting([&](const state::Snapshot& s) {
+      if (hooked.exchange(true)) return;  // only the first one waits
+      snapshot_index = s.last_index();
+      writing.Notify();
+      release.WaitForNotification();
+    });
+    std::thread writer([&] {
+      for (int i = 0; !hooked && i < 100; ++i) ASSERT_TRUE(h.Put(absl::StrCat("k", i)).ok());
+    });
+    writing.WaitForNotification();
+    absl::Notification done;
+    std::thread other([&] {
+      EXPECT_TRUE(h.Put("during").ok());
+      EXPECT_EQ(h.keeper->Read([&] { return h.store.keys.back(); }), "during");
+      done.Notify();
+    });
+    // A gate held through the snapshot write would keep `other` waiting.
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    release.Notify();
+    other.join();
+    writer.join();
+  }
+  ASSERT_GT(snapshot_index, 0u);
+  Harness h(dir, /*snapshot_min_bytes=*/200);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_EQ(recovery->snapshot_index, snapshot_index);
+  EXPECT_EQ(h.loaded_index, snapshot_index);
+  // The snapshot hooks keep nothing: what is back is what followed it.
+  EXPECT_THAT(h.store.keys, ElementsAre("during"));
 }
 
 TEST(StateKeeperTest, AdvanceClockIsJournaledAndComesBack) {
