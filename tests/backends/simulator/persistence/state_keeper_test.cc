@@ -229,14 +229,18 @@ TEST(StateKeeperTest, ReadsInsideAWriteDoNotDeadlockAndReadsRunTogether) {
   // Two reads overlap: the second starts while the first is still inside.
   absl::Notification inside, second_done;
   std::thread first([&] {
-    h.keeper->Read([&] {
-      inside.Notify();
-      second_done.WaitForNotificationWithTimeout(absl::Seconds(10));
-      return absl::OkStatus();
-    });
+    EXPECT_TRUE(h.keeper
+                    ->Read([&] {
+                      inside.Notify();
+                      // Reads that excluded each other would keep the second
+                      // one waiting until this gives up.
+                      EXPECT_TRUE(second_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+                      return absl::OkStatus();
+                    })
+                    .ok());
   });
   inside.WaitForNotification();
-  h.keeper->Read([] { return absl::OkStatus(); });
+  EXPECT_TRUE(h.keeper->Read([] { return absl::OkStatus(); }).ok());
   second_done.Notify();
   first.join();
 }
