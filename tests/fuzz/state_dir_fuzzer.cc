@@ -7,8 +7,11 @@
 // DataLoss (damage before the end); when it opens, the entries it returns
 // are numbered 1, 2, ... without gaps, and appending the next entry then
 // reopening gives back the same entries plus that one (the torn tail, if
-// any, was cut off, not left in front of the new entry).
+// any, was cut off, not left in front of the new entry); a snapshot begun
+// then, with an entry appended before it is completed, reopens as that
+// snapshot followed by that entry alone.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -43,8 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   const std::string segment = dir + "/journal-00000000000000000001.log";
   // A fresh directory each time: FORMAT and key as Open writes them.
-  for (const char* name : {"FORMAT", "token.key", "journal-00000000000000000001.log"}) {
-    ::unlink(absl::StrCat(dir, "/", name).c_str());
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') ::unlink(absl::StrCat(dir, "/", e->d_name).c_str());
+    }
+    ::closedir(d);
   }
   {
     StoredState fresh;
@@ -73,5 +79,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   AWSFACADE_FUZZ_CHECK(again.entries.size() == stored.entries.size() + 1 && !again.dropped_torn_tail,
                        "the appended entry is not the last one");
   AWSFACADE_FUZZ_CHECK(again.entries.back().method() == "fuzz/Next", "wrong last entry");
+
+  absl::StatusOr<uint64_t> begun = (*reopened)->BeginSnapshot();
+  AWSFACADE_FUZZ_CHECK(begun.ok() && *begun == next.index(), "the snapshot begins after the last entry");
+  awsfacade::simulator::state::JournalEntry after;
+  after.set_index(next.index() + 1);
+  after.set_method("fuzz/After");
+  AWSFACADE_FUZZ_CHECK((*reopened)->Append(after).ok(), "append during a snapshot");
+  awsfacade::simulator::state::Snapshot snapshot;
+  snapshot.set_last_index(*begun);
+  snapshot.set_seed(7);
+  AWSFACADE_FUZZ_CHECK((*reopened)->CompleteSnapshot(snapshot).ok(), "complete the snapshot");
+  reopened->reset();
+  StoredState last;
+  auto final_open = StateDir::Open({dir}, 7, &last);
+  AWSFACADE_FUZZ_CHECK(final_open.ok(), final_open.status().ToString());
+  AWSFACADE_FUZZ_CHECK(last.snapshot && last.snapshot->last_index() == *begun, "the snapshot is back");
+  AWSFACADE_FUZZ_CHECK(last.entries.size() == 1 && last.entries[0].method() == "fuzz/After",
+                       "the entry appended during the snapshot, and only it, follows it");
   return 0;
 }
