@@ -68,8 +68,8 @@ namespace {
 // The two reflection packages generate distinct but identically shaped
 // types; one template answers both.
 template <typename Request, typename Response>
-void Answer(const DescriptorIndex& index, const std::vector<std::string>& services,
-            const Request& request, Response* response) {
+void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string>& services,
+                     const Request& request, Response* response) {
   response->Clear();
   response->set_valid_host(request.host());
   *response->mutable_original_request() = request;
@@ -149,14 +149,33 @@ void Answer(const DescriptorIndex& index, const std::vector<std::string>& servic
   }
 }
 
+// The answer, unless it would be larger than the server may send (the
+// write would fail and end the stream): then an error_response saying so.
+template <typename Request, typename Response>
+void Answer(const DescriptorIndex& index, const std::vector<std::string>& services,
+            int max_message_bytes, const Request& request, Response* response) {
+  AnswerFromIndex(index, services, request, response);
+  const size_t size = response->ByteSizeLong();
+  if (size <= static_cast<size_t>(max_message_bytes)) return;
+  response->Clear();
+  response->set_valid_host(request.host());
+  *response->mutable_original_request() = request;
+  response->mutable_error_response()->set_error_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
+  response->mutable_error_response()->set_error_message(
+      absl::StrCat("the answer takes ", size, " bytes, more than the server's largest message (",
+                   max_message_bytes, " bytes, --max_message_bytes)"));
+}
+
 // One response per request, in order: a read, then its answer's write,
 // then the next read. The client's half-close ends the call with OK.
 template <typename Request, typename Response>
 class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response> {
  public:
   ReflectionStream(std::shared_ptr<const DescriptorIndex> index,
-                   std::shared_ptr<const std::vector<std::string>> services)
-      : index_(std::move(index)), services_(std::move(services)) {
+                   std::shared_ptr<const std::vector<std::string>> services, int max_message_bytes)
+      : index_(std::move(index)),
+        services_(std::move(services)),
+        max_message_bytes_(max_message_bytes) {
     this->StartRead(&request_);
   }
 
@@ -165,7 +184,7 @@ class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response>
       this->Finish(grpc::Status::OK);
       return;
     }
-    Answer(*index_, *services_, request_, &response_);
+    Answer(*index_, *services_, max_message_bytes_, request_, &response_);
     this->StartWrite(&response_);
   }
 
@@ -183,6 +202,7 @@ class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response>
  private:
   const std::shared_ptr<const DescriptorIndex> index_;
   const std::shared_ptr<const std::vector<std::string>> services_;
+  const int max_message_bytes_;
   Request request_;
   Response response_;
 };
@@ -192,17 +212,20 @@ template <typename Base, typename Request, typename Response>
 class ReflectionHandler final : public Base {
  public:
   ReflectionHandler(std::shared_ptr<const DescriptorIndex> index,
-                    std::shared_ptr<const std::vector<std::string>> services)
-      : index_(std::move(index)), services_(std::move(services)) {}
+                    std::shared_ptr<const std::vector<std::string>> services, int max_message_bytes)
+      : index_(std::move(index)),
+        services_(std::move(services)),
+        max_message_bytes_(max_message_bytes) {}
 
   grpc::ServerBidiReactor<Request, Response>* ServerReflectionInfo(
       grpc::CallbackServerContext* /*context*/) override {
-    return new ReflectionStream<Request, Response>(index_, services_);
+    return new ReflectionStream<Request, Response>(index_, services_, max_message_bytes_);
   }
 
  private:
   const std::shared_ptr<const DescriptorIndex> index_;
   const std::shared_ptr<const std::vector<std::string>> services_;
+  const int max_message_bytes_;
 };
 
 using V1Handler = ReflectionHandler<grpc::reflection::v1::ServerReflection::CallbackService,
@@ -216,7 +239,7 @@ using V1AlphaHandler =
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ReflectionService>> ReflectionService::Create(
-    absl::string_view descriptor_set, std::vector<std::string> services) {
+    absl::string_view descriptor_set, std::vector<std::string> services, int max_message_bytes) {
   absl::StatusOr<std::unique_ptr<const DescriptorIndex>> index =
       DescriptorIndex::Create(descriptor_set);
   if (!index.ok()) return index.status();
@@ -234,9 +257,10 @@ absl::StatusOr<std::unique_ptr<ReflectionService>> ReflectionService::Create(
   reflection->index_ = *std::move(index);
   reflection->service_names_ =
       std::make_shared<const std::vector<std::string>>(std::move(services));
-  reflection->v1_ = std::make_unique<V1Handler>(reflection->index_, reflection->service_names_);
-  reflection->v1alpha_ =
-      std::make_unique<V1AlphaHandler>(reflection->index_, reflection->service_names_);
+  reflection->v1_ = std::make_unique<V1Handler>(reflection->index_, reflection->service_names_,
+                                                max_message_bytes);
+  reflection->v1alpha_ = std::make_unique<V1AlphaHandler>(
+      reflection->index_, reflection->service_names_, max_message_bytes);
   return reflection;
 }
 

@@ -1,6 +1,7 @@
 #ifndef AWSFACADE_SERVICE_REFLECTION_SERVICE_H_
 #define AWSFACADE_SERVICE_REFLECTION_SERVICE_H_
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,10 +68,13 @@ class DescriptorIndex {
 class ReflectionService {
  public:
   // `services`: the full names list_services answers (the reflection
-  // services are added). InvalidArgument for a bad descriptor set,
-  // NotFound when a listed service is not described by it.
+  // services are added). An answer larger than `max_message_bytes` (the
+  // server's send limit) is replaced by a RESOURCE_EXHAUSTED error_response.
+  // InvalidArgument for a bad descriptor set, NotFound when a listed service
+  // is not described by it.
   static absl::StatusOr<std::unique_ptr<ReflectionService>> Create(
-      absl::string_view descriptor_set, std::vector<std::string> services);
+      absl::string_view descriptor_set, std::vector<std::string> services,
+      int max_message_bytes = std::numeric_limits<int>::max());
 
   // Both services, to register with the server.
   std::vector<grpc::Service*> services();

@@ -176,7 +176,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   if (b.simulator) names.push_back(awsfacade::simulator::v1::SimulatorService::service_full_name());
   if (options.bench_echo) names.push_back(awsfacade::bench::v1::EchoService::service_full_name());
   absl::StatusOr<std::unique_ptr<ReflectionService>> reflection =
-      ReflectionService::Create(EmbeddedDescriptorSet(), std::move(names));
+      ReflectionService::Create(EmbeddedDescriptorSet(), std::move(names), options.max_message_bytes);
   if (!reflection.ok()) return reflection.status();
   server->reflection_ = *std::move(reflection);
 

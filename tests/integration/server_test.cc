@@ -255,6 +255,31 @@ TYPED_TEST(ReflectionTest, UnknownNamesAreNotFoundAndTheStreamGoesOn) {
   ASSERT_FALSE(response.has_error_response()) << response.error_response().error_message();
 }
 
+// An answer larger than the server may send is an error_response that
+// says so, not a broken stream.
+TEST(ServerTest, ReflectionAnswerOverTheMessageLimitIsResourceExhausted) {
+  auto server = ServerProcess::Start({"--max_message_bytes=65536"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(channel);
+  auto context = ContextWithDeadline();
+  auto stream = stub->ServerReflectionInfo(context.get());
+  grpc::reflection::v1::ServerReflectionRequest request;
+  grpc::reflection::v1::ServerReflectionResponse response;
+  request.set_file_containing_symbol("aws.dynamodb.v1.DynamoDbService");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(response.error_response().error_message(), HasSubstr("65536 bytes"));
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_FALSE(response.has_error_response()) << response.error_response().error_message();
+  EXPECT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST(ServerTest, SigtermExitsZeroAfterInFlightCalls) {
   auto server = ServerProcess::Start({"--shutdown_grace=5s"});
   ASSERT_TRUE(server.ok()) << server.status();
