@@ -38,7 +38,9 @@ absl::Status AddSimulators(const BackendOptions& options, Backends& out) {
   sim_options.clock = hooks.clock;
   std::shared_ptr<sim::StateKeeper> keeper;
   if (options.persistence) {
-    auto opened = sim::StateKeeper::Open(*options.persistence, hooks.clock, sim_options.seed);
+    sim::PersistenceOptions persistence = *options.persistence;
+    persistence.dir.settings = sim::SimulatorSettings(sim_options, options.dynamodb);
+    auto opened = sim::StateKeeper::Open(persistence, hooks.clock, sim_options.seed);
     if (!opened.ok()) {
       return absl::Status(opened.status().code(),
                           absl::StrCat("--state_dir: ", opened.status().message()));

@@ -3,8 +3,9 @@ the middle of a mixed write load, restart it on the same directory, and
 check that every acknowledged write is back, and every stream record, in
 order, identical to what readers saw before the crash (same sequence
 numbers, event IDs, images); that iterators issued before the crash still
-read; that the simulated clock does not run backwards; and that a graceful
-restart after that replays nothing and changes nothing.
+read; that the simulated clock does not run backwards; that a graceful
+restart after that replays nothing and changes nothing; and that a start
+with other settings (another --region) is refused.
 
   /usr/bin/python3 persistence_test.py SERVER_BIN STUBS_DIR
 """
@@ -345,6 +346,24 @@ def run(started):
               "after a graceful stop the next start loads the last snapshot alone")
         again = stream_dump(Stubs(server.address), arn)
         check(again == after, "and the stream is the same (%d records)" % len(again))
+    finally:
+        server.stop()
+
+    # --- Other settings are refused: the journal would build another state -
+    refused = ""
+    try:
+        started.append(FacadeServer(server_bin, "--state_dir=" + state_dir, *SERVER_ARGS,
+                                    "--region=eu-west-1"))
+    except RuntimeError as e:
+        refused = str(e)
+    check("holds state made with other settings" in refused
+          and "region: us-east-1 there, eu-west-1 now" in refused,
+          "a start with another region is refused, naming the difference (%s)"
+          % (refused.strip().splitlines() or ["it started"])[-1][:300])
+    server = start()
+    try:
+        check(" 0 journal entries replayed" in server.startup_log,
+              "and the same settings still start on the directory")
     finally:
         server.stop()
     shutil.rmtree(os.path.dirname(state_dir), ignore_errors=True)

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/simulator/state/state_bytes.h"
@@ -26,6 +27,7 @@ namespace {
 
 constexpr char kFormatFile[] = "FORMAT";
 constexpr char kKeyFile[] = "token.key";
+constexpr char kSettingsFile[] = "SETTINGS";
 constexpr char kFormatLine[] = "awsfacade-simulator-state 1";
 constexpr char kSnapshotPrefix[] = "snapshot-";
 constexpr char kSnapshotSuffix[] = ".pb";
@@ -160,6 +162,45 @@ absl::StatusOr<std::optional<Unframed>> Unframe(absl::string_view data) {
   return Unframed{payload, kHeaderBytes + length};
 }
 
+namespace {
+
+// "name=value" lines, in order.
+std::vector<std::pair<std::string, std::string>> SettingLines(absl::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    out.push_back(std::move(kv));
+  }
+  return out;
+}
+
+absl::Status CheckSettings(const std::string& dir, const std::string& given) {
+  if (given.empty()) return absl::OkStatus();
+  const std::string path = absl::StrCat(dir, "/", kSettingsFile);
+  if (::access(path.c_str(), F_OK) != 0) return WriteFileAtomically(dir, kSettingsFile, given);
+  absl::StatusOr<std::string> saved = ReadFile(path);
+  if (!saved.ok()) return saved.status();
+  if (*saved == given) return absl::OkStatus();
+  const auto before = SettingLines(*saved);
+  const auto now = SettingLines(given);
+  std::vector<std::string> differences;
+  for (const auto& [name, value] : now) {
+    auto it = std::find_if(before.begin(), before.end(), [&](const auto& kv) { return kv.first == name; });
+    const std::string was = it == before.end() ? std::string("unset") : it->second;
+    if (was != value) differences.push_back(absl::StrCat(name, ": ", was, " there, ", value, " now"));
+  }
+  for (const auto& [name, value] : before) {
+    auto it = std::find_if(now.begin(), now.end(), [&](const auto& kv) { return kv.first == name; });
+    if (it == now.end()) differences.push_back(absl::StrCat(name, ": ", value, " there, unset now"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      dir, " holds state made with other settings (", absl::StrJoin(differences, "; "),
+      "): its journal replayed under these would build a different state. Start with the same "
+      "settings, or with another state directory"));
+}
+
+}  // namespace
+
 StateDir::~StateDir() {
   if (fd_ >= 0) ::close(fd_);
 }
@@ -180,7 +221,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
-      if (name != "." && name != ".." && !absl::EndsWith(name, ".tmp") && name != kKeyFile) {
+      if (name != "." && name != ".." && !absl::EndsWith(name, ".tmp") && name != kKeyFile &&
+          name != kSettingsFile) {
         return absl::FailedPreconditionError(absl::StrCat(
             dir, " is not empty and has no ", kFormatFile,
             " file: not a simulator state directory (refusing to write into it)"));
@@ -213,6 +255,7 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     return absl::DataLossError(absl::StrCat(key_path, " is shorter than ", kTokenKeyBytes, " bytes"));
   }
   stored->token_key = *std::move(key);
+  if (absl::Status s = CheckSettings(dir, self->options_.settings); !s.ok()) return s;
 
   absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
   if (!names.ok()) return names.status();

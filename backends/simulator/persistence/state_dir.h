@@ -25,6 +25,12 @@ struct StateDirOptions {
   // call is acknowledged, which survives the process dying (kill -9) but not
   // the machine.
   bool fsync = false;
+  // What the state depends on besides the journal, one "name=value" line
+  // each (SimulatorSettings()). Kept in SETTINGS; opening a directory whose
+  // SETTINGS differ is refused (FailedPrecondition naming each difference):
+  // replaying its journal under other settings would build another state.
+  // A directory without SETTINGS takes these. Empty: not checked.
+  std::string settings;
 };
 
 // What a state directory holds when it is opened.
@@ -40,6 +46,7 @@ struct StoredState {
 
 // The files of a simulator state directory (--state_dir):
 //   FORMAT                     format version and the simulator seed
+//   SETTINGS                   the options the state was made with
 //   token.key                  the key that seals iterators and page tokens
 //   snapshot-<index>.pb        the whole state after journal entry <index>
 //   journal-<first index>.log  journal entries, appended one by one

@@ -19,6 +19,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 std::string NewDir() {
   std::string tmpl = absl::StrCat(::testing::TempDir(), "/state_dir_test.XXXXXX");
@@ -209,6 +210,43 @@ TEST(StateDirTest, CompletingASnapshotOtherThanTheOneBegunIsRefused) {
   absl::Status s = (*d)->CompleteSnapshot(snap);
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_NE(::access(Segment(dir, 1).c_str(), F_OK), -1) << "nothing was deleted";
+}
+
+TEST(StateDirTest, OtherSettingsAreRefusedNamingEachDifference) {
+  const std::string dir = NewDir();
+  const std::string settings = "region=us-east-1\nretention=24h\nmax_tables=2500\n";
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir, false, settings}, 5, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    ASSERT_TRUE((*d)->Append(Entry(1, "x/Put")).ok());
+  }
+  EXPECT_EQ(ReadAll(dir + "/SETTINGS"), settings);
+  ASSERT_TRUE(StateDir::Open({dir, false, settings}, 5, &stored).ok()) << "the same settings";
+  ASSERT_TRUE(StateDir::Open({dir}, 5, &stored).ok()) << "no settings given: not checked";
+
+  auto d = StateDir::Open({dir, false, "region=eu-west-1\nretention=24h\nttl=0s\n"}, 5, &stored);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(d.status().message(), HasSubstr("region: us-east-1 there, eu-west-1 now"));
+  EXPECT_THAT(d.status().message(), HasSubstr("ttl: unset there, 0s now"));
+  EXPECT_THAT(d.status().message(), HasSubstr("max_tables: 2500 there, unset now"));
+  EXPECT_THAT(d.status().message(), Not(HasSubstr("retention")));
+  EXPECT_EQ(ReadAll(dir + "/SETTINGS"), settings) << "the directory is left as it was";
+}
+
+TEST(StateDirTest, ADirectoryWithoutSettingsTakesTheGivenOnes) {
+  const std::string dir = NewDir();
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir}, 5, &stored);  // as before SETTINGS existed
+    ASSERT_TRUE((*d)->Append(Entry(1, "x/Put")).ok());
+  }
+  ASSERT_NE(::access((dir + "/SETTINGS").c_str(), F_OK), 0);
+  auto d = StateDir::Open({dir, false, "region=us-east-1\n"}, 5, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(Indexes(stored), ElementsAre(1));
+  EXPECT_EQ(ReadAll(dir + "/SETTINGS"), "region=us-east-1\n");
 }
 
 TEST(StateDirTest, RefusesADirectoryThatIsNotAStateDirectory) {
