@@ -28,31 +28,6 @@ absl::StatusOr<std::unique_ptr<const DescriptorIndex>> DescriptorIndex::Create(
   return std::unique_ptr<const DescriptorIndex>(std::move(index));
 }
 
-const pb::FileDescriptor* DescriptorIndex::FindFile(absl::string_view name) const {
-  return pool_.FindFileByName(std::string(name));
-}
-
-const pb::FileDescriptor* DescriptorIndex::FindFileContainingSymbol(
-    absl::string_view symbol) const {
-  return pool_.FindFileContainingSymbol(std::string(symbol));
-}
-
-const pb::Descriptor* DescriptorIndex::FindMessage(absl::string_view full_name) const {
-  return pool_.FindMessageTypeByName(std::string(full_name));
-}
-
-const pb::FieldDescriptor* DescriptorIndex::FindExtension(const pb::Descriptor* extended,
-                                                          int number) const {
-  return pool_.FindExtensionByNumber(extended, number);
-}
-
-std::vector<const pb::FieldDescriptor*> DescriptorIndex::ExtensionsOf(
-    const pb::Descriptor* extended) const {
-  std::vector<const pb::FieldDescriptor*> out;
-  pool_.FindAllExtensions(extended, &out);
-  return out;
-}
-
 void DescriptorIndex::AppendWithDependencies(const pb::FileDescriptor* file,
                                              absl::flat_hash_set<const pb::FileDescriptor*>* sent,
                                              std::vector<const std::string*>* out) const {
@@ -65,29 +40,48 @@ void DescriptorIndex::AppendWithDependencies(const pb::FileDescriptor* file,
 
 namespace {
 
+// What every reflection call answers from.
+struct ReflectionData {
+  std::unique_ptr<const DescriptorIndex> index;
+  std::vector<std::string> services;  // as list_services answers them
+  int max_message_bytes;              // the server's send limit
+};
+
 // The two reflection packages generate distinct but identically shaped
-// types; one template answers both.
+// types; these templates answer both.
+
+// A response to `request` that holds nothing else yet.
 template <typename Request, typename Response>
-void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string>& services,
-                     const Request& request, Response* response) {
+void StartResponse(const Request& request, Response* response) {
   response->Clear();
   response->set_valid_host(request.host());
   *response->mutable_original_request() = request;
+}
+
+template <typename Response>
+void SetError(grpc::StatusCode code, std::string message, Response* response) {
+  response->mutable_error_response()->set_error_code(code);
+  response->mutable_error_response()->set_error_message(std::move(message));
+}
+
+template <typename Request, typename Response>
+void AnswerFromIndex(const ReflectionData& data, const Request& request, Response* response) {
+  const pb::DescriptorPool& pool = data.index->pool();
+  StartResponse(request, response);
   auto fail = [response](grpc::StatusCode code, std::string message) {
-    response->mutable_error_response()->set_error_code(code);
-    response->mutable_error_response()->set_error_message(std::move(message));
+    SetError(code, std::move(message), response);
   };
   auto send_file = [&](const pb::FileDescriptor* file) {
     absl::flat_hash_set<const pb::FileDescriptor*> sent;
     std::vector<const std::string*> files;
-    index.AppendWithDependencies(file, &sent, &files);
+    data.index->AppendWithDependencies(file, &sent, &files);
     auto* out = response->mutable_file_descriptor_response();
     for (const std::string* f : files) out->add_file_descriptor_proto(*f);
   };
 
   switch (request.message_request_case()) {
     case Request::kFileByFilename:
-      if (const pb::FileDescriptor* file = index.FindFile(request.file_by_filename())) {
+      if (const pb::FileDescriptor* file = pool.FindFileByName(request.file_by_filename())) {
         send_file(file);
       } else {
         fail(grpc::StatusCode::NOT_FOUND,
@@ -96,7 +90,7 @@ void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string
       return;
     case Request::kFileContainingSymbol:
       if (const pb::FileDescriptor* file =
-              index.FindFileContainingSymbol(request.file_containing_symbol())) {
+              pool.FindFileContainingSymbol(request.file_containing_symbol())) {
         send_file(file);
       } else {
         fail(grpc::StatusCode::NOT_FOUND, absl::StrCat("file_containing_symbol: no symbol named '",
@@ -105,13 +99,13 @@ void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string
       return;
     case Request::kFileContainingExtension: {
       const auto& wanted = request.file_containing_extension();
-      const pb::Descriptor* extended = index.FindMessage(wanted.containing_type());
+      const pb::Descriptor* extended = pool.FindMessageTypeByName(wanted.containing_type());
       if (extended == nullptr) {
         fail(grpc::StatusCode::NOT_FOUND,
              absl::StrCat("file_containing_extension: no message type named '",
                           wanted.containing_type(), "'"));
       } else if (const pb::FieldDescriptor* extension =
-                     index.FindExtension(extended, wanted.extension_number())) {
+                     pool.FindExtensionByNumber(extended, wanted.extension_number())) {
         send_file(extension->file());
       } else {
         fail(grpc::StatusCode::NOT_FOUND,
@@ -121,7 +115,8 @@ void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string
       return;
     }
     case Request::kAllExtensionNumbersOfType: {
-      const pb::Descriptor* extended = index.FindMessage(request.all_extension_numbers_of_type());
+      const pb::Descriptor* extended =
+          pool.FindMessageTypeByName(request.all_extension_numbers_of_type());
       if (extended == nullptr) {
         fail(grpc::StatusCode::NOT_FOUND,
              absl::StrCat("all_extension_numbers_of_type: no message type named '",
@@ -130,13 +125,15 @@ void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string
       }
       auto* out = response->mutable_all_extension_numbers_response();
       out->set_base_type_name(extended->full_name());
-      for (const pb::FieldDescriptor* extension : index.ExtensionsOf(extended)) {
+      std::vector<const pb::FieldDescriptor*> extensions;
+      pool.FindAllExtensions(extended, &extensions);
+      for (const pb::FieldDescriptor* extension : extensions) {
         out->add_extension_number(extension->number());
       }
       return;
     }
     case Request::kListServices:
-      for (const std::string& name : services) {
+      for (const std::string& name : data.services) {
         response->mutable_list_services_response()->add_service()->set_name(name);
       }
       return;
@@ -152,18 +149,16 @@ void AnswerFromIndex(const DescriptorIndex& index, const std::vector<std::string
 // The answer, unless it would be larger than the server may send (the
 // write would fail and end the stream): then an error_response saying so.
 template <typename Request, typename Response>
-void Answer(const DescriptorIndex& index, const std::vector<std::string>& services,
-            int max_message_bytes, const Request& request, Response* response) {
-  AnswerFromIndex(index, services, request, response);
+void Answer(const ReflectionData& data, const Request& request, Response* response) {
+  AnswerFromIndex(data, request, response);
   const size_t size = response->ByteSizeLong();
-  if (size <= static_cast<size_t>(max_message_bytes)) return;
-  response->Clear();
-  response->set_valid_host(request.host());
-  *response->mutable_original_request() = request;
-  response->mutable_error_response()->set_error_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
-  response->mutable_error_response()->set_error_message(
+  if (size <= static_cast<size_t>(data.max_message_bytes)) return;
+  StartResponse(request, response);
+  SetError(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
       absl::StrCat("the answer takes ", size, " bytes, more than the server's largest message (",
-                   max_message_bytes, " bytes, --max_message_bytes)"));
+                   data.max_message_bytes, " bytes, --max_message_bytes)"),
+      response);
 }
 
 // One response per request, in order: a read, then its answer's write,
@@ -171,11 +166,7 @@ void Answer(const DescriptorIndex& index, const std::vector<std::string>& servic
 template <typename Request, typename Response>
 class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response> {
  public:
-  ReflectionStream(std::shared_ptr<const DescriptorIndex> index,
-                   std::shared_ptr<const std::vector<std::string>> services, int max_message_bytes)
-      : index_(std::move(index)),
-        services_(std::move(services)),
-        max_message_bytes_(max_message_bytes) {
+  explicit ReflectionStream(std::shared_ptr<const ReflectionData> data) : data_(std::move(data)) {
     this->StartRead(&request_);
   }
 
@@ -184,7 +175,7 @@ class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response>
       this->Finish(grpc::Status::OK);
       return;
     }
-    Answer(*index_, *services_, max_message_bytes_, request_, &response_);
+    Answer(*data_, request_, &response_);
     this->StartWrite(&response_);
   }
 
@@ -200,9 +191,7 @@ class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response>
   void OnDone() override { delete this; }
 
  private:
-  const std::shared_ptr<const DescriptorIndex> index_;
-  const std::shared_ptr<const std::vector<std::string>> services_;
-  const int max_message_bytes_;
+  const std::shared_ptr<const ReflectionData> data_;
   Request request_;
   Response response_;
 };
@@ -211,21 +200,15 @@ class ReflectionStream final : public grpc::ServerBidiReactor<Request, Response>
 template <typename Base, typename Request, typename Response>
 class ReflectionHandler final : public Base {
  public:
-  ReflectionHandler(std::shared_ptr<const DescriptorIndex> index,
-                    std::shared_ptr<const std::vector<std::string>> services, int max_message_bytes)
-      : index_(std::move(index)),
-        services_(std::move(services)),
-        max_message_bytes_(max_message_bytes) {}
+  explicit ReflectionHandler(std::shared_ptr<const ReflectionData> data) : data_(std::move(data)) {}
 
   grpc::ServerBidiReactor<Request, Response>* ServerReflectionInfo(
       grpc::CallbackServerContext* /*context*/) override {
-    return new ReflectionStream<Request, Response>(index_, services_, max_message_bytes_);
+    return new ReflectionStream<Request, Response>(data_);
   }
 
  private:
-  const std::shared_ptr<const DescriptorIndex> index_;
-  const std::shared_ptr<const std::vector<std::string>> services_;
-  const int max_message_bytes_;
+  const std::shared_ptr<const ReflectionData> data_;
 };
 
 using V1Handler = ReflectionHandler<grpc::reflection::v1::ServerReflection::CallbackService,
@@ -246,21 +229,17 @@ absl::StatusOr<std::unique_ptr<ReflectionService>> ReflectionService::Create(
   services.push_back(grpc::reflection::v1::ServerReflection::service_full_name());
   services.push_back(grpc::reflection::v1alpha::ServerReflection::service_full_name());
   for (const std::string& name : services) {
-    const pb::FileDescriptor* file = (*index)->FindFileContainingSymbol(name);
-    if (file == nullptr || file->pool()->FindServiceByName(name) == nullptr) {
+    if ((*index)->pool().FindServiceByName(name) == nullptr) {
       return absl::NotFoundError(
           absl::StrCat("reflection cannot describe the service ", name,
                        ": its proto is not in the descriptor set (proto/CMakeLists.txt)"));
     }
   }
+  auto data = std::make_shared<const ReflectionData>(
+      ReflectionData{*std::move(index), std::move(services), max_message_bytes});
   std::unique_ptr<ReflectionService> reflection(new ReflectionService());
-  reflection->index_ = *std::move(index);
-  reflection->service_names_ =
-      std::make_shared<const std::vector<std::string>>(std::move(services));
-  reflection->v1_ = std::make_unique<V1Handler>(reflection->index_, reflection->service_names_,
-                                                max_message_bytes);
-  reflection->v1alpha_ = std::make_unique<V1AlphaHandler>(
-      reflection->index_, reflection->service_names_, max_message_bytes);
+  reflection->v1_ = std::make_unique<V1Handler>(data);
+  reflection->v1alpha_ = std::make_unique<V1AlphaHandler>(data);
   return reflection;
 }
 

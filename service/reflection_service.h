@@ -26,19 +26,9 @@ class DescriptorIndex {
   static absl::StatusOr<std::unique_ptr<const DescriptorIndex>> Create(
       absl::string_view serialized_set);
 
-  // The file, or null.
-  const google::protobuf::FileDescriptor* FindFile(absl::string_view name) const;
-  // The file declaring a package, service, method, message, field, enum,
-  // enum value or extension by its full name (e.g.
-  // "aws.dynamodbstreams.v1.GetShardIteratorRequest.shard_iterator_type"), or
-  // null.
-  const google::protobuf::FileDescriptor* FindFileContainingSymbol(absl::string_view symbol) const;
-  // The message type, or null.
-  const google::protobuf::Descriptor* FindMessage(absl::string_view full_name) const;
-  const google::protobuf::FieldDescriptor* FindExtension(
-      const google::protobuf::Descriptor* extended, int number) const;
-  std::vector<const google::protobuf::FieldDescriptor*> ExtensionsOf(
-      const google::protobuf::Descriptor* extended) const;
+  // Files, symbols (package, service, method, message, field, enum, enum
+  // value, extension) and extensions, by full name.
+  const google::protobuf::DescriptorPool& pool() const { return pool_; }
 
   // Appends `file` and then, depth first, each of its dependencies not yet
   // in `sent`, as serialized FileDescriptorProtos with their source info;
@@ -82,8 +72,6 @@ class ReflectionService {
  private:
   ReflectionService() = default;
 
-  std::shared_ptr<const DescriptorIndex> index_;
-  std::shared_ptr<const std::vector<std::string>> service_names_;
   std::unique_ptr<grpc::Service> v1_;
   std::unique_ptr<grpc::Service> v1alpha_;
 };

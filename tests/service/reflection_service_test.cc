@@ -63,10 +63,11 @@ TEST(DescriptorIndexTest, MissingDependencyIsInvalidArgument) {
 TEST(DescriptorIndexTest, SendsEachFileOnceFileFirst) {
   auto index = DescriptorIndex::Create(EmbeddedDescriptorSet());
   ASSERT_TRUE(index.ok()) << index.status();
-  const auto* file = (*index)->FindFileContainingSymbol("aws.dynamodbstreams.v1.StreamRecord.Keys");
+  const auto* file =
+      (*index)->pool().FindFileContainingSymbol("aws.dynamodbstreams.v1.StreamRecord.Keys");
   // Symbols are proto names; the JSON name "Keys" is not one.
   EXPECT_EQ(file, nullptr);
-  file = (*index)->FindFileContainingSymbol("aws.dynamodbstreams.v1.StreamRecord.keys");
+  file = (*index)->pool().FindFileContainingSymbol("aws.dynamodbstreams.v1.StreamRecord.keys");
   ASSERT_NE(file, nullptr);
   absl::flat_hash_set<const google::protobuf::FileDescriptor*> sent;
   std::vector<const std::string*> out;
