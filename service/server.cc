@@ -10,8 +10,8 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "service/cognito_sync_service.h"
-#include "service/dynamodb_service.h"
 #include "service/descriptor_set.h"
+#include "service/dynamodb_service.h"
 #include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
 #include "service/reflection_service.h"
@@ -140,9 +140,15 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     server->authz_ = *std::move(authz);
   }
   const Authorizer* authz = server->authz_.get();
-  server->services_.push_back(
+  // Each service with its full name, which reflection lists.
+  std::vector<std::string> names = {grpc::health::v1::Health::service_full_name()};
+  auto add = [&](const char* name, std::unique_ptr<grpc::Service> service) {
+    names.push_back(name);
+    server->services_.push_back(std::move(service));
+  };
+  add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
       std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));
-  server->services_.push_back(
+  add(aws::personalize::v1::PersonalizeService::service_full_name(),
       std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), authz));
   if (!options.subscription_token_key.empty() &&
       options.subscription_token_key.size() < kMinTokenKeyBytes) {
@@ -160,21 +166,20 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
       token_key.empty() ? std::make_shared<backends::TokenSealer>()
                         : std::make_shared<backends::TokenSealer>(token_key),
       options.subscriptions);
-  server->services_.push_back(std::make_unique<DynamoDbStreamsService>(
-      b.dynamodb_streams, b.executor.get(), server->subscriptions_.get(), authz));
-  server->services_.push_back(std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
-  if (b.simulator) server->services_.push_back(std::make_unique<SimulatorService>(*b.simulator));
-  if (options.bench_echo) server->services_.push_back(std::make_unique<EchoService>());
+  add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
+      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(),
+                                               server->subscriptions_.get(), authz));
+  add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
+      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
+  if (b.simulator) {
+    add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
+        std::make_unique<SimulatorService>(*b.simulator));
+  }
+  if (options.bench_echo) {
+    add(awsfacade::bench::v1::EchoService::service_full_name(), std::make_unique<EchoService>());
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
-  std::vector<std::string> names = {
-      aws::cognitosync::v1::CognitoSyncService::service_full_name(),
-      aws::personalize::v1::PersonalizeService::service_full_name(),
-      aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
-      aws::dynamodb::v1::DynamoDbService::service_full_name(),
-      grpc::health::v1::Health::service_full_name()};
-  if (b.simulator) names.push_back(awsfacade::simulator::v1::SimulatorService::service_full_name());
-  if (options.bench_echo) names.push_back(awsfacade::bench::v1::EchoService::service_full_name());
   absl::StatusOr<std::unique_ptr<ReflectionService>> reflection =
       ReflectionService::Create(EmbeddedDescriptorSet(), std::move(names), options.max_message_bytes);
   if (!reflection.ok()) return reflection.status();
