@@ -1,5 +1,7 @@
 #include "backends/common/token_sealer.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -18,6 +20,25 @@ TEST(TokenSealerTest, RejectsOtherPurpose) {
   TokenSealer sealer("key");
   std::string token = sealer.Seal("a", "payload");
   EXPECT_EQ(sealer.Open("b", token).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// The MAC covers the purpose with its length, so bytes cannot move between
+// purpose and payload: a token sealed for ("ab", "c") whose payload is
+// rewritten to "bc" must not open for purpose "a", although both pairs
+// concatenate to "abc".
+TEST(TokenSealerTest, BytesCannotMoveBetweenPurposeAndPayload) {
+  TokenSealer sealer("key");
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(sealer.Seal("ab", "c"), &raw));
+  ASSERT_GT(raw.size(), 1u);
+  const std::string mac = raw.substr(1);  // after the one-byte payload "c"
+  std::string moved;
+  absl::WebSafeBase64Escape(absl::StrCat("bc", mac), &moved);
+  EXPECT_FALSE(sealer.Open("a", moved).ok());
+  // The same shift of a whole purpose into the payload.
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(sealer.Seal("purpose|arn", ""), &raw));
+  absl::WebSafeBase64Escape(absl::StrCat("|arn", raw), &moved);
+  EXPECT_FALSE(sealer.Open("purpose", moved).ok());
 }
 
 TEST(TokenSealerTest, RejectsEveryOneCharacterChange) {
