@@ -165,7 +165,14 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
                           ParseErrorDetails(answer->status, answer->headers, answer->body).code,
                           TransportError::kNone, traits_);
     }
-    const RetryState::Next next = state.OnFailure(decision);
+    // An attempt that timed out waiting for its answer had all the time left
+    // to the call (its timeout is the time to the deadline): another attempt
+    // could only start at the deadline's edge, however short the backoff.
+    const bool time_is_up =
+        !answer.ok() && TransportErrorOf(answer.status()) == TransportError::kReadTimeout;
+    const RetryState::Next next =
+        time_is_up ? RetryState::Next{false, absl::ZeroDuration(), RetryStop::kDeadline}
+                   : state.OnFailure(decision);
     if (observer_ != nullptr) {
       if (decision.throttling) observer_->OnThrottled(observed_name_, operation->name);
       if (next.retry) observer_->OnRetry(observed_name_, operation->name);
