@@ -33,6 +33,8 @@ struct Seen {
   std::vector<std::string> shard_of_record;
   std::vector<std::string> sequence_numbers;
   int heartbeats = 0;
+  // The token of each heartbeat, with how many records had arrived before it.
+  std::vector<std::pair<size_t, std::string>> heartbeat_tokens;
   std::vector<v1::ShardEnd> shard_ends;
   std::string last_token;
   grpc::Status status;
@@ -53,6 +55,7 @@ void Absorb(const v1::SubscribeToStreamResponse& event, Seen& seen) {
     seen.last_token = event.records().continuation_token();
   } else if (event.has_heartbeat()) {
     ++seen.heartbeats;
+    seen.heartbeat_tokens.push_back({seen.records.size(), event.heartbeat().continuation_token()});
     seen.last_token = event.heartbeat().continuation_token();
   } else if (event.has_shard_end()) {
     seen.shard_ends.push_back(event.shard_end());
@@ -111,12 +114,15 @@ TEST(SubscriptionEngineTest, TrimHorizonDeliversExistingThenNewRecordsInOrder) {
   std::string arn = h.CreateTable("orders");
   for (int i = 0; i < 5; ++i) h.Put("orders", "k" + std::to_string(i), i);
   auto facade = h.StartFacade();
-  std::thread writer([&] {
-    absl::SleepFor(absl::Milliseconds(300));
-    h.Put("orders", "late", 99);
+  // The late write comes once the five existing records have arrived.
+  bool written = false;
+  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [&](const Seen& s) {
+    if (s.records.size() == 5 && !written) {
+      h.Put("orders", "late", 99);
+      written = true;
+    }
+    return s.records.size() >= 6;
   });
-  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), HasRecords(6));
-  writer.join();
   ASSERT_THAT(seen.records, SizeIs(6)) << seen.status.error_message();
   EXPECT_EQ(seen.records[0], std::make_pair(std::string("k0"), 0));
   EXPECT_EQ(seen.records[4], std::make_pair(std::string("k4"), 4));
@@ -129,12 +135,17 @@ TEST(SubscriptionEngineTest, LatestSeesOnlyNewRecords) {
   std::string arn = h.CreateTable("orders");
   for (int i = 0; i < 3; ++i) h.Put("orders", "old" + std::to_string(i), i);
   auto facade = h.StartFacade();
-  std::thread writer([&] {
-    absl::SleepFor(absl::Milliseconds(400));
-    h.Put("orders", "new", 7);
+  // A heartbeat says the subscription has taken its position (it comes only
+  // once every shard is read up to LATEST); the new write follows it.
+  bool written = false;
+  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "LATEST"), [&](const Seen& s) {
+    if (s.heartbeats >= 1 && !written) {
+      h.Put("orders", "new", 7);
+      written = true;
+    }
+    return !s.records.empty();
   });
-  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "LATEST"), HasRecords(1));
-  writer.join();
+  EXPECT_TRUE(written) << seen.status.error_message();
   EXPECT_THAT(seen.records, ElementsAre(std::make_pair(std::string("new"), 7)));
 }
 
@@ -199,6 +210,42 @@ TEST(SubscriptionEngineTest, HeartbeatsWhileIdleCarryAToken) {
                         [](const Seen& s) { return s.heartbeats >= 3; });
   EXPECT_GE(seen.heartbeats, 3);
   EXPECT_FALSE(seen.last_token.empty());
+}
+
+// Records held back by MaxBatchingDelay are not yet delivered, so no
+// heartbeat may carry a token past them: resuming from such a token would
+// skip them. The heartbeat interval (200 ms) is far shorter than the delay.
+TEST(SubscriptionEngineTest, HeartbeatNeverCarriesATokenPastRecordsHeldForBatching) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  auto facade = h.StartFacade();
+  auto request = StreamRequest(arn, "TRIM_HORIZON");
+  request.mutable_options()->mutable_max_batching_delay()->set_seconds(3);
+  // The write comes after the first heartbeat, so the subscription is idle
+  // and heartbeating when the record arrives and is held.
+  int heartbeats_at_write = -1;
+  Seen seen = Subscribe(facade->channel, request, [&](const Seen& s) {
+    if (s.heartbeats >= 1 && heartbeats_at_write < 0) {
+      heartbeats_at_write = s.heartbeats;
+      h.Put("orders", "held", 1);
+    }
+    return !s.records.empty();
+  });
+  ASSERT_THAT(seen.records, ElementsAre(std::make_pair(std::string("held"), 1)))
+      << seen.status.error_message();
+  // Every heartbeat after the write and before the batch: its token must
+  // still lead to the held record (the first and the last of them suffice).
+  std::vector<std::string> tokens;
+  for (size_t i = static_cast<size_t>(heartbeats_at_write); i < seen.heartbeat_tokens.size(); ++i) {
+    if (seen.heartbeat_tokens[i].first == 0) tokens.push_back(seen.heartbeat_tokens[i].second);
+  }
+  if (tokens.size() > 2) tokens.erase(tokens.begin() + 1, tokens.end() - 1);
+  for (const std::string& token : tokens) {
+    Seen resumed = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", token), HasRecords(1),
+                             /*timeout_seconds=*/5);
+    EXPECT_THAT(resumed.records, ElementsAre(std::make_pair(std::string("held"), 1)))
+        << "a heartbeat's token skipped a record still held for batching";
+  }
 }
 
 TEST(SubscriptionEngineTest, RolloverEndsShardNamesChildrenAndContinuesThere) {
@@ -463,7 +510,20 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
   auto request = StreamRequest(arn, "TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(100);
   auto reader = stub->SubscribeToStream(&context, request);
-  // Never read: gRPC flow control stops the server's writes.
+  // Never read: gRPC flow control stops the server's writes. What the engine
+  // holds is sampled all along, not looked at once.
+  std::atomic<int64_t> peak{0};
+  absl::Notification writes_done;
+  std::thread sampler([&] {
+    absl::Time stop_at = absl::InfiniteFuture();
+    while (absl::Now() < stop_at) {
+      peak = std::max(peak.load(), facade->engine->buffered_records());
+      if (stop_at == absl::InfiniteFuture() && writes_done.HasBeenNotified()) {
+        stop_at = absl::Now() + absl::Seconds(1);  // and a while after the last write
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
   std::string pad(2000, 'x');
   for (int i = 0; i < 20000; ++i) {
     aws::dynamodb::v1::PutItemRequest put;
@@ -471,11 +531,14 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
     (*put.mutable_item())["pk"].set_s("k" + std::to_string(i % 500));
     (*put.mutable_item())["v"].set_n(std::to_string(i));
     (*put.mutable_item())["pad"].set_s(pad);
-    ASSERT_TRUE(h.simulator->PutItem(put).ok());
+    EXPECT_TRUE(h.simulator->PutItem(put).ok());
   }
-  absl::SleepFor(absl::Seconds(1));
-  // At most the batch being written plus the one being filled.
-  EXPECT_LE(facade->engine->buffered_records(), 2 * 100);
+  writes_done.Notify();
+  sampler.join();
+  // At most the batch being written plus the one being filled; and the
+  // engine did hold records (else the bound says nothing).
+  EXPECT_LE(peak.load(), 2 * 100);
+  EXPECT_GT(peak.load(), 0);
   context.TryCancel();
   reader->Finish();
 }
