@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "polyglot"))
 
@@ -254,11 +255,30 @@ def main():
             ("grpc.keepalive_time_ms", 200), ("grpc.keepalive_timeout_ms", 1000),
             ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)])
         quiet = grpc.insecure_channel(lim.address)
-        noisy_call, quiet_call = subscribe(pinger, arn), subscribe(quiet, arn)
+        # The quiet subscription's first heartbeat says it has taken its
+        # LATEST position before the noisy client starts.
+        quiet_call = subscribe(quiet, arn, heartbeat_s=1)
+        first = first_event_or_error(quiet_call, 15)
+        check(first is not None and "event" in first, "a quiet client's subscription is open: %r" % (first,))
+        noisy_call = subscribe(pinger, arn)
         noisy = first_event_or_error(noisy_call, 15)
         check(noisy is not None and noisy.get("code") == grpc.StatusCode.UNAVAILABLE,
               "a client pinging every 200 ms loses its subscription's connection: %r" % (noisy,))
-        check(first_event_or_error(quiet_call, 0.5) is None, "a quiet client's subscription stays open meanwhile")
+        # Not "silent for a while" but alive: a write made after the noisy
+        # connection was dropped reaches the quiet subscription.
+        from aws.dynamodb.v1 import attribute_value_pb2 as av, dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
+        db_grpc.DynamoDbServiceStub(quiet).PutItem(db.PutItemRequest(
+            table_name="stream-caps", item={"pk": av.AttributeValue(s="after-the-noisy-one")}), timeout=5)
+        delivered = None
+        deadline = time.monotonic() + 15
+        while delivered is None and time.monotonic() < deadline:
+            got = first_event_or_error(quiet_call, max(0.1, deadline - time.monotonic()))
+            if got is None or "event" not in got:
+                break
+            if got["event"].HasField("records"):
+                delivered = [r.record.dynamodb.keys["pk"].s for r in got["event"].records.records]
+        check(delivered == ["after-the-noisy-one"],
+              "the quiet client's subscription stays open and delivers a later write: %r" % (delivered,))
         quiet_call.cancel()
         check(lim.proc.poll() is None, "the server is still running")
     finally:
