@@ -97,7 +97,14 @@ StreamRange<Event> ResumingSubscription(const ConnectionOptions& options, Reques
       }
       absl::Status status = absl::get<absl::Status>(std::move(next));
       state->call.reset();
-      if (status.ok() || !IsRetryable(state->policy, status) || ++state->failures >= state->policy.max_attempts) {
+      // This range cancels a call only by being destroyed, so a CANCELLED
+      // read here came from the other side: a server that is stopping
+      // cancels the calls that reach it meanwhile. To a subscription that is
+      // the same as UNAVAILABLE.
+      const absl::Status as_seen = status.code() == absl::StatusCode::kCancelled
+                                       ? absl::UnavailableError(status.message())
+                                       : status;
+      if (status.ok() || !IsRetryable(state->policy, as_seen) || ++state->failures >= state->policy.max_attempts) {
         return status;
       }
       if (auto final_token = ContinuationToken(status); final_token && !final_token->empty()) {

@@ -287,6 +287,61 @@ class CliTest(unittest.TestCase):
         self.assertEqual(keys, ["before-0", "before-1", "cut0-0", "cut0-1", "cut0-2", "cut1-0", "cut1-1", "cut1-2"])
         self.assertEqual(json.loads(lines[0])["eventName"], "INSERT")
 
+    def test_tail_resumes_across_server_restarts_graceful_and_killed(self):
+        """The rolling-update case: the server on the same port and state
+        directory stops (SIGTERM, then SIGKILL) and starts again; tail goes
+        on with nothing lost or repeated."""
+        import tempfile
+        state = tempfile.TemporaryDirectory()
+        server = FacadeServer(SERVER_BIN, f"--state_dir={state.name}")
+        port = server.port
+        endpoint = server.address
+        tail = None
+        try:
+            run("dynamodb", "create-table", "--cli-input-json", json.dumps({
+                "TableName": "rolled", "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}}),
+                endpoint=endpoint, check=0)
+
+            def put(pk):
+                run("dynamodb", "put-item", "--table-name", "rolled", "--item", json.dumps({"pk": {"S": pk}}),
+                    endpoint=endpoint, check=0)
+
+            put("first")
+            tail = subprocess.Popen([CLI, f"--endpoint={endpoint}", "dynamodbstreams", "tail", "--table-name",
+                                     "rolled"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            lines = []
+            threading.Thread(target=lambda: lines.extend(tail.stdout), daemon=True).start()
+
+            def wait_for(n):
+                deadline = time.time() + 40
+                while len(lines) < n and time.time() < deadline and tail.poll() is None:
+                    time.sleep(0.05)
+                self.assertGreaterEqual(len(lines), n, f"tail printed {lines}; exited {tail.poll()}: "
+                                        f"{tail.stderr.read() if tail.poll() is not None else ''}")
+
+            wait_for(1)
+            for n, kill in enumerate((False, True)):
+                if kill:
+                    server.proc.kill()
+                server.stop()
+                server = FacadeServer(SERVER_BIN, f"--state_dir={state.name}", f"--listen=127.0.0.1:{port}")
+                put(f"after-restart-{n}")
+                wait_for(2 + n)
+            time.sleep(0.5)  # anything extra (a duplicate) would arrive now
+        finally:
+            if tail is not None:
+                tail.send_signal(signal.SIGINT)
+                tail.wait(timeout=10)
+                tail.stdout.close()
+                tail.stderr.close()
+            server.stop()
+            state.cleanup()
+        keys = [json.loads(line)["dynamodb"]["NewImage"]["pk"]["S"] for line in lines]
+        self.assertEqual(keys, ["first", "after-restart-0", "after-restart-1"])
+
     def test_tail_usage(self):
         self.assertEqual(run("dynamodbstreams", "tail", check=2).returncode, 2)
         self.assertIn("--starting-position", run("dynamodbstreams", "tail", "--help", check=0).stdout)

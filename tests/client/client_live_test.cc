@@ -166,6 +166,23 @@ void ReadRecords(StreamRange<streams::SubscribeToStreamResponse>::iterator& it,
   }
 }
 
+// A whole-stream subscription from the oldest record, heartbeating often.
+streams::SubscribeToStreamRequest FromTrimHorizon(const std::string& arn) {
+  streams::SubscribeToStreamRequest request;
+  request.set_stream_arn(arn);
+  request.mutable_starting_position()->set_type("TRIM_HORIZON");
+  request.mutable_options()->mutable_heartbeat_interval()->set_nanos(200 * 1000 * 1000);
+  return request;
+}
+
+// A lost record would otherwise leave the loop reading heartbeats until
+// ctest's timeout, with nothing printed.
+CallOptions WithinAMinute() {
+  CallOptions call;
+  call.timeout = absl::Seconds(60);
+  return call;
+}
+
 TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDuplicates) {
   const std::string arn = CreateTable("tail");
   for (int i = 0; i < 5; ++i) Put("tail", "item-" + std::to_string(i));
@@ -176,16 +193,9 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDupli
   via_proxy.endpoint = (*proxy)->address();
   DynamoDbStreamsClient client(MakeDynamoDbStreamsConnection(via_proxy));
 
-  streams::SubscribeToStreamRequest request;
-  request.set_stream_arn(arn);
-  request.mutable_starting_position()->set_type("TRIM_HORIZON");
+  streams::SubscribeToStreamRequest request = FromTrimHorizon(arn);
   request.mutable_options()->set_max_records_per_batch(2);
-  request.mutable_options()->mutable_heartbeat_interval()->set_nanos(200 * 1000 * 1000);
-  // A lost record would otherwise leave the loop reading heartbeats until
-  // ctest's timeout, with nothing printed.
-  CallOptions call;
-  call.timeout = absl::Seconds(60);
-  auto range = client.SubscribeToStream(request, call);
+  auto range = client.SubscribeToStream(request, WithinAMinute());
   auto it = range.begin();
   std::vector<std::string> pks;
   ReadRecords(it, range, 5, pks);
@@ -202,6 +212,46 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDupli
   for (int i = 0; i < 10; ++i) expected.push_back("item-" + std::to_string(i));
   EXPECT_THAT(pks, ElementsAreArray(expected));
   EXPECT_GT((*proxy)->accepted(), connections_before);  // it did reconnect
+}
+
+// The rolling-update case: the server stops gracefully (SIGTERM: UNAVAILABLE
+// with the final token) and a new one starts on the same port and state
+// directory. The resumed call may reach the old server while it stops, which
+// cancels it (CANCELLED, no token); the subscription must go on regardless,
+// with nothing lost or repeated.
+TEST_F(ClientLiveTest, SubscriptionResumesAcrossAGracefulServerRestart) {
+  const std::string state_dir = ::testing::TempDir() + "/graceful-restart-" + std::to_string(getpid());
+  auto first = ServerProcess::Start({"--state_dir=" + state_dir});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const int port = (*first)->port();
+  ConnectionOptions options = options_;
+  options.endpoint = (*first)->address();
+  // The CLI's tail waits: 100 ms first, so the resumed call tends to reach
+  // the stopping server. Enough attempts to outlast the restart.
+  options.retry_policy = RetryPolicy{};
+  options.retry_policy.max_attempts = 100;
+  options.retry_policy.max_backoff = absl::Milliseconds(200);
+  ddb_ = std::make_unique<DynamoDbClient>(MakeDynamoDbConnection(options));  // CreateTable and Put use it
+  DynamoDbStreamsClient client(MakeDynamoDbStreamsConnection(options));
+  const std::string arn = CreateTable("rolling");
+  for (int i = 0; i < 3; ++i) Put("rolling", "item-" + std::to_string(i));
+
+  auto range = client.SubscribeToStream(FromTrimHorizon(arn), WithinAMinute());
+  auto it = range.begin();
+  std::vector<std::string> pks;
+  ReadRecords(it, range, 3, pks);
+  ASSERT_EQ(pks.size(), 3u);
+
+  EXPECT_EQ((*first)->SignalAndWait(SIGTERM), 0);
+  auto second = ServerProcess::Start({"--state_dir=" + state_dir, "--listen=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(second.ok()) << second.status();
+  for (int i = 3; i < 6; ++i) Put("rolling", "item-" + std::to_string(i));
+  ++it;
+  ReadRecords(it, range, 6, pks);
+
+  std::vector<std::string> expected;
+  for (int i = 0; i < 6; ++i) expected.push_back("item-" + std::to_string(i));
+  EXPECT_THAT(pks, ElementsAreArray(expected));
 }
 
 TEST_F(ClientLiveTest, PerCallDeadlineEndsAnIdleSubscription) {

@@ -355,6 +355,33 @@ TEST(ClientSubscriptionTest, ResumesFromTheLastEventsTokenWhenTheConnectionDrops
   EXPECT_TRUE(end.ok()) << end;
 }
 
+// A server that is stopping gracefully ends the subscription with UNAVAILABLE
+// and its final token; the resumed call may still reach it and be cancelled
+// by its shutdown (CANCELLED, no token). The subscription never cancels a
+// call it still reads, so that CANCELLED came from the other side: resume.
+TEST(ClientSubscriptionTest, ResumesAfterTheStoppingServerCancelsTheResumedCall) {
+  auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
+  EXPECT_CALL(*mock, SubscribeToStream(_))
+      .WillOnce([](const streams::SubscribeToStreamRequest&) {
+        return MakeStreamRange<streams::SubscribeToStreamResponse>(
+            {Batch({"1"}, "t1")},
+            ServerError(grpc::StatusCode::UNAVAILABLE, "ServiceUnavailable", absl::ZeroDuration(), "final"));
+      })
+      .WillOnce([](const streams::SubscribeToStreamRequest& r) {
+        EXPECT_EQ(r.starting_position().continuation_token(), "final");
+        return MakeStreamRange<streams::SubscribeToStreamResponse>(
+            {}, FromGrpcStatus(grpc::Status(grpc::StatusCode::CANCELLED, "CANCELLED")));
+      })
+      .WillOnce([](const streams::SubscribeToStreamRequest& r) {
+        EXPECT_EQ(r.starting_position().continuation_token(), "final");
+        return MakeStreamRange<streams::SubscribeToStreamResponse>({Batch({"2"}, "t2")});
+      });
+  DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries()));
+  absl::Status end;
+  EXPECT_THAT(SequenceNumbers(client.SubscribeToStream({}), &end), ElementsAre("1", "2"));
+  EXPECT_TRUE(end.ok()) << end;
+}
+
 TEST(ClientSubscriptionTest, NonRetryableErrorEndsTheSubscription) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_)).WillOnce([](const streams::SubscribeToStreamRequest&) {
