@@ -10,7 +10,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/aws/aws_backends.h"
@@ -18,6 +20,8 @@
 #include "observability/json_log.h"
 #include "observability/metrics.h"
 #include "observability/metrics_endpoint.h"
+#include "grpc/support/log.h"
+#include "service/command_line.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on (HOST:PORT; port 0 picks one).");
@@ -106,12 +110,46 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return contents;
 }
 
+// --help lists the flags of this file (absl's default looks for a file named
+// after the program, which has none).
+bool IsServerFlagFile(absl::string_view path) { return absl::EndsWith(path, "service/main.cc"); }
+
+// gRPC's own log lines (bind failures, transport errors) go through the
+// JSON logger too, so every line on stderr after start-up parses as JSON.
+// The logger is kept alive for gRPC threads that log during exit.
+std::shared_ptr<awsfacade::observability::JsonLogger>* grpc_log_target = nullptr;
+
+void LogFromGrpc(gpr_log_func_args* args) {
+  using awsfacade::observability::LogLevel;
+  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+                         : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                                   : LogLevel::kDebug;
+  (*grpc_log_target)
+      ->Log(level, args->message,
+            {{"source", "grpc"}, {"file", args->file == nullptr ? "" : args->file}, {"line", args->line}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "awsfacade-server --listen=127.0.0.1:50051 --backend=simulator\n"
-      "Serves aws.cognitosync.v1, aws.personalize.v1 (and more) over gRPC.");
+      "Serves Cognito Sync, Personalize, DynamoDB and DynamoDB Streams over gRPC, on a simulator or "
+      "on AWS.");
+  absl::FlagsUsageConfig usage;  // for absl's other usage flags (--helpmatch=...)
+  usage.contains_help_flags = IsServerFlagFile;
+  usage.contains_helpshort_flags = IsServerFlagFile;
+  usage.contains_helppackage_flags = IsServerFlagFile;
+  absl::SetFlagsUsageConfig(usage);
+  if (awsfacade::service::WantsHelp(argc, argv)) {  // absl's own --help exits 1
+    std::cout << awsfacade::service::FlagsHelp(absl::ProgramUsageMessage(), "service/main.cc");
+    return 0;
+  }
+  // A mistyped flag or a bad value: one line, exit 2 (absl alone exits 1).
+  if (absl::Status checked = awsfacade::service::CheckCommandLine(argc, argv); !checked.ok()) {
+    std::cerr << "awsfacade-server: " << checked.message() << "\n";
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil checks every Mutex acquisition for lock-order cycles
   // (a debugging aid that shows up as several percent of CPU in profiles).
@@ -266,10 +304,17 @@ int main(int argc, char** argv) {
   }
   auto logger = std::make_shared<obs::JsonLogger>(std::move(log_options));
   options.observability.logger = logger;
+  grpc_log_target = new std::shared_ptr<obs::JsonLogger>(logger);
+  gpr_set_log_function(LogFromGrpc);
 
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {
-    std::cerr << "awsfacade-server: " << server.status().message() << "\n";
+    std::cerr << "awsfacade-server: " << server.status().message()
+              << (absl::StrContains(server.status().message(), "address already in use")
+                      ? "; pick another port, or --listen=127.0.0.1:0 for a free one"
+                      : "")
+              << "\n";
+    logger->Flush(absl::Seconds(2));  // what was logged before, e.g. gRPC's own error
     return 1;
   }
   // One parseable line that scripts and tests wait for: its "msg" keeps the

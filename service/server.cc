@@ -1,10 +1,16 @@
 #include "service/server.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -79,6 +85,40 @@ class EchoService final : public awsfacade::bench::v1::EchoService::CallbackServ
 namespace {
 
 constexpr std::size_t kMinTokenKeyBytes = 32;  // HMAC-SHA256's block of entropy
+
+// gRPC reports a port in use only in its own log and then fails the start
+// without a reason; look first, so the status can say it. HOST:PORT with a
+// numeric or named host, [v6]:PORT; other forms (unix:, port 0) pass.
+absl::Status CheckAddressFree(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || absl::StartsWith(listen, "unix:")) return absl::OkStatus();
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port == "0") return absl::OkStatus();
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found) != 0) {
+    return absl::OkStatus();  // gRPC will say what is wrong with the address
+  }
+  bool in_use = false;
+  for (addrinfo* a = found; a != nullptr && !in_use; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int one = 1;  // as gRPC binds: a port in TIME_WAIT is free
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    in_use = bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  if (in_use) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": address already in use"));
+  }
+  return absl::OkStatus();
+}
 
 int Millis(absl::Duration d) {
   return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
@@ -188,6 +228,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentialsFor(options);
   if (!credentials.ok()) return credentials.status();
+  if (absl::Status free = CheckAddressFree(options.listen); !free.ok()) return free;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   // Without this, Linux lets a second server bind the same port silently.
