@@ -106,6 +106,11 @@ class Nginx:
                     raise RuntimeError("nginx did not start:\n" + output)
                 time.sleep(0.05)
 
+    def rss_mib(self):
+        """VmRSS of the master and its workers together (shared pages counted in each)."""
+        children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return sum(status_kib(int(pid), "VmRSS") for pid in [self.proc.pid, *children.split()]) / 1024
+
     def output(self):
         self.log.seek(0)
         return self.log.read()
@@ -198,9 +203,10 @@ class ProxyRapidResetTest(unittest.TestCase):
                     proxy = "127.0.0.1:%d" % proxy_port
                     with WellBehavedClient(proxy) as good:
                         through = self.attack("through the proxy", server, proxy)
-                    print("well-behaved client through the proxy: %d answered, %d failed %s, slowest %.0f ms"
-                          % (good.answered, len(good.failed), sorted(set(map(str, good.failed))),
-                             good.slowest * 1e3))
+                    print("well-behaved client through the proxy: %d answered, %d failed %s, slowest %.0f ms; "
+                          "nginx RSS %.0f MiB" % (good.answered, len(good.failed),
+                                                  sorted(set(map(str, good.failed))), good.slowest * 1e3,
+                                                  nginx.rss_mib()))
                     self.assertEqual(good.failed, [], "the well-behaved client is answered throughout")
                     self.assertGreater(good.answered, SECONDS * 5)
                     self.assertLess(through, PROXY_GROWTH_MIB,
