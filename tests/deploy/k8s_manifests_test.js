@@ -268,8 +268,13 @@ function checkCommon(objects) {
     assert.ok(port.targetPort === "grpc" || port.targetPort === grpcPort.containerPort,
               `${svc.metadata.name} sends clients to the proxy`);
   }
-  assert.ok(services.some((s) => s.spec.clusterIP === "None"),
-            "a headless Service for client-side load balancing");
+  const headless = services.filter((s) => s.spec.clusterIP === "None");
+  assert.ok(headless.length, "a headless Service for client-side load balancing");
+  for (const svc of headless) {
+    // Clients dial the pod addresses it resolves to: no port translation.
+    assert.equal(svc.spec.ports.find((p) => p.name === "grpc").port, grpcPort.containerPort,
+                 `${svc.metadata.name}: the port clients dial is the proxy's`);
+  }
   for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
     assert.ok(subsetOf(pdb.spec.selector.matchLabels, labels), "PDB selects the pods");
   }

@@ -23,9 +23,7 @@ Usage: proxy_rapid_reset_test.py SERVER_BIN [NGINX_BIN]
 """
 import gzip
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,10 +42,10 @@ del sys.argv[1:]
 
 import grpc  # noqa: E402
 import yaml  # noqa: E402
+from proxy_launch import Nginx, free_port, status_kib  # noqa: E402
 from rapid_reset import run_attack  # noqa: E402
 from server_launch import Server  # noqa: E402
 
-PROXY_CONF = os.path.join(ROOT, "deploy", "proxy", "nginx.conf")
 DEPLOYMENT = os.path.join(ROOT, "deploy", "k8s", "base", "deployment.yaml")
 NGINX_CHANGELOG = "/usr/share/doc/nginx/changelog.Debian.gz"
 
@@ -59,71 +57,6 @@ HEALTH = "/grpc.health.v1.Health/Check"
 ATTACKER = "127.0.0.2"
 PROXY_GROWTH_MIB = 32
 DIRECT_GROWTH_MIB = 150
-
-
-def status_kib(pid, field):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def substitute(text, old, new, count=None):
-    hits = text.count(old)
-    assert hits > 0 and (count is None or hits == count), "%r found %d times in %s" % (old, hits, PROXY_CONF)
-    return text.replace(old, new)
-
-
-class Nginx:
-    def __init__(self, listen_port, upstream_port, workdir):
-        with open(PROXY_CONF) as f:
-            conf = f.read()
-        conf = substitute(conf, "listen 0.0.0.0:8051 http2;", "listen 127.0.0.1:%d http2;" % listen_port, 1)
-        conf = substitute(conf, "server 127.0.0.1:50051;", "server 127.0.0.1:%d;" % upstream_port, 1)
-        conf = substitute(conf, "/tmp/", workdir + "/")
-        path = os.path.join(workdir, "nginx.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        self.log = open(os.path.join(workdir, "nginx.log"), "w+")
-        self.proc = subprocess.Popen([NGINX_BIN, "-c", path, "-e", "stderr"], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", listen_port), timeout=1).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    output = self.output()
-                    self.stop()
-                    raise RuntimeError("nginx did not start:\n" + output)
-                time.sleep(0.05)
-
-    def rss_mib(self):
-        """VmRSS of the master and its workers together (shared pages counted in each)."""
-        children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return sum(status_kib(int(pid), "VmRSS") for pid in [self.proc.pid, *children.split()]) / 1024
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class WellBehavedClient:
@@ -198,7 +131,7 @@ class ProxyRapidResetTest(unittest.TestCase):
         try:
             with Server(self.server_argv(facade_port), dict(os.environ)) as server:
                 self.assertEqual(server.port, facade_port)
-                nginx = Nginx(proxy_port, facade_port, workdir)
+                nginx = Nginx(NGINX_BIN, proxy_port, facade_port, workdir)
                 try:
                     proxy = "127.0.0.1:%d" % proxy_port
                     with WellBehavedClient(proxy) as good:
