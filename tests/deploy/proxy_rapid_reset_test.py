@@ -19,11 +19,16 @@ RST_STREAM CANCEL, one connection, RATE streams/s for SECONDS) runs:
 Also: the Debian nginx used is one whose changelog names the CVE-2023-44487
 fix. Prints every figure. Margins: see PROXY_GROWTH_MIB / DIRECT_GROWTH_MIB.
 
-Usage: proxy_rapid_reset_test.py SERVER_BIN [NGINX_BIN]
+Also: a server quota below 16 MiB is refused; and the pod's stop through the
+proxy (SIGQUIT to nginx with SIGTERM to the server) still brings an open
+subscription its UNAVAILABLE and continuation token.
+
+Usage: proxy_rapid_reset_test.py SERVER_BIN STUBS_DIR [NGINX_BIN]
 """
 import gzip
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,9 +42,11 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 
 SERVER_BIN = os.path.abspath(sys.argv[1])
-NGINX_BIN = sys.argv[2] if len(sys.argv) > 2 else "/usr/sbin/nginx"
+STUBS_DIR = os.path.abspath(sys.argv[2])
+NGINX_BIN = sys.argv[3] if len(sys.argv) > 3 else "/usr/sbin/nginx"
 del sys.argv[1:]
 
+import dockerfile  # noqa: E402
 import grpc  # noqa: E402
 import yaml  # noqa: E402
 from proxy_launch import Nginx, free_port, status_kib  # noqa: E402
@@ -150,6 +157,69 @@ class ProxyRapidResetTest(unittest.TestCase):
                 self.assertGreater(direct, DIRECT_GROWTH_MIB,
                                    "direct, the same attack grows the facade (else step 1 proves nothing)")
                 self.assertIsNone(server.proc.poll())
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def test_a_transport_quota_below_16_mib_is_refused(self):
+        done = subprocess.run([SERVER_BIN, "--listen=127.0.0.1:0", "--transport_memory_bytes=1048576"],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("--transport_memory_bytes must be 0 (no quota) or at least 16 MiB", done.stderr)
+
+    def test_on_stop_the_proxy_carries_the_servers_last_answer_to_a_subscriber(self):
+        """The pod's stop: SIGTERM to the server and the proxy image's
+        STOPSIGNAL (SIGQUIT, nginx's graceful stop) to nginx at once; a subscription open through the proxy still
+        ends with UNAVAILABLE and its continuation token, and both processes
+        exit within terminationGracePeriodSeconds minus the preStop sleep."""
+        sys.path.insert(0, STUBS_DIR)
+        from aws.dynamodb.v1 import attribute_value_pb2 as av
+        from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
+        from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
+        with open(DEPLOYMENT) as f:
+            pod = yaml.safe_load(f)["spec"]["template"]["spec"]
+        budget = pod["terminationGracePeriodSeconds"] - float(pod["containers"][0]["lifecycle"]["preStop"]["exec"]
+                                                               ["command"][1])
+        proxy_stage = [stage for stage in dockerfile.load()[0] if stage.name == "proxy"][0]
+        stop_signal = getattr(signal, proxy_stage.last("STOPSIGNAL").args)
+        workdir = tempfile.mkdtemp(prefix="proxy_drain.")
+        os.chmod(workdir, 0o755)
+        facade_port, proxy_port = free_port(), free_port()
+        try:
+            with Server(self.server_argv(facade_port), dict(os.environ)) as server:
+                nginx = Nginx(NGINX_BIN, proxy_port, facade_port, workdir)
+                try:
+                    with grpc.insecure_channel("127.0.0.1:%d" % proxy_port) as channel:
+                        ddb = db_grpc.DynamoDbServiceStub(channel)
+                        arn = ddb.CreateTable(db.CreateTableRequest(
+                            table_name="drain", billing_mode="PAY_PER_REQUEST",
+                            attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
+                            key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
+                            stream_specification=db.StreamSpecification(stream_enabled=True,
+                                                                        stream_view_type="KEYS_ONLY")),
+                            timeout=10).table_description.latest_stream_arn
+                        ddb.PutItem(db.PutItemRequest(table_name="drain", item={"pk": av.AttributeValue(s="a")}),
+                                    timeout=10)
+                        call = st_grpc.DynamoDbStreamsServiceStub(channel).SubscribeToStream(
+                            st.SubscribeToStreamRequest(stream_arn=arn, starting_position=st.StartingPosition(
+                                type="TRIM_HORIZON")), timeout=120)
+                        self.assertEqual(next(call).WhichOneof("event"), "records")
+                        start = time.monotonic()
+                        nginx.proc.send_signal(stop_signal)
+                        code, elapsed = server.terminate_and_time(budget)
+                        self.assertEqual(code, 0, server.log())
+                        with self.assertRaises(grpc.RpcError) as ended:
+                            for _ in call:
+                                pass
+                        self.assertEqual(ended.exception.code(), grpc.StatusCode.UNAVAILABLE,
+                                         ended.exception.details())
+                        trailers = dict(ended.exception.trailing_metadata() or ())
+                        self.assertTrue(trailers.get("awsfacade-continuation-token"), trailers)
+                    nginx.proc.wait(max(1.0, budget - (time.monotonic() - start)))
+                    print("stop: server exit 0 in %.1fs, nginx exit %s in %.1fs (budget %.0fs); the subscriber "
+                          "got UNAVAILABLE with its token through the proxy" % (
+                              elapsed, nginx.proc.returncode, time.monotonic() - start, budget))
+                finally:
+                    nginx.stop()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
