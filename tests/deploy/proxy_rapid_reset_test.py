@@ -172,6 +172,8 @@ class ProxyRapidResetTest(unittest.TestCase):
         ends with UNAVAILABLE and its continuation token, and both processes
         exit within terminationGracePeriodSeconds minus the preStop sleep."""
         sys.path.insert(0, STUBS_DIR)
+        sys.path.insert(0, os.path.join(ROOT, "tests", "polyglot"))
+        from facade_calls import create_streamed_table
         from aws.dynamodb.v1 import attribute_value_pb2 as av
         from aws.dynamodb.v1 import dynamodb_pb2 as db, dynamodb_pb2_grpc as db_grpc
         from aws.dynamodbstreams.v1 import dynamodbstreams_pb2 as st, dynamodbstreams_pb2_grpc as st_grpc
@@ -189,14 +191,8 @@ class ProxyRapidResetTest(unittest.TestCase):
                 nginx = Nginx(NGINX_BIN, proxy_port, facade_port, workdir)
                 try:
                     with grpc.insecure_channel("127.0.0.1:%d" % proxy_port) as channel:
+                        arn = create_streamed_table(channel, "drain", view="KEYS_ONLY")
                         ddb = db_grpc.DynamoDbServiceStub(channel)
-                        arn = ddb.CreateTable(db.CreateTableRequest(
-                            table_name="drain", billing_mode="PAY_PER_REQUEST",
-                            attribute_definitions=[db.AttributeDefinition(attribute_name="pk", attribute_type="S")],
-                            key_schema=[db.KeySchemaElement(attribute_name="pk", key_type="HASH")],
-                            stream_specification=db.StreamSpecification(stream_enabled=True,
-                                                                        stream_view_type="KEYS_ONLY")),
-                            timeout=10).table_description.latest_stream_arn
                         ddb.PutItem(db.PutItemRequest(table_name="drain", item={"pk": av.AttributeValue(s="a")}),
                                     timeout=10)
                         call = st_grpc.DynamoDbStreamsServiceStub(channel).SubscribeToStream(
