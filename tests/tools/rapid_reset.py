@@ -70,7 +70,7 @@ def header_block(authority, path):
 def check_loopback(host):
     address = ipaddress.ip_address(socket.gethostbyname(host))
     if not address.is_loopback:
-        raise ValueError("rapid_reset.py attacks loopback addresses only, not %s" % address)
+        raise ValueError("loopback addresses only, not %s" % address)
 
 
 class Connection:
