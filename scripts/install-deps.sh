@@ -15,6 +15,10 @@ DEB_PACKAGES=(
   prometheus-cpp-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client
+  # The HTTP/2 proxy the deployment puts in front of the server (deploy/proxy,
+  # tests/deploy/proxy_rapid_reset_test.py): Debian's nginx, patched against
+  # Rapid Reset (CVE-2023-44487), which Debian's gRPC 1.51 is not.
+  nginx
   # Client stubs for other languages (buf.gen.yaml) and their compile checks.
   protoc-gen-go protoc-gen-go-grpc golang-go golang-google-protobuf-dev golang-google-grpc-dev
   # grpc-go's codec goes through golang/protobuf: 1.5 wraps the APIv2 messages

@@ -59,6 +59,10 @@ ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Clients pinging more often get GOAWAY (ENHANCE_YOUR_CALM) after two strikes.");
 ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
           "Close connections gracefully after this age (0: never), so clients re-resolve replicas.");
+ABSL_FLAG(int64_t, transport_memory_bytes, 256 << 20,
+          "gRPC's resource quota for connections and calls: past it gRPC shrinks reads, cancels "
+          "streams and closes idle connections (0: no quota). It bounds only what gRPC 1.51 "
+          "accounts for: it did not bound Rapid Reset or stalled readers (see the README).");
 ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
           "Record bytes all subscriptions together may hold before they stop reading ahead and send "
           "small batches (bounds the memory stalled readers can pin).");
@@ -175,6 +179,11 @@ int main(int argc, char** argv) {
   options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   options.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.transport_memory_bytes = absl::GetFlag(FLAGS_transport_memory_bytes);
+  if (options.transport_memory_bytes != 0 && options.transport_memory_bytes < (16 << 20)) {
+    std::cerr << "awsfacade-server: --transport_memory_bytes must be 0 (no quota) or at least 16 MiB\n";
+    return 2;
+  }
   if (options.max_concurrent_streams < 1 || options.max_metadata_bytes < 1024 ||
       options.subscriptions.max_subscriptions_per_caller < 0 ||
       options.subscriptions.max_buffered_bytes < (1 << 20) ||

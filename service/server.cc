@@ -15,6 +15,7 @@
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "service/cognito_sync_service.h"
 #include "service/descriptor_set.h"
 #include "service/dynamodb_service.h"
@@ -236,6 +237,11 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   AddConnectionLimits(options, builder);
+  if (options.transport_memory_bytes > 0) {
+    grpc::ResourceQuota quota("awsfacade-transport");
+    quota.Resize(static_cast<size_t>(options.transport_memory_bytes));
+    builder.SetResourceQuota(quota);  // the builder keeps its own reference
+  }
   for (auto& service : server->services_) builder.RegisterService(service.get());
   for (grpc::Service* service : server->reflection_->services()) builder.RegisterService(service);
   if (auto interceptors = RpcInterceptors(options.observability); !interceptors.empty()) {

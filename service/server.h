@@ -1,6 +1,7 @@
 #ifndef AWSFACADE_SERVICE_SERVER_H_
 #define AWSFACADE_SERVICE_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,14 @@ struct ServerOptions {
   absl::Duration min_client_ping_interval = absl::Seconds(10);
   absl::Duration max_connection_age = absl::ZeroDuration();
   absl::Duration max_connection_age_grace = absl::Minutes(5);
+  // gRPC's resource quota for the server's transport (grpc::ResourceQuota):
+  // the memory gRPC accounts for connections and calls (read buffers, call
+  // arenas). Under pressure gRPC shrinks reads, and near the bound it
+  // cancels streams and closes idle connections. Measured with gRPC 1.51,
+  // neither Rapid Reset nor stalled readers came under it, even at 16 MiB
+  // (README, Security and limits): it is no defence against them. Zero: no
+  // quota.
+  int64_t transport_memory_bytes = 0;
   SubscriptionEngineOptions subscriptions;
   // The secret that seals subscription continuation tokens (at least 32
   // bytes). Replicas given the same key resume each other's tokens (on the

@@ -1,13 +1,15 @@
 """The simulator overlay's Deployment, run the way the kubelet would run its
-container, minus the container: `kubectl kustomize` renders the overlay, and
-the built server starts with exactly the container's command, args and env.
+server container, minus the container: `kubectl kustomize` renders the
+overlay, and the built server starts with exactly the container's command,
+args and env. (The proxy container beside it runs in
+proxy_rapid_reset_test.py; k8s_manifests_test.js checks how the two fit.)
 
 What is substituted, and why:
   * command[0] (the image path /usr/local/bin/awsfacade-server, checked
     against the Dockerfile's ENTRYPOINT and COPY) becomes the built binary;
-  * the one --listen=0.0.0.0:50051 becomes --listen=127.0.0.1:0: tests stay on
-    loopback and take a free port (the port the server picks is read from its
-    log); the original is checked to be 0.0.0.0 on the container port;
+  * the one --listen=127.0.0.1:50051 becomes --listen=127.0.0.1:0 (a free
+    port, read from the server's log); the original is checked to be the
+    address of the image's HEALTHCHECK, which the probes run;
   * the environment is the container's env plus what the image supplies
     (Docker's default PATH, HOME of the image's user); nothing is inherited
     from the test (enableServiceLinks is off, so Kubernetes adds nothing);
@@ -15,7 +17,7 @@ What is substituted, and why:
     runAsUser/runAsGroup with no capabilities and no_new_privs, like the
     pod's securityContext (the read-only root filesystem is not reproduced).
 
-Then: the image's HEALTHCHECK command (port substituted) reports SERVING
+Then: the startup probe's command (port substituted) reports SERVING
 within the startup probe's budget; a SubscribeToStream stays open; SIGTERM
 (what the kubelet sends after the preStop hook) ends the process with exit 0
 within terminationGracePeriodSeconds minus the preStop sleep, and the open
@@ -68,7 +70,7 @@ class SimulatorDeploymentTest(unittest.TestCase):
         deployments = [o for o in render() if o["kind"] == "Deployment"]
         assert len(deployments) == 1, deployments
         cls.pod = deployments[0]["spec"]["template"]["spec"]
-        assert len(cls.pod["containers"]) == 1
+        assert [c["name"] for c in cls.pod["containers"]] == ["awsfacade", "proxy"], cls.pod["containers"]
         cls.container = cls.pod["containers"][0]
         cls.image = dockerfile.load()[0][-1]
         cls.volumes = tempfile.mkdtemp(prefix="deployment_process_test.")
@@ -78,10 +80,6 @@ class SimulatorDeploymentTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.volumes, ignore_errors=True)
 
-    def container_port(self):
-        ports = [p["containerPort"] for p in self.container["ports"] if p["name"] == "grpc"]
-        self.assertEqual(len(ports), 1)
-        return ports[0]
 
     def test_command_is_the_images_entrypoint_and_user(self):
         self.assertEqual(self.container["command"], self.image.last("ENTRYPOINT").exec_form())
@@ -89,16 +87,15 @@ class SimulatorDeploymentTest(unittest.TestCase):
         self.assertEqual(self.pod["securityContext"]["runAsUser"], int(uid))
         self.assertEqual(self.pod["securityContext"]["runAsGroup"], int(gid or uid))
 
-    def test_listen_probes_and_expose_name_one_port(self):
-        port = self.container_port()
-        self.assertEqual(flag_value(self.container["args"], "listen"), "0.0.0.0:%d" % port)
-        self.assertEqual(self.image.last("EXPOSE").args.split("/")[0], str(port))
+    def test_listen_probes_and_healthcheck_name_one_loopback_address(self):
+        port = self.image.last("EXPOSE").args.split("/")[0]
+        self.assertEqual(flag_value(self.container["args"], "listen"), "127.0.0.1:%s" % port)
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
-            self.assertEqual(self.container[probe]["grpc"]["port"], port, probe)
+            self.assertEqual(self.container[probe]["exec"]["command"], health_argv(self.image), probe)
 
     def argv_and_env(self):
         args = self.container.get("args", [])
-        listens = [i for i, a in enumerate(args) if a.startswith("--listen=")]
+        listens = [i for i, a in enumerate(args) if a.startswith("--listen=127.0.0.1:")]
         self.assertEqual(len(listens), 1, args)
         args = list(args)
         args[listens[0]] = LOOPBACK_LISTEN
@@ -137,7 +134,7 @@ class SimulatorDeploymentTest(unittest.TestCase):
                 "--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
 
     def wait_until_serving(self, port, budget):
-        health = health_argv(self.image)
+        health = self.container["startupProbe"]["exec"]["command"]
         health = [HEALTHCHECK_BIN, *["--addr=127.0.0.1:%d" % port if a.startswith("--addr=") else a
                                      for a in health[1:]]]
         start = time.monotonic()

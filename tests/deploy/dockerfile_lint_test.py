@@ -163,8 +163,8 @@ class ImageContractTest(unittest.TestCase):
     def test_dockerignore_passes_every_copy_source_and_nothing_big(self):
         with open(DOCKERIGNORE) as f:
             patterns = [l.strip() for l in f if l.strip() and not l.startswith("#")]
-        build = self.stages[0]
-        sources = [a for i in build.all("COPY") if "--from=" not in i.args for a in i.args.split()[:-1]]
+        sources = [a for stage in self.stages for i in stage.all("COPY") if "--from=" not in i.args
+                   for a in i.args.split()[:-1]]
         self.assertTrue(sources)
         for source in sources:
             self.assertFalse(ignored(source, patterns), source)
@@ -180,31 +180,89 @@ class ImageContractTest(unittest.TestCase):
         self.assertIn(health_argv(self.final)[0], copied)
 
 
+def proxy_stage():
+    stages = [s for s in dockerfile.load()[0] if s.name == "proxy"]
+    assert len(stages) == 1, "one stage named proxy"
+    return stages[0]
+
+
+class ProxyImageTest(unittest.TestCase):
+    """The `proxy` stage: Debian's nginx with deploy/proxy/nginx.conf."""
+
+    def setUp(self):
+        self.stage = proxy_stage()
+        with open(os.path.join(ROOT, "deploy", "proxy", "nginx.conf")) as f:
+            self.conf = f.read()
+
+    def test_is_debians_nginx_running_the_deploy_config_as_non_root(self):
+        self.assertTrue(self.stage.base.startswith("debian:12"), self.stage.base)
+        packages = [p for r in self.stage.all("RUN") for p in dockerfile.apt_installs(r.args)]
+        self.assertEqual(packages, ["nginx"])
+        copies = [i.args.split() for i in self.stage.all("COPY")]
+        self.assertIn(["deploy/proxy/nginx.conf", "/etc/awsfacade-proxy/nginx.conf"], copies)
+        self.assertEqual(self.stage.last("ENTRYPOINT").exec_form(),
+                         ["/usr/sbin/nginx", "-c", "/etc/awsfacade-proxy/nginx.conf", "-e", "stderr"])
+        self.assertRegex(self.stage.last("USER").args, r"^[1-9]\d*:[1-9]\d*$")
+        # nginx stops gracefully on SIGQUIT (SIGTERM drops open calls at once).
+        self.assertEqual(self.stage.last("STOPSIGNAL").args, "SIGQUIT")
+        self.assertIn("worker_shutdown_timeout", self.conf)
+
+    def test_exposes_the_port_the_config_listens_on(self):
+        port = self.stage.last("EXPOSE").args.split("/")[0]
+        self.assertEqual(re.findall(r"^\s*listen\s+(\S+)", self.conf, re.M), ["0.0.0.0:%s" % port])
+
+    def test_is_not_the_default_target(self):
+        self.assertIsNot(dockerfile.load()[0][-1], self.stage, "plain `docker build` builds the server")
+
+
 class ComposeTest(unittest.TestCase):
     def setUp(self):
         with open(COMPOSE) as f:
             self.compose = yaml.safe_load(f)
         self.final = final_stage()
         services = self.compose["services"]
-        self.assertEqual(list(services), ["awsfacade"])
+        self.assertEqual(list(services), ["awsfacade", "proxy"])
         self.service = services["awsfacade"]
+        self.proxy = services["proxy"]
 
     def test_builds_this_dockerfile(self):
-        build = self.service["build"]
-        self.assertEqual(os.path.normpath(os.path.join(ROOT, "deploy", build["context"])), ROOT)
-        self.assertEqual(os.path.join(ROOT, build["dockerfile"]), DOCKERFILE)
+        for service in (self.service, self.proxy):
+            build = service["build"]
+            self.assertEqual(os.path.normpath(os.path.join(ROOT, "deploy", build["context"])), ROOT)
+            self.assertEqual(os.path.join(ROOT, build["dockerfile"]), DOCKERFILE)
+        self.assertNotIn("target", self.service["build"])
+        self.assertEqual(self.proxy["build"]["target"], proxy_stage().name)
 
-    def test_runs_the_simulator_on_the_exposed_port_of_loopback(self):
+    def test_runs_the_simulator_behind_the_proxy_on_loopback(self):
         port = self.final.last("EXPOSE").args.split("/")[0]
+        proxy_port = proxy_stage().last("EXPOSE").args.split("/")[0]
         command = self.service["command"]
         self.assertEqual(flag_value(command, "backend"), "simulator")
-        self.assertEqual(flag_value(command, "listen"), "0.0.0.0:" + port)
+        # The server only on loopback of the namespace it shares with the
+        # proxy; the proxy's upstream is that address.
+        self.assertEqual(flag_value(command, "listen"), "127.0.0.1:" + port)
+        self.assertEqual(self.proxy["network_mode"], "service:awsfacade")
+        with open(os.path.join(ROOT, "deploy", "proxy", "nginx.conf")) as f:
+            upstreams = re.findall(r"^\s*server\s+(\S+);", f.read(), re.M)
+        self.assertEqual(upstreams, ["127.0.0.1:" + port])
+        self.assertEqual(self.proxy["volumes"], ["./proxy/nginx.conf:/etc/awsfacade-proxy/nginx.conf:ro"])
         metrics = flag_value(command, "metrics_listen").rsplit(":", 1)[1]
         exposed = [e.args.split("/")[0] for e in self.final.all("EXPOSE")]
         self.assertIn(metrics, exposed)
-        # Both published on the host's loopback only.
+        # Published on the host's loopback only: the proxy's port as the gRPC
+        # port clients know, and the metrics; never the server's own port.
         self.assertEqual(self.service["ports"],
-                         ["127.0.0.1:%s:%s" % (port, port), "127.0.0.1:%s:%s" % (metrics, metrics)])
+                         ["127.0.0.1:%s:%s" % (port, proxy_port), "127.0.0.1:%s:%s" % (metrics, metrics)])
+        self.assertNotIn("ports", self.proxy)
+
+    def test_proxy_is_hardened_and_drains_gracefully(self):
+        self.assertEqual(self.proxy["read_only"], True)
+        self.assertEqual(self.proxy["tmpfs"], ["/tmp"])
+        self.assertEqual(self.proxy["cap_drop"], ["ALL"])
+        self.assertEqual(self.proxy["stop_signal"], proxy_stage().last("STOPSIGNAL").args)
+        with open(os.path.join(ROOT, "deploy", "proxy", "nginx.conf")) as f:
+            drain = re.search(r"worker_shutdown_timeout\s+(\d+)s;", f.read())
+        self.assertGreater(int(self.proxy["stop_grace_period"][:-1]), int(drain.group(1)))
 
     def test_keeps_the_simulator_state_in_a_named_volume_the_user_owns(self):
         state_dir = flag_value(self.service["command"], "state_dir")

@@ -118,15 +118,24 @@ class DockerfilePackagesTest(unittest.TestCase):
         cls.build_stage, cls.runtime_stage = stages[0], stages[-1]
         cls.build = stage_packages(cls.build_stage)
         cls.runtime = stage_packages(cls.runtime_stage)
+        cls.proxy = [p for s in stages if s.name == "proxy" for p in stage_packages(s)]
         assert cls.build and cls.runtime, "no apt-get install found in the Dockerfile"
 
     def test_every_named_package_exists_in_apt(self):
         # One apt-cache call (each one rebuilds apt's cache here: seconds).
-        shown = subprocess.run(["apt-cache", "show", "--no-all-versions", *self.build, *self.runtime],
+        named = self.build + self.runtime + self.proxy
+        shown = subprocess.run(["apt-cache", "show", "--no-all-versions", *named],
                                capture_output=True, text=True)
         real = set(re.findall(r"^Package: (\S+)$", shown.stdout, re.MULTILINE))
-        self.assertEqual(sorted(set(self.build + self.runtime) - real), [],
-                         "not in apt (or only virtual): " + shown.stderr.strip())
+        self.assertEqual(sorted(set(named) - real), [], "not in apt (or only virtual): " + shown.stderr.strip())
+
+    def test_proxy_stage_gets_an_nginx_with_the_rapid_reset_fix(self):
+        # Debian's changelog: 1.22.1-9+deb12u11 backports the CVE-2023-44487 fix.
+        self.assertEqual(self.proxy, ["nginx"])
+        shown = run(["apt-cache", "show", "--no-all-versions", "nginx"])
+        version = re.search(r"^Version: (\S+)$", shown, re.MULTILINE).group(1)
+        fixed = subprocess.run(["dpkg", "--compare-versions", version, "ge", "1.22.1-9+deb12u11"]).returncode == 0
+        self.assertTrue(fixed, "apt would install nginx %s, older than the fix" % version)
 
     def test_runtime_packages_own_every_loaded_library(self):
         installed = apt_resolve(self.runtime + ESSENTIAL)

@@ -109,28 +109,110 @@ function subsetOf(selector, labels) {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+// The proxy's config (deploy/proxy/nginx.conf, also the ConfigMap's data).
+const PROXY_CONF = path.join(ROOT, "deploy", "proxy", "nginx.conf");
+// The longest heartbeat interval a subscription may ask for (the engine's
+// validation): the proxy's idle timeouts must outlast it.
+function maxHeartbeatSeconds() {
+  const engine = fs.readFileSync(path.join(ROOT, "service", "subscription_engine.cc"), "utf8");
+  const m = engine.match(/o\.heartbeat > absl::Minutes\((\d+)\)/);
+  assert.ok(m, "the engine's HeartbeatInterval bound");
+  return Number(m[1]) * 60;
+}
+
+// nginx directive values (first argument) by name, everywhere in the file.
+function nginxDirectives(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    const m = line.replace(/#.*/, "").trim().match(/^([a-z_0-9]+)\s+([^;{]*);$/);
+    if (m) (out[m[1]] = out[m[1]] || []).push(m[2].trim());
+  }
+  return out;
+}
+
+// nginx time units as used in the config: 22s, 6m, 1h.
+function nginxSeconds(text) {
+  const m = text.match(/^(\d+)(s|m|h)$/);
+  assert.ok(m, `not an nginx time: ${text}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2]];
+}
+
+function containerNamed(pod, name) {
+  const c = pod.containers.find((x) => x.name === name);
+  assert.ok(c, `container ${name}`);
+  return c;
+}
+
+function preStopSleep(c) {
+  const preStop = c.lifecycle?.preStop?.exec?.command;
+  assert.ok(preStop && preStop[0] === "/bin/sleep", `${c.name}: preStop sleeps so endpoints drain`);
+  const sleep = Number(preStop[1]);
+  assert.ok(sleep >= 1, `${c.name}: preStop sleep of at least a second`);
+  return sleep;
+}
+
 // Checks every overlay shares: ports, probes, shutdown budget, security.
 function checkCommon(objects) {
   const deployment = only(objects, "Deployment");
   const pod = deployment.spec.template.spec;
   const labels = deployment.spec.template.metadata.labels;
   assert.ok(subsetOf(deployment.spec.selector.matchLabels, labels));
-  assert.equal(pod.containers.length, 1);
+  assert.deepEqual(pod.containers.map((x) => x.name), ["awsfacade", "proxy"],
+                   "the server first (the overlays patch containers/0), then its proxy");
   const c = pod.containers[0];
+  const proxy = containerNamed(pod, "proxy");
   const args = c.args || [];
 
-  // One port, and everything points at it.
-  const grpcPort = c.ports.find((p) => p.name === "grpc");
-  assert.ok(grpcPort, "container port named grpc");
+  // The server listens on loopback only, where the proxy's upstream points;
+  // the port named grpc (the Services' target) is the proxy's listener.
   const listen = flag(args, "listen");
-  assert.equal(listen, `0.0.0.0:${grpcPort.containerPort}`,
-               "the server must listen on every interface, on the container port");
-  for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-    if (probe === "startupProbe" && !c[probe]) continue;
-    assert.ok(c[probe]?.grpc, `${probe} is a native gRPC probe`);
-    assert.equal(c[probe].grpc.port, grpcPort.containerPort, `${probe} port`);
-    assert.equal(c[probe].grpc.service ?? "", "", `${probe} asks about the whole server`);
+  const local = listen.match(/^127\.0\.0\.1:(\d+)$/);
+  assert.ok(local, `the server listens on loopback only behind the proxy: --listen=${listen}`);
+  assert.equal(c.ports.find((p) => p.name === "grpc"), undefined, "no gRPC port on the server container");
+  const grpcPort = proxy.ports.find((p) => p.name === "grpc");
+  assert.ok(grpcPort, "the proxy's container port is named grpc");
+  const confText = fs.readFileSync(PROXY_CONF, "utf8");
+  const conf = nginxDirectives(confText);
+  assert.deepEqual(conf.listen, [`0.0.0.0:${grpcPort.containerPort} http2`], "nginx listens on the grpc port");
+  assert.deepEqual(conf.server, [listen], "nginx's upstream is the server's --listen");
+  assert.deepEqual(conf.grpc_pass, ["grpc://awsfacade"]);
+  assert.deepEqual(conf.daemon, ["off"], "nginx stays in the foreground (the container's process)");
+  for (const timeout of ["grpc_read_timeout", "grpc_send_timeout", "send_timeout"]) {
+    assert.ok(nginxSeconds(conf[timeout][0]) > maxHeartbeatSeconds(),
+              `${timeout} ${conf[timeout]} outlasts the longest subscription heartbeat interval`);
   }
+  assert.ok(Number(conf.http2_max_concurrent_streams[0]) >= 1, "streams per client connection are capped");
+  for (const p of [...conf.pid, ...conf.client_body_temp_path, ...conf.proxy_temp_path]) {
+    assert.ok(p.startsWith("/tmp/"), `nginx writes only under /tmp (read-only root): ${p}`);
+  }
+
+  // The proxy runs the ConfigMap made from that file, and writes to /tmp.
+  assert.deepEqual(proxy.command, ["/usr/sbin/nginx", "-c", "/etc/awsfacade-proxy/nginx.conf", "-e", "stderr"]);
+  const configMount = proxy.volumeMounts.find((m) => m.mountPath === "/etc/awsfacade-proxy");
+  assert.ok(configMount?.readOnly, "the proxy config is mounted read-only");
+  const configMap = objects.find((o) => o.kind === "ConfigMap" &&
+    o.metadata.name === pod.volumes.find((v) => v.name === configMount.name)?.configMap?.name);
+  assert.ok(configMap, "the proxy config volume is a ConfigMap of this kustomization");
+  assert.equal(configMap.data["nginx.conf"], confText, "the ConfigMap holds deploy/proxy/nginx.conf");
+  const proxyTmp = proxy.volumeMounts.find((m) => m.mountPath === "/tmp");
+  assert.ok(proxyTmp && pod.volumes.find((v) => v.name === proxyTmp.name)?.emptyDir, "an emptyDir at /tmp");
+
+  // Probes. The kubelet cannot reach the server's loopback address, so the
+  // server's probes run the image's health check inside the container; the
+  // proxy is ready when a gRPC health check through it is, and alive while it
+  // accepts connections.
+  for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+    const command = c[probe]?.exec?.command;
+    assert.ok(command, `${probe} of the server runs a command`);
+    assert.equal(command[0], "/usr/local/bin/awsfacade-healthcheck");
+    assert.equal(flag(command, "addr"), listen, `${probe} checks the --listen address`);
+    assert.equal(flag(command, "service"), undefined, `${probe} asks about the whole server`);
+    assert.ok(c[probe].timeoutSeconds > durationSeconds(flag(command, "timeout")),
+              `${probe}: the kubelet waits longer than the check's own --timeout`);
+  }
+  assert.equal(proxy.readinessProbe?.grpc?.port, grpcPort.containerPort, "proxy readiness: gRPC health through it");
+  assert.equal(proxy.readinessProbe.grpc.service ?? "", "");
+  assert.equal(proxy.livenessProbe?.tcpSocket?.port, grpcPort.containerPort, "proxy liveness: it accepts");
 
   // Metrics: --metrics_listen on every interface, on the port named
   // metrics, and the scrape annotations point at it.
@@ -144,25 +226,33 @@ function checkCommon(objects) {
   assert.equal(annotations["prometheus.io/path"], "/metrics");
 
   // Shutdown budget: preStop sleep, then SIGTERM and --shutdown_grace, all
-  // inside terminationGracePeriodSeconds (else SIGKILL cuts the drain).
-  const preStop = c.lifecycle?.preStop?.exec?.command;
-  assert.ok(preStop && preStop[0] === "/bin/sleep", "preStop sleeps so endpoints drain");
-  const sleep = Number(preStop[1]);
-  assert.ok(sleep >= 1, "preStop sleep of at least a second");
+  // inside terminationGracePeriodSeconds (else SIGKILL cuts the drain); the
+  // proxy (SIGQUIT: graceful) lets open calls finish for
+  // worker_shutdown_timeout after its own preStop sleep.
+  const sleep = preStopSleep(c);
   const grace = durationSeconds(flag(args, "shutdown_grace") ?? "10s");
   assert.ok(pod.terminationGracePeriodSeconds > sleep + grace,
             `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} <= ` +
             `preStop ${sleep}s + --shutdown_grace ${grace}s`);
+  const proxyDrain = nginxSeconds(conf.worker_shutdown_timeout[0]);
+  assert.ok(proxyDrain > grace, "the proxy outlasts the server's drain, so final answers reach clients");
+  assert.ok(pod.terminationGracePeriodSeconds > preStopSleep(proxy) + proxyDrain,
+            `terminationGracePeriodSeconds <= proxy preStop + worker_shutdown_timeout ${proxyDrain}s`);
 
-  // Resources and hardening.
-  for (const kind of ["requests", "limits"]) {
-    assert.ok(c.resources?.[kind]?.cpu && c.resources[kind].memory, `resources.${kind}`);
+  // Resources and hardening, for both containers; every mount has its volume.
+  for (const x of pod.containers) {
+    for (const m of x.volumeMounts || []) {
+      assert.ok(pod.volumes.some((v) => v.name === m.name), `${x.name}: volume ${m.name} exists`);
+    }
+    for (const kind of ["requests", "limits"]) {
+      assert.ok(x.resources?.[kind]?.cpu && x.resources[kind].memory, `${x.name}: resources.${kind}`);
+    }
+    const sc = x.securityContext;
+    assert.equal(sc.runAsNonRoot, true);
+    assert.equal(sc.readOnlyRootFilesystem, true);
+    assert.equal(sc.allowPrivilegeEscalation, false);
+    assert.deepEqual(sc.capabilities.drop, ["ALL"]);
   }
-  const sc = c.securityContext;
-  assert.equal(sc.runAsNonRoot, true);
-  assert.equal(sc.readOnlyRootFilesystem, true);
-  assert.equal(sc.allowPrivilegeEscalation, false);
-  assert.deepEqual(sc.capabilities.drop, ["ALL"]);
   assert.ok(pod.securityContext.runAsUser > 0);
 
   // The ServiceAccount exists; Services and the PDB select these pods.
@@ -175,10 +265,16 @@ function checkCommon(objects) {
     const port = svc.spec.ports.find((p) => p.name === "grpc");
     assert.ok(port, `${svc.metadata.name} has a port named grpc`);
     assert.equal(port.appProtocol, "grpc");
-    assert.ok(port.targetPort === "grpc" || port.targetPort === grpcPort.containerPort);
+    assert.ok(port.targetPort === "grpc" || port.targetPort === grpcPort.containerPort,
+              `${svc.metadata.name} sends clients to the proxy`);
   }
-  assert.ok(services.some((s) => s.spec.clusterIP === "None"),
-            "a headless Service for client-side load balancing");
+  const headless = services.filter((s) => s.spec.clusterIP === "None");
+  assert.ok(headless.length, "a headless Service for client-side load balancing");
+  for (const svc of headless) {
+    // Clients dial the pod addresses it resolves to: no port translation.
+    assert.equal(svc.spec.ports.find((p) => p.name === "grpc").port, grpcPort.containerPort,
+                 `${svc.metadata.name}: the port clients dial is the proxy's`);
+  }
   for (const pdb of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
     assert.ok(subsetOf(pdb.spec.selector.matchLabels, labels), "PDB selects the pods");
   }
