@@ -70,6 +70,16 @@ namespace awsfacade::service {
 //     the AWS backend --account_id must be the account the credentials
 //     belong to, or ARN forms of its own resources are refused (names are
 //     not affected).
+// The fields checked are every name-or-ARN member of the requests (from the
+// protos and AWS's models): TableName (DynamoDB, and Streams' ListStreams,
+// where the model allows a name only), CreateTable's GlobalTableSourceArn (a
+// multi-account global table's source, so always refused), StreamArn,
+// datasetGroupArn / datasetArn / schemaArn (all those a request carries, not
+// only the one it acts on), Create*'s name, and Cognito Sync's
+// IdentityPoolId / IdentityId / DatasetName. Not checked: ListStreams'
+// ExclusiveStartStreamArn (a cursor in the listing already authorized) and
+// Personalize's roleArn / kmsKeyArn (IAM and KMS resources, not this
+// service's).
 //
 // Shard iterators. An iterator names no stream in the request, and an AWS
 // iterator is AWS's own opaque string (its visible "<stream ARN>|..." prefix
