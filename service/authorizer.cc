@@ -1,11 +1,13 @@
 #include "service/authorizer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/crypto.h"
@@ -50,6 +52,61 @@ bool AnyMatch(const std::vector<std::string>& patterns, absl::string_view text) 
   return false;
 }
 
+bool HasField(const Message& request, absl::string_view name) {
+  return request.GetDescriptor()->FindFieldByName(std::string(name)) != nullptr;
+}
+
+constexpr char kPartition[] = "aws";
+constexpr char kIteratorPurpose[] = "awsfacade.authz.shard_iterator";
+// The validation error of each service (what its backend answers for input
+// its model refuses).
+constexpr char kValidation[] = "ValidationException";             // DynamoDB, Streams
+constexpr char kInvalidInput[] = "InvalidInputException";         // Personalize
+constexpr char kInvalidParameter[] = "InvalidParameterException"; // Cognito Sync
+
+bool AllOf(absl::string_view value, bool (*allowed)(char)) {
+  return std::all_of(value.begin(), value.end(), allowed);
+}
+bool IsTableNameChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-'; }
+bool IsWordOrDash(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; }
+bool IsLowerHexOrDash(char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f') || c == '-'; }
+bool IsDatasetNameChar(char c) { return IsWordOrDash(c) || c == '.' || c == ':'; }
+
+// TableName: [a-zA-Z0-9_.-]{3,255}.
+bool IsTableName(absl::string_view name) {
+  return name.size() >= 3 && name.size() <= 255 && AllOf(name, IsTableNameChar);
+}
+// table/<TableName>
+bool IsTableResource(absl::string_view resource) {
+  return absl::ConsumePrefix(&resource, "table/") && IsTableName(resource);
+}
+// table/<TableName>/stream/<label>; labels are ISO-8601 times.
+bool IsStreamResource(absl::string_view resource) {
+  if (!absl::ConsumePrefix(&resource, "table/")) return false;
+  const size_t slash = resource.find('/');
+  if (slash == absl::string_view::npos || !IsTableName(resource.substr(0, slash))) return false;
+  absl::string_view label = resource.substr(slash);
+  return absl::ConsumePrefix(&label, "/stream/") && !label.empty() && AllOf(label, IsDatasetNameChar);
+}
+// Personalize's model: the resource part is ".+"; what is in it is the
+// backend's to judge (an ARN of the wrong kind names nothing it has).
+bool IsNonEmpty(absl::string_view resource) { return !resource.empty(); }
+// Cognito Sync ids: [\w-]+:[0-9a-f-]+, at most 55 characters.
+bool IsCognitoId(absl::string_view id) {
+  const size_t colon = id.find(':');
+  return id.size() <= 55 && colon != absl::string_view::npos && colon > 0 && colon + 1 < id.size() &&
+         AllOf(id.substr(0, colon), IsWordOrDash) && AllOf(id.substr(colon + 1), IsLowerHexOrDash);
+}
+
+absl::Status Malformed(absl::string_view error, absl::string_view field, absl::string_view value,
+                       absl::string_view form) {
+  return backends::AwsError(
+      error,
+      absl::StrCat("1 validation error detected: Value '", value, "' at '", field,
+                   "' failed to satisfy constraint: Member must be ", form),
+      field);
+}
+
 }  // namespace
 
 bool GlobMatch(absl::string_view pattern, absl::string_view text) {
@@ -73,9 +130,9 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text) {
   return p == pattern.size();
 }
 
-absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromJson(absl::string_view json,
-                                                                 std::string region,
-                                                                 std::string account_id) {
+absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromJson(
+    absl::string_view json, std::string region, std::string account_id,
+    std::shared_ptr<const backends::TokenSealer> sealer) {
   nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::InvalidArgumentError("the authorization policy is not a JSON object");
@@ -83,6 +140,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromJson(absl::string_vi
   std::unique_ptr<Authorizer> a(new Authorizer());
   a->region_ = std::move(region);
   a->account_id_ = std::move(account_id);
+  a->sealer_ = sealer != nullptr ? std::move(sealer) : std::make_shared<backends::TokenSealer>();
   if (doc.contains("tokens")) {
     if (!doc["tokens"].is_object()) return absl::InvalidArgumentError("\"tokens\" is not an object");
     for (const auto& [name, hash] : doc["tokens"].items()) {
@@ -141,24 +199,141 @@ std::string Authorizer::Operation(const Message& request) {
   return absl::StrCat(service, "/", name);
 }
 
-std::string Authorizer::Resource(const Message& request) const {
-  const std::string prefix = absl::StrCat(region_, ":", account_id_, ":");
-  for (const char* arn_field : {"stream_arn", "dataset_group_arn", "dataset_arn", "schema_arn"}) {
-    if (std::string arn = Field(request, arn_field); !arn.empty()) return arn;
+absl::StatusOr<std::string> Authorizer::CheckOwnArn(absl::string_view field, absl::string_view arn,
+                                                     absl::string_view service,
+                                                     absl::string_view error,
+                                                     bool (*resource_ok)(absl::string_view),
+                                                     absl::string_view form) const {
+  const std::vector<absl::string_view> parts = absl::StrSplit(arn, absl::MaxSplits(':', 5));
+  if (parts.size() != 6 || parts[0] != "arn" || parts[1] != kPartition || parts[2] != service ||
+      parts[3].empty() || parts[4].empty() || !resource_ok(parts[5])) {
+    return Malformed(error, field, arn,
+                     absl::StrCat("arn:", kPartition, ":", service, ":<region>:<account>:", form));
   }
-  if (std::string pool = Field(request, "identity_pool_id"); !pool.empty()) {
-    return absl::StrCat("arn:aws:cognito-sync:", prefix, "identitypool/", pool, "/identity/",
-                        Field(request, "identity_id"), "/dataset/", Field(request, "dataset_name"));
+  if (parts[3] != region_) {
+    return backends::AwsError(error,
+                              absl::StrCat("1 validation error detected: Invalid AWS region in '", arn,
+                                           "': this server serves ", region_),
+                              field);
   }
-  if (std::string table = Field(request, "table_name"); !table.empty()) {
-    return absl::StrCat("arn:aws:dynamodb:", prefix, "table/", table);
+  if (parts[4] != account_id_) {
+    return backends::AwsError(
+        "AccessDeniedException",
+        absl::StrCat(field, " ", arn, " belongs to account ", parts[4], "; this server serves account ",
+                     account_id_, " only"));
   }
-  if (std::string name = Field(request, "name"); !name.empty()) {
-    const std::string& type = request.GetDescriptor()->name();
-    if (type == "CreateDatasetGroupRequest") return absl::StrCat("arn:aws:personalize:", prefix, "dataset-group/", name);
-    if (type == "CreateSchemaRequest") return absl::StrCat("arn:aws:personalize:", prefix, "schema/", name);
+  return std::string(arn);
+}
+
+absl::StatusOr<std::string> Authorizer::TableArn(absl::string_view field,
+                                                 absl::string_view name_or_arn,
+                                                 bool arn_allowed) const {
+  if (arn_allowed && absl::StartsWith(name_or_arn, "arn:")) {
+    return CheckOwnArn(field, name_or_arn, "dynamodb", kValidation, IsTableResource,
+                       "table/<TableName>");
   }
-  return "";
+  if (!IsTableName(name_or_arn)) {
+    return Malformed(kValidation, field, name_or_arn,
+                     arn_allowed ? "a table name ([a-zA-Z0-9_.-], 3..255 characters) or a table ARN"
+                                 : "a table name ([a-zA-Z0-9_.-], 3..255 characters)");
+  }
+  return absl::StrCat("arn:", kPartition, ":dynamodb:", region_, ":", account_id_, ":table/",
+                      name_or_arn);
+}
+
+absl::StatusOr<std::string> Authorizer::StreamArn(absl::string_view arn) const {
+  return CheckOwnArn("StreamArn", arn, "dynamodb", kValidation, IsStreamResource,
+                     "table/<TableName>/stream/<StreamLabel>");
+}
+
+absl::StatusOr<std::string> Authorizer::CognitoSyncArn(const Message& request) const {
+  const std::string pool = Field(request, "identity_pool_id");
+  const std::string identity = Field(request, "identity_id");
+  const std::string dataset = Field(request, "dataset_name");
+  constexpr char kIdForm[] = "an id matching [\\w-]+:[0-9a-f-]+ (1..55 characters)";
+  if (!IsCognitoId(pool)) return Malformed(kInvalidParameter, "IdentityPoolId", pool, kIdForm);
+  if (!IsCognitoId(identity)) return Malformed(kInvalidParameter, "IdentityId", identity, kIdForm);
+  // Identity-level calls (ListDatasets) have no DatasetName.
+  if (HasField(request, "dataset_name") &&
+      (dataset.empty() || dataset.size() > 128 || !AllOf(dataset, IsDatasetNameChar))) {
+    return Malformed(kInvalidParameter, "DatasetName", dataset,
+                     "a name matching [a-zA-Z0-9_.:-]+ (1..128 characters)");
+  }
+  return absl::StrCat("arn:", kPartition, ":cognito-sync:", region_, ":", account_id_,
+                      ":identitypool/", pool, "/identity/", identity, "/dataset/", dataset);
+}
+
+absl::StatusOr<std::string> Authorizer::PersonalizeArn(const Message& request) const {
+  // Every ARN the request names is this server's; the first one present is
+  // what the call acts on (CreateDataset: its group, not its schema).
+  std::string resource;
+  for (auto [field, member] : {std::pair{"dataset_group_arn", "datasetGroupArn"},
+                               std::pair{"dataset_arn", "datasetArn"},
+                               std::pair{"schema_arn", "schemaArn"}}) {
+    const std::string arn = Field(request, field);
+    if (arn.empty()) continue;
+    absl::StatusOr<std::string> own =
+        CheckOwnArn(member, arn, "personalize", kInvalidInput, IsNonEmpty, "<resource>");
+    if (!own.ok()) return own.status();
+    if (resource.empty()) resource = *std::move(own);
+  }
+  if (!resource.empty()) return resource;
+  const std::string name = Field(request, "name");
+  const std::string& type = request.GetDescriptor()->name();
+  const char* kind = type == "CreateDatasetGroupRequest" ? "dataset-group/"
+                     : type == "CreateSchemaRequest"     ? "schema/"
+                                                         : nullptr;
+  if (kind == nullptr) return std::string();  // an unfiltered List*
+  // Name: ^[a-zA-Z0-9][a-zA-Z0-9\-_]*, 1..63 characters.
+  if (name.empty() || name.size() > 63 || !absl::ascii_isalnum(name[0]) || !AllOf(name, IsWordOrDash)) {
+    return Malformed(kInvalidInput, "name", name, "a name matching ^[a-zA-Z0-9][a-zA-Z0-9\\-_]* (1..63 characters)");
+  }
+  return absl::StrCat("arn:", kPartition, ":personalize:", region_, ":", account_id_, ":", kind, name);
+}
+
+absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
+  const std::string& package = request.GetDescriptor()->file()->package();
+  if (package == "aws.cognitosync.v1") return CognitoSyncArn(request);
+  if (package == "aws.personalize.v1") return PersonalizeArn(request);
+  if (package == "aws.dynamodb.v1") {
+    // A multi-account global table's source is another account's table:
+    // refused like any other account's ARN.
+    if (const std::string source = Field(request, "global_table_source_arn"); !source.empty()) {
+      if (absl::Status s = TableArn("GlobalTableSourceArn", source, true).status(); !s.ok()) return s;
+    }
+    return TableArn("TableName", Field(request, "table_name"), /*arn_allowed=*/true);
+  }
+  if (package == "aws.dynamodbstreams.v1" || package == "awsfacade.simulator.v1") {
+    if (request.GetDescriptor()->name() == "GetRecordsRequest") {
+      absl::StatusOr<OpenedIterator> opened = OpenIterator(Field(request, "shard_iterator"));
+      if (!opened.ok()) return opened.status();
+      return std::move(opened->stream_arn);
+    }
+    if (HasField(request, "stream_arn")) return StreamArn(Field(request, "stream_arn"));
+    // ListStreams: TableName is a plain name in the Streams model.
+    if (const std::string table = Field(request, "table_name"); !table.empty()) {
+      return TableArn("TableName", table, /*arn_allowed=*/false);
+    }
+  }
+  return std::string();
+}
+
+std::string Authorizer::SealIterator(absl::string_view stream_arn, absl::string_view iterator) const {
+  // Stream ARNs hold no '|' (StreamArn checked them), AWS iterators may.
+  return sealer_->Seal(kIteratorPurpose, absl::StrCat(stream_arn, "|", iterator));
+}
+
+absl::StatusOr<Authorizer::OpenedIterator> Authorizer::OpenIterator(absl::string_view token) const {
+  absl::StatusOr<std::string> payload = sealer_->Open(kIteratorPurpose, token);
+  const size_t bar = payload.ok() ? payload->find('|') : std::string::npos;
+  if (bar == std::string::npos) {
+    return backends::AwsError(kValidation,
+                              "Invalid ShardIterator: not an iterator this server handed out "
+                              "(under an authorization policy, iterators come from its "
+                              "GetShardIterator and GetRecords)",
+                              "ShardIterator");
+  }
+  return OpenedIterator{payload->substr(0, bar), payload->substr(bar + 1)};
 }
 
 absl::Status Authorizer::Decide(const std::string& caller, const std::string& operation,
@@ -180,7 +355,15 @@ absl::Status Authorizer::Decide(const std::string& caller, const std::string& op
 absl::Status Authorizer::Check(const grpc::ServerContextBase& context, const Message& request) const {
   absl::StatusOr<std::string> caller = Caller(context);
   if (!caller.ok()) return caller.status();
-  return Decide(*caller, Operation(request), Resource(request));
+  const std::string operation = Operation(request);
+  absl::StatusOr<std::string> resource = Resource(request);
+  if (resource.status().code() == absl::StatusCode::kPermissionDenied) {
+    return backends::AwsError("AccessDeniedException",
+                              absl::StrCat(*caller, " is not authorized to perform ", operation, ": ",
+                                           resource.status().message()));
+  }
+  if (!resource.ok()) return resource.status();
+  return Decide(*caller, operation, *resource);
 }
 
 }  // namespace awsfacade::service

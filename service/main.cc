@@ -69,6 +69,9 @@ ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
 ABSL_FLAG(std::string, authz_policy_file, "",
           "JSON policy: which callers (client certificate, bearer token, peer) may call which operations "
           "on which resources; PERMISSION_DENIED otherwise (default: no checks).");
+ABSL_FLAG(bool, serve_simulator_control, true,
+          "Serve awsfacade.simulator.v1.SimulatorService (reset, faults, clock) when a service is "
+          "simulated; under --authz_policy_file its calls need a rule like any other operation.");
 ABSL_FLAG(int, max_subscriptions_per_caller, 0,
           "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
 ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
   awsfacade::service::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.bench_echo = absl::GetFlag(FLAGS_bench_echo);
+  options.serve_simulator_control = absl::GetFlag(FLAGS_serve_simulator_control);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
   options.subscriptions.max_subscriptions_per_caller = absl::GetFlag(FLAGS_max_subscriptions_per_caller);

@@ -172,49 +172,51 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   std::unique_ptr<FacadeServer> server(new FacadeServer());
   server->backends_ = *std::move(backends);
   Backends& b = server->backends_;
+  if (!options.subscription_token_key.empty() &&
+      options.subscription_token_key.size() < kMinTokenKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
+                                                   kMinTokenKeyBytes, " bytes"));
+  }
+  // Continuation tokens (and, under a policy, shard iterators) outlive this
+  // process when a key is given, or when the simulator keeps its state (and
+  // its key) in --state_dir.
+  std::string token_key = options.subscription_token_key;
+  if (token_key.empty() && b.simulator && b.simulator->state) {
+    token_key = b.simulator->state->token_key();
+  }
+  auto sealer = token_key.empty() ? std::make_shared<backends::TokenSealer>()
+                                  : std::make_shared<backends::TokenSealer>(token_key);
   if (!options.authz_policy.empty()) {
     absl::StatusOr<std::unique_ptr<Authorizer>> authz = Authorizer::FromJson(
-        options.authz_policy, options.backends.region, options.backends.account_id);
+        options.authz_policy, options.backends.region, options.backends.account_id, sealer);
     if (!authz.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("authorization policy: ", authz.status().message()));
     }
     server->authz_ = *std::move(authz);
   }
   const Authorizer* authz = server->authz_.get();
-  // Each service with its full name, which reflection lists.
+  // Each service with its full name, which reflection lists and health
+  // answers for.
   std::vector<std::string> names = {grpc::health::v1::Health::service_full_name()};
   auto add = [&](const char* name, std::unique_ptr<grpc::Service> service) {
     names.push_back(name);
+    server->served_names_.push_back(name);
     server->services_.push_back(std::move(service));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
       std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));
   add(aws::personalize::v1::PersonalizeService::service_full_name(),
       std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), authz));
-  if (!options.subscription_token_key.empty() &&
-      options.subscription_token_key.size() < kMinTokenKeyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
-                                                   kMinTokenKeyBytes, " bytes"));
-  }
-  // Continuation tokens outlive this process when a key is given, or when
-  // the simulator keeps its state (and its key) in --state_dir.
-  std::string token_key = options.subscription_token_key;
-  if (token_key.empty() && b.simulator && b.simulator->state) {
-    token_key = b.simulator->state->token_key();
-  }
-  server->subscriptions_ = std::make_unique<SubscriptionEngine>(
-      b.dynamodb_streams,
-      token_key.empty() ? std::make_shared<backends::TokenSealer>()
-                        : std::make_shared<backends::TokenSealer>(token_key),
-      options.subscriptions);
+  server->subscriptions_ =
+      std::make_unique<SubscriptionEngine>(b.dynamodb_streams, std::move(sealer), options.subscriptions);
   add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
       std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(),
                                                server->subscriptions_.get(), authz));
   add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
       std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
-  if (b.simulator) {
+  if (b.simulator && options.serve_simulator_control) {
     add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
-        std::make_unique<SimulatorService>(*b.simulator));
+        std::make_unique<SimulatorService>(*b.simulator, authz));
   }
   if (options.bench_echo) {
     add(awsfacade::bench::v1::EchoService::service_full_name(), std::make_unique<EchoService>());
@@ -251,15 +253,21 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->SetServing(true);
   return server;
+}
+
+void FacadeServer::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  for (const std::string& name : served_names_) health->SetServingStatus(name, serving);
 }
 
 FacadeServer::~FacadeServer() { Shutdown(absl::ZeroDuration()); }
 
 void FacadeServer::Shutdown(absl::Duration grace) {
   if (!server_) return;
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  SetServing(false);
   // Subscriptions end first, each with UNAVAILABLE and its final token.
   subscriptions_->Shutdown(grace);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));

@@ -60,13 +60,16 @@ struct ServerOptions {
   std::string subscription_token_key;
   // Authorization policy (JSON, service/authorizer.h); empty: no checks.
   std::string authz_policy;
+  // Serves awsfacade.simulator.v1.SimulatorService when a service is
+  // simulated; false: not at all (UNIMPLEMENTED, not in reflection).
+  bool serve_simulator_control = true;
   // Metrics and logs (either may be null: nothing recorded or logged).
   ObservabilityOptions observability;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
-// (grpc.health.v1) and reflection (grpc.reflection.v1 and v1alpha, with the
-// proto comments).
+// (grpc.health.v1: "" and each served service's full name) and reflection
+// (grpc.reflection.v1 and v1alpha, with the proto comments).
 class FacadeServer {
  public:
   // Builds the backends and starts listening. InvalidArgument for a bad
@@ -85,11 +88,14 @@ class FacadeServer {
 
  private:
   FacadeServer() = default;
+  // The one place health statuses are set: "" and every served service.
+  void SetServing(bool serving);
 
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -25,9 +25,17 @@ grpc::Status Invalid(absl::string_view message) {
 
 }  // namespace
 
+grpc::ServerUnaryReactor* SimulatorService::Refused(grpc::CallbackServerContext* context,
+                                                    const google::protobuf::Message& request) const {
+  if (authz_ == nullptr) return nullptr;
+  absl::Status allowed = authz_->Check(*context, request);
+  return allowed.ok() ? nullptr : Done(context, ToGrpcStatus(allowed, "simulator"));
+}
+
 grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerContext* context,
                                                          const v1::AdvanceClockRequest* request,
                                                          v1::AdvanceClockResponse* response) {
+  if (auto* refused = Refused(context, *request)) return refused;
   absl::Duration by = absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
   if (by <= absl::ZeroDuration()) return Done(context, Invalid("by must be a positive duration"));
   if (by > absl::Hours(24 * 366)) return Done(context, Invalid("by must be at most a year"));
@@ -39,8 +47,9 @@ grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* SimulatorService::GetClock(grpc::CallbackServerContext* context,
-                                                     const v1::GetClockRequest*,
+                                                     const v1::GetClockRequest* request,
                                                      v1::GetClockResponse* response) {
+  if (auto* refused = Refused(context, *request)) return refused;
   SetNow(*hooks_.clock, response->mutable_now());
   return Done(context, grpc::Status::OK);
 }
@@ -48,6 +57,7 @@ grpc::ServerUnaryReactor* SimulatorService::GetClock(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContext* context,
                                                       const v1::SetFaultsRequest* request,
                                                       v1::SetFaultsResponse*) {
+  if (auto* refused = Refused(context, *request)) return refused;
   using Kind = backends::simulator::FaultInjector::Kind;
   std::vector<backends::simulator::FaultInjector::Rule> rules;
   for (const auto& r : request->rules()) {
@@ -73,14 +83,16 @@ grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContex
 }
 
 grpc::ServerUnaryReactor* SimulatorService::ClearFaults(grpc::CallbackServerContext* context,
-                                                        const v1::ClearFaultsRequest*,
+                                                        const v1::ClearFaultsRequest* request,
                                                         v1::ClearFaultsResponse*) {
+  if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
   return Done(context, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* context,
-                                                  const v1::ResetRequest*, v1::ResetResponse*) {
+                                                  const v1::ResetRequest* request, v1::ResetResponse*) {
+  if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
   return Done(context, ToGrpcStatus(hooks_.reset(), "simulator"));
 }
@@ -88,6 +100,7 @@ grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
     grpc::CallbackServerContext* context, const v1::ForceShardRolloverRequest* request,
     v1::ForceShardRolloverResponse* response) {
+  if (auto* refused = Refused(context, *request)) return refused;
   if (!hooks_.force_shard_rollover) {
     return Done(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                       "DynamoDB Streams is not simulated in this build"));

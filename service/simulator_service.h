@@ -2,15 +2,20 @@
 #define AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
 
 #include "awsfacade/simulator/v1/simulator.grpc.pb.h"
+#include "service/authorizer.h"
 #include "service/backend_factory.h"
 
 namespace awsfacade::service {
 
 // awsfacade.simulator.v1.SimulatorService: the simulator's controls (clock,
-// faults, reset, shard rollover). Registered only on the simulator backend.
+// faults, reset, shard rollover). Registered only on the simulator backend
+// (and not at all with --serve_simulator_control=false). Under a policy
+// (`authz` set) every control is authorized like any AWS operation
+// (authorizer.h: ForceShardRollover on its stream, the rest on no resource).
 class SimulatorService final : public awsfacade::simulator::v1::SimulatorService::CallbackService {
  public:
-  explicit SimulatorService(SimulatorHooks hooks) : hooks_(std::move(hooks)) {}
+  explicit SimulatorService(SimulatorHooks hooks, const Authorizer* authz = nullptr)
+      : hooks_(std::move(hooks)), authz_(authz) {}
 
   grpc::ServerUnaryReactor* AdvanceClock(grpc::CallbackServerContext* context,
                                          const awsfacade::simulator::v1::AdvanceClockRequest* request,
@@ -33,7 +38,13 @@ class SimulatorService final : public awsfacade::simulator::v1::SimulatorService
       awsfacade::simulator::v1::ForceShardRolloverResponse* response) override;
 
  private:
+  // PermissionDenied (or the authorizer's other errors) as a finished call,
+  // nullptr when the call may go on.
+  grpc::ServerUnaryReactor* Refused(grpc::CallbackServerContext* context,
+                                    const google::protobuf::Message& request) const;
+
   SimulatorHooks hooks_;
+  const Authorizer* authz_;
 };
 
 }  // namespace awsfacade::service

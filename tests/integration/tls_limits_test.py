@@ -186,7 +186,7 @@ def main():
         check(list_records(bob, BOB)[0] == grpc.StatusCode.OK, "authz: client-two reads Bob's data")
         check(list_records(bob, ALICE)[0] == grpc.StatusCode.PERMISSION_DENIED,
               "authz: client-two is refused Alice's data")
-        denied_sub = first_event_or_error(subscribe(alice, "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x"), 5)
+        denied_sub = first_event_or_error(subscribe(alice, "arn:aws:dynamodb:us-east-1:123456789012:table/tls-denied/stream/2026-01-01T00:00:00.000"), 5)
         check(denied_sub is not None and denied_sub.get("code") == grpc.StatusCode.PERMISSION_DENIED,
               "authz: a subscription outside the policy is PERMISSION_DENIED: %r" % (denied_sub,))
         streams_alice = st_grpc.DynamoDbStreamsServiceStub(alice)

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "aws/cognitosync/v1/cognitosync.grpc.pb.h"
+#include "aws/dynamodbstreams/v1/dynamodbstreams.grpc.pb.h"
 #include "aws/personalize/v1/personalize.grpc.pb.h"
 #include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
@@ -13,7 +14,9 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "service/authorizer.h"
 #include "service/cognito_sync_service.h"
+#include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
 #include "tests/service/mock_backends.h"
 
@@ -22,6 +25,7 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::_;
+using ::testing::Property;
 using ::testing::Return;
 using ::testing::StrictMock;
 using ::testing::Truly;
@@ -222,6 +226,66 @@ TEST(PersonalizeHandlerTest, EveryUnaryRpcReachesItsBackendMethod) {
   AWSFACADE_CALL(ListDatasets)
   AWSFACADE_CALL(DeleteDataset)
 #undef AWSFACADE_CALL
+}
+
+// Under a policy the client never holds the backend's iterator: an AWS one
+// ("<stream ARN>|1|<opaque>") shows a stream ARN nothing authenticates, so
+// the server seals it with the stream it was issued for, authorizes
+// GetRecords on that stream, and hands the backend its own iterator back.
+TEST(StreamsHandlerTest, UnderAPolicyTheBackendReadsWithItsOwnIterator) {
+  const std::string orders = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000";
+  const std::string aws_iterator = orders + "|1|AAAAfirst";
+  auto authz = service::Authorizer::FromJson(R"({"rules": [{"callers": ["*"], "operations": ["*"],
+      "resources": ["arn:aws:dynamodb:*:*:table/orders/stream/*"]}]})",
+                                             "us-east-1", "123456789012");
+  ASSERT_TRUE(authz.ok()) << authz.status();
+  auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsBackend>>();
+  service::InlineExecutor executor;
+  service::DynamoDbStreamsService streams(mock, &executor, nullptr, authz->get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&streams);
+  auto server = builder.BuildAndStart();
+  auto stub = ds::DynamoDbStreamsService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+
+  ds::GetShardIteratorResponse issued;
+  issued.set_shard_iterator(aws_iterator);
+  EXPECT_CALL(*mock, GetShardIterator(_)).WillOnce(Return(issued));
+  ds::GetShardIteratorRequest get_iterator;
+  get_iterator.set_stream_arn(orders);
+  ds::GetShardIteratorResponse sealed;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(stub->GetShardIterator(&c1, get_iterator, &sealed).ok());
+  EXPECT_NE(sealed.shard_iterator(), aws_iterator);
+
+  ds::GetRecordsResponse page;
+  page.set_next_shard_iterator(orders + "|1|AAAAnext");
+  EXPECT_CALL(*mock, GetRecords(Property(&ds::GetRecordsRequest::shard_iterator, aws_iterator)))
+      .WillOnce(Return(page));
+  ds::GetRecordsRequest get;
+  get.set_shard_iterator(sealed.shard_iterator());
+  ds::GetRecordsResponse first;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(stub->GetRecords(&c2, get, &first).ok());
+  EXPECT_NE(first.next_shard_iterator(), page.next_shard_iterator());
+
+  EXPECT_CALL(*mock, GetRecords(Property(&ds::GetRecordsRequest::shard_iterator, orders + "|1|AAAAnext")))
+      .WillOnce(Return(ds::GetRecordsResponse()));
+  get.set_shard_iterator(first.next_shard_iterator());
+  ds::GetRecordsResponse second;
+  grpc::ClientContext c3;
+  EXPECT_TRUE(stub->GetRecords(&c3, get, &second).ok());
+
+  // The backend's own iterator, given directly, never reaches it.
+  get.set_shard_iterator(aws_iterator);
+  grpc::ClientContext c4;
+  grpc::Status raw = stub->GetRecords(&c4, get, &second);
+  EXPECT_EQ(raw.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(ErrorInfoOf(raw).has_value());
+  EXPECT_EQ(ErrorInfoOf(raw)->reason(), "ValidationException");
+  server->Shutdown();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #define AWSFACADE_TESTS_SERVICE_MOCK_BACKENDS_H_
 
 #include "backends/cognito_sync_backend.h"
+#include "backends/dynamodb_streams_backend.h"
 #include "backends/personalize_backend.h"
 #include "gmock/gmock.h"
 
@@ -9,6 +10,7 @@ namespace awsfacade::testing {
 
 namespace cs = ::aws::cognitosync::v1;
 namespace pz = ::aws::personalize::v1;
+namespace ds = ::aws::dynamodbstreams::v1;
 
 class MockCognitoSyncBackend : public backends::CognitoSyncBackend {
  public:
@@ -41,6 +43,18 @@ class MockPersonalizeBackend : public backends::PersonalizeBackend {
   AWSFACADE_MOCK_PZ(ListDatasets)
   AWSFACADE_MOCK_PZ(DeleteDataset)
 #undef AWSFACADE_MOCK_PZ
+};
+
+class MockDynamoDbStreamsBackend : public backends::DynamoDbStreamsBackend {
+ public:
+  MOCK_METHOD(absl::StatusOr<ds::ListStreamsResponse>, ListStreams, (const ds::ListStreamsRequest&),
+              (override));
+  MOCK_METHOD(absl::StatusOr<ds::DescribeStreamResponse>, DescribeStream,
+              (const ds::DescribeStreamRequest&), (override));
+  MOCK_METHOD(absl::StatusOr<ds::GetShardIteratorResponse>, GetShardIterator,
+              (const ds::GetShardIteratorRequest&), (override));
+  MOCK_METHOD(absl::StatusOr<ds::GetRecordsResponse>, GetRecords, (const ds::GetRecordsRequest&),
+              (override));
 };
 
 }  // namespace awsfacade::testing
