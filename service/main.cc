@@ -106,6 +106,16 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return contents;
 }
 
+// Writes out what the logger holds before the process exits.
+void FlushBeforeExit(const std::shared_ptr<awsfacade::observability::JsonLogger>& logger) {
+  if (!logger->Flush(absl::Seconds(2))) {
+    // stderr is not draining (a full pipe nobody reads): the writer thread is
+    // blocked in write(), and joining it would hang the exit. Leave it to
+    // the OS with the rest of the process.
+    (void)new std::shared_ptr<awsfacade::observability::JsonLogger>(logger);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -269,7 +279,9 @@ int main(int argc, char** argv) {
 
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {
-    std::cerr << "awsfacade-server: " << server.status().message() << "\n";
+    logger->Log(obs::LogLevel::kError, absl::StrCat("awsfacade-server: ", server.status().message()),
+                {{"code", absl::StatusCodeToString(server.status().code())}});
+    FlushBeforeExit(logger);
     return 1;
   }
   // One parseable line that scripts and tests wait for: its "msg" keeps the
@@ -296,12 +308,7 @@ int main(int argc, char** argv) {
                    {{"signal", sig}});
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   logger->Announce("awsfacade-server: stopped");
-  if (!logger->Flush(absl::Seconds(2))) {
-    // stderr is not draining (a full pipe nobody reads): the writer thread is
-    // blocked in write(), and joining it would hang the exit. Leave it to
-    // the OS with the rest of the process.
-    (void)new std::shared_ptr<obs::JsonLogger>(logger);
-  }
+  FlushBeforeExit(logger);
   // Stopping civetweb waits out its workers' 2 s poll; the process is ending,
   // so the OS reclaims the metrics endpoint instead.
   (void)metrics_endpoint.release();

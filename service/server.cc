@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
@@ -130,6 +129,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
 
   std::unique_ptr<FacadeServer> server(new FacadeServer());
   server->backends_ = *std::move(backends);
+  server->logger_ = options.observability.logger;
   Backends& b = server->backends_;
   if (!options.authz_policy.empty()) {
     absl::StatusOr<std::unique_ptr<Authorizer>> authz = Authorizer::FromJson(
@@ -205,13 +205,37 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  if (b.simulator && b.simulator->state) server->FollowStateWritability();
   return server;
+}
+
+void FacadeServer::FollowStateWritability() {
+  // With --state_dir on a full disk, writes fail (changing nothing) until
+  // they can be saved again; health says so meanwhile.
+  backends_.simulator->state->SetWritabilityObserver(
+      [health = server_->GetHealthCheckService(), logger = logger_](bool writable,
+                                                                     const absl::Status& cause) {
+        health->SetServingStatus(writable);
+        if (!logger) return;
+        if (writable) {
+          logger->Log(observability::LogLevel::kWarning,
+                      "awsfacade-server: the simulator state can be saved again; health is SERVING");
+        } else {
+          logger->Log(observability::LogLevel::kError,
+                      "awsfacade-server: the simulator state cannot be saved: writes fail with "
+                      "UNAVAILABLE and change nothing until it can; health is NOT_SERVING",
+                      {{"cause", std::string(cause.message())}});
+        }
+      });
 }
 
 FacadeServer::~FacadeServer() { Shutdown(absl::ZeroDuration()); }
 
 void FacadeServer::Shutdown(absl::Duration grace) {
   if (!server_) return;
+  if (backends_.simulator && backends_.simulator->state) {
+    backends_.simulator->state->SetWritabilityObserver(nullptr);
+  }
   server_->GetHealthCheckService()->SetServingStatus(false);
   // Subscriptions end first, each with UNAVAILABLE and its final token.
   subscriptions_->Shutdown(grace);
@@ -222,8 +246,11 @@ void FacadeServer::Shutdown(absl::Duration grace) {
   // With --state_dir: a last snapshot, so the next start replays nothing.
   // Nothing is lost without it: the journal has every acknowledged change.
   if (backends_.simulator && backends_.simulator->state) {
-    if (absl::Status s = backends_.simulator->state->Snapshot(); !s.ok()) {
-      std::cerr << "awsfacade-server: no snapshot at shutdown (the journal is kept): " << s << "\n";
+    absl::Status s = backends_.simulator->state->Snapshot();
+    if (!s.ok() && logger_) {
+      logger_->Log(observability::LogLevel::kWarning,
+                   "awsfacade-server: no snapshot at shutdown (the journal is kept)",
+                   {{"error", s.ToString()}});
     }
   }
 }

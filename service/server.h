@@ -76,6 +76,8 @@ class FacadeServer {
 
  private:
   FacadeServer() = default;
+  // Health and the log follow whether simulated writes can be saved.
+  void FollowStateWritability();
 
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
@@ -83,6 +85,7 @@ class FacadeServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<observability::JsonLogger> logger_;  // may be null
   int port_ = 0;
 };
 
