@@ -336,7 +336,9 @@ TEST(StateDirTest, TheSegmentAfterTheSnapshotMissingIsDataLoss) {
   const std::string dir = NewDir();
   GracefulStopAfterTwo(dir);
   ASSERT_EQ(::unlink(Segment(dir, 3).c_str()), 0);
-  ExpectRefused(dir, "journal-00000000000000000003.log, the journal after snapshot-00000000000000000002.pb, is missing");
+  ExpectRefused(dir,
+                "journal-00000000000000000003.log, the journal after snapshot-00000000000000000002.pb, "
+                "is missing");
 }
 
 TEST(StateDirTest, AFreshDirectoryWithoutItsFirstSegmentIsDataLoss) {
