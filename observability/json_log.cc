@@ -1,5 +1,6 @@
 #include "observability/json_log.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,13 +14,24 @@ namespace awsfacade::observability {
 namespace {
 constexpr char kTimeFormat[] = "%Y-%m-%dT%H:%M:%E6SZ";
 
-void WriteAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
+// Writes `data` and returns how many bytes went out: all of them, unless
+// `fd` is closed or broken.
+size_t WriteAll(int fd, absl::string_view data) {
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = write(fd, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // closed or broken: the line is lost, nothing to tell
-    data.remove_prefix(static_cast<size_t>(n));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // A non-blocking stderr: wait as for a blocking one (this thread is
+      // there to wait; the queue keeps callers from waiting).
+      pollfd ready{fd, POLLOUT, 0};
+      if (poll(&ready, 1, -1) < 0 && errno != EINTR) break;
+      continue;
+    }
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
   }
+  return written;
 }
 }  // namespace
 
@@ -126,14 +138,22 @@ void JsonLogger::Enqueue(LogLevel level, absl::string_view msg, nlohmann::json f
 }
 
 void JsonLogger::Push(std::string text) {
-  absl::MutexLock lock(&mu_);
-  if (queue_.size() >= options_.max_queued_lines) {
-    ++dropped_unreported_;
-    dropped_.fetch_add(1);
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (queue_.size() < options_.max_queued_lines) {
+      queue_.push_back(std::move(text));
+      ++queued_total_;
+      return;
+    }
   }
-  queue_.push_back(std::move(text));
-  ++queued_total_;
+  // Counted now, not when the writer next gets to it: while stderr blocks,
+  // the writer is stuck in write().
+  Dropped(1);
+}
+
+void JsonLogger::Dropped(int64_t lines) {
+  dropped_.fetch_add(lines);
+  if (options_.on_dropped) options_.on_dropped(lines);
 }
 
 bool JsonLogger::Flush(absl::Duration timeout) {
@@ -150,22 +170,29 @@ bool JsonLogger::Flush(absl::Duration timeout) {
 void JsonLogger::WriterLoop() {
   while (true) {
     std::deque<std::string> batch;
-    int64_t dropped = 0;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](JsonLogger* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return !self->queue_.empty() || self->dropped_unreported_ > 0 || self->stopping_;
+            return !self->queue_.empty() || self->stopping_;
           },
           this));
-      if (queue_.empty() && dropped_unreported_ == 0 && stopping_) return;
+      if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
-      std::swap(dropped, dropped_unreported_);
     }
-    if (dropped > 0 && options_.on_dropped) options_.on_dropped(dropped);
     std::string out;
     for (const std::string& text : batch) out += text;
-    WriteAll(options_.fd, out);
+    const size_t written = WriteAll(options_.fd, out);
+    if (written < out.size()) {
+      // stderr is closed or broken: every line not wholly written is lost.
+      int64_t lost = 0;
+      size_t end = 0;
+      for (const std::string& text : batch) {
+        end += text.size();
+        if (end > written) ++lost;
+      }
+      Dropped(lost);
+    }
     absl::MutexLock lock(&mu_);
     written_total_ += static_cast<int64_t>(batch.size());
   }

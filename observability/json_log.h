@@ -36,14 +36,18 @@ struct JsonLoggerOptions {
   // Lines waiting for the writer thread; past it new lines are dropped
   // (and counted) rather than blocking the caller.
   size_t max_queued_lines = 10000;
-  // Called from the writer thread with the number of lines just dropped.
+  // Called as lines are lost, with how many: by the caller whose line found
+  // the queue full (at once, even while the writer is stuck on a blocked
+  // stderr), or by the writer when stderr is closed or broken. Must be
+  // cheap and thread-safe (a metric's counter).
   std::function<void(int64_t)> on_dropped;
 };
 
 // Structured logs: one JSON object per line,
 //   {"ts":"2026-11-23T18:00:00.123456Z","level":"info","msg":"...", ...fields}
 // A background thread does the writing, so a slow or full stderr (a pipe
-// nobody reads) never blocks a gRPC thread: lines are dropped instead.
+// nobody reads) never blocks a gRPC thread: lines are dropped instead, and
+// counted (dropped(), on_dropped) as they are.
 // Callers decide what goes in a line; at info and above that must never be
 // a credential or request/record data (see RpcLogFields).
 class JsonLogger {
@@ -72,6 +76,7 @@ class JsonLogger {
  private:
   void Enqueue(LogLevel level, absl::string_view msg, nlohmann::json fields);
   void Push(std::string line);
+  void Dropped(int64_t lines);
   void WriterLoop();
 
   const JsonLoggerOptions options_;
@@ -79,7 +84,6 @@ class JsonLogger {
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   int64_t queued_total_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t written_total_ ABSL_GUARDED_BY(mu_) = 0;  // written or given up on
-  int64_t dropped_unreported_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int64_t> dropped_{0};
   std::thread writer_;

@@ -107,6 +107,7 @@ absl::Status AddSimulators(const BackendOptions& options, Backends& out) {
                                       : absl::StrCat("snapshot after entry ", recovery->snapshot_index),
         ", ", recovery->replayed, " journal entries replayed",
         recovery->dropped_torn_tail ? ", a torn last entry (never acknowledged) dropped" : "",
+        recovery->dropped_failed_call ? ", a failed call's last entry (never acknowledged) dropped" : "",
         " in ", absl::FormatDuration(recovery->took));
     hooks.state = keeper;
   }

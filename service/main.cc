@@ -20,7 +20,6 @@
 #include "observability/json_log.h"
 #include "observability/metrics.h"
 #include "observability/metrics_endpoint.h"
-#include "grpc/support/log.h"
 #include "service/command_line.h"
 #include "service/server.h"
 
@@ -121,19 +120,14 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 // after the program, which has none).
 bool IsServerFlagFile(absl::string_view path) { return absl::EndsWith(path, "service/main.cc"); }
 
-// gRPC's own log lines (bind failures, transport errors) go through the
-// JSON logger too, so every line on stderr after start-up parses as JSON.
-// The logger is kept alive for gRPC threads that log during exit.
-std::shared_ptr<awsfacade::observability::JsonLogger>* grpc_log_target = nullptr;
-
-void LogFromGrpc(gpr_log_func_args* args) {
-  using awsfacade::observability::LogLevel;
-  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
-                         : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
-                                                                   : LogLevel::kDebug;
-  (*grpc_log_target)
-      ->Log(level, args->message,
-            {{"source", "grpc"}, {"file", args->file == nullptr ? "" : args->file}, {"line", args->line}});
+// Writes out what the logger holds before the process exits.
+void FlushBeforeExit(const std::shared_ptr<awsfacade::observability::JsonLogger>& logger) {
+  if (!logger->Flush(absl::Seconds(2))) {
+    // stderr is not draining (a full pipe nobody reads): the writer thread is
+    // blocked in write(), and joining it would hang the exit. Leave it to
+    // the OS with the rest of the process.
+    (void)new std::shared_ptr<awsfacade::observability::JsonLogger>(logger);
+  }
 }
 
 }  // namespace
@@ -317,17 +311,16 @@ int main(int argc, char** argv) {
   }
   auto logger = std::make_shared<obs::JsonLogger>(std::move(log_options));
   options.observability.logger = logger;
-  grpc_log_target = new std::shared_ptr<obs::JsonLogger>(logger);
-  gpr_set_log_function(LogFromGrpc);
+  awsfacade::service::RouteGrpcLogs(logger);
 
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {
-    std::cerr << "awsfacade-server: " << server.status().message()
-              << (absl::StrContains(server.status().message(), "address already in use")
-                      ? "; pick another port, or --listen=127.0.0.1:0 for a free one"
-                      : "")
-              << "\n";
-    logger->Flush(absl::Seconds(2));  // what was logged before, e.g. gRPC's own error
+    const bool port_taken = absl::StrContains(server.status().message(), "address already in use");
+    logger->Log(obs::LogLevel::kError,
+                absl::StrCat("awsfacade-server: ", server.status().message(),
+                             port_taken ? "; pick another port, or --listen=127.0.0.1:0 for a free one" : ""),
+                {{"code", absl::StatusCodeToString(server.status().code())}});
+    FlushBeforeExit(logger);
     return 1;
   }
   // One parseable line that scripts and tests wait for: its "msg" keeps the
@@ -354,12 +347,7 @@ int main(int argc, char** argv) {
                    {{"signal", sig}});
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   logger->Announce("awsfacade-server: stopped");
-  if (!logger->Flush(absl::Seconds(2))) {
-    // stderr is not draining (a full pipe nobody reads): the writer thread is
-    // blocked in write(), and joining it would hang the exit. Leave it to
-    // the OS with the rest of the process.
-    (void)new std::shared_ptr<obs::JsonLogger>(logger);
-  }
+  FlushBeforeExit(logger);
   // Stopping civetweb waits out its workers' 2 s poll; the process is ending,
   // so the OS reclaims the metrics endpoint instead.
   (void)metrics_endpoint.release();

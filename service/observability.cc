@@ -1,10 +1,12 @@
 #include "service/observability.h"
 
+#include <atomic>
 #include <utility>
 
 #include "backends/aws/aws_backends.h"
 #include "backends/common/aws_error.h"
 #include "backends/instrumented_backends.h"
+#include "grpc/support/log.h"
 #include "observability/rpc_interceptor.h"
 #include "service/backend_factory.h"
 #include "service/subscription_engine.h"
@@ -78,6 +80,29 @@ std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterfac
                                                                            observability.logger));
   }
   return out;
+}
+
+namespace {
+std::atomic<observability::JsonLogger*> grpc_log_target{nullptr};
+
+void LogGrpcLine(gpr_log_func_args* args) {
+  observability::JsonLogger* logger = grpc_log_target.load();
+  if (logger == nullptr) return;
+  const observability::LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR
+                                            ? observability::LogLevel::kError
+                                        : args->severity == GPR_LOG_SEVERITY_INFO
+                                            ? observability::LogLevel::kInfo
+                                            : observability::LogLevel::kDebug;
+  logger->Log(level, args->message,
+              {{"source", "grpc"}, {"file", args->file != nullptr ? args->file : ""}, {"line", args->line}});
+}
+}  // namespace
+
+void RouteGrpcLogs(std::shared_ptr<observability::JsonLogger> logger) {
+  // Never released: gRPC may log from its threads until the process ends.
+  auto* kept = new std::shared_ptr<observability::JsonLogger>(std::move(logger));
+  grpc_log_target = kept->get();
+  gpr_set_log_function(LogGrpcLine);
 }
 
 }  // namespace awsfacade::service

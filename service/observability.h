@@ -39,6 +39,12 @@ void ObserveBackends(const ObservabilityOptions& observability, BackendOptions& 
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> RpcInterceptors(
     const ObservabilityOptions& observability);
 
+// Sends gRPC's own log lines (gpr_log: errors only, unless GRPC_VERBOSITY
+// says otherwise) through `logger`, as JSON lines with "source":"grpc", so
+// that nothing on stderr is plain text. For the process's lifetime: the
+// logger is kept alive for gRPC threads that log late.
+void RouteGrpcLogs(std::shared_ptr<observability::JsonLogger> logger);
+
 }  // namespace awsfacade::service
 
 #endif  // AWSFACADE_SERVICE_OBSERVABILITY_H_

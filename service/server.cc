@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <iostream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -171,6 +170,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
 
   std::unique_ptr<FacadeServer> server(new FacadeServer());
   server->backends_ = *std::move(backends);
+  server->logger_ = options.observability.logger;
   Backends& b = server->backends_;
   if (!options.subscription_token_key.empty() &&
       options.subscription_token_key.size() < kMinTokenKeyBytes) {
@@ -254,6 +254,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->SetServing(true);
+  if (b.simulator && b.simulator->state) server->FollowStateWritability();
   return server;
 }
 
@@ -263,10 +264,32 @@ void FacadeServer::SetServing(bool serving) {
   for (const std::string& name : served_names_) health->SetServingStatus(name, serving);
 }
 
+void FacadeServer::FollowStateWritability() {
+  // With --state_dir on a full disk, writes fail (changing nothing) until
+  // they can be saved again; health says so meanwhile. Unhooked in Shutdown,
+  // before this server goes.
+  backends_.simulator->state->SetWritabilityObserver([this](bool writable, const absl::Status& cause) {
+    SetServing(writable);
+    if (!logger_) return;
+    if (writable) {
+      logger_->Log(observability::LogLevel::kWarning,
+                   "awsfacade-server: the simulator state can be saved again; health is SERVING");
+    } else {
+      logger_->Log(observability::LogLevel::kError,
+                   "awsfacade-server: the simulator state cannot be saved: writes fail with "
+                   "UNAVAILABLE and change nothing until it can; health is NOT_SERVING",
+                   {{"cause", std::string(cause.message())}});
+    }
+  });
+}
+
 FacadeServer::~FacadeServer() { Shutdown(absl::ZeroDuration()); }
 
 void FacadeServer::Shutdown(absl::Duration grace) {
   if (!server_) return;
+  if (backends_.simulator && backends_.simulator->state) {
+    backends_.simulator->state->SetWritabilityObserver(nullptr);
+  }
   SetServing(false);
   // Subscriptions end first, each with UNAVAILABLE and its final token.
   subscriptions_->Shutdown(grace);
@@ -277,8 +300,11 @@ void FacadeServer::Shutdown(absl::Duration grace) {
   // With --state_dir: a last snapshot, so the next start replays nothing.
   // Nothing is lost without it: the journal has every acknowledged change.
   if (backends_.simulator && backends_.simulator->state) {
-    if (absl::Status s = backends_.simulator->state->Snapshot(); !s.ok()) {
-      std::cerr << "awsfacade-server: no snapshot at shutdown (the journal is kept): " << s << "\n";
+    absl::Status s = backends_.simulator->state->Snapshot();
+    if (!s.ok() && logger_) {
+      logger_->Log(observability::LogLevel::kWarning,
+                   "awsfacade-server: no snapshot at shutdown (the journal is kept)",
+                   {{"error", s.ToString()}});
     }
   }
 }

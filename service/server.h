@@ -90,6 +90,8 @@ class FacadeServer {
   FacadeServer() = default;
   // The one place health statuses are set: "" and every served service.
   void SetServing(bool serving);
+  // Health and the log follow whether simulated writes can be saved.
+  void FollowStateWritability();
 
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
@@ -98,6 +100,7 @@ class FacadeServer {
   std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<observability::JsonLogger> logger_;  // may be null
   int port_ = 0;
 };
 

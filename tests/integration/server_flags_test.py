@@ -1,6 +1,6 @@
 """The server binary's command line, as a newcomer meets it: --help lists the
 server's flags, a mistyped flag or a bad value is one line and exit code 2
-with a suggestion, and a port in use is one line naming the way out.
+with a suggestion, and a port in use is one (JSON) line naming the way out.
 
 Usage: server_flags_test.py SERVER_BIN
 """
@@ -42,19 +42,21 @@ def main():
         taken = run(server_bin, "--listen=127.0.0.1:%d" % first.port)
         lines = taken.stderr.strip().splitlines()
         check(taken.returncode == 1, "a port in use exits 1: %d" % taken.returncode)
-        check(len(lines) == 1 and "address already in use" in lines[0] and "--listen=127.0.0.1:0" in lines[0],
-              "a port in use is one line suggesting --listen=127.0.0.1:0: %r" % taken.stderr)
+        said = json.loads(lines[0]) if len(lines) == 1 else {}
+        check(said.get("level") == "error" and "address already in use" in said.get("msg", "") and
+              "--listen=127.0.0.1:0" in said.get("msg", ""),
+              "a port in use is one JSON error line suggesting --listen=127.0.0.1:0: %r" % taken.stderr)
 
     # gRPC's own log lines are JSON like the server's (an address that does
-    # not resolve makes gRPC log an error before the start fails).
+    # not resolve makes gRPC log an error, then the start fails).
     unresolvable = run(server_bin, "--listen=no-such-host.invalid:5")
     check(unresolvable.returncode == 1, "an unresolvable address exits 1: %d" % unresolvable.returncode)
     from_grpc = 0
-    for line in unresolvable.stderr.strip().splitlines()[:-1]:
+    for line in unresolvable.stderr.strip().splitlines():
         try:
             from_grpc += json.loads(line).get("source") == "grpc"
         except ValueError:
-            check(False, "every line before the final message is JSON: %r" % line)
+            check(False, "every line is JSON: %r" % line)
     check(from_grpc >= 1, "gRPC's error reached stderr as a JSON line: %r" % unresolvable.stderr)
     return check.exit_code()
 

@@ -1,6 +1,7 @@
 #include "observability/json_log.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -180,6 +181,63 @@ TEST(JsonLoggerTest, DropsInsteadOfBlockingWhenTheSinkIsFull) {
     reader.join();
   }  // the writer reports the last drops before it stops
   EXPECT_EQ(reported.load(), dropped);
+}
+
+// The count moves as lines are lost, while stderr is still blocked (it
+// used to be reported only by the writer thread, itself stuck in write()),
+// and a non-blocking stderr loses nothing uncounted: lines read plus lines
+// counted are all the lines.
+TEST(JsonLoggerTest, CountsDropsAsTheyHappenWhileTheSinkIsBlocked) {
+  for (const bool nonblocking : {false, true}) {
+    SCOPED_TRACE(nonblocking ? "non-blocking pipe" : "blocking pipe");
+    Pipe pipe;
+    if (nonblocking) ASSERT_EQ(fcntl(pipe.write_fd(), F_SETFL, O_NONBLOCK), 0);
+    std::atomic<int64_t> reported{0};
+    JsonLoggerOptions options;
+    options.fd = pipe.write_fd();
+    options.max_queued_lines = 16;
+    options.on_dropped = [&reported](int64_t n) { reported += n; };
+    constexpr int kLines = 2000;
+    {
+      JsonLogger logger(options);
+      const std::string filler(1000, 'x');
+      for (int i = 0; i < kLines; ++i) logger.Log(LogLevel::kInfo, filler, {{"i", i}});
+      // Nobody has read the pipe yet.
+      EXPECT_GT(reported.load(), 0);
+      EXPECT_EQ(reported.load(), logger.dropped());
+      std::atomic<bool> stop{false};
+      std::thread reader([&pipe, &stop] {
+        while (!stop) {
+          pipe.Drain();
+          usleep(1000);
+        }
+      });
+      EXPECT_TRUE(logger.Flush(absl::Seconds(30)));
+      stop = true;
+      reader.join();
+    }
+    EXPECT_EQ(static_cast<int64_t>(pipe.Lines().size()) + reported.load(), kLines)
+        << "every line lost is counted";
+  }
+}
+
+TEST(JsonLoggerTest, LinesLostToAClosedSinkAreCounted) {
+  ::signal(SIGPIPE, SIG_IGN);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  close(fds[0]);  // nobody will ever read
+  std::atomic<int64_t> reported{0};
+  JsonLoggerOptions options;
+  options.fd = fds[1];
+  options.on_dropped = [&reported](int64_t n) { reported += n; };
+  {
+    JsonLogger logger(options);
+    for (int i = 0; i < 50; ++i) logger.Log(LogLevel::kInfo, "lost");
+    EXPECT_TRUE(logger.Flush(absl::Seconds(30)));
+    EXPECT_EQ(logger.dropped(), 50);
+  }
+  EXPECT_EQ(reported.load(), 50);
+  close(fds[1]);
 }
 
 }  // namespace

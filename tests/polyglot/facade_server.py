@@ -9,10 +9,10 @@ import time
 
 
 class FacadeServer:
-    def __init__(self, binary, *args):
+    def __init__(self, binary, *args, **popen_args):
         self.proc = subprocess.Popen(
             [binary, "--listen=127.0.0.1:0", *args],
-            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, **popen_args)
         self.port = None
         buf = b""
         deadline = time.time() + 30

@@ -126,6 +126,14 @@ std::optional<uint64_t> IndexOf(absl::string_view name, absl::string_view prefix
   return v;
 }
 
+std::string SegmentName(uint64_t first_index) {
+  return absl::StrCat(kSegmentPrefix, absl::StrFormat(kIndexFormat, first_index), kSegmentSuffix);
+}
+
+std::string SnapshotName(uint64_t last_index) {
+  return absl::StrCat(kSnapshotPrefix, absl::StrFormat(kIndexFormat, last_index), kSnapshotSuffix);
+}
+
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Errno("cannot list", dir);
@@ -139,6 +147,17 @@ absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {
 absl::Status Corrupt(absl::string_view path, size_t offset, absl::string_view why) {
   return absl::DataLossError(absl::StrCat(path, " at byte ", offset, ": ", why,
                                           "; the state directory is left untouched"));
+}
+
+// A file that should be there is not (or one is where none should be).
+absl::Status Gap(absl::string_view dir, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat(dir, ": ", why, "; the state directory is left untouched"));
+}
+
+// "entry 3 is missing" or "entries 1 to 2 are missing".
+std::string MissingEntries(uint64_t first, uint64_t last) {
+  return first == last ? absl::StrCat("entry ", first, " is missing")
+                       : absl::StrCat("entries ", first, " to ", last, " are missing");
 }
 
 }  // namespace
@@ -222,7 +241,7 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
       if (name != "." && name != ".." && !absl::EndsWith(name, ".tmp") && name != kKeyFile &&
-          name != kSettingsFile) {
+          name != kSettingsFile && name != SegmentName(1)) {
         return absl::FailedPreconditionError(absl::StrCat(
             dir, " is not empty and has no ", kFormatFile,
             " file: not a simulator state directory (refusing to write into it)"));
@@ -233,6 +252,12 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
       return absl::InternalError("no random bytes for the token key");
     }
     if (absl::Status s = WriteFileAtomically(dir, kKeyFile, key); !s.ok()) return s;
+    // The first (empty) journal segment exists before FORMAT does, so a
+    // directory with FORMAT but no segment has lost one (see below).
+    const std::string first_segment = absl::StrCat(dir, "/", SegmentName(1));
+    const int fd = ::open(first_segment.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Errno("cannot create", first_segment);
+    ::close(fd);
     if (absl::Status s = WriteFileAtomically(
             dir, kFormatFile, absl::StrCat(kFormatLine, "\nseed ", new_seed, "\n"));
         !s.ok()) {
@@ -255,7 +280,6 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     return absl::DataLossError(absl::StrCat(key_path, " is shorter than ", kTokenKeyBytes, " bytes"));
   }
   stored->token_key = *std::move(key);
-  if (absl::Status s = CheckSettings(dir, self->options_.settings); !s.ok()) return s;
 
   absl::StatusOr<std::vector<std::string>> names = ListDir(dir);
   if (!names.ok()) return names.status();
@@ -270,9 +294,7 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
   }
   uint64_t next = 1;  // the index the next entry must have
   if (snapshot_index) {
-    const std::string path =
-        absl::StrCat(dir, "/", kSnapshotPrefix, absl::StrFormat(kIndexFormat, *snapshot_index),
-                     kSnapshotSuffix);
+    const std::string path = absl::StrCat(dir, "/", SnapshotName(*snapshot_index));
     absl::StatusOr<std::string> data = ReadFile(path);
     if (!data.ok()) return data.status();
     absl::StatusOr<std::optional<Unframed>> frame = Unframe(*data);
@@ -291,14 +313,38 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     next = *snapshot_index + 1;
     stored->snapshot = std::move(snapshot);
   }
+  // Segments the snapshot covers (left by a crash before they were deleted)
+  // are not read. The others must continue it, and each other, without a
+  // gap: every segment is named by the index of its first entry, an empty
+  // one included (a snapshot always starts the segment after it, and a new
+  // directory starts with journal-1), so a missing snapshot or segment shows
+  // as a name that does not follow.
+  segments.erase(std::remove_if(segments.begin(), segments.end(),
+                                [&](const auto& s) { return s.first < next; }),
+                 segments.end());
+  const std::string before_journal =
+      snapshot_index ? SnapshotName(*snapshot_index) : std::string("the start of the journal (no snapshot)");
+  if (segments.empty()) {
+    return Gap(dir, absl::StrCat(SegmentName(next), ", the journal after ", before_journal,
+                                 ", is missing: any entries from ", next, " on are lost"));
+  }
   // Segments are named by their first index, so sorted names are in order.
   size_t keep_bytes = 0;  // of the last segment: all but a torn tail
   for (size_t s = 0; s < segments.size(); ++s) {
     const bool last = s + 1 == segments.size();
+    if (const uint64_t first = segments[s].first; first != next) {
+      const std::string after =
+          s == 0 ? before_journal
+                 : absl::StrCat(segments[s - 1].second, " (which ends at entry ", next - 1, ")");
+      return Gap(dir, first > next ? absl::StrCat(MissingEntries(next, first - 1), ": ", after,
+                                                  " is followed by ", segments[s].second)
+                                   : absl::StrCat(segments[s].second, " overlaps ", after));
+    }
     const std::string path = absl::StrCat(dir, "/", segments[s].second);
     absl::StatusOr<std::string> data = ReadFile(path);
     if (!data.ok()) return data.status();
     size_t offset = 0;
+    std::optional<size_t> last_frame;  // where this segment's last entry starts
     while (offset < data->size()) {
       absl::string_view rest = absl::string_view(*data).substr(offset);
       if (last && rest.find_first_not_of('\0') == absl::string_view::npos) {
@@ -323,39 +369,36 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
           entry.index() == 0) {
         return Corrupt(path, offset, "not a journal entry");
       }
-      offset += (*frame)->used;
-      if (entry.index() < next) continue;  // already in the snapshot
       if (entry.index() != next) {
         return Corrupt(path, offset, absl::StrCat("entry ", entry.index(), " where ", next,
-                                                  " was expected (a journal file is missing)"));
+                                                  " was expected"));
       }
+      last_frame = offset;
+      offset += (*frame)->used;
       ++next;
       self->journal_bytes_ += static_cast<int64_t>((*frame)->used);
       stored->entries.push_back(std::move(entry));
     }
     if (last) {
       keep_bytes = offset;
+      if (last_frame) self->last_frame_ = Extent{*last_frame, offset - *last_frame};
     }
   }
   self->last_index_ = next - 1;
-  if (!segments.empty()) {
-    // Keep appending to the last segment, minus any torn tail.
-    self->segment_path_ = absl::StrCat(dir, "/", segments.back().second);
-    self->fd_ = ::open(self->segment_path_.c_str(), O_WRONLY | O_CLOEXEC);
-    if (self->fd_ < 0) return Errno("cannot open", self->segment_path_);
-    if (::ftruncate(self->fd_, static_cast<off_t>(keep_bytes)) != 0 ||
-        ::lseek(self->fd_, 0, SEEK_END) < 0) {
-      return Errno("cannot truncate", self->segment_path_);
-    }
-  } else if (absl::Status s = self->OpenSegment(next); !s.ok()) {
-    return s;
+  // Only now that it is known to be whole may the directory change.
+  if (absl::Status s = CheckSettings(dir, self->options_.settings); !s.ok()) return s;
+  // Keep appending to the last segment, minus any torn tail.
+  self->segment_path_ = absl::StrCat(dir, "/", segments.back().second);
+  self->fd_ = ::open(self->segment_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (self->fd_ < 0) return Errno("cannot open", self->segment_path_);
+  if (::ftruncate(self->fd_, static_cast<off_t>(keep_bytes)) != 0) {
+    return Errno("cannot truncate", self->segment_path_);
   }
   return self;
 }
 
 absl::Status StateDir::OpenSegment(uint64_t first_index) {
-  const std::string path = absl::StrCat(options_.path, "/", kSegmentPrefix,
-                                        absl::StrFormat(kIndexFormat, first_index), kSegmentSuffix);
+  const std::string path = absl::StrCat(options_.path, "/", SegmentName(first_index));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("cannot create", path);
   if (absl::Status s = SyncDir(options_.path); !s.ok()) {
@@ -368,22 +411,57 @@ absl::Status StateDir::OpenSegment(uint64_t first_index) {
   return absl::OkStatus();
 }
 
+absl::Status StateDir::TruncateTo(off_t size) {
+  if (::ftruncate(fd_, size) != 0) {
+    // Bytes that should not be there may stay in front of the next entry.
+    damaged_ = Errno("cannot truncate", segment_path_);
+    return damaged_;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status StateDir::Append(const state::JournalEntry& entry) {
+  if (!damaged_.ok()) return damaged_;
   if (entry.index() != last_index_ + 1) {
     return absl::InternalError(
         absl::StrCat("journal entry ", entry.index(), " does not follow ", last_index_));
   }
   const std::string frame = Frame(entry.SerializeAsString());
   const off_t before = ::lseek(fd_, 0, SEEK_END);
-  if (absl::Status s = WriteAll(fd_, frame, segment_path_); !s.ok()) {
-    // Leave no partial frame behind for the next append to follow.
-    if (before >= 0) (void)::ftruncate(fd_, before);
+  if (before < 0) return Errno("cannot seek", segment_path_);
+  absl::Status s = WriteAll(fd_, frame, segment_path_);
+  if (s.ok() && options_.fsync && ::fdatasync(fd_) != 0) s = Errno("cannot sync", segment_path_);
+  if (!s.ok()) {
+    // Leave no partial (or unsynced) frame behind for the next one to follow.
+    (void)TruncateTo(before);
     return s;
   }
-  if (options_.fsync && ::fdatasync(fd_) != 0) return Errno("cannot sync", segment_path_);
   last_index_ = entry.index();
   journal_bytes_ += static_cast<int64_t>(frame.size());
+  last_frame_ = Extent{static_cast<size_t>(before), frame.size()};
   return absl::OkStatus();
+}
+
+absl::Status StateDir::DropLastEntry() {
+  if (!damaged_.ok()) return damaged_;
+  if (!last_frame_) {
+    return absl::InternalError(absl::StrCat("entry ", last_index_, " is not in ", segment_path_));
+  }
+  if (absl::Status s = TruncateTo(static_cast<off_t>(last_frame_->offset)); !s.ok()) return s;
+  --last_index_;
+  journal_bytes_ -= static_cast<int64_t>(last_frame_->size);
+  last_frame_.reset();
+  return absl::OkStatus();
+}
+
+absl::Status StateDir::ProbeAppend(size_t bytes) {
+  if (!damaged_.ok()) return damaged_;
+  const off_t end = ::lseek(fd_, 0, SEEK_END);
+  if (end < 0) return Errno("cannot seek", segment_path_);
+  // Zeros: should a crash keep them, they read as a torn tail and are dropped.
+  absl::Status s = WriteAll(fd_, std::string(bytes, '\0'), segment_path_);
+  if (absl::Status t = TruncateTo(end); !t.ok()) return t;
+  return s;
 }
 
 absl::StatusOr<uint64_t> StateDir::BeginSnapshot() {
@@ -394,6 +472,7 @@ absl::StatusOr<uint64_t> StateDir::BeginSnapshot() {
   // (Reopened if it is already the segment after the last entry.)
   if (absl::Status s = OpenSegment(last_index_ + 1); !s.ok()) return s;
   journal_bytes_ = 0;
+  last_frame_.reset();
   begun_index_ = last_index_;
   return last_index_;
 }
@@ -404,8 +483,7 @@ absl::Status StateDir::CompleteSnapshot(const state::Snapshot& snapshot) {
                                             " but the snapshot begun is of ", begun_index_.load()));
   }
   const std::string frame = Frame(DeterministicBytes(snapshot));
-  const std::string name =
-      absl::StrCat(kSnapshotPrefix, absl::StrFormat(kIndexFormat, snapshot.last_index()), kSnapshotSuffix);
+  const std::string name = SnapshotName(snapshot.last_index());
   if (absl::Status s = WriteFileAtomically(options_.path, name, frame); !s.ok()) return s;
   snapshot_bytes_ = static_cast<int64_t>(frame.size());
   // The snapshot is durable: what it covers may go. Appends go to a segment

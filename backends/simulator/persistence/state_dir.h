@@ -1,6 +1,8 @@
 #ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
 #define AWSFACADE_BACKENDS_SIMULATOR_PERSISTENCE_STATE_DIR_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -50,6 +52,12 @@ struct StoredState {
 //   token.key                  the key that seals iterators and page tokens
 //   snapshot-<index>.pb        the whole state after journal entry <index>
 //   journal-<first index>.log  journal entries, appended one by one
+// Journal entries are numbered 1, 2, ... and a segment is named by the
+// index of its first entry, so that the snapshot and the segments must
+// continue each other without a gap (an empty segment says where the next
+// entry would go): a missing snapshot or segment, a first segment that
+// does not start at 1 without a snapshot, or a segment that starts past
+// where the one before ended is DataLoss, naming the entries missing.
 // Every snapshot and journal entry is framed as
 // [u32 length][u32 CRC-32 of the payload][payload], little-endian, so a torn
 // or corrupted write is detected. Only the last entry of the last journal
@@ -71,8 +79,17 @@ class StateDir {
   StateDir& operator=(const StateDir&) = delete;
 
   // Appends one entry (its index must follow the last one) and returns once
-  // the bytes are written (and synced with `fsync`).
+  // the bytes are written (and synced with `fsync`). On an error (a full
+  // disk: Internal with the errno text) nothing of the entry is left and
+  // the next Append() may try again.
   absl::Status Append(const state::JournalEntry& entry);
+  // Takes back the last entry appended (or read by Open()) when it is in the
+  // segment being appended to; Internal otherwise.
+  absl::Status DropLastEntry();
+  // Whether `bytes` more fit in the journal now: writes that many zeros at
+  // its end and takes them back (a crash in between leaves a tail of zeros,
+  // which Open() drops like a torn entry). The write's error, if any.
+  absl::Status ProbeAppend(size_t bytes);
 
   // A snapshot in two steps, so that only the first holds up the journal:
   // BeginSnapshot() makes the segment being appended to durable and starts a
@@ -96,12 +113,23 @@ class StateDir {
  private:
   explicit StateDir(StateDirOptions options) : options_(std::move(options)) {}
   absl::Status OpenSegment(uint64_t first_index);
+  // Cuts the segment being appended to back to `size`. Should that fail,
+  // every later write fails too (damaged_).
+  absl::Status TruncateTo(off_t size);
+
+  struct Extent {
+    size_t offset = 0;
+    size_t size = 0;
+  };
 
   const StateDirOptions options_;
   int fd_ = -1;  // the journal segment being appended to
   std::string segment_path_;
   uint64_t last_index_ = 0;
   int64_t journal_bytes_ = 0;
+  // The last entry's frame, when it is in the segment being appended to.
+  std::optional<Extent> last_frame_;
+  absl::Status damaged_;
   std::atomic<int64_t> snapshot_bytes_{0};
   // The index of the last BeginSnapshot(), which CompleteSnapshot() expects.
   std::atomic<uint64_t> begun_index_{0};

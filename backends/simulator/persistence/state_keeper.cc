@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "awsfacade/simulator/v1/simulator.pb.h"
+#include "backends/common/aws_error.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
@@ -89,6 +90,13 @@ absl::StatusOr<StateKeeper::Recovery> StateKeeper::Recover() {
       InWrite in_write;
       s = replayer->second(entry.request());
     }
+    if (!s.ok() && &entry == &stored_.entries.back() && dir_->DropLastEntry().ok()) {
+      // A call journaled before it ran, which failed, and a crash came
+      // before its entry was taken back (StateKeeper::Write()). It was never
+      // acknowledged and changed nothing.
+      out.dropped_failed_call = true;
+      break;
+    }
     if (!s.ok()) {
       // It succeeded when it was journaled: the state has diverged.
       return absl::DataLossError(absl::StrCat("journal entry ", entry.index(), " (", entry.method(),
@@ -115,23 +123,33 @@ absl::Time StateKeeper::NextTimeLocked() {
 }
 
 absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_view method,
-                                        const google::protobuf::MessageLite& request, absl::Time t,
-                                        std::optional<state::Snapshot>* due) {
+                                        const google::protobuf::MessageLite& request, absl::Time t) {
   state::JournalEntry entry;
   entry.set_index(dir_->last_index() + 1);
   entry.set_time_unix_micros(absl::ToUnixMicros(t));
   entry.set_method(absl::StrCat(service, "/", method));
   if (!request.SerializeToString(entry.mutable_request())) {
-    broken_ = absl::InternalError("a request does not serialize");
-  } else if (absl::Status s = dir_->Append(entry); !s.ok()) {
-    broken_ = s;
+    return absl::InternalError("a request does not serialize");
   }
-  if (!broken_.ok()) {
-    broken_ = absl::UnavailableError(
-        absl::StrCat("the simulator state could not be saved (", broken_.message(),
-                     "); the last change was made in memory only: restart the server"));
-    return broken_;
+  if (absl::Status s = dir_->Append(entry); !s.ok()) {
+    CannotSaveLocked(s, entry.ByteSizeLong() + 8);
+    // UNAVAILABLE: nothing was changed, so retrying (what clients do with
+    // it) is safe.
+    return AwsError("ServiceUnavailable",
+                    absl::StrCat("the simulator state cannot be saved (", s.message(),
+                                 "): nothing was changed; retry later"));
   }
+  writable_ = true;
+  return absl::OkStatus();
+}
+
+void StateKeeper::CannotSaveLocked(const absl::Status& cause, size_t bytes) {
+  writable_ = false;
+  unwritable_cause_ = cause;
+  retry_bytes_ = std::max(bytes, retry_bytes_);
+}
+
+void StateKeeper::MaybeBeginSnapshotLocked(std::optional<state::Snapshot>* due) {
   // Never waits for a snapshot being written: the next write looks again.
   if (dir_->journal_bytes() >= std::max(options_.snapshot_min_bytes, dir_->snapshot_bytes()) &&
       snapshot_mu_.TryLock()) {
@@ -143,7 +161,67 @@ absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_
       snapshot_mu_.Unlock();
     }
   }
-  return absl::OkStatus();
+}
+
+void StateKeeper::SetWritabilityObserver(
+    std::function<void(bool writable, const absl::Status& cause)> observer) {
+  absl::MutexLock lock(&observer_mu_);
+  observer_ = std::move(observer);
+}
+
+void StateKeeper::NotifyWritability() {
+  if (writable_.load() == reported_writable_.load()) return;  // the common case
+  absl::MutexLock lock(&observer_mu_);
+  const bool writable = writable_.load();
+  if (writable == reported_writable_) return;
+  reported_writable_ = writable;
+  absl::Status cause;
+  if (!writable) {
+    absl::ReaderMutexLock gate(&gate_);
+    cause = unwritable_cause_;
+  }
+  {
+    absl::MutexLock retry(&retry_mu_);
+    retrying_ = !writable;
+    if (retrying_ && !retry_thread_.joinable()) retry_thread_ = std::thread([this] { RetryLoop(); });
+  }
+  if (observer_) observer_(writable, cause);
+}
+
+void StateKeeper::RetryLoop() {
+  absl::MutexLock lock(&retry_mu_);
+  while (true) {
+    retry_mu_.Await(absl::Condition(
+        +[](StateKeeper* k) ABSL_EXCLUSIVE_LOCKS_REQUIRED(k->retry_mu_) {
+          return k->retrying_ || k->stopping_;
+        },
+        this));
+    // One interval after the failure (or the last retry), unless stopped.
+    if (stopping_ || retry_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.retry_interval)) {
+      return;
+    }
+    retry_mu_.Unlock();
+    {
+      absl::WriterMutexLock gate(&gate_);
+      if (!writable_) {
+        if (absl::Status s = dir_->ProbeAppend(retry_bytes_); s.ok()) {
+          writable_ = true;
+        } else {
+          unwritable_cause_ = s;
+        }
+      }
+    }
+    NotifyWritability();
+    retry_mu_.Lock();
+  }
+}
+
+StateKeeper::~StateKeeper() {
+  {
+    absl::MutexLock lock(&retry_mu_);
+    stopping_ = true;
+  }
+  if (retry_thread_.joinable()) retry_thread_.join();
 }
 
 absl::Status StateKeeper::AdvanceClock(absl::Duration by) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -31,6 +32,9 @@ struct PersistenceOptions {
   // as much as the last snapshot took, so snapshotting costs O(1) per
   // journaled byte and a restart replays at most about a snapshot's worth.
   int64_t snapshot_min_bytes = 64 << 20;
+  // While journal writes fail (a full disk), how often to try whether they
+  // would succeed again, so writability comes back without a write.
+  absl::Duration retry_interval = absl::Seconds(1);
 };
 
 // The clock the simulators read when persistence is on: the server's
@@ -71,21 +75,27 @@ class JournalClock final : public Clock {
 // of every acknowledged call that changes state, plus snapshots.
 //
 // * Write(): runs a state-changing call alone (an exclusive lock over the
-//   whole simulator), with the clock frozen at one time, and journals it,
-//   before returning, when it succeeded. Journal order is execution order.
-//   A failed call is not journaled: the simulators change nothing on an
-//   error (their housekeeping is a function of time alone, so whatever a
-//   failed call tidied up, the next call would have too).
+//   whole simulator), with the clock frozen at one time. The call is
+//   journaled first and run only once its entry is written, so a change
+//   that cannot be saved (a full disk) is never made: the caller gets
+//   UNAVAILABLE (ServiceUnavailable), safe to retry, and no read ever sees
+//   it. A call that fails takes its entry back: the simulators change
+//   nothing on an error (their housekeeping is a function of time alone, so
+//   whatever a failed call tidied up, the next call would have too). Should
+//   a crash come in between, recovery drops that last entry, which fails on
+//   replay. Journal order is execution order.
 // * Read(): runs a call that changes no saved state, beside other reads.
 // * Recover(): loads the newest snapshot and replays the journal after it,
 //   each entry at its time: the simulators derive every ID from their seed
 //   and state, never at random, so this rebuilds the same state: sequence
 //   numbers, shard IDs, ARNs, and (with the key kept in the directory)
 //   iterators and page tokens stay valid across the restart.
-// Once a journal write fails, every later Write() fails (UNAVAILABLE): the
-// memory and the directory no longer agree, and the server should restart.
+// Writability: while journal writes fail, writes fail and the keeper tries
+// every retry_interval whether they would succeed; the observer hears of
+// each change (health).
 class StateKeeper {
  public:
+  ~StateKeeper();
   static absl::StatusOr<std::unique_ptr<StateKeeper>> Open(PersistenceOptions options,
                                                            std::shared_ptr<OffsetClock> clock,
                                                            uint64_t new_seed);
@@ -119,6 +129,9 @@ class StateKeeper {
     uint64_t snapshot_index = 0;  // 0: no snapshot
     int64_t replayed = 0;         // journal entries replayed after it
     bool dropped_torn_tail = false;
+    // The last entry was a call that failed and a crash came before its
+    // entry was taken back.
+    bool dropped_failed_call = false;
     absl::Duration took;
   };
   // Once, before serving.
@@ -131,18 +144,23 @@ class StateKeeper {
     std::optional<state::Snapshot> due;
     auto result = [&]() -> decltype(call()) {
       absl::WriterMutexLock lock(&gate_);
-      if (!broken_.ok()) return broken_;
       const absl::Time t = NextTimeLocked();
+      if (absl::Status s = JournalLocked(service, method, request, t); !s.ok()) return s;
       auto out = [&] {
         JournalClock::Freeze freeze(clock_.get(), t);
         InWrite in_write;
         return call();
       }();
       if (OkOf(out)) {
-        if (absl::Status s = JournalLocked(service, method, request, t, &due); !s.ok()) return s;
+        MaybeBeginSnapshotLocked(&due);
+      } else {
+        // Should this fail, later writes fail too: the entry may not stay
+        // in front of them.
+        if (absl::Status s = dir_->DropLastEntry(); !s.ok()) CannotSaveLocked(s, 0);
       }
       return out;
     }();
+    NotifyWritability();
     // The snapshot this call made due is written with the gate open, so
     // other calls go on meanwhile. It can fail: the journal keeps everything.
     if (due) (void)CompleteSnapshot(*due);
@@ -162,6 +180,16 @@ class StateKeeper {
   // Takes a snapshot now (also done at shutdown, so a restart is quick),
   // after any snapshot being written.
   absl::Status Snapshot();
+
+  // Whether writes can be saved now (the last journal write, or retry,
+  // succeeded).
+  bool writable() const { return writable_.load(); }
+  // Called with each change of writable() (false with the error that made
+  // it so, then true once a retry succeeds), once per change, not per
+  // write; one call at a time, holding no lock of the keeper but the
+  // observer's own, so once SetWritabilityObserver() returns the previous
+  // observer is not running and never runs again. Null: none.
+  void SetWritabilityObserver(std::function<void(bool writable, const absl::Status& cause)> observer);
 
   // For tests: called as a snapshot starts being written, with the gate
   // open (a test can hold it there and watch other calls go on).
@@ -188,12 +216,21 @@ class StateKeeper {
   }
 
   absl::Time NextTimeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
-  // Journals the call; when that makes a snapshot due and none is being
-  // written, begins one and leaves it in `due` for CompleteSnapshot().
+  // Journals the call, before it runs; ServiceUnavailable when that fails.
   absl::Status JournalLocked(absl::string_view service, absl::string_view method,
-                             const google::protobuf::MessageLite& request, absl::Time t,
-                             std::optional<state::Snapshot>* due)
+                             const google::protobuf::MessageLite& request, absl::Time t)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  // Records that writes cannot be saved; `bytes`: what a retry must fit.
+  void CannotSaveLocked(const absl::Status& cause, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  // When the journal has grown enough and no snapshot is being written,
+  // begins one and leaves it in `due` for CompleteSnapshot().
+  void MaybeBeginSnapshotLocked(std::optional<state::Snapshot>* due)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  // Tells the observer when writable() has changed since it last heard,
+  // and starts or stops the retries.
+  void NotifyWritability() ABSL_LOCKS_EXCLUDED(gate_, observer_mu_);
+  // The retry thread: while not writable, tries every retry_interval.
+  void RetryLoop();
   // The first step of a snapshot, with the gate closed: the state as of the
   // last journal entry, and a new journal segment after it. Needs
   // snapshot_mu_, which CompleteSnapshot() releases.
@@ -218,7 +255,18 @@ class StateKeeper {
   std::function<absl::Status(const state::Snapshot&)> load_;
   absl::flat_hash_map<std::string, std::function<absl::Status(const std::string&)>> replayers_;
   absl::Time last_time_ ABSL_GUARDED_BY(gate_) = absl::InfinitePast();
-  absl::Status broken_ ABSL_GUARDED_BY(gate_);
+  // Set with the gate held, read anywhere.
+  std::atomic<bool> writable_{true};
+  absl::Status unwritable_cause_ ABSL_GUARDED_BY(gate_);
+  size_t retry_bytes_ ABSL_GUARDED_BY(gate_) = 0;  // the entry that did not fit
+  absl::Mutex observer_mu_ ABSL_ACQUIRED_BEFORE(gate_);
+  std::function<void(bool, const absl::Status&)> observer_ ABSL_GUARDED_BY(observer_mu_);
+  // Written under observer_mu_; read without it to skip the lock.
+  std::atomic<bool> reported_writable_{true};
+  absl::Mutex retry_mu_ ABSL_ACQUIRED_AFTER(observer_mu_);
+  bool retrying_ ABSL_GUARDED_BY(retry_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(retry_mu_) = false;
+  std::thread retry_thread_;  // started at the first failure
   std::function<void(const state::Snapshot&)> snapshot_write_hook_;
 };
 

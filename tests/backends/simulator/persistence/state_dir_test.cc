@@ -1,5 +1,6 @@
 #include "backends/simulator/persistence/state_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -278,6 +280,209 @@ TEST(StateDirTest, MissingSegmentIsDataLoss) {
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(d.status().message(), HasSubstr("missing"));
+}
+
+// Every file of a directory and its bytes.
+std::map<std::string, std::string> Contents(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  EXPECT_NE(d, nullptr) << dir;
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') out[e->d_name] = ReadAll(absl::StrCat(dir, "/", e->d_name));
+  }
+  ::closedir(d);
+  return out;
+}
+
+state::Snapshot SnapshotOf(uint64_t last_index, uint64_t seed) {
+  state::Snapshot snap;
+  snap.set_last_index(last_index);
+  snap.set_seed(seed);
+  return snap;
+}
+
+// Opening `dir` fails with DataLoss saying `what`, and changes no file.
+void ExpectRefused(const std::string& dir, absl::string_view what) {
+  const auto before = Contents(dir);
+  StoredState stored;
+  auto d = StateDir::Open({dir, false, "region=us-east-1\n"}, 1, &stored);
+  ASSERT_FALSE(d.ok()) << "opened with " << stored.entries.size() << " entries";
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss) << d.status();
+  EXPECT_THAT(d.status().message(), HasSubstr(what));
+  EXPECT_THAT(d.status().message(), HasSubstr("left untouched"));
+  EXPECT_EQ(Contents(dir), before) << "the directory is left as it was";
+}
+
+// What a graceful stop leaves: entries 1..2 in a snapshot, and the empty
+// segment where entry 3 would go.
+void GracefulStopAfterTwo(const std::string& dir) {
+  StoredState stored;
+  auto d = StateDir::Open({dir, false, "region=us-east-1\n"}, 1, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  for (uint64_t i = 1; i <= 2; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+  ASSERT_TRUE((*d)->WriteSnapshot(SnapshotOf(2, 1)).ok());
+  ASSERT_EQ(ReadAll(Segment(dir, 3)), "");
+}
+
+TEST(StateDirTest, TheSnapshotBeforeAnEmptySegmentMissingIsDataLoss) {
+  const std::string dir = NewDir();
+  GracefulStopAfterTwo(dir);
+  ASSERT_EQ(::unlink((dir + "/snapshot-00000000000000000002.pb").c_str()), 0);
+  ExpectRefused(dir, "entries 1 to 2 are missing");
+}
+
+TEST(StateDirTest, TheSegmentAfterTheSnapshotMissingIsDataLoss) {
+  const std::string dir = NewDir();
+  GracefulStopAfterTwo(dir);
+  ASSERT_EQ(::unlink(Segment(dir, 3).c_str()), 0);
+  ExpectRefused(dir,
+                "journal-00000000000000000003.log, the journal after snapshot-00000000000000000002.pb, "
+                "is missing");
+}
+
+TEST(StateDirTest, AFreshDirectoryWithoutItsFirstSegmentIsDataLoss) {
+  const std::string dir = NewDir();
+  {
+    StoredState stored;
+    ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  }
+  ASSERT_EQ(::unlink(Segment(dir, 1).c_str()), 0);
+  ExpectRefused(dir, "journal-00000000000000000001.log, the journal after the start");
+}
+
+TEST(StateDirTest, AMissingMiddleSegmentIsDataLossEvenWhenTheNextIsEmpty) {
+  const std::string dir = NewDir();
+  {
+    StoredState stored;
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    ASSERT_TRUE((*d)->Append(Entry(1, "x/Put")).ok());
+    ASSERT_TRUE((*d)->BeginSnapshot().ok());  // never completed: a crash
+    for (uint64_t i = 2; i <= 3; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+    ASSERT_TRUE((*d)->BeginSnapshot().ok());  // journal-4, empty
+  }
+  ASSERT_EQ(ReadAll(Segment(dir, 4)), "");
+  ASSERT_EQ(::unlink(Segment(dir, 2).c_str()), 0);
+  ExpectRefused(dir, "entries 2 to 3 are missing: journal-00000000000000000001.log (which ends at entry 1)");
+}
+
+TEST(StateDirTest, ASegmentStartingPastTheEndOfTheOneBeforeIsDataLoss) {
+  const std::string dir = NewDir();
+  JournalOfThree(dir);
+  // An empty segment named as if entries 4 and 5 were somewhere.
+  WriteAll(Segment(dir, 6), "");
+  ExpectRefused(dir, "entries 4 to 5 are missing");
+}
+
+TEST(StateDirTest, SegmentsTheSnapshotCoversAreSkippedWhenACrashLeftThem) {
+  const std::string dir = NewDir();
+  std::string covered;
+  {
+    StoredState stored;
+    auto d = StateDir::Open({dir}, 1, &stored);
+    for (uint64_t i = 1; i <= 2; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
+    covered = ReadAll(Segment(dir, 1));
+    ASSERT_TRUE((*d)->WriteSnapshot(SnapshotOf(2, 1)).ok());
+    ASSERT_TRUE((*d)->Append(Entry(3, "x/Put")).ok());
+  }
+  WriteAll(Segment(dir, 1), covered);  // the crash came before it was deleted
+  StoredState stored;
+  auto d = StateDir::Open({dir}, 1, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_TRUE(stored.snapshot.has_value());
+  EXPECT_THAT(Indexes(stored), ElementsAre(3));
+}
+
+// After a power loss without --state_fsync a file may have grown without
+// its data: zeros to the end, which is a torn tail, not damage.
+TEST(StateDirTest, ATailOfZerosIsDroppedLikeATornEntry) {
+  const std::string dir = NewDir();
+  const std::string data = JournalOfThree(dir);
+  WriteAll(Segment(dir, 1), data + std::string(4096, '\0'));
+  {
+    StoredState stored;
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(stored.dropped_torn_tail);
+    EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3));
+    ASSERT_TRUE((*d)->Append(Entry(4, "x/Put")).ok());
+  }
+  StoredState stored;
+  ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  EXPECT_FALSE(stored.dropped_torn_tail) << "the zeros were cut off, not left before entry 4";
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3, 4));
+}
+
+// A whole frame's length with garbage in it, up to the end of the last
+// segment: a power loss mid-write, dropped. Anywhere else it is damage.
+TEST(StateDirTest, GarbageToTheEndOfTheLastSegmentIsDroppedLikeATornEntry) {
+  const std::string dir = NewDir();
+  const std::string data = JournalOfThree(dir);
+  std::string garbage = Frame(Entry(4, "x/Put").SerializeAsString());
+  garbage[garbage.size() - 2] ^= 0x55;
+  WriteAll(Segment(dir, 1), data + garbage);
+  {
+    StoredState stored;
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(stored.dropped_torn_tail);
+    EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3));
+    ASSERT_TRUE((*d)->Append(Entry(4, "x/Again")).ok());
+  }
+  StoredState stored;
+  ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3, 4));
+  EXPECT_EQ(stored.entries[3].method(), "x/Again");
+
+  // Followed by anything, the same frame is damage.
+  WriteAll(Segment(dir, 1), data + garbage + Frame(Entry(5, "x/Put").SerializeAsString()));
+  ExpectRefused(dir, "checksum");
+}
+
+TEST(StateDirTest, ZerosOrGarbageInASegmentBeforeTheLastAreDataLoss) {
+  for (const bool zeros : {true, false}) {
+    SCOPED_TRACE(zeros ? "zeros" : "garbage");
+    const std::string dir = NewDir();
+    const std::string data = JournalOfThree(dir);
+    std::string tail = std::string(64, '\0');
+    if (!zeros) {
+      tail = Frame(Entry(4, "x/Put").SerializeAsString());
+      tail.back() ^= 1;
+    }
+    WriteAll(Segment(dir, 1), data + tail);
+    WriteAll(Segment(dir, 4), "");
+    ExpectRefused(dir, "journal-00000000000000000001.log at byte");
+  }
+}
+
+TEST(StateDirTest, TheLastEntryCanBeTakenBackAndAProbeLeavesNothing) {
+  const std::string dir = NewDir();
+  const std::string data = JournalOfThree(dir);
+  StoredState stored;
+  {
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    ASSERT_TRUE((*d)->Append(Entry(4, "x/Put")).ok());
+    ASSERT_TRUE((*d)->DropLastEntry().ok());
+    EXPECT_EQ(ReadAll(Segment(dir, 1)), data);
+    EXPECT_EQ((*d)->last_index(), 3u);
+    EXPECT_FALSE((*d)->DropLastEntry().ok()) << "only the one appended last";
+    ASSERT_TRUE((*d)->ProbeAppend(1000).ok());
+    EXPECT_EQ(ReadAll(Segment(dir, 1)), data);
+  }
+  {
+    auto d = StateDir::Open({dir}, 1, &stored);
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3));
+    ASSERT_TRUE((*d)->DropLastEntry().ok()) << "the last entry Open() read";
+    EXPECT_EQ((*d)->last_index(), 2u);
+    EXPECT_LT(ReadAll(Segment(dir, 1)).size(), data.size());
+    ASSERT_TRUE((*d)->Append(Entry(3, "x/Again")).ok());
+  }
+  ASSERT_TRUE(StateDir::Open({dir}, 1, &stored).ok());
+  EXPECT_THAT(Indexes(stored), ElementsAre(1, 2, 3));
+  EXPECT_EQ(stored.entries[2].method(), "x/Again");
 }
 
 TEST(StateDirTest, FramesRoundTripAndRejectDamage) {

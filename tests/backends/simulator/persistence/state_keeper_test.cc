@@ -1,6 +1,9 @@
 #include "backends/simulator/persistence/state_keeper.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <string>
@@ -8,7 +11,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "backends/common/aws_error.h"
 #include "awsfacade/simulator/v1/simulator.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -48,10 +53,12 @@ struct Harness {
   int loads = 0;
   uint64_t loaded_index = 0;
 
-  explicit Harness(const std::string& dir, int64_t snapshot_min_bytes = 64 << 20) {
+  explicit Harness(const std::string& dir, int64_t snapshot_min_bytes = 64 << 20,
+                   absl::Duration retry_interval = absl::Seconds(1)) {
     PersistenceOptions options;
     options.dir.path = dir;
     options.snapshot_min_bytes = snapshot_min_bytes;
+    options.retry_interval = retry_interval;
     auto k = StateKeeper::Open(options, clock, 99);
     EXPECT_TRUE(k.ok()) << k.status();
     keeper = *std::move(k);
@@ -258,6 +265,135 @@ TEST(StateKeeperTest, AnUnknownJournaledCallStopsRecovery) {
   ASSERT_FALSE(recovery.ok());
   EXPECT_EQ(recovery.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(recovery.status().message(), HasSubstr("other/Thing"));
+}
+
+// A full disk, without root: RLIMIT_FSIZE caps the size of any file this
+// process writes (write(2) then fails with EFBIG, SIGXFSZ ignored), as
+// ENOSPC would. Lifted when it goes out of scope.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &saved_), 0);
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  }
+  ~FileSizeLimit() { Lift(); }
+  void Lift() { EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &saved_), 0); }
+
+ private:
+  rlimit saved_{};
+};
+
+int64_t FileSize(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_size;
+}
+
+// What the writability observer heard, in order.
+struct Transitions {
+  absl::Mutex mu;
+  std::vector<bool> seen ABSL_GUARDED_BY(mu);
+  std::vector<std::string> causes ABSL_GUARDED_BY(mu);
+  void Observe(StateKeeper& keeper) {
+    keeper.SetWritabilityObserver([this](bool writable, const absl::Status& cause) {
+      absl::MutexLock lock(&mu);
+      seen.push_back(writable);
+      causes.push_back(std::string(cause.message()));
+    });
+  }
+  std::vector<bool> WaitFor(size_t n) {
+    absl::MutexLock lock(&mu);
+    std::pair<Transitions*, size_t> arg(this, n);
+    mu.AwaitWithTimeout(absl::Condition(
+                            +[](std::pair<Transitions*, size_t>* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                              return a->first->seen.size() >= a->second;
+                            },
+                            &arg),
+                        absl::Seconds(20));
+    return seen;
+  }
+};
+
+// A write whose journal entry cannot be written is never made: no read sees
+// it, before or after a restart; the caller gets UNAVAILABLE, the observer
+// hears once that writes cannot be saved, and once that they can again,
+// without a write (the keeper retries).
+TEST(StateKeeperTest, AWriteThatCannotBeJournaledIsNeverMade) {
+  const std::string dir = NewDir();
+  {
+    Transitions transitions;  // outlives the keeper, which calls it
+    Harness h(dir, 64 << 20, absl::Milliseconds(5));
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    transitions.Observe(*h.keeper);
+    ASSERT_TRUE(h.Put("a").ok());
+    EXPECT_TRUE(h.keeper->writable());
+    {
+      FileSizeLimit full(FileSize(dir + "/journal-00000000000000000001.log") + 10);
+      for (const char* key : {"b", "c"}) {
+        absl::Status s = h.Put(key);
+        EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+        EXPECT_EQ(AwsErrorName(s), "ServiceUnavailable");
+        EXPECT_THAT(s.message(), HasSubstr("nothing was changed"));
+      }
+      EXPECT_FALSE(h.keeper->writable());
+      EXPECT_THAT(h.keeper->Read([&] { return h.store.keys; }), ElementsAre("a"))
+          << "a change that was not saved is not visible";
+      EXPECT_THAT(transitions.WaitFor(1), ElementsAre(false)) << "once, not once per write";
+      full.Lift();
+      EXPECT_THAT(transitions.WaitFor(2), ElementsAre(false, true)) << "back without a write";
+      absl::MutexLock lock(&transitions.mu);
+      EXPECT_THAT(transitions.causes[0], HasSubstr("File too large"));
+    }
+    EXPECT_TRUE(h.keeper->writable());
+    ASSERT_TRUE(h.Put("d").ok());
+    EXPECT_THAT(h.store.keys, ElementsAre("a", "d"));
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_TRUE(recovery.ok()) << recovery.status();
+  EXPECT_THAT(h.store.keys, ElementsAre("a", "d"));
+}
+
+// A call is journaled before it runs and its entry taken back when it
+// fails; a crash in between leaves that entry last, which recovery drops.
+// Anywhere else an entry that fails on replay is divergence: DataLoss.
+TEST(StateKeeperTest, AFailedCallsEntryLeftLastByACrashIsDropped) {
+  const std::string dir = NewDir();
+  auto failing_on_replay = [](Harness& h) {
+    ForceShardRolloverRequest bad;
+    bad.set_stream_arn("bad");  // fails on replay; here the call "succeeds"
+    return h.keeper->Write("fake", "Put", bad, [] { return absl::OkStatus(); });
+  };
+  {
+    Harness h(dir);
+    ASSERT_TRUE(h.keeper->Recover().ok());
+    ASSERT_TRUE(h.Put("a").ok());
+    ASSERT_TRUE(failing_on_replay(h).ok());
+  }
+  {
+    Harness h(dir);
+    auto recovery = h.keeper->Recover();
+    ASSERT_TRUE(recovery.ok()) << recovery.status();
+    EXPECT_TRUE(recovery->dropped_failed_call);
+    EXPECT_EQ(recovery->replayed, 1);
+    ASSERT_TRUE(h.Put("b").ok());
+  }
+  {
+    Harness h(dir);
+    auto recovery = h.keeper->Recover();
+    ASSERT_TRUE(recovery.ok()) << recovery.status();
+    EXPECT_FALSE(recovery->dropped_failed_call);
+    EXPECT_THAT(h.store.keys, ElementsAre("a", "b")) << "the dropped entry is gone from the journal";
+    ASSERT_TRUE(failing_on_replay(h).ok());
+    ASSERT_TRUE(h.Put("c").ok());
+  }
+  Harness h(dir);
+  auto recovery = h.keeper->Recover();
+  ASSERT_FALSE(recovery.ok());
+  EXPECT_EQ(recovery.status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
