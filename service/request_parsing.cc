@@ -50,11 +50,11 @@ namespace grpc {
 template <>
 class SerializationTraits<awsfacade::service::Unparsed, void> {
  public:
-  static Status Serialize(const awsfacade::service::Unparsed & /*msg*/, ByteBuffer * /*bb*/,
-                          bool * /*own_buffer*/) {
+  static Status Serialize(const awsfacade::service::Unparsed& /*msg*/, ByteBuffer* /*bb*/,
+                          bool* /*own_buffer*/) {
     return Status(StatusCode::INTERNAL, "an unparsed request has no reply");
   }
-  static Status Deserialize(ByteBuffer *buffer, awsfacade::service::Unparsed * /*msg*/) {
+  static Status Deserialize(ByteBuffer* buffer, awsfacade::service::Unparsed* /*msg*/) {
     buffer->Clear();
     return Status::OK;
   }
@@ -119,8 +119,8 @@ class Diagnosis {
   explicit Diagnosis(int max_nesting) : max_nesting_(max_nesting) {}
 
   // The reason, or empty when the walk finds nothing wrong.
-  std::string Of(absl::string_view bytes, const Descriptor &type) {
-    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t *>(bytes.data()),
+  std::string Of(absl::string_view bytes, const Descriptor& type) {
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                               static_cast<int>(bytes.size()));
     in.SetRecursionLimit(max_nesting_);
     in.PushLimit(static_cast<int>(bytes.size()));
@@ -146,11 +146,11 @@ class Diagnosis {
     return false;
   }
 
-  bool Walk(google::protobuf::io::CodedInputStream &in, const Descriptor &type, int depth) {
+  bool Walk(google::protobuf::io::CodedInputStream& in, const Descriptor& type, int depth) {
     while (in.BytesUntilLimit() > 0) {
       const uint32_t tag = in.ReadTag();
       if (tag == 0) return Fail("malformed field tag");
-      const FieldDescriptor *field = type.FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
+      const FieldDescriptor* field = type.FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
       path_.push_back(field != nullptr ? field->json_name()
                                        : absl::StrCat(WireFormatLite::GetTagFieldNumber(tag)));
       uint64_t u64 = 0;
@@ -179,7 +179,7 @@ class Diagnosis {
     return true;
   }
 
-  bool LengthDelimited(google::protobuf::io::CodedInputStream &in, const FieldDescriptor *field,
+  bool LengthDelimited(google::protobuf::io::CodedInputStream& in, const FieldDescriptor* field,
                        int depth) {
     uint32_t length = 0;
     if (!in.ReadVarint32(&length)) return Fail("malformed length");
@@ -216,8 +216,8 @@ class Diagnosis {
 
 // Parses `buffer` into `message` with kMaxRequestNesting as the recursion
 // limit. InvalidArgument (SerializationException) saying what failed.
-absl::Status Parse(grpc::ByteBuffer &buffer, Message &message) {
-  const std::string &type = message.GetDescriptor()->full_name();
+absl::Status Parse(grpc::ByteBuffer& buffer, Message& message) {
+  const std::string& type = message.GetDescriptor()->full_name();
   bool parsed = false;
   {
     grpc::ProtoBufferReader reader(&buffer);
@@ -232,7 +232,7 @@ absl::Status Parse(grpc::ByteBuffer &buffer, Message &message) {
   std::string why;
   if (buffer.DumpToSingleSlice(&flat).ok()) {
     why = Diagnosis(kMaxRequestNesting)
-              .Of(absl::string_view(reinterpret_cast<const char *>(flat.begin()), flat.size()),
+              .Of(absl::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size()),
                   *message.GetDescriptor());
   }
   if (why.empty()) why = "the bytes are not a serialized message of that type";
@@ -243,25 +243,25 @@ absl::Status Parse(grpc::ByteBuffer &buffer, Message &message) {
 // The call's own record of which handler serves it, on the call's arena
 // (freed with the call; trivially destructible, so no destructor is owed).
 struct CallState {
-  MethodHandler *handler;
-  void *handler_data;
+  MethodHandler* handler;
+  void* handler_data;
 };
 
 // Serves one method: parses the request itself, then hands the call to the
 // generated handler (parsed) or to `unparsed` (not).
 class StrictHandler final : public MethodHandler {
  public:
-  StrictHandler(MethodHandler *generated, std::unique_ptr<MethodHandler> unparsed,
+  StrictHandler(MethodHandler* generated, std::unique_ptr<MethodHandler> unparsed,
                 std::string domain)
       : generated_(generated), unparsed_(std::move(unparsed)), domain_(std::move(domain)) {}
 
-  void *Deserialize(grpc_call *call, grpc_byte_buffer *req, grpc::Status *status,
-                    void **handler_data) override {
-    auto *state = new (grpc_call_arena_alloc(call, sizeof(CallState))) CallState{nullptr, nullptr};
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status,
+                    void** handler_data) override {
+    auto* state = new (grpc_call_arena_alloc(call, sizeof(CallState))) CallState{nullptr, nullptr};
     *handler_data = state;
     // The generated handler allocates the request (and, for unary methods,
     // the response) from empty bytes; the real ones are parsed below.
-    void *request = generated_->Deserialize(call, grpc_raw_byte_buffer_create(nullptr, 0), status,
+    void* request = generated_->Deserialize(call, grpc_raw_byte_buffer_create(nullptr, 0), status,
                                             &state->handler_data);
     grpc::ByteBuffer bytes;
     if (req != nullptr) {
@@ -280,7 +280,7 @@ class StrictHandler final : public MethodHandler {
     if (request == nullptr) return nullptr;  // status says why
     // Every wrapped handler was made by grpc_cpp_plugin for a protobuf
     // request type, which derives from Message alone: the request is one.
-    auto *message = static_cast<Message *>(request);
+    auto* message = static_cast<Message*>(request);
     absl::Status parsed = req == nullptr ? backends::AwsError(kSerializationException,
                                                               "the call carried no request message")
                                          : Parse(bytes, *message);
@@ -293,14 +293,14 @@ class StrictHandler final : public MethodHandler {
     std::unique_ptr<Message> discard(message->New());
     message->GetReflection()->Swap(message, discard.get());
     state->handler = unparsed_.get();
-    void *refused = unparsed_->Deserialize(call, nullptr, status, &state->handler_data);
-    static_cast<Unparsed *>(refused)->status = ToGrpcStatus(parsed, domain_);
+    void* refused = unparsed_->Deserialize(call, nullptr, status, &state->handler_data);
+    static_cast<Unparsed*>(refused)->status = ToGrpcStatus(parsed, domain_);
     return refused;
   }
 
-  void RunHandler(const HandlerParameter &param) override {
-    const auto *state = static_cast<const CallState *>(param.internal_data);
-    MethodHandler *handler =
+  void RunHandler(const HandlerParameter& param) override {
+    const auto* state = static_cast<const CallState*>(param.internal_data);
+    MethodHandler* handler =
         state != nullptr && state->handler != nullptr ? state->handler : generated_;
     handler->RunHandler(
         HandlerParameter(param.call, param.server_context, param.request, param.status,
@@ -308,7 +308,7 @@ class StrictHandler final : public MethodHandler {
   }
 
  private:
-  MethodHandler *generated_;  // owned by the wrapped service
+  MethodHandler* generated_;  // owned by the wrapped service
   std::unique_ptr<MethodHandler> unparsed_;
   std::string domain_;
 };
@@ -317,32 +317,32 @@ class StrictHandler final : public MethodHandler {
 // messages later, through the reactor).
 class ForwardingHandler final : public MethodHandler {
  public:
-  explicit ForwardingHandler(MethodHandler *generated) : generated_(generated) {}
-  void *Deserialize(grpc_call *call, grpc_byte_buffer *req, grpc::Status *status,
-                    void **handler_data) override {
+  explicit ForwardingHandler(MethodHandler* generated) : generated_(generated) {}
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* req, grpc::Status* status,
+                    void** handler_data) override {
     return generated_->Deserialize(call, req, status, handler_data);
   }
-  void RunHandler(const HandlerParameter &param) override { generated_->RunHandler(param); }
+  void RunHandler(const HandlerParameter& param) override { generated_->RunHandler(param); }
 
  private:
-  MethodHandler *generated_;
+  MethodHandler* generated_;
 };
 
 // grpc::Service::GetHandler is protected; named through a class derived from
 // grpc::Service, the member pointer applies to any service.
 struct HandlerAccess : grpc::Service {
-  static MethodHandler *Get(grpc::Service &service, int index) {
+  static MethodHandler* Get(grpc::Service& service, int index) {
     return (service.*&HandlerAccess::GetHandler)(index);
   }
 };
 
 class StrictService final : public grpc::Service {
  public:
-  StrictService(std::unique_ptr<grpc::Service> inner, const ServiceDescriptor &descriptor)
+  StrictService(std::unique_ptr<grpc::Service> inner, const ServiceDescriptor& descriptor)
       : inner_(std::move(inner)) {
     names_.reserve(descriptor.method_count());  // c_str() pointers stay valid
     for (int i = 0; i < descriptor.method_count(); ++i) {
-      const MethodDescriptor &method = *descriptor.method(i);
+      const MethodDescriptor& method = *descriptor.method(i);
       names_.push_back(absl::StrCat("/", descriptor.full_name(), "/", method.name()));
       AddMethod(
           new grpc::internal::RpcServiceMethod(names_.back().c_str(), TypeOf(method), nullptr));
@@ -352,28 +352,28 @@ class StrictService final : public grpc::Service {
   }
 
  private:
-  static RpcMethod::RpcType TypeOf(const MethodDescriptor &method) {
+  static RpcMethod::RpcType TypeOf(const MethodDescriptor& method) {
     if (method.client_streaming()) {
       return method.server_streaming() ? RpcMethod::BIDI_STREAMING : RpcMethod::CLIENT_STREAMING;
     }
     return method.server_streaming() ? RpcMethod::SERVER_STREAMING : RpcMethod::NORMAL_RPC;
   }
 
-  static MethodHandler *HandlerFor(const MethodDescriptor &method, MethodHandler *generated,
-                                   const std::string &domain) {
+  static MethodHandler* HandlerFor(const MethodDescriptor& method, MethodHandler* generated,
+                                   const std::string& domain) {
     if (method.client_streaming()) return new ForwardingHandler(generated);
     std::unique_ptr<MethodHandler> unparsed;
     if (method.server_streaming()) {
       unparsed =
           std::make_unique<grpc::internal::CallbackServerStreamingHandler<Unparsed, Unparsed>>(
-              [](grpc::CallbackServerContext * /*context*/, const Unparsed *request) {
+              [](grpc::CallbackServerContext* /*context*/, const Unparsed* request) {
                 return new RefusedStream<Unparsed>(request->status);
               });
     } else {
       unparsed = std::make_unique<grpc::internal::CallbackUnaryHandler<Unparsed, Unparsed>>(
-          [](grpc::CallbackServerContext *context, const Unparsed *request,
-             Unparsed * /*response*/) {
-            grpc::ServerUnaryReactor *reactor = context->DefaultReactor();
+          [](grpc::CallbackServerContext* context, const Unparsed* request,
+             Unparsed* /*response*/) {
+            grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
             reactor->Finish(request->status);
             return reactor;
           });
@@ -385,7 +385,7 @@ class StrictService final : public grpc::Service {
   std::vector<std::string> names_;
 };
 
-bool AllCallback(const grpc::Service &service) {
+bool AllCallback(const grpc::Service& service) {
   return service.has_callback_methods() && !service.has_synchronous_methods() &&
          !service.has_async_methods() && !service.has_generic_methods();
 }
@@ -394,7 +394,7 @@ bool AllCallback(const grpc::Service &service) {
 
 std::unique_ptr<grpc::Service> WithStrictParsing(std::unique_ptr<grpc::Service> service,
                                                  absl::string_view service_name) {
-  const ServiceDescriptor *descriptor =
+  const ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
           std::string(service_name));
   if (descriptor == nullptr || !AllCallback(*service)) return service;

@@ -39,7 +39,7 @@ class RequestParsingTest : public ::testing::Test {
   }
 
   // Sends `bytes` as the request of `method` ("/pkg.Service/Method").
-  grpc::Status Call(const std::string &method, const std::string &bytes) {
+  grpc::Status Call(const std::string& method, const std::string& bytes) {
     grpc::GenericStub stub(channel_);
     grpc::Slice slice(bytes);
     grpc::ByteBuffer request(&slice, 1);
@@ -69,7 +69,7 @@ std::string Varint(uint64_t v) {
 }
 
 // A length-delimited field: tag, length, payload.
-std::string Field(int number, const std::string &payload) {
+std::string Field(int number, const std::string& payload) {
   return Varint((static_cast<uint64_t>(number) << 3) | 2) + Varint(payload.size()) + payload;
 }
 
@@ -91,7 +91,7 @@ std::string Nested(int levels, bool map) {
 }
 
 // PutItem of table "items" with item {"pk": {S: "a"}, "doc": value}.
-std::string PutItemBytes(const std::string &doc_value) {
+std::string PutItemBytes(const std::string& doc_value) {
   const std::string pk = Field(1, "pk") + Field(2, Field(v1::AttributeValue::kSFieldNumber, "a"));
   const std::string doc = Field(1, "doc") + Field(2, doc_value);
   return Field(v1::PutItemRequest::kTableNameFieldNumber, "items") +
@@ -99,10 +99,10 @@ std::string PutItemBytes(const std::string &doc_value) {
          Field(v1::PutItemRequest::kItemFieldNumber, doc);
 }
 
-std::string ReasonOf(const grpc::Status &status) {
+std::string ReasonOf(const grpc::Status& status) {
   google::rpc::Status rpc;
   if (!rpc.ParseFromString(status.error_details())) return "";
-  for (const auto &any : rpc.details()) {
+  for (const auto& any : rpc.details()) {
     google::rpc::ErrorInfo info;
     if (any.UnpackTo(&info)) return info.reason();
   }
@@ -187,16 +187,16 @@ TEST_F(RequestParsingTest, ValidRequestsAreServedAsBefore) {
 // Every unary and server-streaming method of every service the server
 // registers (the simulator's included).
 TEST_F(RequestParsingTest, EveryMethodOfEveryServiceAnswersGarbageWithInvalidArgument) {
-  const auto *pool = google::protobuf::DescriptorPool::generated_pool();
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   int methods = 0;
-  for (const char *name :
+  for (const char* name :
        {"aws.cognitosync.v1.CognitoSyncService", "aws.personalize.v1.PersonalizeService",
         "aws.dynamodbstreams.v1.DynamoDbStreamsService", "aws.dynamodb.v1.DynamoDbService",
         "awsfacade.simulator.v1.SimulatorService"}) {
-    const google::protobuf::ServiceDescriptor *service = pool->FindServiceByName(name);
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     for (int i = 0; i < service->method_count(); ++i) {
-      const auto *method = service->method(i);
+      const auto* method = service->method(i);
       if (method->client_streaming()) continue;
       const std::string path = absl::StrCat("/", name, "/", method->name());
       grpc::Status status = Call(path, "\xff\xff\xff");
