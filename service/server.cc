@@ -21,6 +21,7 @@
 #include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
 #include "service/reflection_service.h"
+#include "service/request_parsing.h"
 #include "service/simulator_service.h"
 
 namespace awsfacade::service {
@@ -196,12 +197,12 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   }
   const Authorizer* authz = server->authz_.get();
   // Each service with its full name, which reflection lists and health
-  // answers for.
+  // answers for; each parses its requests itself (service/request_parsing.h).
   std::vector<std::string> names = {grpc::health::v1::Health::service_full_name()};
   auto add = [&](const char* name, std::unique_ptr<grpc::Service> service) {
     names.push_back(name);
     server->served_names_.push_back(name);
-    server->services_.push_back(std::move(service));
+    server->services_.push_back(WithStrictParsing(std::move(service), name));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
       std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));

@@ -65,6 +65,10 @@ constexpr char kEmptyNumberSet[] =
     "One or more parameter values were invalid: An number set  may not be empty";
 constexpr char kEmptyBinarySet[] =
     "One or more parameter values were invalid: Binary sets should not be empty";
+// DynamoDB's naming rules: an attribute name (a map key included, same
+// shape) has at least one character.
+constexpr char kEmptyAttributeName[] =
+    "One or more parameter values were invalid: An attribute name cannot be empty";
 constexpr char kNestingTooDeep[] =
     "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels "
     "beyond supported limit";
@@ -584,6 +588,7 @@ absl::Status ValidateValue(const AttributeValue& v, int depth) {
     case AttributeValue::kM:
       if (depth >= kMaxNestingLevels) return Invalid(kNestingTooDeep);
       for (const auto& [key, value] : v.m().values()) {
+        if (key.empty()) return Invalid(kEmptyAttributeName);
         absl::Status status = ValidateValue(value, depth + 1);
         if (!status.ok()) return status;
       }
@@ -2596,6 +2601,14 @@ absl::Status CanonicalizeNumbers(AttributeValue* value) {
   absl::Status status = ValidateValue(*value, 0);
   if (!status.ok()) return status;
   CanonicalizeValidated(value);
+  return absl::OkStatus();
+}
+
+absl::Status CanonicalizeItem(Item* item, bool names_are_attributes) {
+  for (auto& [name, value] : *item) {
+    if (names_are_attributes && name.empty()) return Invalid(kEmptyAttributeName);
+    if (absl::Status status = CanonicalizeNumbers(&value); !status.ok()) return status;
+  }
   return absl::OkStatus();
 }
 

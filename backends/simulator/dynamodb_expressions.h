@@ -93,6 +93,13 @@ absl::StatusOr<std::string> CanonicalNumber(absl::string_view number);
 // member, recursively, to canonical text, as DynamoDB stores them.
 absl::Status CanonicalizeNumbers(AttributeValue* value);
 
+// CanonicalizeNumbers for each value of `item`, which is where the simulator
+// turns what a request sends into what it keeps: an item, a key, or (with
+// `names_are_attributes` false, their names being placeholders)
+// ExpressionAttributeValues. ValidationException for an empty attribute name
+// (at any level: map keys are attribute names too) or an invalid value.
+absl::Status CanonicalizeItem(Item* item, bool names_are_attributes = true);
+
 // Orders two scalar key values the way DynamoDB sorts keys: N numerically,
 // S and B by unsigned bytes. <0, 0 or >0; nullopt when the types differ or
 // are not S, N or B.

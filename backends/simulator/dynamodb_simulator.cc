@@ -144,53 +144,14 @@ const char* TypeOf(const AttributeValue& v) {
   return "";
 }
 
-// A DynamoDB number in one spelling per value ("1", "1.0", "10E-1" alike),
-// so numeric keys compare as numbers.
-std::string CanonicalNumber(absl::string_view n) {
-  absl::string_view s = n;
-  bool negative = false;
-  if (absl::ConsumePrefix(&s, "-")) {
-    negative = true;
-  } else {
-    absl::ConsumePrefix(&s, "+");
-  }
-  std::string digits;
-  int64_t exponent = 0;  // value = 0.digits * 10^exponent, before trimming
-  bool seen_point = false;
-  size_t i = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '.') {
-      if (seen_point) return std::string(n);
-      seen_point = true;
-    } else if (absl::ascii_isdigit(c)) {
-      digits.push_back(c);
-      if (!seen_point) ++exponent;
-    } else {
-      break;
-    }
-  }
-  if (i < s.size()) {
-    if (s[i] != 'e' && s[i] != 'E') return std::string(n);
-    int64_t e = 0;
-    if (!absl::SimpleAtoi(s.substr(i + 1), &e)) return std::string(n);
-    exponent += e;
-  }
-  size_t lead = digits.find_first_not_of('0');
-  if (lead == std::string::npos) return "0";
-  exponent -= static_cast<int64_t>(lead);
-  digits.erase(0, lead);
-  digits.erase(digits.find_last_not_of('0') + 1);
-  return absl::StrCat(negative ? "-" : "", "0.", digits, "e", exponent);
-}
-
 // A key attribute value as part of an unambiguous map key.
 std::string EncodeKeyValue(const AttributeValue& v) {
   switch (v.value_case()) {
     case AttributeValue::kS:
       return absl::StrCat("S", v.s().size(), ":", v.s());
     case AttributeValue::kN:
-      return absl::StrCat("N", CanonicalNumber(v.n()));
+      // Stored keys are canonical already; a lookup's may not be.
+      return absl::StrCat("N", CanonicalNumber(v.n()).value_or(v.n()));
     case AttributeValue::kB:
       return absl::StrCat("B", v.b().size(), ":", v.b());
     default:
@@ -227,11 +188,14 @@ bool HasAll(const Item& item, const std::vector<v1::KeySchemaElement>& keys) {
   return true;
 }
 
-absl::Status CheckAttributeValues(const Item& item) {
-  for (const auto& [name, value] : item) {
-    if (absl::Status s = ValidateAttributeValue(value); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+// What the simulator keeps of a request's attributes (its item, key, or
+// ExpressionAttributeValues when `names_are_attributes` is false): validated,
+// numbers in DynamoDB's canonical text ("007.50" -> "7.5"), so stored items,
+// keys, return values and stream images never carry a spelling as sent.
+absl::StatusOr<Item> CanonicalAttributes(const Item& attributes, bool names_are_attributes = true) {
+  Item out = attributes;
+  if (absl::Status s = CanonicalizeItem(&out, names_are_attributes); !s.ok()) return s;
+  return out;
 }
 
 // Capacity mode of a request: TOTAL, INDEXES, or empty for none.
@@ -1510,13 +1474,14 @@ absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItem
   if (request.item().empty()) {
     return Check().Fail("Item", "failed to satisfy constraint: Member must not be null");
   }
-  if (absl::Status s = CheckAttributeValues(request.item()); !s.ok()) return s;
-  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<Item> item = CanonicalAttributes(request.item());
+  if (!item.ok()) return item.status();
+  const absl::StatusOr<Item> values =
+      CanonicalAttributes(request.expression_attribute_values(), false);
+  if (!values.ok()) return values.status();
   ExpressionContext context;
   context.names = &request.expression_attribute_names();
-  context.values = &request.expression_attribute_values();
+  context.values = &*values;
   if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
       !s.ok()) {
     return s;
@@ -1530,9 +1495,9 @@ absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItem
   if (!found.ok()) return found.status();
   Table& table = **found;
   std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, request.item(), false, &partition);
+  absl::StatusOr<std::string> key = KeyOf(table, *item, false, &partition);
   if (!key.ok()) return key.status();
-  if (ItemSizeBytes(request.item()) > kMaxItemBytes) {
+  if (ItemSizeBytes(*item) > kMaxItemBytes) {
     return Invalid("Item size has exceeded the maximum allowed size", "Item");
   }
   auto it = table.items.find(*key);
@@ -1553,13 +1518,13 @@ absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItem
     *response.mutable_attributes() = old->item;
   }
   if (!capacity->empty())
-    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &request.item(),
+    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &*item,
                   response.mutable_consumed_capacity());
-  if (old == nullptr || !ItemsEqual(old->item, request.item())) {
-    WriteItemLocked(table, *key, partition, old, request.item(), false, now, wake);
+  if (old == nullptr || !ItemsEqual(old->item, *item)) {
+    WriteItemLocked(table, *key, partition, old, *item, false, now, wake);
   }
-  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
-          table, request.return_item_collection_metrics(), partition, request.item())) {
+  if (std::optional<v1::ItemCollectionMetrics> metrics =
+          CollectionMetrics(table, request.return_item_collection_metrics(), partition, *item)) {
     *response.mutable_item_collection_metrics() = *std::move(metrics);
   }
   return response;
@@ -1576,7 +1541,8 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
   if (request.key().empty()) {
     return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
   }
-  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
+  const absl::StatusOr<Item> key_attributes = CanonicalAttributes(request.key());
+  if (!key_attributes.ok()) return key_attributes.status();
   ExpressionContext context;
   context.names = &request.expression_attribute_names();
   if (absl::Status s = ValidateExpressionUsage({request.projection_expression()}, context);
@@ -1591,7 +1557,7 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
   if (!found.ok()) return found.status();
   Table& table = **found;
   std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  absl::StatusOr<std::string> key = KeyOf(table, *key_attributes, true, &partition);
   if (!key.ok()) return key.status();
   v1::GetItemResponse response;
   auto it = table.items.find(*key);
@@ -1620,13 +1586,14 @@ absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
   if (request.key().empty()) {
     return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
   }
-  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
-  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<Item> key_attributes = CanonicalAttributes(request.key());
+  if (!key_attributes.ok()) return key_attributes.status();
+  const absl::StatusOr<Item> values =
+      CanonicalAttributes(request.expression_attribute_values(), false);
+  if (!values.ok()) return values.status();
   ExpressionContext context;
   context.names = &request.expression_attribute_names();
-  context.values = &request.expression_attribute_values();
+  context.values = &*values;
   if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
       !s.ok()) {
     return s;
@@ -1640,7 +1607,7 @@ absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
   if (!found.ok()) return found.status();
   Table& table = **found;
   std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  absl::StatusOr<std::string> key = KeyOf(table, *key_attributes, true, &partition);
   if (!key.ok()) return key.status();
   auto it = table.items.find(*key);
   const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
@@ -1664,7 +1631,7 @@ absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
     WriteItemLocked(table, *key, partition, old, std::nullopt, false, now, wake);
   }
   if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
-          table, request.return_item_collection_metrics(), partition, request.key())) {
+          table, request.return_item_collection_metrics(), partition, *key_attributes)) {
     *response.mutable_item_collection_metrics() = *std::move(metrics);
   }
   return response;
@@ -1701,13 +1668,14 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
   if (request.key().empty()) {
     return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
   }
-  if (absl::Status s = CheckAttributeValues(request.key()); !s.ok()) return s;
-  if (absl::Status s = CheckAttributeValues(request.expression_attribute_values()); !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<Item> key_attributes = CanonicalAttributes(request.key());
+  if (!key_attributes.ok()) return key_attributes.status();
+  const absl::StatusOr<Item> values =
+      CanonicalAttributes(request.expression_attribute_values(), false);
+  if (!values.ok()) return values.status();
   ExpressionContext context;
   context.names = &request.expression_attribute_names();
-  context.values = &request.expression_attribute_values();
+  context.values = &*values;
   if (absl::Status s = ValidateExpressionUsage(
           {request.update_expression(), request.condition_expression()}, context);
       !s.ok()) {
@@ -1722,7 +1690,7 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
   if (!found.ok()) return found.status();
   Table& table = **found;
   std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, request.key(), true, &partition);
+  absl::StatusOr<std::string> key = KeyOf(table, *key_attributes, true, &partition);
   if (!key.ok()) return key.status();
   auto it = table.items.find(*key);
   const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
@@ -1738,7 +1706,7 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
     }
   }
   // An update of a missing item creates it from its key (an upsert).
-  Item updated = old != nullptr ? old->item : request.key();
+  Item updated = old != nullptr ? old->item : *key_attributes;
   if (!request.update_expression().empty()) {
     std::vector<std::string> key_names;
     for (const auto& k : table.key_schema) key_names.push_back(k.attribute_name());
@@ -1767,7 +1735,7 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
   } else if (rv == kUpdatedNew) {
     // The attributes the update changed or added, as they are now.
     for (const auto& [name, value] : updated) {
-      if (request.key().contains(name)) continue;
+      if (key_attributes->contains(name)) continue;
       auto o = old != nullptr ? old->item.find(name) : updated.end();
       if (old == nullptr || o == old->item.end() || !AttributeValuesEqual(value, o->second)) {
         (*response.mutable_attributes())[name] = value;
@@ -1782,7 +1750,7 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
     WriteItemLocked(table, *key, partition, old, std::move(copy), false, now, wake);
   }
   if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
-          table, request.return_item_collection_metrics(), partition, request.key())) {
+          table, request.return_item_collection_metrics(), partition, *key_attributes)) {
     *response.mutable_item_collection_metrics() = *std::move(metrics);
   }
   return response;
@@ -2087,8 +2055,15 @@ absl::Status DynamoDbSimulator::LoadState(const state::DynamoDbState& in) {
     const bool has_lsi = std::any_of(table.indexes.begin(), table.indexes.end(),
                                      [](const Index& i) { return !i.global; });
     for (const state::DynamoDbItem& i : t.items()) {
+      // A state saved before numbers were kept canonical has them as they
+      // were sent: rewritten here as a write would store them today (the
+      // same numbers). Stream records keep the text they were emitted with.
+      absl::StatusOr<Item> item = CanonicalAttributes(i.item());
+      if (!item.ok()) {
+        return Corrupt(absl::StrCat(where, ": an invalid item: ", item.status().message()));
+      }
       std::string partition;
-      absl::StatusOr<std::string> key = KeyOf(table, i.item(), false, &partition);
+      absl::StatusOr<std::string> key = KeyOf(table, *item, false, &partition);
       if (!key.ok()) {
         return Corrupt(
             absl::StrCat(where, ": an item without a valid key: ", key.status().message()));
@@ -2098,7 +2073,7 @@ absl::Status DynamoDbSimulator::LoadState(const state::DynamoDbState& in) {
         return Corrupt(absl::StrCat(where, ": item ", *key, " has inconsistent TTL fields"));
       }
       StoredItem stored;
-      stored.item = i.item();
+      stored.item = *std::move(item);
       stored.size = ItemSizeBytes(stored.item);
       if (i.has_ttl_expiry_seconds()) {
         stored.ttl = i.ttl_expiry_seconds();

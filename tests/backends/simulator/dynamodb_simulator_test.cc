@@ -1207,5 +1207,308 @@ TEST_F(DynamoDbSimulatorTest, ConcurrentWritersProduceEveryRecordOnce) {
   EXPECT_EQ(seqs.size(), 400u);
 }
 
+// --- Issue 17 §4: DynamoDB's own limits and number spelling ------------------
+
+// `levels` containers, maps ({"k": ...}) or lists ([...]), around {"S": "x"}.
+AttributeValue Nested(int levels, bool map) {
+  AttributeValue value = S("x");
+  for (int i = 0; i < levels; ++i) {
+    AttributeValue outer;
+    if (map) {
+      (*outer.mutable_m()->mutable_values())["k"] = std::move(value);
+    } else {
+      *outer.mutable_l()->add_values() = std::move(value);
+    }
+    value = std::move(outer);
+  }
+  return value;
+}
+
+// DynamoDB's documented limit: nested attributes up to 32 levels deep.
+class NestingLimitTest : public DynamoDbSimulatorTest,
+                         public ::testing::WithParamInterface<bool> {};
+
+constexpr char kNestingTooDeep[] = "Nesting Levels have exceeded supported limits";
+
+TEST_P(NestingLimitTest, PutItemAcceptsThirtyTwoLevelsAndRefusesThirtyThree) {
+  const bool map = GetParam();
+  CreateTable("");
+  EXPECT_THAT(Put(MakeItem("a", {{"doc", Nested(32, map)}})), IsOk());
+  EXPECT_THAT(Put(MakeItem("b", {{"doc", Nested(33, map)}})),
+              IsAwsErrorWith("ValidationException", kNestingTooDeep));
+  EXPECT_FALSE(Get("b").has_value());
+}
+
+TEST_P(NestingLimitTest, UpdateItemValuesAcceptThirtyTwoLevelsAndRefuseThirtyThree) {
+  const bool map = GetParam();
+  CreateTable("");
+  Item ok;
+  ok[":v"] = Nested(32, map);
+  EXPECT_THAT(Update("a", "SET doc = :v", ok), IsOk());
+  Item deep;
+  deep[":v"] = Nested(33, map);
+  EXPECT_THAT(Update("b", "SET doc = :v", deep),
+              IsAwsErrorWith("ValidationException", kNestingTooDeep));
+  EXPECT_FALSE(Get("b").has_value());
+}
+
+// The limit is on the item an update leaves: a value set inside a nested
+// attribute counts the levels above it.
+TEST_P(NestingLimitTest, UpdateItemCountsTheLevelsOfTheUpdatedItem) {
+  const bool map = GetParam();
+  CreateTable("");
+  ASSERT_THAT(Put(MakeItem("a", {{"doc", Nested(1, map)}})), IsOk());
+  const std::string path = map ? "doc.k" : "doc[0]";
+  Item values;
+  values[":v"] = Nested(31, map);
+  EXPECT_THAT(Update("a", absl::StrCat("SET ", path, " = :v"), values), IsOk());
+  values[":v"] = Nested(32, map);
+  EXPECT_THAT(Update("a", absl::StrCat("SET ", path, " = :v"), values),
+              IsAwsErrorWith("ValidationException", kNestingTooDeep));
+}
+
+TEST_P(NestingLimitTest, ConditionValuesOfPutAndDeleteRefuseThirtyThreeLevels) {
+  const bool map = GetParam();
+  CreateTable("");
+  ASSERT_THAT(Put(MakeItem("a")), IsOk());
+  for (int levels : {32, 33}) {
+    ddb::DeleteItemRequest del;
+    del.set_table_name(kTable);
+    *del.mutable_key() = Key("missing");
+    del.set_condition_expression("attribute_not_exists(doc) OR doc <> :v");
+    (*del.mutable_expression_attribute_values())[":v"] = Nested(levels, map);
+    ddb::PutItemRequest put;
+    put.set_table_name(kTable);
+    *put.mutable_item() = MakeItem("c");
+    put.set_condition_expression("attribute_not_exists(doc) OR doc <> :v");
+    (*put.mutable_expression_attribute_values())[":v"] = Nested(levels, map);
+    if (levels == 32) {
+      EXPECT_THAT(sim_->DeleteItem(del), IsOk());
+      EXPECT_THAT(sim_->PutItem(put), IsOk());
+    } else {
+      EXPECT_THAT(sim_->DeleteItem(del), IsAwsErrorWith("ValidationException", kNestingTooDeep));
+      EXPECT_THAT(sim_->PutItem(put), IsAwsErrorWith("ValidationException", kNestingTooDeep));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MapsAndLists, NestingLimitTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "M" : "L";
+                         });
+
+constexpr char kEmptyName[] = "attribute name cannot be empty";
+
+TEST_F(DynamoDbSimulatorTest, EmptyAttributeNameInAnItemIsValidationError) {
+  CreateTable("");
+  EXPECT_THAT(Put(MakeItem("a", {{"", S("x")}})),
+              IsAwsErrorWith("ValidationException", kEmptyName));
+  EXPECT_FALSE(Get("a").has_value());
+}
+
+TEST_F(DynamoDbSimulatorTest, EmptyMapKeyIsValidationError) {
+  CreateTable("");
+  AttributeValue doc;
+  (*doc.mutable_m()->mutable_values())[""] = S("x");
+  EXPECT_THAT(Put(MakeItem("a", {{"doc", doc}})),
+              IsAwsErrorWith("ValidationException", kEmptyName));
+  Item values;
+  values[":v"] = doc;
+  EXPECT_THAT(Update("a", "SET doc = :v", values),
+              IsAwsErrorWith("ValidationException", kEmptyName));
+}
+
+TEST_F(DynamoDbSimulatorTest, EmptyAttributeNameInAKeyIsValidationError) {
+  CreateTable("");
+  ddb::GetItemRequest get;
+  get.set_table_name(kTable);
+  (*get.mutable_key())[""] = S("a");
+  EXPECT_THAT(sim_->GetItem(get), IsAwsErrorWith("ValidationException", kEmptyName));
+  ddb::DeleteItemRequest del;
+  del.set_table_name(kTable);
+  (*del.mutable_key())[""] = S("a");
+  EXPECT_THAT(sim_->DeleteItem(del), IsAwsErrorWith("ValidationException", kEmptyName));
+}
+
+TEST_F(DynamoDbSimulatorTest, EmptyExpressionAttributeNameIsValidationError) {
+  CreateTable("");
+  ddb::UpdateItemRequest request;
+  request.set_table_name(kTable);
+  *request.mutable_key() = Key("a");
+  request.set_update_expression("SET #n = :v");
+  (*request.mutable_expression_attribute_names())["#n"] = "";
+  (*request.mutable_expression_attribute_values())[":v"] = S("x");
+  EXPECT_THAT(sim_->UpdateItem(request),
+              IsAwsErrorWith("ValidationException",
+                             "ExpressionAttributeNames contains invalid value: Empty attribute "
+                             "name for key #n"));
+}
+
+// "Leading and trailing zeroes are trimmed": numbers come back in DynamoDB's
+// spelling, whatever was sent.
+const std::vector<std::pair<std::string, std::string>>& NumberSpellings() {
+  static const auto* spellings = new std::vector<std::pair<std::string, std::string>>{
+      {"01.0", "1"},     {"00042", "42"},      {"-0", "0"},      {"1.5E2", "150"},
+      {"007.50", "7.5"}, {"-0.0100", "-0.01"}, {"1e-3", "0.001"}};
+  return *spellings;
+}
+
+TEST_F(DynamoDbSimulatorTest, NumbersAreStoredCanonically) {
+  const std::string arn = CreateTable("NEW_AND_OLD_IMAGES");
+  Item item = MakeItem("a");
+  AttributeValue doc;
+  AttributeValue list;
+  for (size_t i = 0; i < NumberSpellings().size(); ++i) {
+    const std::string& sent = NumberSpellings()[i].first;
+    item[absl::StrCat("n", i)] = N(sent);
+    (*doc.mutable_m()->mutable_values())[absl::StrCat("n", i)] = N(sent);
+    *list.mutable_l()->add_values() = N(sent);
+  }
+  item["doc"] = doc;
+  item["list"] = list;
+  AttributeValue set;
+  for (const char* n : {"01", "2.50", "3E0"}) set.mutable_ns()->add_values(n);
+  item["set"] = set;
+  ASSERT_THAT(Put(item), IsOk());
+
+  std::optional<Item> got = Get("a");
+  ASSERT_TRUE(got.has_value());
+  std::vector<dds::Record> records = Records(arn);
+  ASSERT_THAT(records, SizeIs(1));
+  for (const Item* image : {static_cast<const Item*>(&*got), &records[0].dynamodb().new_image()}) {
+    for (size_t i = 0; i < NumberSpellings().size(); ++i) {
+      const auto& [sent, canonical] = NumberSpellings()[i];
+      const std::string name = absl::StrCat("n", i);
+      EXPECT_EQ(image->at(name).n(), canonical) << "sent " << sent;
+      EXPECT_EQ(image->at("doc").m().values().at(name).n(), canonical) << "sent " << sent;
+      EXPECT_EQ(image->at("list").l().values(static_cast<int>(i)).n(), canonical)
+          << "sent " << sent;
+    }
+    EXPECT_THAT(image->at("set").ns().values(), ElementsAre("1", "2.5", "3"));
+  }
+}
+
+TEST_F(DynamoDbSimulatorTest, NumericKeyIsOneKeyWhateverItsSpelling) {
+  ddb::CreateTableRequest table = TableRequest(kTable, "NEW_AND_OLD_IMAGES");
+  table.mutable_attribute_definitions(0)->set_attribute_type("N");
+  absl::StatusOr<ddb::CreateTableResponse> created = sim_->CreateTable(table);
+  ASSERT_THAT(created, IsOk());
+  const std::string arn = created->table_description().latest_stream_arn();
+  Item item;
+  item["pk"] = N("007.50");
+  item["v"] = S("first");
+  ASSERT_THAT(Put(item), IsOk());
+  item["pk"] = N("7.5");
+  item["v"] = S("second");
+  ASSERT_THAT(Put(item), IsOk());  // the same item: replaced, not added
+
+  for (const char* spelling : {"7.5", "7.50", "0007.5E0", "75E-1"}) {
+    ddb::GetItemRequest get;
+    get.set_table_name(kTable);
+    (*get.mutable_key())["pk"] = N(spelling);
+    absl::StatusOr<ddb::GetItemResponse> r = sim_->GetItem(get);
+    ASSERT_THAT(r, IsOk());
+    EXPECT_EQ(Str(r->item(), "v"), "second") << spelling;
+    EXPECT_EQ(r->item().at("pk").n(), "7.5") << spelling;
+  }
+  std::vector<dds::Record> records = Records(arn);
+  ASSERT_THAT(records, SizeIs(2));
+  EXPECT_EQ(records[0].event_name(), "INSERT");
+  EXPECT_EQ(records[1].event_name(), "MODIFY");
+  for (const dds::Record& r : records) {
+    EXPECT_EQ(r.dynamodb().keys().at("pk").n(), "7.5");
+    EXPECT_EQ(r.dynamodb().new_image().at("pk").n(), "7.5");
+  }
+  EXPECT_EQ(records[1].dynamodb().old_image().at("pk").n(), "7.5");
+
+  ddb::DeleteItemRequest del;
+  del.set_table_name(kTable);
+  (*del.mutable_key())["pk"] = N("0075e-1");
+  del.set_return_values("ALL_OLD");
+  absl::StatusOr<ddb::DeleteItemResponse> deleted = sim_->DeleteItem(del);
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_EQ(deleted->attributes().at("pk").n(), "7.5");
+  EXPECT_EQ(Records(arn).back().dynamodb().old_image().at("pk").n(), "7.5");
+}
+
+TEST_F(DynamoDbSimulatorTest, UpdateItemWritesAndReturnsCanonicalNumbers) {
+  const std::string arn = CreateTable("NEW_AND_OLD_IMAGES");
+  Item values;
+  values[":a"] = N("0001.10");
+  values[":b"] = N("05");
+  AttributeValue set;
+  set.mutable_ns()->add_values("010");
+  values[":s"] = set;
+  absl::StatusOr<ddb::UpdateItemResponse> r =
+      Update("a", "SET a = :a, b = :b ADD c :b, s :s", values, "ALL_NEW");
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->attributes().at("a").n(), "1.1");
+  EXPECT_EQ(r->attributes().at("b").n(), "5");
+  EXPECT_EQ(r->attributes().at("c").n(), "5");
+  EXPECT_THAT(r->attributes().at("s").ns().values(), ElementsAre("10"));
+
+  values.erase(":s");
+  values[":a"] = N("2.000");
+  r = Update("a", "SET a = :a, b = b + :b", values, "UPDATED_NEW");
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->attributes().at("a").n(), "2");
+  EXPECT_EQ(r->attributes().at("b").n(), "10");
+  values.erase(":b");
+  r = Update("a", "SET a = :a", values, "UPDATED_OLD");  // unchanged: nothing returned
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->attributes(), IsEmpty());
+
+  std::vector<dds::Record> records = Records(arn);
+  ASSERT_THAT(records, SizeIs(2));
+  EXPECT_EQ(records[1].dynamodb().old_image().at("a").n(), "1.1");
+  EXPECT_EQ(records[1].dynamodb().new_image().at("a").n(), "2");
+}
+
+TEST_F(DynamoDbSimulatorTest, NumberSetDuplicateAfterCanonicalizationIsValidationError) {
+  CreateTable("");
+  AttributeValue set;
+  for (const char* n : {"1", "01.0"}) set.mutable_ns()->add_values(n);
+  EXPECT_THAT(Put(MakeItem("a", {{"set", set}})),
+              IsAwsErrorWith("ValidationException", "Input collection contains duplicates"));
+}
+
+TEST_F(DynamoDbSimulatorTest, NumberLimitsAreDynamoDbs) {
+  CreateTable("");
+  const std::string digits38(38, '9');
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N(digits38)}})), IsOk());
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N(digits38 + "9")}})),
+              IsAwsErrorWith("ValidationException",
+                             "Attempting to store more than 38 significant digits in a Number"));
+  // Zeros around the digits are not significant.
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("000" + digits38 + ".000")}})), IsOk());
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("1E-130")}})), IsOk());
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("1E-131")}})),
+              IsAwsErrorWith("ValidationException", "Number underflow"));
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("9.9999999999999999999999999999999999999E+125")}})),
+              IsOk());
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("1E+126")}})),
+              IsAwsErrorWith("ValidationException", "Number overflow"));
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("-1E+126")}})),
+              IsAwsErrorWith("ValidationException", "Number overflow"));
+  EXPECT_THAT(Put(MakeItem("a", {{"n", N("1.5.0")}})),
+              IsAwsErrorWith("ValidationException", "cannot be converted to a numeric value"));
+}
+
+// A state saved before numbers were kept canonical loads them canonical.
+TEST_F(DynamoDbSimulatorTest, LoadStateCanonicalizesNumbersSavedAsSent) {
+  CreateTable("");
+  ASSERT_THAT(Put(MakeItem("a", {{"n", N("7")}})), IsOk());
+  ::awsfacade::simulator::state::DynamoDbState state;
+  sim_->SaveState(&state);
+  ASSERT_EQ(state.tables_size(), 1);
+  ASSERT_EQ(state.tables(0).items_size(), 1);
+  (*state.mutable_tables(0)->mutable_items(0)->mutable_item())["n"] = N("007.50");
+  Build({});
+  ASSERT_THAT(sim_->LoadState(state), IsOk());
+  std::optional<Item> got = Get("a");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->at("n").n(), "7.5");
+}
+
 }  // namespace
 }  // namespace awsfacade::backends::simulator
