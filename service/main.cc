@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
   }
   auto logger = std::make_shared<obs::JsonLogger>(std::move(log_options));
   options.observability.logger = logger;
-  awsfacade::service::RouteGrpcLogs(logger);
+  awsfacade::service::RouteLibraryLogs(logger);
 
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {

@@ -6,6 +6,7 @@
 #include "backends/aws/aws_backends.h"
 #include "backends/common/aws_error.h"
 #include "backends/instrumented_backends.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
 #include "observability/rpc_interceptor.h"
 #include "service/backend_factory.h"
@@ -96,13 +97,26 @@ void LogGrpcLine(gpr_log_func_args* args) {
   logger->Log(level, args->message,
               {{"source", "grpc"}, {"file", args->file != nullptr ? args->file : ""}, {"line", args->line}});
 }
+// Protobuf logs, e.g., each request string with invalid UTF-8 it is asked to
+// parse: any client can cause such lines.
+void LogProtobufLine(google::protobuf::LogLevel severity, const char* file, int line, const std::string& message) {
+  observability::JsonLogger* logger = grpc_log_target.load();
+  if (logger == nullptr) return;
+  const observability::LogLevel level = severity >= google::protobuf::LOGLEVEL_ERROR
+                                            ? observability::LogLevel::kError
+                                        : severity == google::protobuf::LOGLEVEL_WARNING
+                                            ? observability::LogLevel::kWarning
+                                            : observability::LogLevel::kInfo;
+  logger->Log(level, message, {{"source", "protobuf"}, {"file", file != nullptr ? file : ""}, {"line", line}});
+}
 }  // namespace
 
-void RouteGrpcLogs(std::shared_ptr<observability::JsonLogger> logger) {
+void RouteLibraryLogs(std::shared_ptr<observability::JsonLogger> logger) {
   // Never released: gRPC may log from its threads until the process ends.
   auto* kept = new std::shared_ptr<observability::JsonLogger>(std::move(logger));
   grpc_log_target = kept->get();
   gpr_set_log_function(LogGrpcLine);
+  google::protobuf::SetLogHandler(LogProtobufLine);
 }
 
 }  // namespace awsfacade::service

@@ -40,10 +40,11 @@ std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterfac
     const ObservabilityOptions& observability);
 
 // Sends gRPC's own log lines (gpr_log: errors only, unless GRPC_VERBOSITY
-// says otherwise) through `logger`, as JSON lines with "source":"grpc", so
+// says otherwise) and protobuf's (e.g. a request string with invalid UTF-8)
+// through `logger`, as JSON lines with "source":"grpc" or "protobuf", so
 // that nothing on stderr is plain text. For the process's lifetime: the
 // logger is kept alive for gRPC threads that log late.
-void RouteGrpcLogs(std::shared_ptr<observability::JsonLogger> logger);
+void RouteLibraryLogs(std::shared_ptr<observability::JsonLogger> logger);
 
 }  // namespace awsfacade::service
 
