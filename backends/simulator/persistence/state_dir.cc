@@ -228,6 +228,11 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
                                                          StoredState* stored) {
   const std::string dir = options.path;
   if (dir.empty()) return absl::InvalidArgumentError("the state directory path is empty");
+  // Like mkdir -p: missing parents too (0755), the directory itself 0700.
+  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
+    const std::string parent = dir.substr(0, slash);
+    if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) return Errno("cannot create", parent);
+  }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create", dir);
   auto self = std::unique_ptr<StateDir>(new StateDir(std::move(options)));
   *stored = StoredState();

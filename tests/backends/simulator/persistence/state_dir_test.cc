@@ -82,6 +82,18 @@ TEST(StateDirTest, FreshDirectoryKeepsItsSeedAndKeyAcrossOpens) {
   EXPECT_EQ(second.token_key, first.token_key);
 }
 
+// --state_dir=a/b/c on a fresh machine: the missing parents are made too
+// (before, "cannot create ...: No such file or directory").
+TEST(StateDirTest, MissingParentsAreCreated) {
+  const std::string dir = absl::StrCat(NewDir(), "/deeper/still");
+  StoredState stored;
+  auto d = StateDir::Open({dir}, 3, &stored);
+  ASSERT_TRUE(d.ok()) << d.status();
+  struct stat info;
+  ASSERT_EQ(::stat(dir.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u) << "the state directory itself is private";
+}
+
 TEST(StateDirTest, EntriesComeBackInOrderAfterReopening) {
   const std::string dir = NewDir();
   StoredState stored;
