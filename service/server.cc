@@ -147,9 +147,9 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     server->services_.push_back(std::move(service));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
-      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));
+      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), b.timers.get(), authz));
   add(aws::personalize::v1::PersonalizeService::service_full_name(),
-      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), authz));
+      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), b.timers.get(), authz));
   if (!options.subscription_token_key.empty() &&
       options.subscription_token_key.size() < kMinTokenKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("the subscription token key must have at least ",
@@ -167,10 +167,10 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
                         : std::make_shared<backends::TokenSealer>(token_key),
       options.subscriptions);
   add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
-      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(),
+      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(), b.timers.get(),
                                                server->subscriptions_.get(), authz));
   add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
-      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
+      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), b.timers.get(), authz));
   if (b.simulator) {
     add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
         std::make_unique<SimulatorService>(*b.simulator));
