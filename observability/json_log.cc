@@ -164,7 +164,7 @@ void JsonLogger::WriterLoop() {
     }
     if (dropped > 0 && options_.on_dropped) options_.on_dropped(dropped);
     std::string out;
-    for (const std::string& text : batch) out += text;
+    for (const std::string& text : batch) out += options_.redact ? options_.redact(text) : text;
     WriteAll(options_.fd, out);
     absl::MutexLock lock(&mu_);
     written_total_ += static_cast<int64_t>(batch.size());

@@ -38,6 +38,11 @@ struct JsonLoggerOptions {
   size_t max_queued_lines = 10000;
   // Called from the writer thread with the number of lines just dropped.
   std::function<void(int64_t)> on_dropped;
+  // Applied to every line on the writer thread, just before it is written
+  // (the server passes backends::RedactCredentials): whatever a caller put
+  // in a line, at any level, credentials never reach the log. Null: lines
+  // are written as they are.
+  std::function<std::string(absl::string_view)> redact;
 };
 
 // Structured logs: one JSON object per line,
@@ -45,7 +50,8 @@ struct JsonLoggerOptions {
 // A background thread does the writing, so a slow or full stderr (a pipe
 // nobody reads) never blocks a gRPC thread: lines are dropped instead.
 // Callers decide what goes in a line; at info and above that must never be
-// a credential or request/record data (see RpcLogFields).
+// a credential or request/record data (see RpcLogFields), and
+// JsonLoggerOptions::redact catches credentials that slip through anyway.
 class JsonLogger {
  public:
   explicit JsonLogger(JsonLoggerOptions options = {});
