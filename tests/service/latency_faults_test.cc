@@ -276,6 +276,23 @@ TEST_F(LatencyFaultTest, DelayedSubscriptionReadsHoldNoEngineWorker) {
   EXPECT_LT(third, delayed_at[0]);
 }
 
+TEST_F(LatencyFaultTest, ADelayedSubscriptionStartDeliversAfterTheDelay) {
+  const std::string arn = CreateTable("late");
+  ddb::PutItemRequest put;
+  put.set_table_name("late");
+  (*put.mutable_item())["pk"].set_s("k");
+  ddb::PutItemResponse put_response;
+  ASSERT_TRUE(ddb_->PutItem(Context().get(), put, &put_response).ok());
+  // The start's DescribeStream waits: the subscription still starts, later.
+  ASSERT_TRUE(faults_->SetRules({Latency("dynamodbstreams", "DescribeStream", kDelay, 1)}).ok());
+  auto stub = ddbs::DynamoDbStreamsService::NewStub(Connection());
+  const absl::Time start = absl::Now();
+  const absl::Time first = FirstRecordAt(*stub, arn);
+  EXPECT_GE(first - start, kDelay);
+  EXPECT_LT(first - start, kDelay + absl::Seconds(5));
+  EXPECT_EQ(faults_->fired(), 1);
+}
+
 TEST_F(LatencyFaultTest, CancelledDelayedCallsHoldNothing) {
   // Delays far beyond the test: only the clients' cancellation ends them.
   ASSERT_TRUE(faults_
