@@ -39,7 +39,7 @@ constexpr int kConcurrentCalls = 30;
 constexpr absl::Duration kDelay = absl::Seconds(2);
 // What an unrelated call may take while delayed calls wait: generous for a
 // loaded machine, and well under kDelay (a blocked thread shows as >= kDelay).
-constexpr absl::Duration kPrompt = absl::Seconds(1);
+constexpr absl::Duration kPrompt = absl::Milliseconds(1500);
 
 Rule Latency(const std::string& service, const std::string& operation, absl::Duration latency,
              int max_count = 0) {
