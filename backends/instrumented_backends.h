@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "backends/cognito_sync_backend.h"
+#include "backends/common/call_delay.h"
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/personalize_backend.h"
@@ -32,14 +33,18 @@ class BackendCallObserver {
 
 // Decorators that time each call of the wrapped backend and report it to a
 // BackendCallObserver (style: decorators over conditionals). They change
-// nothing else: arguments, results and errors pass through untouched.
-#define AWSFACADE_INSTRUMENTED_OP(ns, Op)                                                 \
-  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {          \
-    const auto start = std::chrono::steady_clock::now();                                  \
-    absl::StatusOr<ns::Op##Response> response = child_->Op(request);                      \
-    observer_->OnBackendCall(kService, #Op, backend_, response.status(),                  \
-                             absl::FromChrono(std::chrono::steady_clock::now() - start)); \
-    return response;                                                                      \
+// nothing else: arguments, results and errors pass through untouched. A
+// call's request to run later (backends/common/call_delay.h) is not a call:
+// only its run is reported.
+#define AWSFACADE_INSTRUMENTED_OP(ns, Op)                                                   \
+  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {            \
+    const auto start = std::chrono::steady_clock::now();                                    \
+    absl::StatusOr<ns::Op##Response> response = child_->Op(request);                        \
+    if (!DelayedCallOf(response.status())) {                                                \
+      observer_->OnBackendCall(kService, #Op, backend_, response.status(),                  \
+                               absl::FromChrono(std::chrono::steady_clock::now() - start)); \
+    }                                                                                       \
+    return response;                                                                        \
   }
 
 #define AWSFACADE_INSTRUMENTED_MEMBERS(Interface) \

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -181,16 +182,16 @@ void JsonLogger::WriterLoop() {
       batch.swap(queue_);
     }
     std::string out;
-    for (const std::string& text : batch) out += text;
+    std::vector<size_t> ends;  // where each line ends in `out`
+    ends.reserve(batch.size());
+    for (const std::string& text : batch) {
+      out += options_.redact ? options_.redact(text) : text;
+      ends.push_back(out.size());
+    }
     const size_t written = WriteAll(options_.fd, out);
     if (written < out.size()) {
       // stderr is closed or broken: every line not wholly written is lost.
-      int64_t lost = 0;
-      size_t end = 0;
-      for (const std::string& text : batch) {
-        end += text.size();
-        if (end > written) ++lost;
-      }
+      const int64_t lost = std::count_if(ends.begin(), ends.end(), [written](size_t end) { return end > written; });
       Dropped(lost);
     }
     absl::MutexLock lock(&mu_);

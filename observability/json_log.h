@@ -41,6 +41,11 @@ struct JsonLoggerOptions {
   // stderr), or by the writer when stderr is closed or broken. Must be
   // cheap and thread-safe (a metric's counter).
   std::function<void(int64_t)> on_dropped;
+  // Applied to every line on the writer thread, just before it is written
+  // (the server passes backends::RedactCredentials): whatever a caller put
+  // in a line, at any level, credentials never reach the log. Null: lines
+  // are written as they are.
+  std::function<std::string(absl::string_view)> redact;
 };
 
 // Structured logs: one JSON object per line,
@@ -49,7 +54,8 @@ struct JsonLoggerOptions {
 // nobody reads) never blocks a gRPC thread: lines are dropped instead, and
 // counted (dropped(), on_dropped) as they are.
 // Callers decide what goes in a line; at info and above that must never be
-// a credential or request/record data (see RpcLogFields).
+// a credential or request/record data (see RpcLogFields), and
+// JsonLoggerOptions::redact catches credentials that slip through anyway.
 class JsonLogger {
  public:
   explicit JsonLogger(JsonLoggerOptions options = {});

@@ -184,6 +184,7 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
     // In-memory calls take microseconds: run them on the callback thread.
     out.executor = std::make_unique<InlineExecutor>();
   }
+  out.timers = std::make_unique<Scheduler>();
   return out;
 }
 

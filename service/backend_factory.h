@@ -19,6 +19,7 @@
 #include "backends/simulator/persistence/state_keeper.h"
 #include "backends/simulator/stream_store.h"
 #include "service/executor.h"
+#include "service/scheduler.h"
 
 namespace awsfacade::service {
 
@@ -76,6 +77,9 @@ struct Backends {
   std::shared_ptr<backends::DynamoDbBackend> dynamodb;
   std::shared_ptr<backends::DynamoDbStreamsBackend> dynamodb_streams;
   std::unique_ptr<Executor> executor;
+  // Timers for calls the backend asks to run later (the simulator's latency
+  // faults): they wait here, holding no thread.
+  std::unique_ptr<Scheduler> timers;
   // Set when at least one service is simulated; empty when all are on AWS
   // (SimulatorService is then not served).
   std::optional<SimulatorHooks> simulator;

@@ -25,8 +25,8 @@ typename PageStreamReactor<PageOut>::NextFn FollowNextToken(Request request, Fet
 }  // namespace
 
 CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend,
-                                       Executor* executor, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, kDomain, authz} {}
+                                       Executor* executor, Scheduler* timers, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
 grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
                                                           const v1::ListRecordsRequest* request,

@@ -13,7 +13,7 @@ namespace awsfacade::service {
 class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService::CallbackService {
  public:
   CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor,
-                     const Authorizer* authz = nullptr);
+                     Scheduler* timers, const Authorizer* authz = nullptr);
 
   grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
                                         const aws::cognitosync::v1::ListRecordsRequest* request,

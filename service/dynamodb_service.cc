@@ -4,8 +4,8 @@ namespace awsfacade::service {
 namespace v1 = ::aws::dynamodb::v1;
 
 DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend,
-                                 Executor* executor, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, "dynamodb", authz} {}
+                                 Executor* executor, Scheduler* timers, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, timers, "dynamodb", authz} {}
 
 #define AWSFACADE_DYNAMODB_UNARY(Op)                                                             \
   grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context,           \

@@ -13,7 +13,7 @@ namespace awsfacade::service {
 // DynamoDbBackend.
 class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::CallbackService {
  public:
-  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor,
+  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor, Scheduler* timers,
                   const Authorizer* authz = nullptr);
 
 #define AWSFACADE_DYNAMODB_UNARY(Op)                                                   \

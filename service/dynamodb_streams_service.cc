@@ -4,9 +4,9 @@ namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
 
 DynamoDbStreamsService::DynamoDbStreamsService(
-    std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor,
+    std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor, Scheduler* timers,
     SubscriptionEngine* engine, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, "streams.dynamodb", authz}, engine_(engine) {}
+    : backend_(std::move(backend)), handler_{executor, timers, "streams.dynamodb", authz}, engine_(engine) {}
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(grpc::CallbackServerContext* context,
                                                               const v1::ListStreamsRequest* request,

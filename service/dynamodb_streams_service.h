@@ -17,7 +17,7 @@ class DynamoDbStreamsService final
     : public aws::dynamodbstreams::v1::DynamoDbStreamsService::CallbackService {
  public:
   DynamoDbStreamsService(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
-                         Executor* executor, SubscriptionEngine* engine,
+                         Executor* executor, Scheduler* timers, SubscriptionEngine* engine,
                          const Authorizer* authz = nullptr);
 
   grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* context,

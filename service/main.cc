@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "backends/aws/aws_backends.h"
 #include "backends/aws/credentials.h"
+#include "backends/common/redaction.h"
 #include "observability/json_log.h"
 #include "observability/metrics.h"
 #include "observability/metrics_endpoint.h"
@@ -306,6 +307,7 @@ int main(int argc, char** argv) {
   }
   obs::JsonLoggerOptions log_options;
   log_options.level = *log_level;
+  log_options.redact = [](absl::string_view line) { return awsfacade::backends::RedactCredentials(line); };
   if (auto metrics = options.observability.metrics) {
     log_options.on_dropped = [metrics](int64_t lines) { metrics->LogLinesDropped(lines); };
   }

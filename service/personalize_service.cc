@@ -11,8 +11,8 @@ constexpr char kTokenName[] = "nextToken";
 }  // namespace
 
 PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
-                                       Executor* executor, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, kDomain, authz} {}
+                                       Executor* executor, Scheduler* timers, const Authorizer* authz)
+    : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
 #define AWSFACADE_PERSONALIZE_UNARY(Op)                                                        \
   grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context,      \

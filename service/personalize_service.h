@@ -13,7 +13,7 @@ namespace awsfacade::service {
 class PersonalizeService final : public aws::personalize::v1::PersonalizeService::CallbackService {
  public:
   PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend, Executor* executor,
-                     const Authorizer* authz = nullptr);
+                     Scheduler* timers, const Authorizer* authz = nullptr);
 
 #define AWSFACADE_PERSONALIZE_UNARY(Op)                                                      \
   grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                        \

@@ -22,12 +22,13 @@ Scheduler::Id Scheduler::RunAt(absl::Time when, std::function<void()> fn) {
   return id;
 }
 
-void Scheduler::Cancel(Id id) {
+bool Scheduler::Cancel(Id id) {
   absl::MutexLock lock(&mu_);
   auto it = when_.find(id);
-  if (it == when_.end()) return;
+  if (it == when_.end()) return false;
   queue_.erase(std::make_pair(it->second, id));
   when_.erase(it);
+  return true;
 }
 
 void Scheduler::Loop() {
@@ -49,6 +50,28 @@ void Scheduler::Loop() {
     node.mapped()();
     mu_.Lock();
   }
+}
+
+bool CancellableTimer::Arm(absl::Time when, std::function<void()> fn) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return false;
+  armed_ = scheduler_->RunAt(when, [this, fn = std::move(fn)] {
+    {
+      absl::MutexLock lock(&mu_);
+      armed_.reset();
+    }
+    fn();
+  });
+  return true;
+}
+
+bool CancellableTimer::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (!armed_) return false;
+  const bool dropped = scheduler_->Cancel(*armed_);
+  armed_.reset();
+  return dropped;
 }
 
 }  // namespace awsfacade::service

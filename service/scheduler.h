@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -24,8 +25,9 @@ class Scheduler {
   Id RunAfter(absl::Duration delay, std::function<void()> fn) {
     return RunAt(absl::Now() + delay, std::move(fn));
   }
-  // Removes a pending callback; no effect if it already ran.
-  void Cancel(Id id);
+  // Removes a pending callback. True when it was pending (it will never
+  // run); false when it already ran or is running.
+  bool Cancel(Id id);
 
  private:
   void Loop();
@@ -37,6 +39,29 @@ class Scheduler {
   Id next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
+};
+
+// One callback at a time on a Scheduler, which its owner may drop: a
+// reactor waiting for a delayed backend call (backends/common/call_delay.h)
+// that its client may cancel meanwhile. For each Arm, exactly one of "the
+// callback runs" and "Cancel() returns true" happens, so the reactor
+// finishes exactly once whichever comes first. Cancel() is final: a later
+// Arm is refused.
+class CancellableTimer {
+ public:
+  explicit CancellableTimer(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // Runs `fn` at `when` on the scheduler's thread. False (fn dropped) after
+  // Cancel().
+  bool Arm(absl::Time when, std::function<void()> fn);
+  // True when an armed callback was dropped; false when none was armed or
+  // it has started.
+  bool Cancel();
+
+ private:
+  Scheduler* const scheduler_;
+  absl::Mutex mu_;
+  std::optional<Scheduler::Id> armed_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace awsfacade::service

@@ -205,16 +205,16 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     server->services_.push_back(WithStrictParsing(std::move(service), name));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
-      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), authz));
+      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), b.timers.get(), authz));
   add(aws::personalize::v1::PersonalizeService::service_full_name(),
-      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), authz));
+      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), b.timers.get(), authz));
   server->subscriptions_ =
       std::make_unique<SubscriptionEngine>(b.dynamodb_streams, std::move(sealer), options.subscriptions);
   add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
-      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(),
+      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(), b.timers.get(),
                                                server->subscriptions_.get(), authz));
   add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
-      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), authz));
+      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), b.timers.get(), authz));
   if (b.simulator && options.serve_simulator_control) {
     add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
         std::make_unique<SimulatorService>(*b.simulator, authz));

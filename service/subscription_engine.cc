@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -13,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/call_deadline.h"
+#include "backends/common/call_delay.h"
 #include "google/protobuf/util/time_util.h"
 #include "service/caller_identity.h"
 #include "service/status_conversion.h"
@@ -271,6 +273,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   absl::Time deadline_ = absl::InfiniteFuture();
   absl::Time newest_seen_ = absl::InfinitePast();  // creation time of the last record read
   absl::Duration retry_delay_ = absl::ZeroDuration();
+  // A backend call that asked to run later (an injected latency): the steps
+  // that follow run it when due, and no worker waits for it.
+  std::optional<backends::CallDelay> delayed_call_;
   uint64_t seen_generation_ = 0;
   bool has_watch_ = false;
   std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> watch_;
@@ -375,7 +380,7 @@ absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::stri
       out->insert(out->end(), page.begin(), page.end());
       return status;
     }
-    if (!IsTransient(status)) return status;
+    if (!IsTransient(status) || backends::DelayedCallOf(status)) return status;
     absl::SleepFor(wait);
   }
   return status;
@@ -529,7 +534,14 @@ void Subscription::Kick() {
 void Subscription::RunSteps() {
   const backends::SingleAttemptScope single_attempt;  // the engine retries (Backoff)
   for (int steps = 0;; ++steps) {
-    bool again = Step();
+    bool again;
+    {
+      std::optional<backends::CallDelay> delayed = std::exchange(delayed_call_, std::nullopt);
+      const backends::DelayedCallScope rerun(delayed);
+      again = Step();
+      // A step that did not get to the delayed call keeps it for the next.
+      if (!rerun.taken() && !delayed_call_) delayed_call_ = std::move(delayed);
+    }
     absl::MutexLock lock(&mu_);
     if (finished_) {
       running_ = false;
@@ -656,6 +668,12 @@ void Subscription::FinishWith(const absl::Status& status) {
 }
 
 void Subscription::Backoff(const absl::Status& status) {
+  if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
+    // Not a failure: the call runs when due (RunSteps), no backoff grows.
+    ScheduleKick(delay->ready_at - absl::Now());
+    delayed_call_ = *std::move(delay);
+    return;
+  }
   retry_delay_ = retry_delay_ == absl::ZeroDuration()
                      ? engine_->options_.retry_min
                      : std::min(retry_delay_ * 2, engine_->options_.retry_max);
@@ -877,6 +895,7 @@ bool Subscription::Step() {
       shards_.at(*next).iterator.clear();
       return true;
     }
+    if (backends::DelayedCallOf(s)) Backoff(s);  // read ahead when due
     return false;  // other errors are handled once the write is done
   }
   {
@@ -1041,7 +1060,7 @@ template <typename Response>
 class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, public EventSink {
  public:
   SubscriptionReactor(grpc::CallbackServerContext* context, SubscriptionEngine* engine)
-      : context_(context), engine_(engine) {}
+      : context_(context), engine_(engine), start_wait_(engine->scheduler_.get()) {}
 
   void Begin(std::shared_ptr<Subscription> subscription,
              absl::AnyInvocable<absl::Status()> start) {
@@ -1054,15 +1073,8 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
                                 std::string(admitted.message())));
       return;
     }
-    engine_->workers_->Run([this, start = std::move(start)]() mutable {
-      const backends::SingleAttemptScope single_attempt;  // Describe retries itself
-      absl::Status status = start();
-      if (!status.ok()) {
-        FinishDirect(ToGrpcStatus(status, kDomain));
-        return;
-      }
-      subscription_->Started();
-    });
+    start_ = std::move(start);
+    RunStart(std::nullopt);
   }
 
   void Write(const aws::dynamodbstreams::v1::SubscribeToStreamResponse& event) override {
@@ -1081,7 +1093,12 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   }
 
   void OnWriteDone(bool ok) override { subscription_->OnWriteDone(ok); }
-  void OnCancel() override { subscription_->Cancel(); }
+  void OnCancel() override {
+    subscription_->Cancel();
+    if (start_wait_.Cancel()) {
+      FinishDirect(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
+    }
+  }
   void OnDone() override {
     subscription_->Detached();
     if (admitted_) engine_->Release(subscription_.get());
@@ -1089,6 +1106,30 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   }
 
  private:
+  // Runs `start_` on a worker; when it meets a delayed backend call, again
+  // once that is due, from a timer (no worker waits meanwhile).
+  void RunStart(std::optional<backends::CallDelay> delayed) {
+    engine_->workers_->Run([this, delayed = std::move(delayed)]() mutable {
+      absl::Status status;
+      {
+        const backends::SingleAttemptScope single_attempt;  // Describe retries itself
+        const backends::DelayedCallScope rerun(std::move(delayed));
+        status = start_();
+      }
+      if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
+        if (!start_wait_.Arm(delay->ready_at, [this, delay = *delay] { RunStart(delay); })) {
+          FinishDirect(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
+        }
+        return;
+      }
+      if (!status.ok()) {
+        FinishDirect(ToGrpcStatus(status, kDomain));
+        return;
+      }
+      subscription_->Started();
+    });
+  }
+
   void FinishDirect(grpc::Status status) {
     if (finished_.exchange(true)) return;
     grpc::ServerWriteReactor<Response>::Finish(std::move(status));
@@ -1097,6 +1138,8 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   grpc::CallbackServerContext* context_;
   SubscriptionEngine* engine_;
   std::shared_ptr<Subscription> subscription_;
+  absl::AnyInvocable<absl::Status()> start_;
+  CancellableTimer start_wait_;
   Response out_;
   bool admitted_ = true;
   std::atomic<bool> finished_{false};

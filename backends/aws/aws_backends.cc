@@ -26,6 +26,16 @@ std::string EndpointFor(const AwsEnvironment& env, absl::string_view service_env
   return env.GetOr(kEndpointEnvAll, "");
 }
 
+// An answer's error, fit for the gRPC client and the logs: AWS's text may
+// quote the signed request (an InvalidSignatureException quotes the
+// canonical request, some errors the headers), so the credentials it was
+// signed with, the signature and any session token are redacted from the
+// message and the ErrorInfo payloads.
+absl::Status Relayable(absl::Status status, const Credentials& credentials) {
+  if (status.ok()) return status;
+  return RedactedStatus(status, {credentials.secret_access_key, credentials.session_token});
+}
+
 }  // namespace
 
 AwsEndpoints EndpointsFromEnvironment(const AwsEnvironment& env, absl::string_view all_services) {
@@ -158,8 +168,9 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
       decision = Classify(0, "", TransportErrorOf(answer.status()), traits_);
     } else if (answer->status >= 200 && answer->status < 300) {
       state.OnSuccess();
-      return ParseResponse(spec_, *operation, answer->status, answer->headers, answer->body,
-                           response);
+      return Relayable(ParseResponse(spec_, *operation, answer->status, answer->headers,
+                                     answer->body, response),
+                       *credentials);
     } else {
       decision = Classify(answer->status,
                           ParseErrorDetails(answer->status, answer->headers, answer->body).code,
@@ -194,8 +205,9 @@ absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
         }
         return Fail(*operation, status);
       }
-      return ParseResponse(spec_, *operation, answer->status, answer->headers, answer->body,
-                           response);
+      return Relayable(ParseResponse(spec_, *operation, answer->status, answer->headers,
+                                     answer->body, response),
+                       *credentials);
     }
     absl::SleepFor(next.delay);  // on the executor's thread, never a gRPC one
   }

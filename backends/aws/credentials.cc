@@ -13,10 +13,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/aws/retry.h"
+#include "backends/common/redaction.h"
 #include "nlohmann/json.hpp"
 
 extern char** environ;
@@ -48,7 +48,8 @@ std::function<void(absl::Duration)> SleepOf(const CredentialsOptions& options) {
 }
 
 // Text a remote party sent (an STS error message), made fit for a status
-// message: secrets we hold replaced, non-printable bytes dropped, length cut.
+// message: secrets we hold and credential-looking values redacted
+// (backends/common/redaction.h), non-printable bytes dropped, length cut.
 std::string SafeRemoteText(absl::string_view text, const std::vector<std::string>& secrets) {
   // Drop non-printable bytes first, then redact, then cut: in any other
   // order a secret split by control bytes or by the cut could survive.
@@ -56,9 +57,7 @@ std::string SafeRemoteText(absl::string_view text, const std::vector<std::string
   for (char c : text) {
     if (absl::ascii_isprint(static_cast<unsigned char>(c))) clean.push_back(c);
   }
-  for (const std::string& secret : secrets) {
-    if (secret.size() >= 4) absl::StrReplaceAll({{secret, "<redacted>"}}, &clean);
-  }
+  clean = RedactCredentials(clean, secrets);
   if (clean.size() > kMaxQuotedRemoteText) {
     clean.resize(kMaxQuotedRemoteText);
     clean += "...";

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "backends/common/redaction.h"
 
 namespace awsfacade::backends {
 namespace {
@@ -115,6 +116,15 @@ std::vector<std::pair<std::string, std::string>> ErrorMetadata(const absl::Statu
     if (absl::StartsWith(url, kMetadataUrlPrefix)) {
       out.emplace_back(std::string(url.substr(kMetadataUrlPrefix.size())), std::string(value));
     }
+  });
+  return out;
+}
+
+absl::Status RedactedStatus(const absl::Status& status, absl::Span<const std::string> secrets) {
+  if (status.ok()) return status;
+  absl::Status out(status.code(), RedactCredentials(status.message(), secrets));
+  status.ForEachPayload([&out, secrets](absl::string_view url, const absl::Cord& value) {
+    out.SetPayload(url, absl::Cord(RedactCredentials(std::string(value), secrets)));
   });
   return out;
 }

@@ -47,6 +47,14 @@ void SetErrorMetadata(absl::Status& status, absl::string_view key, absl::string_
 // Every (key, value) set by SetErrorMetadata.
 std::vector<std::pair<std::string, std::string>> ErrorMetadata(const absl::Status& status);
 
+// `status` with RedactCredentials (backends/common/redaction.h) applied to
+// its message and to every payload (the AWS error name, the request id,
+// ErrorInfo metadata): for an error whose text came from a remote party,
+// which may quote the request it was sent (AWS signature errors quote the
+// canonical request and string to sign). The code and the error name's
+// meaning stay, so the status still says what went wrong.
+absl::Status RedactedStatus(const absl::Status& status, absl::Span<const std::string> secrets);
+
 // A suggested retry delay for throttling errors (google.rpc.RetryInfo).
 void SetRetryDelay(absl::Status& status, absl::Duration delay);
 std::optional<absl::Duration> RetryDelay(const absl::Status& status);

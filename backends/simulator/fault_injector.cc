@@ -1,7 +1,11 @@
 #include "backends/simulator/fault_injector.h"
 
+#include <optional>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/call_delay.h"
 
 namespace awsfacade::backends::simulator {
 
@@ -49,35 +53,61 @@ void FaultInjector::Clear() {
   rules_.clear();
 }
 
-absl::Status FaultInjector::Before(absl::string_view service, absl::string_view operation) {
-  absl::Duration sleep = absl::ZeroDuration();
-  absl::Status error = absl::OkStatus();
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& a : rules_) {
-      if (a.rule.service != service) continue;
-      if (!a.rule.operation.empty() && a.rule.operation != operation) continue;
-      if (a.rule.max_count > 0 && a.fired >= a.rule.max_count) continue;
-      std::uniform_real_distribution<double> coin(0.0, 1.0);
-      if (a.rule.probability < 1.0 && coin(a.rng) >= a.rule.probability) continue;
-      ++a.fired;
-      if (a.rule.kind == Kind::kLatency) {
-        sleep += a.rule.latency;
-        continue;
-      }
-      if (!error.ok()) continue;
-      absl::string_view name = a.rule.aws_error_name;
-      if (name.empty()) {
-        name = a.rule.kind == Kind::kThrottle ? DefaultThrottleError(service)
-                                              : DefaultInternalError(service);
-      }
-      error = AwsError(name, absl::StrCat("injected fault on ", service, ".", operation));
-      if (a.rule.kind == Kind::kThrottle) SetRetryDelay(error, absl::Milliseconds(50));
-    }
+int64_t FaultInjector::fired() const {
+  absl::MutexLock lock(&mu_);
+  int64_t total = 0;
+  for (const auto& a : rules_) total += a.fired;
+  return total;
+}
+
+bool FaultInjector::Fires(Active& a, absl::string_view service, absl::string_view operation) {
+  if (a.rule.service != service) return false;
+  if (!a.rule.operation.empty() && a.rule.operation != operation) return false;
+  if (a.rule.max_count > 0 && a.fired >= a.rule.max_count) return false;
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  if (a.rule.probability < 1.0 && coin(a.rng) >= a.rule.probability) return false;
+  ++a.fired;
+  return true;
+}
+
+absl::Duration FaultInjector::DrawLatency(absl::string_view service, absl::string_view operation) {
+  absl::Duration latency = absl::ZeroDuration();
+  absl::MutexLock lock(&mu_);
+  for (auto& a : rules_) {
+    if (a.rule.kind == Kind::kLatency && Fires(a, service, operation)) latency += a.rule.latency;
   }
-  // Never sleep under the lock.
-  if (sleep > absl::ZeroDuration()) absl::SleepFor(sleep);
+  return latency;
+}
+
+absl::Status FaultInjector::DrawError(absl::string_view service, absl::string_view operation) {
+  absl::Status error = absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  // Every matching rule draws (and counts), so each rule's sequence depends
+  // only on its own seed; the first that fires decides.
+  for (auto& a : rules_) {
+    if (a.rule.kind == Kind::kLatency || !Fires(a, service, operation) || !error.ok()) continue;
+    absl::string_view name = a.rule.aws_error_name;
+    if (name.empty()) {
+      name = a.rule.kind == Kind::kThrottle ? DefaultThrottleError(service)
+                                            : DefaultInternalError(service);
+    }
+    error = AwsError(name, absl::StrCat("injected fault on ", service, ".", operation));
+    if (a.rule.kind == Kind::kThrottle) SetRetryDelay(error, absl::Milliseconds(50));
+  }
   return error;
+}
+
+absl::Status FaultInjector::Before(absl::string_view service, absl::string_view operation) {
+  const absl::Time now = absl::Now();
+  if (std::optional<absl::Time> ready_at = TakeDelayedCall(service, operation)) {
+    // The run after the wait (or one that came early: keep its time).
+    if (*ready_at > now) {
+      return DelayedCallError({std::string(service), std::string(operation), *ready_at}, now);
+    }
+  } else if (absl::Duration latency = DrawLatency(service, operation); latency > absl::ZeroDuration()) {
+    return DelayedCallError({std::string(service), std::string(operation), now + latency}, now);
+  }
+  return DrawError(service, operation);
 }
 
 }  // namespace awsfacade::backends::simulator

@@ -35,9 +35,17 @@ class FaultInjector {
   absl::Status SetRules(std::vector<Rule> rules);
   void Clear();
 
-  // Called before each simulated operation. Sleeps for latency rules that
-  // fire; returns the error of the first error rule that fires, else OK.
+  // Called before each simulated operation; decides, never waits. When
+  // latency rules fire, returns DelayedCallError (backends/common/call_delay.h)
+  // for the sum of their latencies, and the caller runs the call again once
+  // it is due, on a timer: no thread sleeps. That run (TakeDelayedCall)
+  // draws no latency; it, and a call no latency rule delayed, gets the error
+  // of the first error rule that fires, else OK. Each rule is drawn once per
+  // call.
   absl::Status Before(absl::string_view service, absl::string_view operation);
+
+  // How many times rules fired since the last SetRules or Clear.
+  int64_t fired() const;
 
   // Default error names per service: throttling and internal errors as that
   // service's own API spells them.
@@ -50,7 +58,12 @@ class FaultInjector {
     std::mt19937_64 rng;
     int fired = 0;
   };
-  absl::Mutex mu_;
+  // Whether `a` applies to the call and wins its draw; counts it as fired.
+  static bool Fires(Active& a, absl::string_view service, absl::string_view operation);
+  absl::Duration DrawLatency(absl::string_view service, absl::string_view operation);
+  absl::Status DrawError(absl::string_view service, absl::string_view operation);
+
+  mutable absl::Mutex mu_;
   std::vector<Active> rules_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -14,7 +14,9 @@ namespace awsfacade::backends::simulator {
 
 // Decorators that consult a FaultInjector before each call and otherwise
 // forward to the wrapped backend: fault injection stays out of the
-// simulators themselves (style: decorators over conditionals).
+// simulators themselves (style: decorators over conditionals). An injected
+// latency is returned, not slept: the call answers DelayedCallError
+// (backends/common/call_delay.h) and its caller runs it again when due.
 #define AWSFACADE_FAULTY_OP(ns, Op)                                              \
   absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override { \
     if (absl::Status fault = faults_->Before(kService, #Op); !fault.ok()) {      \

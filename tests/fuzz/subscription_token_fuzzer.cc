@@ -28,6 +28,7 @@
 #include "grpcpp/grpcpp.h"
 #include "service/dynamodb_streams_service.h"
 #include "service/executor.h"
+#include "service/scheduler.h"
 #include "service/subscription_engine.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/fuzz/token_world.h"
@@ -43,6 +44,7 @@ struct Server {
   // The simulator inside the world, as the engine's backend.
   std::shared_ptr<awsfacade::backends::DynamoDbStreamsBackend> backend{world, &world->sims.dynamodb};
   awsfacade::service::InlineExecutor executor;
+  awsfacade::service::Scheduler timers;
   awsfacade::service::SubscriptionEngine engine{backend, world->sims.sealer,
                                                 [] {
                                                   awsfacade::service::SubscriptionEngineOptions o;
@@ -54,7 +56,7 @@ struct Server {
                                                   o.retry_min = o.retry_max = absl::Milliseconds(1);
                                                   return o;
                                                 }()};
-  awsfacade::service::DynamoDbStreamsService service{backend, &executor, &engine};
+  awsfacade::service::DynamoDbStreamsService service{backend, &executor, &timers, &engine};
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<v1::DynamoDbStreamsService::Stub> stub;
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "backends/common/redaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -100,6 +101,26 @@ TEST(JsonLoggerTest, FieldsCannotOverrideTheFixedKeys) {
   ASSERT_THAT(lines, SizeIs(1));
   EXPECT_EQ(lines[0]["msg"], "real");
   EXPECT_EQ(lines[0]["level"], "info");
+}
+
+TEST(JsonLoggerTest, RedactsEveryLineAtEveryLevelBeforeWritingIt) {
+  Pipe pipe;
+  JsonLoggerOptions options{LogLevel::kDebug, pipe.write_fd()};
+  options.redact = [](absl::string_view line) { return backends::RedactCredentials(line); };
+  JsonLogger logger(std::move(options));
+  std::string members;
+  AppendJsonMember(&members, "message",
+                   "InvalidSignatureException: ...\nx-amz-security-token:FQoGZXIvYXdz\n"
+                   "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=0badc0ffee");
+  logger.LogRendered(LogLevel::kDebug, "rpc", members);
+  logger.Log(LogLevel::kError, "failed", {{"detail", "?X-Amz-Signature=feedface&a=1"}});
+  logger.Flush();
+  auto lines = pipe.Lines();
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_EQ(lines[0]["message"],
+            "InvalidSignatureException: ...\nx-amz-security-token:<redacted>\n"
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, Signature=<redacted>");
+  EXPECT_EQ(lines[1]["detail"], "?X-Amz-Signature=<redacted>&a=1");
 }
 
 TEST(JsonLoggerTest, RenderedMembersMakeTheSameKindOfLine) {

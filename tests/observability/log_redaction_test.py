@@ -9,13 +9,20 @@ are marker strings in PutItem items, in a condition's expression values, in
 an invalid number (whose error message quotes it), in Cognito Sync record
 patches, and in stream records a subscription receives.
 
+An upstream that quotes the request in its error (as AWS signature errors
+do: the canonical request, the string to sign, sometimes headers) must not
+get the credentials relayed to the gRPC client or into the log at any
+level, debug included (issue 17 section 5).
+
 Usage: log_redaction_test.py SERVER_BIN STUBS_DIR
 """
+import http.server
 import json
 import os
 import re
 import socket
 import sys
+import threading
 import unittest
 import uuid
 
@@ -62,6 +69,55 @@ def server_env():
         "AWS_EC2_METADATA_DISABLED": "true",
     })
     return env
+
+
+class QuotingUpstream:
+    """A fake AWS endpoint on loopback that answers every request with an
+    InvalidSignatureException quoting the request's headers (and, as a
+    misbehaving upstream might, the secret key itself)."""
+
+    def __init__(self):
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                auth = self.headers.get("Authorization", "")
+                token = self.headers.get("X-Amz-Security-Token", "")
+                seen.append(auth)
+                message = (
+                    "The request signature we calculated does not match the signature you "
+                    "provided. The Canonical String for this request should have been\n"
+                    "'%s\n%s\n\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\n'\n"
+                    "Request headers: Authorization: %s\nX-Amz-Security-Token: %s\n"
+                    "Secret key on file: %s" % (
+                        self.command, self.path, self.headers.get("Host", ""),
+                        self.headers.get("X-Amz-Date", ""), token, auth, token,
+                        MARKERS["secret_key"]))
+                body = json.dumps({"message": message}).encode()
+                self.send_response(403)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("x-amzn-ErrorType", "InvalidSignatureException")
+                self.send_header("x-amzn-RequestId", "req-upstream-1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class LogRedactionTest(unittest.TestCase):
@@ -183,6 +239,51 @@ class LogRedactionTest(unittest.TestCase):
         lines = [json.loads(l) for l in self.stop(server).splitlines() if l.strip()]
         self.assertFalse([l for l in lines if l["msg"] == "rpc"])
         self.assertTrue(any("listening on port" in l["msg"] for l in lines))
+
+    def test_upstream_error_quoting_credentials_is_relayed_and_logged_redacted(self):
+        upstream = QuotingUpstream()
+        self.addCleanup(upstream.close)
+        server = ObservedServer(
+            SERVER_BIN, "--cognito_sync_backend=aws",
+            "--endpoint_url=http://127.0.0.1:%d" % upstream.port, "--aws_call_timeout=5s",
+            "--log_level=debug", env=server_env())
+        self.addCleanup(server.__exit__)
+        channel = grpc.insecure_channel(server.address)
+        with self.assertRaises(grpc.RpcError) as failed:
+            cs_grpc.CognitoSyncServiceStub(channel).ListDatasets(
+                cs.ListDatasetsRequest(identity_pool_id=POOL, identity_id=IDENTITY),
+                metadata=[("x-request-id", "req-quoting-upstream")], timeout=10)
+        channel.close()
+        error = failed.exception
+        self.assertTrue(upstream.seen, "the upstream was never called")
+        authorization = upstream.seen[0]
+        self.assertIn("Signature=", authorization)
+        signature = authorization.split("Signature=")[1]
+        secrets = {
+            "secret key": MARKERS["secret_key"],
+            "session token": MARKERS["session_token"],
+            "signature": signature,
+        }
+
+        # What the client sees: the message and the status details (ErrorInfo).
+        relayed = error.details() + " " + repr(error.trailing_metadata())
+        for name, secret in secrets.items():
+            self.assertNotIn(secret, relayed, "%s relayed to the client" % name)
+        self.assertEqual(error.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertIn("InvalidSignatureException", error.details())
+        self.assertIn("The request signature we calculated does not match", error.details())
+        self.assertIn("x-amz-security-token:<redacted>", error.details())
+        self.assertIn("Signature=<redacted>", error.details())
+
+        text = self.stop(server)
+        for name, secret in secrets.items():
+            self.assertNotIn(secret, text, "%s leaked into the debug log" % name)
+        lines = [json.loads(l) for l in text.splitlines() if l.strip()]
+        rpc = [l for l in lines if l.get("request_id") == "req-quoting-upstream"]
+        self.assertEqual(len(rpc), 1, lines)
+        self.assertEqual(rpc[0]["aws_error"], "InvalidSignatureException")
+        self.assertIn("<redacted>", rpc[0]["message"])
+        self.assertIn("does not match", rpc[0]["message"])
 
     def test_debug_level_adds_the_error_message(self):
         server, channel = self.start("--log_level=debug")

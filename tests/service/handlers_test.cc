@@ -33,7 +33,7 @@ using ::testing::Truly;
 template <typename Service, typename Mock>
 struct InProcess {
   explicit InProcess(std::shared_ptr<Mock> mock)
-      : service(mock, &executor) {
+      : service(mock, &executor, &timers) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service);
@@ -42,6 +42,7 @@ struct InProcess {
   }
   ~InProcess() { server->Shutdown(); }
   service::InlineExecutor executor;
+  service::Scheduler timers;
   Service service;
   int port = 0;
   std::unique_ptr<grpc::Server> server;

@@ -15,6 +15,7 @@
 #include "service/dynamodb_service.h"
 #include "service/dynamodb_streams_service.h"
 #include "service/executor.h"
+#include "service/scheduler.h"
 #include "service/subscription_engine.h"
 #include "tests/backends/simulator/dynamodb_test_util.h"
 
@@ -37,6 +38,7 @@ class StreamsHarness {
   // loopback port.
   struct Facade {
     std::unique_ptr<service::InlineExecutor> executor;
+    std::unique_ptr<service::Scheduler> timers;
     std::unique_ptr<service::SubscriptionEngine> engine;
     std::unique_ptr<service::DynamoDbStreamsService> streams_service;
     std::unique_ptr<service::DynamoDbService> dynamodb_service;
@@ -62,11 +64,13 @@ class StreamsHarness {
       std::shared_ptr<backends::DynamoDbStreamsBackend> engine_backend = nullptr) {
     auto f = std::make_unique<Facade>();
     f->executor = std::make_unique<service::InlineExecutor>();
+    f->timers = std::make_unique<service::Scheduler>();
     f->engine = std::make_unique<service::SubscriptionEngine>(
         engine_backend != nullptr ? engine_backend : streams, sealer, options);
     f->streams_service = std::make_unique<service::DynamoDbStreamsService>(
-        streams, f->executor.get(), f->engine.get());
-    f->dynamodb_service = std::make_unique<service::DynamoDbService>(simulator, f->executor.get());
+        streams, f->executor.get(), f->timers.get(), f->engine.get());
+    f->dynamodb_service =
+        std::make_unique<service::DynamoDbService>(simulator, f->executor.get(), f->timers.get());
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &f->port);
     builder.RegisterService(f->streams_service.get());

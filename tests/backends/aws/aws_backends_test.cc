@@ -178,6 +178,72 @@ TEST_F(AwsBackendsFaultTest, ServerErrorsStopAfterThreeAttempts) {
   EXPECT_THAT(std::string(response.status().message()), Not(HasSubstr(std::string(kSecret))));
 }
 
+// Some AWS errors quote the request they answer (InvalidSignatureException
+// quotes the canonical request and the string to sign; an upstream may quote
+// headers): the error relayed to the caller names the error and keeps AWS's
+// explanation, but none of the credentials, the signature or the token.
+TEST(AwsBackendsSecretsTest, AnErrorQuotingTheRequestHeadersIsRelayedWithoutSecrets) {
+  constexpr absl::string_view kToken = "FQoGZXIvYXdzEXAMPLESESSIONTOKEN/+=abc123";
+  std::string authorization;  // as the fake saw it
+  absl::Mutex mu;
+  FakeHttpServer server([&](const FakeRequest& request) {
+    const std::string auth = request.Header("Authorization").value_or("");
+    const std::string token = request.Header("X-Amz-Security-Token").value_or("");
+    {
+      absl::MutexLock lock(&mu);
+      authorization = auth;
+    }
+    // JSON-escaped newlines, as AWS sends them.
+    const std::string message = absl::StrCat(
+        "The request signature we calculated does not match the signature you provided. "
+        "The Canonical String for this request should have been\\n'POST\\n/\\n\\n"
+        "content-type:application/x-amz-json-1.0\\nx-amz-security-token:",
+        token, "\\n'\\nAuthorization: ", auth, "\\nX-Amz-Security-Token: ", token,
+        "\\nquery: ?X-Amz-Security-Token=", token, "&X-Amz-Signature=0123456789abcdef");
+    FakeResponse r = FakeResponse::Status(
+        400, absl::StrCat(R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":")",
+                          message, R"("})"));
+    r.headers.emplace_back("x-amzn-RequestId", "REQ-SIG");
+    return r;
+  });
+  AwsBackendOptions options;
+  options.region = "us-east-1";
+  options.endpoints = EndpointsFromEnvironment(AwsEnvironment{}, server.url());
+  options.credentials = std::make_shared<StaticCredentialsProvider>(
+      TimedCredentials{{"AKIDEXAMPLE", std::string(kSecret), std::string(kToken)}});
+  absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+  ASSERT_TRUE(set.ok()) << set.status();
+
+  absl::StatusOr<ddbs::ListStreamsResponse> response =
+      set->dynamodb_streams->ListStreams(ddbs::ListStreamsRequest());
+  ASSERT_FALSE(response.ok());
+  const absl::Status& status = response.status();
+  std::string signature;
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_THAT(authorization, HasSubstr("Signature="));
+    signature = authorization.substr(authorization.find("Signature=") + 10);
+  }
+  // What the caller sees: the message and every payload (ErrorInfo).
+  std::vector<std::string> relayed = {std::string(status.message())};
+  status.ForEachPayload(
+      [&](absl::string_view, const absl::Cord& value) { relayed.push_back(std::string(value)); });
+  for (const std::string& text : relayed) {
+    EXPECT_THAT(text, Not(HasSubstr(std::string(kToken))));
+    EXPECT_THAT(text, Not(HasSubstr(std::string(kSecret))));
+    EXPECT_THAT(text, Not(HasSubstr(signature)));
+    EXPECT_THAT(text, Not(HasSubstr("0123456789abcdef")));
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(AwsErrorName(status), Optional(std::string("InvalidSignatureException")));
+  EXPECT_THAT(AwsRequestId(status), Optional(std::string("REQ-SIG")));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("The request signature we calculated does not match"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("x-amz-security-token:<redacted>"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("Credential=AKIDEXAMPLE/"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("Signature=<redacted>"));
+}
+
 // The subscription engine retries on its own schedule; under its scope the
 // backend makes one attempt, so retries never multiply across the layers.
 TEST_F(AwsBackendsFaultTest, SingleAttemptScopeMakesOneAttemptAndKeepsTheError) {
