@@ -242,7 +242,8 @@ TEST(StreamsHandlerTest, UnderAPolicyTheBackendReadsWithItsOwnIterator) {
   ASSERT_TRUE(authz.ok()) << authz.status();
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsBackend>>();
   service::InlineExecutor executor;
-  service::DynamoDbStreamsService streams(mock, &executor, nullptr, authz->get());
+  service::Scheduler timers;
+  service::DynamoDbStreamsService streams(mock, &executor, &timers, nullptr, authz->get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
