@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Client stubs from buf.gen.yaml (issue 6 §3).
+# Client stubs from buf.gen.yaml (issue 6 §3, issue 18 §5).
 #   stubs_test.sh generate OUT   scripts/gen-stubs.sh into OUT; every client
 #                                proto has its files in every language
 #   stubs_test.sh python|go|java|ts OUT SERVER_BIN
 #                                the generated code imports / compiles, and
 #                                a client built on it calls a real server
-#                                (stubs_usage/; Python: examples/python)
+#                                (stubs_usage/; Python: examples/python).
+#                                Go: GOPATH mode and modules (offline, on
+#                                Debian's sources); Python: the AWS error name
+#                                through google.rpc from OUT alone;
+#                                TypeScript: requests as plain literals
 set -euo pipefail
 STEP=$1 OUT=$2 SERVER_BIN=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -208,7 +212,7 @@ ts_step() {
   # The generated code imports @grpc/grpc-js and @bufbuild/protobuf.
   ln -sfn "$ROOT/node_modules" "$OUT/ts/node_modules"
   mkdir -p "$OUT/ts/usage"
-  cp "$HERE/stubs_usage/list_records.ts" "$OUT/ts/usage/"
+  cp "$HERE/stubs_usage/list_records.ts" "$HERE/stubs_usage/plain_literals.ts" "$OUT/ts/usage/"
   cat >"$OUT/ts/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
@@ -221,7 +225,16 @@ ts_step() {
 JSON
   "$ROOT/node_modules/.bin/tsc" -p "$OUT/ts"
   echo "ts: tsc (strict) passed on $(find "$OUT/ts" -name '*.ts' -not -path '*/node_modules/*' | wc -l) files"
-  check_usage node "$OUT/ts/dist/usage/list_records.js"
+  (check_usage node "$OUT/ts/dist/usage/list_records.js")
+  # Requests as plain object literals: nothing left out is sent as "undefined".
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$(node "$OUT/ts/dist/usage/plain_literals.js" "$ADDR") || fail "plain_literals failed: $out"
+  echo "$out"
+  [ "$out" = 'encode: 3 literals, no "undefined" on the wire
+ListRecords: DatasetExists=false Records=0
+GetItem: NOT_FOUND ResourceNotFoundException' ] || fail "unexpected plain_literals output"
 }
 
 case $STEP in
