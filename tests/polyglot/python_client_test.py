@@ -14,28 +14,17 @@ SERVER_BIN, STUBS_DIR, ORACLE_PYTHON = sys.argv[1:4]
 del sys.argv[1:4]
 sys.path.insert(0, STUBS_DIR)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "python"))
 
 import grpc  # noqa: E402
 from aws.cognitosync.v1 import cognitosync_pb2 as cs, cognitosync_pb2_grpc as cs_grpc  # noqa: E402
 from aws.personalize.v1 import personalize_pb2 as pz, personalize_pb2_grpc as pz_grpc  # noqa: E402
 from awsfacade.simulator.v1 import simulator_pb2 as sim, simulator_pb2_grpc as sim_grpc  # noqa: E402
-from google.rpc import error_details_pb2, status_pb2  # noqa: E402
+from aws_errors import error_info  # noqa: E402  (examples/python)
 from facade_server import FacadeServer  # noqa: E402
 
 from facade_calls import COGNITO_IDENTITY as IDENTITY, COGNITO_POOL as POOL, INTERACTIONS_SCHEMA as SCHEMA  # noqa: E402,E501
 TYPES = ["Interactions", "Items", "Users", "Actions", "Action_Interactions"]
-
-
-def error_info(err):
-    """The google.rpc.ErrorInfo of a failed call."""
-    for key, value in err.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            for any_ in status.details:
-                info = error_details_pb2.ErrorInfo()
-                if any_.Unpack(info):
-                    return info
-    return None
 
 
 class FacadeTest(unittest.TestCase):

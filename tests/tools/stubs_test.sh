@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Client stubs from buf.gen.yaml (issue 6 §3).
+# Client stubs from buf.gen.yaml (issue 6 §3, issue 18 §5).
 #   stubs_test.sh generate OUT   scripts/gen-stubs.sh into OUT; every client
 #                                proto has its files in every language
 #   stubs_test.sh python|go|java|ts OUT SERVER_BIN
 #                                the generated code imports / compiles, and
 #                                a client built on it calls a real server
-#                                (stubs_usage/; Python: examples/python)
+#                                (stubs_usage/; Python: examples/python).
+#                                Go: GOPATH mode and modules (offline, on
+#                                Debian's sources); Python: the AWS error name
+#                                through google.rpc from OUT alone;
+#                                TypeScript: requests as plain literals
 set -euo pipefail
 STEP=$1 OUT=$2 SERVER_BIN=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +56,10 @@ generate() {
     done
   done
   ((n >= 5)) || fail "only $n services found in proto/"
+  # Beside the stubs: google.rpc for Python, a Go module (issue 18 §5).
+  for f in python/google/rpc/status_pb2.py python/google/rpc/error_details_pb2.py go/go.mod; do
+    [ -s "$OUT/$f" ] || fail "$f was not generated"
+  done
   echo "generated stubs for $(protos | wc -l) protos, $n services, in python go java ts"
 }
 
@@ -77,25 +85,98 @@ PY
     || fail "examples/python/list_records.py failed on the generated stubs"
   grep -x 'listed 25 records in 3 pages (dataset example-[0-9]*)' <<<"$out" \
     || fail "examples/python/list_records.py: $out"
+  # The AWS error name of failed calls, with google.rpc from the same stubs
+  # (examples/python/aws_errors.py, as a module and as a script).
+  /usr/bin/python3 "$HERE/stubs_usage/aws_errors_test.py" "$OUT/python" "$ADDR" \
+    || fail "examples/python/aws_errors.py on the generated stubs"
+  out=$(PYTHONPATH=$OUT/python /usr/bin/python3 "$ROOT/examples/python/aws_errors.py" "$ADDR") \
+    || fail "examples/python/aws_errors.py failed: $out"
+  grep -x 'GetItem failed: NOT_FOUND ResourceNotFoundException' <<<"$out" \
+    || fail "examples/python/aws_errors.py: $out"
+}
+
+# Go modules offline: every module the stubs' dependency graph names is
+# replaced by a directory. Debian's golang-*-dev packages have the source
+# (and go.mod) of those whose packages are built; the rest are only named by
+# the go.mod files of grpc-go 1.33 and its dependencies (xDS, lint and test
+# tools), so an empty module stands in for each. Prints replace directives.
+GO_GRAPH_MODULES=(
+  google.golang.org/grpc google.golang.org/protobuf github.com/golang/protobuf google.golang.org/genproto
+  golang.org/x/net golang.org/x/sys golang.org/x/text golang.org/x/oauth2 github.com/google/go-cmp
+  github.com/cncf/udpa/go github.com/envoyproxy/go-control-plane github.com/golang/glog github.com/google/uuid
+  golang.org/x/term golang.org/x/lint golang.org/x/tools golang.org/x/mod honnef.co/go/tools
+  cloud.google.com/go/compute/metadata google.golang.org/appengine
+)
+offline_go_replaces() {
+  local empty=$1 m
+  echo "replace ("
+  for m in "${GO_GRAPH_MODULES[@]}"; do
+    if [ -f "/usr/share/gocode/src/$m/go.mod" ]; then
+      echo "	$m => /usr/share/gocode/src/$m"
+    else
+      mkdir -p "$empty/$m"
+      echo "module $m" >"$empty/$m/go.mod"
+      echo "	$m => $empty/$m"
+    fi
+  done
+  echo ")"
 }
 
 go_step() {
   command -v go >/dev/null || skip "go is not installed (scripts/install-deps.sh installs golang-go)"
-  # GOPATH mode against Debian's Go libraries (no module proxy here): the
-  # stubs go under their go_package import path.
+  [ -s "$OUT/go/go.mod" ] || fail "no go.mod in $OUT/go"
+  export GOFLAGS= GOPROXY=off GOSUMDB=off GOCACHE=$OUT/../go-cache
+
+  # 1. GOPATH mode against Debian's Go libraries: the stubs go under their
+  #    go_package import path.
   local gopath=$OUT/../go-path
   rm -rf "$gopath"
   mkdir -p "$gopath/src/github.com/aws-grpc-facade/gen"
   ln -s "$OUT/go" "$gopath/src/github.com/aws-grpc-facade/gen/go"
-  cd "$gopath/src/github.com/aws-grpc-facade/gen/go"
-  export GO111MODULE=off GOFLAGS= GOPATH=$gopath:/usr/share/gocode GOCACHE=$OUT/../go-cache
-  go build ./...
-  go vet ./...
-  echo "go: built and vetted $(find . -name '*.go' | wc -l) files"
-  mkdir -p "$gopath/src/stubsusage"
-  cp "$HERE/stubs_usage/list_records.go" "$gopath/src/stubsusage/"
-  (cd "$gopath/src/stubsusage" && go vet . && go build -o "$gopath/list_records" .)
-  check_usage "$gopath/list_records"
+  (
+    cd "$gopath/src/github.com/aws-grpc-facade/gen/go"
+    export GO111MODULE=off GOPATH=$gopath:/usr/share/gocode
+    go build ./...
+    go vet ./...
+    echo "go (GOPATH): built and vetted $(find . -name '*.go' | wc -l) files"
+    mkdir -p "$gopath/src/stubsusage"
+    cp "$HERE/stubs_usage/list_records.go" "$gopath/src/stubsusage/"
+    cd "$gopath/src/stubsusage" && go vet . && go build -o "$gopath/list_records" .
+  )
+  (check_usage "$gopath/list_records")
+
+  # 2. Modules: the generated go.mod as it is (a workspace supplies the
+  #    offline replacements), then a program of its own module that requires
+  #    the stubs' module with a replace directive, as the README shows.
+  local mods=$OUT/../go-modules
+  rm -rf "$mods"
+  mkdir -p "$mods/consumer"
+  { printf 'go 1.19\n\nuse %s\n\n' "$OUT/go"; offline_go_replaces "$mods/empty"; } >"$mods/go.work"
+  cp "$OUT/go/go.mod" "$mods/go.mod.generated"
+  (
+    cd "$OUT/go"
+    export GO111MODULE=on GOPATH=$mods/gopath GOWORK=$mods/go.work
+    go build ./...
+    go vet ./...
+    cmp -s go.mod "$mods/go.mod.generated" || fail "building the stubs changed their go.mod"
+    echo "go (modules): built and vetted module $(go list -m)"
+  )
+  cp "$HERE/stubs_usage/list_records.go" "$mods/consumer/"
+  {
+    printf 'module example.com/consumer\n\ngo 1.17\n\n'
+    printf 'require github.com/aws-grpc-facade/gen/go v0.0.0\n\n'
+    printf 'replace github.com/aws-grpc-facade/gen/go => %s\n\n' "$OUT/go"
+    offline_go_replaces "$mods/empty"
+  } >"$mods/consumer/go.mod"
+  (
+    cd "$mods/consumer"
+    export GO111MODULE=on GOPATH=$mods/gopath GOWORK=off
+    go mod tidy
+    go vet .
+    go build -o "$mods/list_records" .
+    echo "go (modules): built a program requiring $(go list -m github.com/aws-grpc-facade/gen/go)"
+  )
+  (check_usage "$mods/list_records")
 }
 
 java_step() {
@@ -131,7 +212,7 @@ ts_step() {
   # The generated code imports @grpc/grpc-js and @bufbuild/protobuf.
   ln -sfn "$ROOT/node_modules" "$OUT/ts/node_modules"
   mkdir -p "$OUT/ts/usage"
-  cp "$HERE/stubs_usage/list_records.ts" "$OUT/ts/usage/"
+  cp "$HERE/stubs_usage/list_records.ts" "$HERE/stubs_usage/plain_literals.ts" "$OUT/ts/usage/"
   cat >"$OUT/ts/tsconfig.json" <<'JSON'
 {
   "compilerOptions": {
@@ -144,7 +225,16 @@ ts_step() {
 JSON
   "$ROOT/node_modules/.bin/tsc" -p "$OUT/ts"
   echo "ts: tsc (strict) passed on $(find "$OUT/ts" -name '*.ts' -not -path '*/node_modules/*' | wc -l) files"
-  check_usage node "$OUT/ts/dist/usage/list_records.js"
+  (check_usage node "$OUT/ts/dist/usage/list_records.js")
+  # Requests as plain object literals: nothing left out is sent as "undefined".
+  source "$HERE/server.sh"
+  start_server "$SERVER_BIN"
+  local out
+  out=$(node "$OUT/ts/dist/usage/plain_literals.js" "$ADDR") || fail "plain_literals failed: $out"
+  echo "$out"
+  [ "$out" = 'encode: 3 literals, no "undefined" on the wire
+ListRecords: DatasetExists=false Records=0
+GetItem: NOT_FOUND ResourceNotFoundException' ] || fail "unexpected plain_literals output"
 }
 
 case $STEP in

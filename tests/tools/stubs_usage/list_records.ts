@@ -29,27 +29,24 @@ function updateRecords(client: CognitoSyncServiceClient, request: UpdateRecordsR
 
 async function main(address: string): Promise<void> {
   const client = new CognitoSyncServiceClient(address, credentials.createInsecure());
-  // fromPartial fills every field left out with its default.
-  const dataset = ListRecordsRequest.fromPartial({
+  // Requests are plain object literals with only the fields they need
+  // (ts-proto's useOptionals=all, buf.gen.yaml).
+  const dataset: ListRecordsRequest = {
     identityPoolId: "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000",
     identityId: "us-east-1:1111aaaa-bbbb-cccc-dddd-eeeeffff1111",
     datasetName: "ts-client",
-  });
+  };
   try {
     const first = await listRecords(client, dataset);
     console.log(`ListRecords: DatasetExists=${first.datasetExists} SyncSessionToken=${first.syncSessionToken !== ""}`);
-    const updated = await updateRecords(
-      client,
-      UpdateRecordsRequest.fromPartial({
-        identityPoolId: dataset.identityPoolId,
-        identityId: dataset.identityId,
-        datasetName: dataset.datasetName,
-        deviceId: "ts",
-        syncSessionToken: first.syncSessionToken,
-        recordPatches: [{ op: "replace", key: "theme", value: "dark", syncCount: 0 }],
-      }),
-    );
-    for (const r of updated.records) console.log(`UpdateRecords: ${r.key}=${r.value} SyncCount=${r.syncCount}`);
+    const updated = await updateRecords(client, {
+      ...dataset,
+      deviceId: "ts",
+      syncSessionToken: first.syncSessionToken,
+      recordPatches: [{ op: "replace", key: "theme", value: "dark", syncCount: 0 }],
+    });
+    // A decoded message has every field, but the types mark them optional.
+    for (const r of updated.records ?? []) console.log(`UpdateRecords: ${r.key}=${r.value} SyncCount=${r.syncCount}`);
     const again = await listRecords(client, dataset);
     console.log(`ListRecords: DatasetExists=${again.datasetExists} Count=${again.count}`);
   } finally {
