@@ -6,7 +6,7 @@
 
 namespace awsfacade::backends {
 
-// Amazon Cognito Sync (docs/aws-apis.md §4, §7.2), one method per AWS
+// Amazon Cognito Sync (docs/aws-semantics.md §4, §7.2), one method per AWS
 // operation. Errors are AwsError statuses (backends/common/aws_error.h).
 // Implementations: simulator::CognitoSyncSimulator, and the real-AWS backend.
 // Methods may block (the AWS backend does network I/O); service/ runs them

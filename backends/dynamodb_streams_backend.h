@@ -9,7 +9,7 @@
 
 namespace awsfacade::backends {
 
-// Amazon DynamoDB Streams (docs/aws-apis.md §3, §7.1), one method per AWS
+// Amazon DynamoDB Streams (docs/aws-semantics.md §3, §7.1), one method per AWS
 // operation. Errors are AwsError statuses: ResourceNotFoundException,
 // LimitExceededException, ExpiredIteratorException,
 // TrimmedDataAccessException, InternalServerError, ValidationException.

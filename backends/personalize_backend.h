@@ -6,7 +6,7 @@
 
 namespace awsfacade::backends {
 
-// Amazon Personalize, the dataset part (docs/aws-apis.md §5, §7.3), one
+// Amazon Personalize, the dataset part (docs/aws-semantics.md §5, §7.3), one
 // method per AWS operation. Errors are AwsError statuses. Methods may block;
 // service/ runs them on the backend's executor.
 class PersonalizeBackend {

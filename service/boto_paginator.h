@@ -10,7 +10,7 @@
 namespace awsfacade::service {
 
 // One run of botocore's PageIterator for an operation with a single input
-// token (docs/aws-apis.md §6.1): MaxItems across pages, a StartingToken in
+// token (docs/aws-semantics.md §6.2): MaxItems across pages, a StartingToken in
 // botocore's format (base64 JSON, or the legacy "token___skip" form), and
 // the resume token botocore hands back when MaxItems stops a run. The caller
 // fetches pages; this class decides what to send and what to yield.

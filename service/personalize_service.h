@@ -33,7 +33,7 @@ class PersonalizeService final : public aws::personalize::v1::PersonalizeService
   AWSFACADE_PERSONALIZE_UNARY(DeleteDataset)
 #undef AWSFACADE_PERSONALIZE_UNARY
 
-  // boto3's list_datasets paginator (docs/aws-apis.md §6.1), one message per
+  // boto3's list_datasets paginator (docs/aws-semantics.md §6.2), one message per
   // page; the last message carries the resume token when MaxItems cut the run.
   grpc::ServerWriteReactor<aws::personalize::v1::PaginateListDatasetsResponse>* PaginateListDatasets(
       grpc::CallbackServerContext* context,

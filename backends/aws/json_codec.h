@@ -3,13 +3,13 @@
 
 // A generic codec between the project's proto messages and AWS's wire JSON
 // (the body encoding shared by awsJson 1.0, awsJson 1.1 and restJson1;
-// docs/aws-apis.md §2). It is driven by the message's descriptor, so it works
+// docs/aws-semantics.md §2). It is driven by the message's descriptor, so it works
 // for every message of proto/aws/** and for DynamicMessage alike; no code is
 // generated per shape.
 //
 // Mapping (proto field -> AWS JSON member):
-//   * The member name is the field's json_name (style.md convention 11: it is
-//     the AWS member name, case preserved).
+//   * The member name is the field's json_name (the protos set it to the AWS
+//     member name, case preserved: docs/aws-semantics.md §1.4).
 //   * string -> JSON string; bytes -> base64 string (standard alphabet, padded);
 //     int32/int64/uint32/uint64 -> JSON number, never a string; bool -> true/false;
 //     float/double -> JSON number, and the strings "NaN", "Infinity",
@@ -48,8 +48,8 @@
 // arrays and maps (botocore and Smithy skip them). A member present on the
 // wire sets the field's presence, so `optional` fields tell 0 from absent.
 // Aliases: aws.dynamodbstreams.v1.Identity also accepts `principalId` and
-// `type`, the spelling of the TTL docs and Lambda events (aws-apis.md §9 item
-// 5); output always uses the model's PrincipalId/Type.
+// `type`, the spelling of the TTL docs and Lambda events (docs/aws-semantics.md
+// §9.2); output always uses the model's PrincipalId/Type.
 //
 // Errors (never a crash, never an exception): InvalidArgument naming the JSON
 // path of the offending value ("$.Records[3].dynamodb.SizeBytes: expected an

@@ -27,7 +27,7 @@ namespace pb = ::google::protobuf;
 using L = HttpLocation;
 
 // ---------------------------------------------------------------------------
-// The operation tables (docs/aws-apis.md §1-§5).
+// The operation tables (docs/aws-semantics.md §1-§5).
 
 constexpr OperationSpec kDynamoDbStreamsOperations[] = {
     {"ListStreams", "POST", "/", {}, {}},
@@ -53,7 +53,7 @@ constexpr OperationSpec kPersonalizeOperations[] = {
     {"ListDatasets", "POST", "/", {}, {}},       {"DeleteDataset", "POST", "/", {}, {}},
 };
 
-// Cognito Sync (restJson1), aws-apis.md §2.2. Query keys are listed in the
+// Cognito Sync (restJson1), docs/aws-semantics.md §2.2. Query keys are listed in the
 // order botocore sends them.
 constexpr HttpBinding kCognitoListRecords[] = {
     {"IdentityPoolId", L::kLabel, "IdentityPoolId"},

@@ -1,7 +1,7 @@
 #ifndef AWSFACADE_BACKENDS_AWS_PROTOCOLS_H_
 #define AWSFACADE_BACKENDS_AWS_PROTOCOLS_H_
 
-// The three AWS wire protocols our services speak (docs/aws-apis.md §2), built
+// The three AWS wire protocols our services speak (docs/aws-semantics.md §2), built
 // on the JSON codec (json_codec.h):
 //
 //   awsJson 1.0  DynamoDB Streams (DynamoDBStreams_20120810), DynamoDB
@@ -76,7 +76,7 @@ struct OperationSpec {
   absl::Span<const HttpBinding> response_bindings;
 };
 
-// One AWS service (docs/aws-apis.md §1).
+// One AWS service (docs/aws-semantics.md §1.1).
 struct ServiceSpec {
   absl::string_view name;  // "DynamoDB Streams"
   Protocol protocol;
@@ -101,7 +101,7 @@ struct ServiceSpec {
 //                       {Create,Describe,Delete}Schema, ListSchemas,
 //                       {Create,Describe,Delete}Dataset, ListDatasets
 //
-//   Cognito Sync, restJson1 (aws-apis.md §2.2),
+//   Cognito Sync, restJson1 (docs/aws-semantics.md §2.2),
 //   with {Base} = /identitypools/{IdentityPoolId}/identities/{IdentityId}:
 //     operation        method  URI                                   query / header members
 //     ListRecords      GET     {Base}/datasets/{DatasetName}/records lastSyncCount, maxResults,

@@ -200,7 +200,7 @@ class SigV4Signer {
  public:
   // `region` ("us-east-1") and `service` are the credential-scope values: the
   // SigV4 signing name, e.g. "dynamodb" for DynamoDB Streams (not its endpoint
-  // prefix "streams.dynamodb"); see docs/aws-apis.md §1.
+  // prefix "streams.dynamodb"); see docs/aws-semantics.md §1.3.
   SigV4Signer(std::string region, std::string service, SignerOptions options = {});
 
   SigV4Signer(const SigV4Signer&) = delete;

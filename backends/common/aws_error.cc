@@ -14,7 +14,7 @@ namespace {
 
 using C = absl::StatusCode;
 
-// docs/aws-apis.md §8. Names are case-sensitive, as on the wire.
+// Listed in docs/aws-semantics.md §8.1. Names are case-sensitive, as on the wire.
 constexpr std::array<AwsErrorSpec, 36> kAwsErrors = {{
     // Shared by all services.
     {"ResourceNotFoundException", C::kNotFound, false},

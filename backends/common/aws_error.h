@@ -13,7 +13,7 @@
 
 namespace awsfacade::backends {
 
-// How one AWS error name maps onto gRPC (docs/aws-apis.md §8). This table is
+// How one AWS error name maps onto gRPC (docs/aws-semantics.md §8.1). This table is
 // the only place that decides a status code for an AWS error.
 struct AwsErrorSpec {
   absl::string_view name;        // e.g. "ResourceNotFoundException"

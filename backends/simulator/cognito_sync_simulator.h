@@ -17,7 +17,7 @@
 
 namespace awsfacade::backends::simulator {
 
-// Quotas and knobs of the simulated Cognito Sync (docs/aws-apis.md §7.2).
+// Quotas and knobs of the simulated Cognito Sync (docs/aws-semantics.md §7.2).
 struct CognitoSyncLimits {
   // "Quotas in Amazon Cognito" (adjustable): 20 datasets per identity, 1,024
   // records per dataset, 1 MB per dataset.
@@ -34,7 +34,7 @@ struct CognitoSyncLimits {
   absl::Duration sync_session_token_ttl = absl::Hours(1);
 };
 
-// In-memory Amazon Cognito Sync with AWS's semantics (docs/aws-apis.md §4,
+// In-memory Amazon Cognito Sync with AWS's semantics (docs/aws-semantics.md §4,
 // §7.2). Identity pool -> identity -> datasets -> records; one identity never
 // sees another identity's (or pool's) data. Every method validates all
 // model constraints first (InvalidParameterException naming the member;

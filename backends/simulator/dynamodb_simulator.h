@@ -48,8 +48,8 @@ struct DynamoDbSimulatorOptions {
 };
 
 // Amazon DynamoDB (tables, single items, Time to Live) and DynamoDB Streams
-// in memory, with AWS's semantics (docs/aws-apis.md §3, §7.1; models
-// dynamodb/2012-08-10 and dynamodbstreams/2012-08-10). Thread-safe; all time
+// in memory, with AWS's semantics (docs/aws-semantics.md §3, §7.1; botocore's
+// DynamoDB and DynamoDB Streams models, 2012-08-10). Thread-safe; all time
 // comes from options.clock and is acted upon lazily at each call.
 //
 // Contract, beyond the models:

@@ -21,7 +21,7 @@
 
 namespace awsfacade::backends::simulator {
 
-// Quotas and timings of the simulated Personalize (docs/aws-apis.md §7.3).
+// Quotas and timings of the simulated Personalize (docs/aws-semantics.md §7.3).
 struct PersonalizeLimits {
   // Dataset groups per account and region (AWS quota, adjustable). A group
   // counts until its deletion has finished (DELETE PENDING still counts).
@@ -44,8 +44,8 @@ struct PersonalizeLimits {
 };
 
 // Amazon Personalize dataset groups, schemas and datasets in memory, with
-// AWS's semantics (docs/aws-apis.md §5, §6, §7.3; model
-// personalize/2018-05-22). Thread-safe.
+// AWS's semantics (docs/aws-semantics.md §5, §6, §7.3; botocore's
+// Personalize model, 2018-05-22). Thread-safe.
 //
 // Contract, beyond the model:
 // * ARNs are real ones built from options.region and options.account_id:

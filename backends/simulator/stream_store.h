@@ -25,7 +25,7 @@
 
 namespace awsfacade::backends::simulator {
 
-// Tunables of the simulated DynamoDB Streams (docs/aws-apis.md §7.1).
+// Tunables of the simulated DynamoDB Streams (docs/aws-semantics.md §7.1).
 struct StreamStoreOptions {
   // An open shard is closed and replaced by one child this long after it
   // was opened (AWS: "about every 4 hours"). Checked lazily, on calls.
@@ -80,7 +80,8 @@ struct StreamStoreStats {
 
 // DynamoDB Streams in memory: streams, shards with lineage, records,
 // sequence numbers, iterators, trimming and rollover, and the four Streams
-// operations (docs/aws-apis.md §3, §7.1; model dynamodbstreams/2012-08-10).
+// operations (docs/aws-semantics.md §3, §7.1; botocore's DynamoDB Streams model,
+// 2012-08-10).
 // Thread-safe; time comes only from options.clock and is acted upon lazily
 // at each call (no background threads).
 //
@@ -95,7 +96,7 @@ struct StreamStoreStats {
 //   lists parents before children.
 // * Sequence numbers are 21-digit decimal strings, increasing across the
 //   whole store with gaps (never contiguous). Compare them as integers.
-// * Record images follow the view type (§7.1 table); SizeBytes is the
+// * Record images follow the view type (docs/aws-semantics.md §7.1); SizeBytes is the
 //   DynamoDB size (ItemSizeBytes) of Keys plus the images present;
 //   ApproximateCreationDateTime is rounded down to the second; eventID is 32
 //   hex characters, unique, derived from the seed and a counter;

@@ -13,7 +13,7 @@ namespace awsfacade::backends::simulator {
 // length, pattern, range). Each check names the AWS member at fault and
 // fails with the service's own validation error name (`error`, e.g.
 // "InvalidParameterException", "InvalidInputException", "ValidationException").
-// Patterns must match the whole value (docs/aws-apis.md §8).
+// Patterns must match the whole value (docs/aws-semantics.md §8.4).
 class Validator {
  public:
   explicit Validator(absl::string_view error) : error_(error) {}

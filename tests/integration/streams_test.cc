@@ -361,7 +361,7 @@ TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
 
 TEST_F(StreamsIntegrationTest, ViewTypeDecidesWhichImagesRecordsCarry) {
   // Expected per view type: images of (INSERT, MODIFY, REMOVE), as
-  // "new/old" presence (aws-apis.md section 7.1).
+  // "new/old" presence (docs/aws-semantics.md §7.1).
   const std::map<std::string, std::vector<std::string>> expected = {
       {"KEYS_ONLY", {"-/-", "-/-", "-/-"}},
       {"NEW_IMAGE", {"new/-", "new/-", "-/-"}},

@@ -13,7 +13,7 @@ namespace awsfacade::service {
 namespace {
 
 // A fake service: `items` served in pages of `page_size`, page tokens "t<i>"
-// naming the index of the page's first item, as in docs/aws-apis.md §6.1.
+// naming the index of the page's first item, as in the example of docs/aws-semantics.md §6.2.
 struct FakeList {
   int items;
   int page_size;
@@ -51,7 +51,8 @@ PagedRun Paginate(const FakeList& list, std::optional<int> max_items, const std:
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// The four verified botocore runs of docs/aws-apis.md §6.1, byte for byte.
+// The four botocore runs of the example in docs/aws-semantics.md §6.2, byte
+// for byte.
 TEST(BotoPaginatorTest, MaxItemsInsidePageGivesTruncateAmount) {
   PagedRun run = Paginate({9, 3}, 4, "");
   EXPECT_THAT(run.pages, ElementsAre(ElementsAre(0, 1, 2), ElementsAre(3)));

@@ -9,10 +9,12 @@ Every field of the aws.* packages names its AWS member in an explicit
 json_name (describe shows it; JSON clients use it), except the `values` of
 the AttributeValue wrappers, which have no AWS counterpart.
 
-With the botocore models beside the repository (shared/aws-models), also
-checks each field that mirrors an AWS member against the member's shape: an
-enum's comment lists every allowed value, and a length or range limit's
-comment states its min and max.
+With botocore's service models at hand (the service-2.json files of the
+four APIs, which CI lays in a folder beside the clone; see
+load_aws_members), also checks each field that mirrors an AWS member
+against the member's shape: an enum's comment lists every allowed value,
+and a length or range limit's comment states its min and max. Without
+them that check is skipped, and the output says so.
 
 usage: proto_comments_test.py BUF REPO_ROOT
 """

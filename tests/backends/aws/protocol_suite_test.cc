@@ -6,7 +6,7 @@
 // DescriptorPool; the cases then run on DynamicMessages of those types,
 // through exactly the code path our own messages take (descriptor-driven
 // codec, BuildRequest, ParseResponse). The translation is the one our protos
-// follow (style.md convention 11): structure -> message, member -> field whose
+// follow (docs/aws-semantics.md §1.4): structure -> message, member -> field whose
 // json_name is the wire name, scalar -> proto3 `optional` (AWS members have
 // presence), list -> repeated, map -> map<string, V>, blob -> bytes,
 // timestamp -> google.protobuf.Timestamp, enums -> string / int32.

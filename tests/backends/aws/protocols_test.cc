@@ -141,7 +141,7 @@ TEST(ProtocolsTest, AwsJson11RequestWithNothingSetSendsAnEmptyObject) {
 }
 
 TEST(ProtocolsTest, RestJsonListRecordsMatchesBotocore) {
-  // aws-apis.md §2.2: the request botocore produces for these members.
+  // The request botocore produces for these members (docs/aws-semantics.md §2.2).
   ::aws::cognitosync::v1::ListRecordsRequest request;
   request.set_identity_pool_id("us-east-1:0000-ab");
   request.set_identity_id("us-east-1:1111-cd");

@@ -78,7 +78,7 @@ TEST(RetryClassifyTest, PriorRequestNotCompleteIsBothTransientAndThrottling) {
 }
 
 TEST(RetryClassifyTest, QuotaErrorsOfOurServicesAreThrottling) {
-  // docs/aws-apis.md §2.3: standard mode retries LimitExceededException and
+  // docs/aws-semantics.md §2.3, §9.5: standard mode retries LimitExceededException and
   // TooManyRequestsException (Personalize, Cognito Sync quotas).
   EXPECT_TRUE(Classify(400, "LimitExceededException", TransportError::kNone).throttling);
   EXPECT_TRUE(Classify(429, "TooManyRequestsException", TransportError::kNone).throttling);

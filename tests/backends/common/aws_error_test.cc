@@ -18,7 +18,7 @@ struct Row {
   bool throttling;
 };
 
-// The mapping of docs/aws-apis.md §8, written out independently of the
+// The mapping of docs/aws-semantics.md §8.1, written out independently of the
 // table in aws_error.cc: one row per entry, and the test fails if either
 // side has an entry the other lacks.
 const Row kExpected[] = {
