@@ -457,8 +457,14 @@ int Command::RunOperation(const pb::MethodDescriptor& method, const std::vector<
       return Usage(absl::StrCat("unknown parameter --", flag.name, " (see awsfacade ... ", KebabCase(method.name()),
                                 " --help)"));
     }
+    std::optional<std::string> value = flag.value;
+    if (value) {
+      auto text = ReadFileArgument(flag.name, *value);
+      if (!text.ok()) return Usage(text.status().message());
+      value = *std::move(text);
+    }
     if (!field_values.count(field)) field_order.push_back(field);
-    field_values[field].push_back(flag.value);
+    field_values[field].push_back(std::move(value));
   }
   for (const pb::FieldDescriptor* field : field_order) {  // flags override --cli-input-json
     auto value = FlagValueToJson(*field, field_values[field]);

@@ -137,16 +137,20 @@ absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const pb::FieldDescriptor
   return list;
 }
 
+absl::StatusOr<std::string> ReadFileArgument(absl::string_view flag, absl::string_view argument) {
+  if (!absl::StartsWith(argument, "file://")) return std::string(argument);
+  const std::string path(argument.substr(7));
+  std::ifstream file(path);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
 absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argument) {
-  std::string text(argument);
-  if (absl::StartsWith(argument, "file://")) {
-    std::ifstream file(std::string(argument.substr(7)));
-    if (!file) return absl::InvalidArgumentError(absl::StrCat("--cli-input-json: cannot read ", argument.substr(7)));
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    text = buffer.str();
-  }
-  auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+  auto text = ReadFileArgument("cli-input-json", argument);
+  if (!text.ok()) return text.status();
+  auto parsed = nlohmann::ordered_json::parse(*text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return absl::InvalidArgumentError("--cli-input-json: not a JSON object");
   }

@@ -37,6 +37,11 @@ const google::protobuf::FieldDescriptor* FieldForFlag(const google::protobuf::De
 absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const google::protobuf::FieldDescriptor& field,
                                                        const std::vector<std::optional<std::string>>& values);
 
+// A parameter's text: `argument` itself, or the content of the file it names
+// as file://path (as the AWS CLI reads any parameter); INVALID_ARGUMENT
+// naming --`flag` when the file cannot be read.
+absl::StatusOr<std::string> ReadFileArgument(absl::string_view flag, absl::string_view argument);
+
 // --cli-input-json: the JSON text itself, or file://path.
 absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argument);
 

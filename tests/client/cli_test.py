@@ -294,6 +294,20 @@ class CliTest(unittest.TestCase):
         got = json.loads(self.cli("dynamodb", "get-item", "--cli-input-json", json.dumps(
             {"TableName": "shapes", "Key": {"pk": {"S": "second"}}})).stdout)
         self.assertEqual(got["Item"]["m"], self.ITEM["m"])
+        # Any parameter may be read from a file, as with the AWS CLI (old: the
+        # text "file://..." was parsed as JSON and refused).
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"cli_item_{os.getpid()}.json")
+        with open(path, "w") as f:
+            json.dump(dict(self.ITEM, pk={"S": "from-file"}), f)
+        try:
+            self.cli("dynamodb", "put-item", "--table-name", "shapes", "--item", f"file://{path}")
+        finally:
+            os.unlink(path)
+        got = json.loads(self.cli("dynamodb", "get-item", "--table-name", "shapes",
+                                  "--key", '{"pk": {"S": "from-file"}}').stdout)
+        self.assertEqual(got["Item"]["ss"], self.ITEM["ss"])
+        self.assertIn("--item: cannot read", self.cli("dynamodb", "put-item", "--table-name", "shapes",
+                                                      "--item", f"file://{path}", check=2).stderr)
         # Numbers are JSON numbers and timestamps ISO 8601, as the AWS CLI v2 prints them.
         table = json.loads(self.cli("dynamodb", "describe-table", "--table-name", "shapes").stdout)["Table"]
         self.assertIsInstance(table["ItemCount"], int)
