@@ -1,7 +1,6 @@
 #include "client/cli/json_request.h"
 
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -77,8 +76,8 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
       return nlohmann::ordered_json(d);
     }
     case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
-      // Structures as JSON; a well-known type (Timestamp, Duration) as the
-      // JSON string protobuf expects for it.
+      // Structures as JSON; durations and timestamps in the forms people
+      // type, converted to what the JSON readers take.
       const std::string& type = field.message_type()->full_name();
       if (type == "google.protobuf.Duration") {
         // "90s" (protobuf's form), "15m", "1h30m", "250ms", or bare seconds.
@@ -86,10 +85,12 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
         if (!absl::ParseDuration(text, &duration) && !absl::ParseDuration(absl::StrCat(text, "s"), &duration)) {
           return BadValue(field, text, "a duration such as 90s, 15m or 1h30m");
         }
-        const int64_t seconds = absl::ToInt64Seconds(duration);
-        const int64_t nanos = absl::ToInt64Nanoseconds(duration - absl::Seconds(seconds));
-        return nlohmann::ordered_json(nanos == 0 ? absl::StrCat(seconds, "s")
-                                                 : absl::StrFormat("%d.%09ds", seconds, std::abs(nanos)));
+        const char* sign = duration < absl::ZeroDuration() ? "-" : "";
+        const absl::Duration magnitude = absl::AbsDuration(duration);
+        const int64_t seconds = absl::ToInt64Seconds(magnitude);
+        const int64_t nanos = absl::ToInt64Nanoseconds(magnitude - absl::Seconds(seconds));
+        return nlohmann::ordered_json(nanos == 0 ? absl::StrCat(sign, seconds, "s")
+                                                 : absl::StrFormat("%s%d.%09ds", sign, seconds, nanos));
       }
       if (type == "google.protobuf.Timestamp") {  // epoch seconds or RFC 3339
         double seconds;
