@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
@@ -409,8 +410,9 @@ constexpr std::array<int8_t, 256> kBase64Table = MakeBase64Table();
 
 class JsonToWire {
  public:
-  JsonToWire(std::string* buffer, size_t expected_size, InfoCache* cache)
-      : writer_(buffer, expected_size), cache_(cache) {}
+  JsonToWire(std::string* buffer, size_t expected_size, InfoCache* cache,
+             const AwsJsonReadOptions& options)
+      : writer_(buffer, expected_size), cache_(cache), options_(options) {}
 
   const WireWriter& writer() const { return writer_; }
 
@@ -425,7 +427,10 @@ class JsonToWire {
     }
     for (auto it = object.begin(); it != object.end(); ++it) {
       FieldInfo* f = info.Find(Sv(it.key()));
-      if (f == nullptr) continue;  // a member this message does not know
+      if (f == nullptr) {  // a member this message does not know
+        if (options_.reject_unknown_members) return UnknownMember(info, Sv(it.key()));
+        continue;
+      }
       dom::element member = it.value();
       if (member.is_null()) continue;
       absl::Status status = Member(*f, member, depth + 1);
@@ -440,6 +445,16 @@ class JsonToWire {
   absl::Status Fail(absl::Status status, absl::string_view key) {
     trail_.push_back(PathSegment{std::string(key), -1});
     return status;
+  }
+
+  absl::Status UnknownMember(const MessageInfo& info, absl::string_view key) {
+    std::string names;
+    for (const auto& [name, index] : info.names) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", name);
+    }
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+                    "unknown member of ", info.descriptor->name(), ", must be one of: ", names)),
+                key);
   }
   absl::Status Fail(absl::Status status, int64_t index) {
     trail_.push_back(PathSegment{std::string(), index});
@@ -637,7 +652,10 @@ class JsonToWire {
     const FieldInfo* seen = nullptr;
     for (auto it = object.begin(); it != object.end(); ++it) {
       FieldInfo* f = info.Find(Sv(it.key()));
-      if (f == nullptr) continue;  // a value type newer than our proto
+      if (f == nullptr) {  // a value type newer than our proto
+        if (options_.reject_unknown_members) return UnknownMember(info, Sv(it.key()));
+        continue;
+      }
       dom::element member = it.value();
       if (member.is_null()) continue;
       if (seen != nullptr) {
@@ -690,8 +708,26 @@ class JsonToWire {
       }
       case dom::element_type::UINT64:
         return absl::InvalidArgumentError("timestamp is outside years 1..9999");
+      case dom::element_type::STRING: {
+        if (!options_.accept_rfc3339_timestamps) {
+          return TypeError(value, "epoch seconds (a number)");
+        }
+        const std::string text(Checked(value.get_string()));
+        absl::Time time;
+        std::string error;
+        if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "expected epoch seconds or an RFC 3339 time, got \"", absl::CEscape(text), "\""));
+        }
+        const absl::Duration since_epoch = time - absl::UnixEpoch();
+        seconds = absl::ToInt64Seconds(absl::Floor(since_epoch, absl::Seconds(1)));
+        nanos = absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds));
+        break;
+      }
       default:
-        return TypeError(value, "epoch seconds (a number)");
+        return TypeError(value, options_.accept_rfc3339_timestamps
+                                    ? "epoch seconds or an RFC 3339 time"
+                                    : "epoch seconds (a number)");
     }
     if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds) {
       return absl::InvalidArgumentError(
@@ -876,6 +912,7 @@ class JsonToWire {
 
   WireWriter writer_;
   InfoCache* cache_;
+  const AwsJsonReadOptions& options_;
   std::vector<PathSegment> trail_;
 };
 
@@ -942,9 +979,19 @@ std::string FormatEpochSeconds(int64_t seconds, int32_t nanos) {
   return absl::StrCat(negative ? "-" : "", whole, ".", digits);
 }
 
+// ISO 8601 in UTC as the AWS CLI v2 prints a timestamp (Python's
+// datetime.isoformat()): microseconds only when the time is not whole seconds.
+std::string FormatIso8601(int64_t seconds, int32_t nanos) {
+  const absl::Time time = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
+  return absl::FormatTime(
+      nanos / 1000 == 0 ? "%Y-%m-%dT%H:%M:%S+00:00" : "%Y-%m-%dT%H:%M:%E6S+00:00", time,
+      absl::UTCTimeZone());
+}
+
 class MessageToJson {
  public:
-  explicit MessageToJson(std::string* out) : out_(out) {}
+  MessageToJson(std::string* out, bool iso8601_timestamps)
+      : out_(out), iso8601_timestamps_(iso8601_timestamps) {}
 
   absl::Status Message(const pb::Message& message, int depth,
                        absl::Span<const pb::FieldDescriptor* const> omit = {}) {
@@ -1134,7 +1181,11 @@ class MessageToJson {
       return absl::InvalidArgumentError(absl::StrCat(
           "timestamp {seconds: ", seconds, ", nanos: ", nanos, "} is outside years 1..9999"));
     }
-    out_->append(FormatEpochSeconds(seconds, nanos));
+    if (iso8601_timestamps_) {
+      AppendJsonString(FormatIso8601(seconds, nanos), out_);
+    } else {
+      out_->append(FormatEpochSeconds(seconds, nanos));
+    }
     return absl::OkStatus();
   }
 
@@ -1167,6 +1218,7 @@ class MessageToJson {
   }
 
   std::string* out_;
+  bool iso8601_timestamps_;
   std::vector<PathSegment> trail_;
 };
 
@@ -1188,7 +1240,8 @@ std::string FormatFloat(float value) {
   return std::string(buffer, result.ptr);
 }
 
-absl::Status AwsJsonToMessage(absl::string_view json, pb::Message* message) {
+absl::Status AwsJsonToMessage(absl::string_view json, pb::Message* message,
+                              const AwsJsonReadOptions& options) {
   message->Clear();
   ThreadState& state = State();
   absl::StatusOr<dom::element> root = ParseJson(state, json);
@@ -1202,7 +1255,7 @@ absl::Status AwsJsonToMessage(absl::string_view json, pb::Message* message) {
                          : &local_infos;
   // The wire form is about as long as the JSON or shorter (no quotes, no
   // names, binary numbers, decoded base64); the writer grows if need be.
-  JsonToWire transcoder(&state.wire, json.size() + 256, infos);
+  JsonToWire transcoder(&state.wire, json.size() + 256, infos, options);
   absl::Status status = transcoder.Message(*infos->Get(descriptor), *root, 1);
   if (!status.ok()) {
     TrimThreadState(state, json.size());
@@ -1228,7 +1281,7 @@ absl::Status AwsJsonToMessage(absl::string_view json, pb::Message* message) {
 absl::StatusOr<std::string> MessageToAwsJson(const pb::Message& message,
                                              const AwsJsonWriteOptions& options) {
   std::string out;
-  MessageToJson writer(&out);
+  MessageToJson writer(&out, options.iso8601_timestamps);
   absl::Status status = writer.Message(message, 1, options.omit_fields);
   if (!status.ok()) return WithPath(status, writer.trail());
   return out;

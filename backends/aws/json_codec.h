@@ -97,16 +97,32 @@ inline constexpr int kMaxJsonDepth = 128;
 // (GetRecords is capped at 1 MB).
 inline constexpr size_t kMaxJsonBytes = size_t{64} << 20;
 
+// How AwsJsonToMessage reads. The defaults are the wire's rules above; the
+// awsfacade CLI reads what a person typed, and wants to hear about typos.
+struct AwsJsonReadOptions {
+  // InvalidArgument naming the member for a member no field has (an
+  // AttributeValue's too), instead of skipping it.
+  bool reject_unknown_members = false;
+  // Timestamps may also be RFC 3339 strings ("2024-05-01T12:00:00Z",
+  // "2024-05-01T12:00:00.5+02:00"), as the AWS CLI accepts them.
+  bool accept_rfc3339_timestamps = false;
+};
+
 // Replaces the content of `message` with the AWS JSON object `json`.
 // `json` must hold a JSON object (or `null`, read as an empty object). On
 // error `message` is left empty.
-absl::Status AwsJsonToMessage(absl::string_view json, google::protobuf::Message* message);
+absl::Status AwsJsonToMessage(absl::string_view json, google::protobuf::Message* message,
+                              const AwsJsonReadOptions& options = {});
 
 // What MessageToAwsJson leaves out.
 struct AwsJsonWriteOptions {
   // Top-level fields not to write: restJson members bound to the URI, the
   // query string or headers (protocols.h). Not owned.
   absl::Span<const google::protobuf::FieldDescriptor* const> omit_fields;
+  // Timestamps as the AWS CLI v2 prints them (ISO 8601 in UTC, microseconds
+  // when not whole: "2024-05-01T12:00:00+00:00", "...:00.250000+00:00")
+  // instead of the wire's epoch seconds.
+  bool iso8601_timestamps = false;
 };
 
 // The AWS JSON object for `message`, compact (no whitespace), following the

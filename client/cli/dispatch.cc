@@ -6,6 +6,7 @@
 #include "client/dynamodb_connection.h"
 #include "client/dynamodb_streams_connection.h"
 #include "client/personalize_connection.h"
+#include "client/simulator_connection.h"
 
 namespace awsfacade::client::cli {
 namespace {
@@ -58,6 +59,11 @@ Dispatch MakeDispatch(const ConnectionOptions& options) {
     const std::string service = "aws.dynamodbstreams.v1.DynamoDbStreamsService";
     AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
     AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLI_BIND_STREAMING)
+  }
+  {
+    auto connection = MakeSimulatorConnection(options);
+    const std::string service = "awsfacade.simulator.v1.SimulatorService";
+    AWSFACADE_SIMULATOR_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
   }
   return dispatch;
 }

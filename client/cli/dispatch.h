@@ -22,7 +22,8 @@ using UnaryInvoker =
 using StreamInvoker = std::function<absl::Status(const google::protobuf::Message&,
                                                  const std::function<bool(const google::protobuf::Message&)>&)>;
 
-// Every RPC of the four AWS services, keyed by full method name
+// Every RPC of the four AWS services and of the simulator's control
+// service, keyed by full method name
 // ("aws.dynamodbstreams.v1.DynamoDbStreamsService.GetRecords"), bound to
 // connections made from `options`.
 struct Dispatch {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -55,11 +56,23 @@ std::string CommentOf(absl::string_view full_name) {
   return "";
 }
 
+namespace {
+// Where the sentence that starts at `from` ends (the index of its '.'),
+// "e.g. " and "i.e. " not counted; npos if it runs to the end.
+size_t SentenceEnd(absl::string_view text, size_t from) {
+  for (size_t end = text.find(". ", from); end != absl::string_view::npos; end = text.find(". ", end + 2)) {
+    const absl::string_view before = text.substr(0, end);
+    if (!absl::EndsWith(before, "e.g") && !absl::EndsWith(before, "i.e")) return end;
+  }
+  return absl::string_view::npos;
+}
+}  // namespace
+
 std::string FirstSentence(absl::string_view comment, size_t max_length) {
-  size_t end = comment.find(". ");
+  size_t end = SentenceEnd(comment, 0);
   // "AWS operation GetRecords." says little: take the sentence after it too.
   if (end != absl::string_view::npos && end < 40) {
-    size_t second = comment.find(". ", end + 2);
+    size_t second = SentenceEnd(comment, end + 2);
     end = second == absl::string_view::npos ? comment.size() - 1 : second;
   }
   absl::string_view sentence = end == absl::string_view::npos ? comment : comment.substr(0, end + 1);

@@ -7,6 +7,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "backends/aws/json_codec.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace awsfacade::client::cli {
@@ -58,15 +61,13 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
     case pb::FieldDescriptor::CPPTYPE_INT64: {
       int64_t n;
       if (!absl::SimpleAtoi(text, &n)) return BadValue(field, text, "an integer");
-      return field.cpp_type() == pb::FieldDescriptor::CPPTYPE_INT64 ? nlohmann::ordered_json(text)
-                                                                    : nlohmann::ordered_json(n);
+      return nlohmann::ordered_json(n);  // a number in both JSON forms
     }
     case pb::FieldDescriptor::CPPTYPE_UINT32:
     case pb::FieldDescriptor::CPPTYPE_UINT64: {
       uint64_t n;
       if (!absl::SimpleAtoi(text, &n)) return BadValue(field, text, "a non-negative integer");
-      return field.cpp_type() == pb::FieldDescriptor::CPPTYPE_UINT64 ? nlohmann::ordered_json(text)
-                                                                     : nlohmann::ordered_json(n);
+      return nlohmann::ordered_json(n);
     }
     case pb::FieldDescriptor::CPPTYPE_DOUBLE:
     case pb::FieldDescriptor::CPPTYPE_FLOAT: {
@@ -75,11 +76,29 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
       return nlohmann::ordered_json(d);
     }
     case pb::FieldDescriptor::CPPTYPE_MESSAGE: {
-      // Structures as JSON; a well-known type (Timestamp, Duration) as the
-      // JSON string protobuf expects for it.
+      // Structures as JSON; durations and timestamps in the forms people
+      // type, converted to what the JSON readers take.
+      const std::string& type = field.message_type()->full_name();
+      if (type == "google.protobuf.Duration") {
+        // "90s" (protobuf's form), "15m", "1h30m", "250ms", or bare seconds.
+        absl::Duration duration;
+        if (!absl::ParseDuration(text, &duration) && !absl::ParseDuration(absl::StrCat(text, "s"), &duration)) {
+          return BadValue(field, text, "a duration such as 90s, 15m or 1h30m");
+        }
+        const char* sign = duration < absl::ZeroDuration() ? "-" : "";
+        const absl::Duration magnitude = absl::AbsDuration(duration);
+        const int64_t seconds = absl::ToInt64Seconds(magnitude);
+        const int64_t nanos = absl::ToInt64Nanoseconds(magnitude - absl::Seconds(seconds));
+        return nlohmann::ordered_json(nanos == 0 ? absl::StrCat(sign, seconds, "s")
+                                                 : absl::StrFormat("%s%d.%09ds", sign, seconds, nanos));
+      }
+      if (type == "google.protobuf.Timestamp") {  // epoch seconds or RFC 3339
+        double seconds;
+        if (absl::SimpleAtod(text, &seconds)) return nlohmann::ordered_json(seconds);
+        return nlohmann::ordered_json(text);
+      }
       auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
       if (!parsed.is_discarded()) return parsed;
-      if (absl::StartsWith(field.message_type()->full_name(), "google.protobuf.")) return nlohmann::ordered_json(text);
       return BadValue(field, text, "valid JSON");
     }
     default:  // strings, bytes (base64), enums
@@ -119,16 +138,20 @@ absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const pb::FieldDescriptor
   return list;
 }
 
+absl::StatusOr<std::string> ReadFileArgument(absl::string_view flag, absl::string_view argument) {
+  if (!absl::StartsWith(argument, "file://")) return std::string(argument);
+  const std::string path(argument.substr(7));
+  std::ifstream file(path);
+  if (!file) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
 absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argument) {
-  std::string text(argument);
-  if (absl::StartsWith(argument, "file://")) {
-    std::ifstream file(std::string(argument.substr(7)));
-    if (!file) return absl::InvalidArgumentError(absl::StrCat("--cli-input-json: cannot read ", argument.substr(7)));
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    text = buffer.str();
-  }
-  auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+  auto text = ReadFileArgument("cli-input-json", argument);
+  if (!text.ok()) return text.status();
+  auto parsed = nlohmann::ordered_json::parse(*text, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return absl::InvalidArgumentError("--cli-input-json: not a JSON object");
   }
@@ -136,10 +159,18 @@ absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argume
 }
 
 absl::StatusOr<std::unique_ptr<pb::Message>> JsonToRequest(const pb::Descriptor& type,
-                                                           const nlohmann::ordered_json& json) {
+                                                           const nlohmann::ordered_json& json, JsonForm form) {
   const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(&type);
   if (prototype == nullptr) return absl::InternalError(absl::StrCat("no generated type ", type.full_name()));
   std::unique_ptr<pb::Message> message(prototype->New());
+  if (form == JsonForm::kAws) {
+    backends::aws::AwsJsonReadOptions options;
+    options.reject_unknown_members = true;  // a typo is an error, as in the AWS CLI
+    options.accept_rfc3339_timestamps = true;
+    absl::Status status = backends::aws::AwsJsonToMessage(json.dump(), message.get(), options);
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("invalid ", type.name(), ": ", status.message()));
+    return message;
+  }
   pb::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto status = pb::util::JsonStringToMessage(json.dump(), message.get(), options);
@@ -149,12 +180,23 @@ absl::StatusOr<std::unique_ptr<pb::Message>> JsonToRequest(const pb::Descriptor&
   return message;
 }
 
-nlohmann::ordered_json MessageToAwsJson(const pb::Message& message) {
+absl::StatusOr<nlohmann::ordered_json> MessageToJson(const pb::Message& message, JsonForm form) {
   std::string text;
-  pb::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;  // json_name = the AWS member name
-  (void)pb::util::MessageToJsonString(message, &text, options);
-  return nlohmann::ordered_json::parse(text, nullptr, false);
+  if (form == JsonForm::kAws) {
+    backends::aws::AwsJsonWriteOptions options;
+    options.iso8601_timestamps = true;  // as the AWS CLI v2 prints them
+    auto json = backends::aws::MessageToAwsJson(message, options);
+    if (!json.ok()) return json.status();
+    text = *std::move(json);
+  } else {
+    pb::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = false;  // json_name = the AWS member name
+    auto status = pb::util::MessageToJsonString(message, &text, options);
+    if (!status.ok()) return absl::InternalError(status.message().as_string());
+  }
+  auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InternalError("the response's JSON did not parse");
+  return parsed;
 }
 
 }  // namespace awsfacade::client::cli

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
@@ -36,16 +37,35 @@ const google::protobuf::FieldDescriptor* FieldForFlag(const google::protobuf::De
 absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const google::protobuf::FieldDescriptor& field,
                                                        const std::vector<std::optional<std::string>>& values);
 
+// A parameter's text: `argument` itself, or the content of the file it names
+// as file://path (as the AWS CLI reads any parameter); INVALID_ARGUMENT
+// naming --`flag` when the file cannot be read.
+absl::StatusOr<std::string> ReadFileArgument(absl::string_view flag, absl::string_view argument);
+
 // --cli-input-json: the JSON text itself, or file://path.
 absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argument);
 
-// The request from AWS-cased JSON (json_name = AWS member name);
-// INVALID_ARGUMENT naming the problem for unknown members or bad values.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> JsonToRequest(const google::protobuf::Descriptor& type,
-                                                                         const nlohmann::ordered_json& json);
+// Which JSON a request is read from and a response printed as.
+//   kAws: AWS's own shapes, as the AWS CLI reads and prints them
+//     (backends/aws/json_codec.h): {"SS": ["a"]}, {"L": [...]}, {"NULL": true},
+//     numbers as JSON numbers, timestamps printed as ISO 8601 (UTC) and read
+//     as epoch seconds or RFC 3339, blobs as base64.
+//   kGrpc: protobuf's JSON mapping of the same messages (what grpcurl and
+//     buf curl use): wrapper messages visible ({"SS": {"values": ["a"]}}),
+//     64-bit integers as strings, timestamps as RFC 3339.
+// Both use the AWS member names (json_name). The simulator's control API is
+// not an AWS API and always uses kGrpc.
+enum class JsonForm { kAws, kGrpc };
 
-// AWS-cased JSON of a message (json_name, no defaults).
-nlohmann::ordered_json MessageToAwsJson(const google::protobuf::Message& message);
+// The request from JSON of `form`; INVALID_ARGUMENT naming the problem for
+// unknown members or bad values.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> JsonToRequest(const google::protobuf::Descriptor& type,
+                                                                         const nlohmann::ordered_json& json,
+                                                                         JsonForm form);
+
+// JSON of `form` for a response (fields that are set only). Fails only for
+// what the AWS form cannot express (a string that is not UTF-8).
+absl::StatusOr<nlohmann::ordered_json> MessageToJson(const google::protobuf::Message& message, JsonForm form);
 
 }  // namespace awsfacade::client::cli
 

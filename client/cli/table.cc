@@ -1,7 +1,13 @@
 #include "client/cli/table.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
 #include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 
 namespace awsfacade::client::cli {
 namespace {
@@ -39,7 +45,89 @@ void PrintGrid(const std::string& title, const std::vector<std::string>& header,
   out << rule << "\n";
 }
 
+bool IsScalar(const nlohmann::ordered_json& value) { return !value.is_object() && !value.is_array(); }
+
+// A scalar as the AWS CLI's text output prints it (Python's str()).
+std::string TextCell(const nlohmann::ordered_json& value) {
+  if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
+  if (value.is_null()) return "None";
+  return Cell(value);
+}
+
+void Text(const nlohmann::ordered_json& value, const std::optional<std::string>& name,
+          const std::vector<std::string>* columns, std::ostream& out);
+
+void TextObject(const nlohmann::ordered_json& object, const std::optional<std::string>& name,
+                const std::vector<std::string>* columns, std::ostream& out) {
+  std::vector<std::string> cells;
+  std::vector<std::string> nested;  // member names, sorted
+  std::vector<std::string> keys;
+  for (const auto& [key, member] : object.items()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  if (columns == nullptr) {
+    for (const auto& key : keys) {
+      if (IsScalar(object[key])) {
+        cells.push_back(TextCell(object[key]));
+      } else {
+        nested.push_back(key);
+      }
+    }
+  } else {  // a row of a list: the list's columns, then the rest as nested
+    for (const auto& column : *columns) cells.push_back(object.contains(column) ? TextCell(object[column]) : "");
+    for (const auto& key : keys) {
+      if (std::find(columns->begin(), columns->end(), key) == columns->end()) nested.push_back(key);
+    }
+  }
+  if (!cells.empty()) {
+    if (name) cells.insert(cells.begin(), absl::AsciiStrToUpper(*name));
+    out << absl::StrJoin(cells, "\t") << "\n";
+  }
+  for (const auto& key : nested) Text(object[key], key, nullptr, out);
+}
+
+void Text(const nlohmann::ordered_json& value, const std::optional<std::string>& name,
+          const std::vector<std::string>* columns, std::ostream& out) {
+  if (value.is_object()) {
+    TextObject(value, name, columns, out);
+    return;
+  }
+  if (!value.is_array()) {
+    out << TextCell(value) << "\n";
+    return;
+  }
+  if (value.empty()) return;
+  const bool has_objects = std::any_of(value.begin(), value.end(), [](const auto& e) { return e.is_object(); });
+  if (has_objects) {
+    std::set<std::string> scalar_keys;
+    for (const auto& element : value) {
+      if (!element.is_object()) continue;
+      for (const auto& [key, member] : element.items()) {
+        if (IsScalar(member)) scalar_keys.insert(key);
+      }
+    }
+    const std::vector<std::string> row_columns(scalar_keys.begin(), scalar_keys.end());
+    for (const auto& element : value) Text(element, name, &row_columns, out);
+    return;
+  }
+  std::vector<std::string> scalars;
+  for (const auto& element : value) {
+    if (IsScalar(element)) scalars.push_back(TextCell(element));
+  }
+  if (!scalars.empty()) {
+    if (name) {
+      for (const auto& scalar : scalars) out << absl::AsciiStrToUpper(*name) << "\t" << scalar << "\n";
+    } else {
+      out << absl::StrJoin(scalars, "\t") << "\n";
+    }
+  }
+  for (const auto& element : value) {
+    if (!IsScalar(element)) Text(element, name, nullptr, out);
+  }
+}
+
 }  // namespace
+
+void RenderText(const nlohmann::ordered_json& value, std::ostream& out) { Text(value, std::nullopt, nullptr, out); }
 
 void RenderTable(const nlohmann::ordered_json& value, const std::string& title, std::ostream& out) {
   if (value.is_object()) {
