@@ -19,8 +19,8 @@
 
 namespace awsfacade::observability {
 
-// Every metric the facade exports, on one prometheus::Registry (README,
-// "Observability", lists them). Thread-safe; each Record call costs a hash
+// Every metric the facade exports, on one prometheus::Registry (docs/observability.md
+// lists them). Thread-safe; each Record call costs a hash
 // lookup and an atomic or a short lock, never I/O, so gRPC's callback
 // threads may call it. Label values come from fixed sets (method names,
 // status code names, AWS operation names), never from request data.

@@ -62,7 +62,7 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
 ABSL_FLAG(int64_t, transport_memory_bytes, 256 << 20,
           "gRPC's resource quota for connections and calls: past it gRPC shrinks reads, cancels "
           "streams and closes idle connections (0: no quota). It bounds only what gRPC 1.51 "
-          "accounts for: it did not bound Rapid Reset or stalled readers (see the README).");
+          "accounts for: it did not bound Rapid Reset or stalled readers (see docs/security.md).");
 ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
           "Record bytes all subscriptions together may hold before they stop reading ahead and send "
           "small batches (bounds the memory stalled readers can pin).");

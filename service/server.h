@@ -50,7 +50,7 @@ struct ServerOptions {
   // arenas). Under pressure gRPC shrinks reads, and near the bound it
   // cancels streams and closes idle connections. Measured with gRPC 1.51,
   // neither Rapid Reset nor stalled readers came under it, even at 16 MiB
-  // (README, Security and limits): it is no defence against them. Zero: no
+  // (docs/security.md): it is no defence against them. Zero: no
   // quota.
   int64_t transport_memory_bytes = 0;
   SubscriptionEngineOptions subscriptions;

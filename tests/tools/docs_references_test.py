@@ -11,7 +11,12 @@ tests/testdata (whose SOURCE files name where their data came from):
   * mentions `docs/<name>.md` and the repository has no such file;
   * refers to a section of docs/aws-semantics.md (`docs/aws-semantics.md
     §3.1`, `§3, §7.1`, ...) that the page has no heading for. Inside the
-    page itself every `§N` must be one of its headings too.
+    page itself every `§N` must be one of its headings too;
+  * has, in README.md or a docs/*.md page, a relative Markdown link
+    (`[text](path)`, `[text](path#anchor)`, `[text](#anchor)`) whose file
+    does not exist or whose anchor is not a heading of the target as GitHub
+    slugs it (lower case, punctuation dropped, spaces to hyphens, `-1`,
+    `-2`, ... for repeats).
 
 usage: docs_references_test.py REPO_ROOT
 """
@@ -75,6 +80,65 @@ def line_of(text, offset):
     return text.count("\n", 0, offset) + 1
 
 
+MD_LINK = re.compile(r"\[[^\]]*\]\(([^()\s]+)\)")
+FENCE = re.compile(r"^\s*(```|~~~)")
+ATX_HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t#]*$")
+
+
+def outside_fences(text):
+    """(line number, line) of the lines outside fenced code blocks."""
+    fenced = False
+    for number, line in enumerate(text.split("\n"), 1):
+        if FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield number, line
+
+
+def github_slug(heading):
+    """The anchor GitHub gives a heading (before the -N of repeats)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link's text only
+    text = re.sub(r"<[^>]+>", "", text).lower()
+    text = "".join(c for c in text if c.isalnum() or c in " -_")
+    return text.replace(" ", "-")
+
+
+def anchors(text):
+    seen, result = {}, set()
+    for _, line in outside_fences(text):
+        m = ATX_HEADING.match(line)
+        if not m:
+            continue
+        slug = github_slug(m.group(1))
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        result.add(slug if n == 0 else "%s-%d" % (slug, n))
+    return result
+
+
+def markdown_link_problems(root, rel, text):
+    """Relative links of one Markdown page that do not resolve."""
+    problems = []
+    for number, line in outside_fences(text):
+        for m in MD_LINK.finditer(re.sub(r"`[^`]*`", "", line)):
+            target = m.group(1)
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+                continue  # https:, mailto: ...
+            path, _, anchor = target.partition("#")
+            full = os.path.normpath(os.path.join(root, os.path.dirname(rel), path)) if path else \
+                os.path.join(root, rel)
+            where = "%s:%d: link %s" % (rel, number, target)
+            if not os.path.exists(full):
+                problems.append("%s: no such file" % where)
+                continue
+            if anchor and full.endswith(".md"):
+                if anchor not in anchors(read_text(full) or ""):
+                    problems.append("%s: %s has no heading with that anchor"
+                                    % (where, os.path.relpath(full, root)))
+    return problems
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -88,6 +152,7 @@ def main():
 
     problems = []
     references = 0
+    links = 0
     for rel in sorted(files):
         text = read_text(os.path.join(root, rel))
         if text is None:
@@ -108,6 +173,10 @@ def main():
                     # name the text around it instead.
                     problems.append("%s: %s §%s: the page has no such section (near %r)"
                                     % (rel, PAGE, number, joined[max(0, m.start() - 40):m.end()]))
+        if rel == "README.md" or (rel.startswith("docs/") and rel.endswith(".md")):
+            found = markdown_link_problems(root, rel, text)
+            links += len(MD_LINK.findall(text))
+            problems += found
         if rel == PAGE:
             for m in SECTION.finditer(text):
                 references += 1
@@ -115,8 +184,9 @@ def main():
                     problems.append("%s:%d: §%s: no such section in the page"
                                     % (rel, line_of(text, m.start()), m.group(1)))
 
-    print("checked %d files; %s has %d numbered sections; %d section references"
-          % (len(files), PAGE, len(sections), references))
+    print("checked %d files; %s has %d numbered sections; %d section references; "
+          "%d Markdown links in README.md and docs/"
+          % (len(files), PAGE, len(sections), references, links))
     for p in problems:
         print(p)
     if problems:

@@ -1,11 +1,11 @@
-"""The README's "Debugging with grpcurl" commands, run through `buf curl`.
+"""The "Debugging with grpcurl" commands of docs/clients.md, run through `buf curl`.
 
 grpcurl cannot be installed here; buf curl is also a reflection client. This
-test reads every command of that README section (the one source of truth),
+test reads every command of that section (the one source of truth),
 translates it to buf curl (or, for `describe`, to a reflection request whose
 descriptors it renders as grpcurl would), runs it in order against a real
 server, and checks each answer. `<Name>` in a request is replaced by the
-value of Name in the latest earlier answer that has one, as the README tells
+value of Name in the latest earlier answer that has one, as the page tells
 its readers to do.
 
 usage: grpcurl_readme_test.py SERVER_BIN BUF STUBS_DIR REPO_ROOT
@@ -44,14 +44,16 @@ def expect(condition, message):
         raise Failure(message)
 
 
-# --- the README ------------------------------------------------------------
+# --- the page --------------------------------------------------------------
+
+PAGE = os.path.join("docs", "clients.md")
 
 def readme_commands():
     """The commands of the section, each as an argv (continuations joined)."""
-    with open(os.path.join(ROOT, "README.md")) as f:
+    with open(os.path.join(ROOT, PAGE)) as f:
         text = f.read()
-    m = re.search(r"^## Debugging with grpcurl\n(.*?)(?=^## )", text, re.M | re.S)
-    expect(m, "README.md has no '## Debugging with grpcurl' section")
+    m = re.search(r"^## Debugging with grpcurl\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    expect(m, "%s has no '## Debugging with grpcurl' section" % PAGE)
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", m.group(1), re.S):
         pending = ""
@@ -68,7 +70,7 @@ def readme_commands():
                 continue
             commands.append((pending.rstrip(), argv))
             pending = ""
-        expect(not pending, "unterminated command in README: " + pending)
+        expect(not pending, "unterminated command in %s: " % PAGE + pending)
     return commands
 
 
@@ -203,7 +205,7 @@ class Session:
         self.streamed = []       # keys delivered by subscriptions so far
         self.records = {}        # Cognito Sync records written: key -> value
         self.listed_pages = []   # keys of the ListRecords pages of one record
-        self.done = set()        # what the README covered
+        self.done = set()        # what the page covered
         self.schema = None       # descriptors built by `buf build`
 
     def substitute(self, data):
@@ -300,7 +302,7 @@ class Session:
 
     def invoke(self, method, flags):
         data = self.substitute(flags["-d"])
-        json.loads(data)  # the README's JSON must be valid as written
+        json.loads(data)  # the page's JSON must be valid as written
         cmd = CURL + (["-v"] if flags.get("-vv") or flags.get("-v") else [])
         if "-max-time" in flags:
             cmd += ["--timeout", flags["-max-time"] + "s"]
@@ -319,7 +321,7 @@ class Session:
         docs = json_docs(run.stdout)
         request = json.loads(data)
         check = getattr(self, "check_" + name, None)
-        expect(check, "no check for %s: add one when adding a README command" % method)
+        expect(check, "no check for %s: add one when adding a command to the page" % method)
         check(request, docs, run.stderr)
         self.answers.extend(docs)
         self.done.add(name)
@@ -458,11 +460,11 @@ def main():
                    "GetShardIterator", "GetRecords", "SubscribeToStream", "resume", "ListRecords", "UpdateRecords",
                    "ListDatasets", "error"}
         if not covered <= session.done:
-            sys.exit("FAIL: the README misses %s" % sorted(covered - session.done))
+            sys.exit("FAIL: docs/clients.md misses %s" % sorted(covered - session.done))
         code = server.stop()
     if code != 0:
         sys.exit("FAIL: server exited %d" % code)
-    print("grpcurl README: %d commands run through buf curl, all checks passed" % len(commands))
+    print("grpcurl docs/clients.md: %d commands run through buf curl, all checks passed" % len(commands))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 loopback: READERS SubscribeToStream calls from TRIM_HORIZON that are never
 read, opened at 250/s (under the proxy's per-address call rate), then RECORDS
 PutItems of 2 KB each (written directly to the facade), then 5 s to settle.
-The figures behind the Kubernetes memory limit (README, Security and limits).
+The figures behind the Kubernetes memory limit (docs/security.md).
 
   /usr/bin/python3 tests/tools/stalled_readers.py SERVER_BIN STUBS_DIR
       [--readers=1500] [--records=3000] [--via=proxy|direct] [--many_addresses]

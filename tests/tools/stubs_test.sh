@@ -77,7 +77,7 @@ for proto in sys.argv[1:]:
         print("python:", name, stub.__name__)
 assert count >= 5, count
 PY
-  # As the README runs it: the Python example on these stubs.
+  # As docs/clients.md runs it: the Python example on these stubs.
   source "$HERE/server.sh"
   start_server "$SERVER_BIN"
   local out
@@ -147,7 +147,7 @@ go_step() {
 
   # 2. Modules: the generated go.mod as it is (a workspace supplies the
   #    offline replacements), then a program of its own module that requires
-  #    the stubs' module with a replace directive, as the README shows.
+  #    the stubs' module with a replace directive, as docs/clients.md shows.
   local mods=$OUT/../go-modules
   rm -rf "$mods"
   mkdir -p "$mods/consumer"
