@@ -45,6 +45,10 @@ NEXT
 fi
 status=0
 wait "$server" || status=$?
-# A signal interrupted the wait: let the server finish its graceful stop.
-if kill -0 "$server" 2>/dev/null; then wait "$server" || status=$?; fi
+# A signal interrupted the wait (status 128+N): wait for the server's own
+# graceful stop and exit with its status (0 after SIGINT or SIGTERM).
+if ((status > 128)); then
+  status=0
+  wait "$server" || status=$?
+fi
 exit "$status"
