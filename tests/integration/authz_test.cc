@@ -14,6 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 #include "tests/integration/grpc_test_util.h"
 #include "tests/integration/server_process.h"
 
@@ -70,19 +71,9 @@ class AuthzIntegrationTest : public ::testing::Test {
 
   // As the admin: a table keyed by pk (S) with a KEYS_ONLY stream; its stream ARN.
   std::string CreateTable(const std::string& name) {
-    ddb::CreateTableRequest request;
-    request.set_table_name(name);
-    auto* pk = request.add_attribute_definitions();
-    pk->set_attribute_name("pk");
-    pk->set_attribute_type("S");
-    auto* hash = request.add_key_schema();
-    hash->set_attribute_name("pk");
-    hash->set_key_type("HASH");
-    request.set_billing_mode("PAY_PER_REQUEST");
-    request.mutable_stream_specification()->set_stream_enabled(true);
-    request.mutable_stream_specification()->set_stream_view_type("KEYS_ONLY");
     ddb::CreateTableResponse response;
-    grpc::Status status = ddb_->CreateTable(Admin().get(), request, &response);
+    grpc::Status status =
+        ddb_->CreateTable(Admin().get(), backends::simulator::dynamodb_test::TableRequest(name, "KEYS_ONLY"), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.table_description().latest_stream_arn();
   }
