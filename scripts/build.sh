@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures and builds into ./build (Release with debug info). Used by the
+# Configures and builds into ./build (RelWithDebInfo: -O2, line tables only). Used by the
 # two README commands; safe to re-run (incremental).
 set -euo pipefail
 cd "$(dirname "$0")/.."
