@@ -461,7 +461,7 @@ class CliTest(unittest.TestCase):
             self.put("resumed", f"second-{i}")
         proc, lines, reader = self.tail("--stream-arn", arn, "--starting-token", token)
         self.wait_for(lines, 3, proc)
-        time.sleep(0.5)  # anything extra (a repeat) would arrive now
+        # A later write: a repeat of the first three would come before it.
         self.put("resumed", "third-0")
         self.wait_for(lines, 4, proc)
         code, err = self.finish(proc, reader, signal.SIGTERM)
@@ -548,7 +548,9 @@ class CliTest(unittest.TestCase):
                 for i in range(3):
                     self.put("tailed", f"cut{round_}-{i}")
                 wait_for(2 + 3 * (round_ + 1))
-            time.sleep(0.5)  # anything extra (a duplicate) would arrive now
+            # A last write: a duplicate of anything before would come ahead of it.
+            self.put("tailed", "last")
+            wait_for(2 + 3 * 2 + 1)
         finally:
             tail.send_signal(signal.SIGINT)
             code = tail.wait(timeout=10)
@@ -558,7 +560,8 @@ class CliTest(unittest.TestCase):
             proxy.close()
         self.assertEqual(code, 0)
         keys = [json.loads(line)["dynamodb"]["NewImage"]["pk"]["S"] for line in lines]
-        self.assertEqual(keys, ["before-0", "before-1", "cut0-0", "cut0-1", "cut0-2", "cut1-0", "cut1-1", "cut1-2"])
+        self.assertEqual(keys, ["before-0", "before-1", "cut0-0", "cut0-1", "cut0-2", "cut1-0", "cut1-1", "cut1-2",
+                                "last"])
         self.assertEqual(json.loads(lines[0])["eventName"], "INSERT")
 
     def test_tail_resumes_across_server_restarts_graceful_and_killed(self):
@@ -604,7 +607,9 @@ class CliTest(unittest.TestCase):
                 server = FacadeServer(SERVER_BIN, f"--state_dir={state.name}", f"--listen=127.0.0.1:{port}")
                 put(f"after-restart-{n}")
                 wait_for(2 + n)
-            time.sleep(0.5)  # anything extra (a duplicate) would arrive now
+            # A last write: a duplicate of anything before would come ahead of it.
+            put("last")
+            wait_for(4)
         finally:
             if tail is not None:
                 tail.send_signal(signal.SIGINT)
@@ -614,7 +619,7 @@ class CliTest(unittest.TestCase):
             server.stop()
             state.cleanup()
         keys = [json.loads(line)["dynamodb"]["NewImage"]["pk"]["S"] for line in lines]
-        self.assertEqual(keys, ["first", "after-restart-0", "after-restart-1"])
+        self.assertEqual(keys, ["first", "after-restart-0", "after-restart-1", "last"])
 
     def test_tail_usage(self):
         self.assertEqual(run("dynamodbstreams", "tail", check=2).returncode, 2)
