@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "backends/common/call_context.h"
 
 namespace awsfacade::backends {
 
@@ -13,7 +14,12 @@ namespace awsfacade::backends {
 // operation. Errors are AwsError statuses: ResourceNotFoundException,
 // LimitExceededException, ExpiredIteratorException,
 // TrimmedDataAccessException, InternalServerError, ValidationException.
-// Methods may block; service/ runs them on the backend's executor.
+// The blocking methods may block; service/ runs them on the backend's
+// executor. The Async* forms never block on I/O (AsyncDone's contract,
+// backends/common/call_context.h): by default they run the blocking form
+// inline under the context's scopes, which suits backends that do no I/O
+// (the simulator); a backend that talks to the network (AWS) overrides
+// them, and so does every decorator (forwarding to its child's Async*).
 class DynamoDbStreamsBackend {
  public:
   virtual ~DynamoDbStreamsBackend() = default;
@@ -27,6 +33,27 @@ class DynamoDbStreamsBackend {
   virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
 
+  virtual void AsyncDescribeStream(const CallContext& context,
+                                   ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
+                                   AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {
+    RunInline(context, [&] { return DescribeStream(request); }, std::move(done));
+  }
+  virtual void AsyncGetShardIterator(
+      const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) {
+    RunInline(context, [&] { return GetShardIterator(request); }, std::move(done));
+  }
+  virtual void AsyncGetRecords(const CallContext& context,
+                               ::aws::dynamodbstreams::v1::GetRecordsRequest request,
+                               AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) {
+    RunInline(context, [&] { return GetRecords(request); }, std::move(done));
+  }
+  virtual void AsyncListStreams(const CallContext& context,
+                                ::aws::dynamodbstreams::v1::ListStreamsRequest request,
+                                AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) {
+    RunInline(context, [&] { return ListStreams(request); }, std::move(done));
+  }
+
   // Optional wake-up hook for the subscription engine: `callback` runs
   // (on the writer's thread, without backend locks held; it must not block)
   // whenever new records may be readable from `stream_arn`. Returns a handle
@@ -39,6 +66,16 @@ class DynamoDbStreamsBackend {
   virtual std::unique_ptr<Subscription> WatchStream(absl::string_view /*stream_arn*/,
                                                     std::function<void()> /*callback*/) {
     return nullptr;
+  }
+
+ protected:
+  template <typename Call, typename Response>
+  static void RunInline(const CallContext& context, Call&& call, AsyncDone<Response> done) {
+    absl::StatusOr<Response> result = [&] {
+      const CallContextScope scope(context);
+      return call();
+    }();
+    std::move(done)(std::move(result));
   }
 };
 

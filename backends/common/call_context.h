@@ -1,0 +1,55 @@
+#ifndef AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_
+#define AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_
+
+#include <optional>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "backends/common/call_delay.h"
+
+namespace awsfacade::backends {
+
+// What a caller tells an asynchronous backend call, explicitly rather than
+// through thread-locals (the call may finish on another thread, and the
+// thread that started it goes on with other work).
+struct CallContext {
+  // The call never works past it (the gRPC caller's deadline, or a
+  // subscription's own bound). InfiniteFuture: the backend's own timeout.
+  absl::Time deadline = absl::InfiniteFuture();
+  // False: one attempt, no backend retries. The subscription engine rides
+  // out throttling and transient errors on its own schedule, so retries
+  // happen at exactly one layer.
+  bool may_retry = true;
+  // This call is the run, after the wait, of a call a latency fault delayed
+  // (backends/common/call_delay.h).
+  std::optional<CallDelay> delayed;
+};
+
+// Completion of an asynchronous backend call. Called exactly once, either
+// before the call that was given it returns (on the calling thread) or
+// later on a backend thread. It must not block, and the caller must not
+// hold a lock the callback takes while it starts the call.
+template <typename Response>
+using AsyncDone = absl::AnyInvocable<void(absl::StatusOr<Response>) &&>;
+
+// Runs a blocking backend method with the thread-local scopes `context`
+// describes (for backends whose calls do not block on I/O: the
+// simulator and its decorators), then completes `done` on this thread.
+class CallContextScope {
+ public:
+  explicit CallContextScope(const CallContext& context);
+  ~CallContextScope();
+  CallContextScope(const CallContextScope&) = delete;
+  CallContextScope& operator=(const CallContextScope&) = delete;
+  // Whether the call took `context.delayed`.
+  bool delay_taken() const;
+
+ private:
+  struct Scopes;
+  Scopes* scopes_;
+};
+
+}  // namespace awsfacade::backends
+
+#endif  // AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_
