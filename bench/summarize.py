@@ -1,6 +1,8 @@
 """Prints the one table of bench/run_all.sh: figure, value, baseline (measured
 in the same run), ratio, goal. Reads the run's directory:
-  log.txt          every benchmark's output; "ROW | ..." lines are rows
+  log.txt          every benchmark's output; "ROW | ..." lines are rows (among
+                   them fanout_bench's fan-out figures and the moto scale
+                   figures of tests/integration/subscription_scale_moto_test.py)
   json_codec.json  Google Benchmark JSON of bench/json_codec_bench
   sigv4.json       Google Benchmark JSON of bench/sigv4_bench
   botocore.txt     bench/sigv4_botocore_bench.py's output
