@@ -288,6 +288,9 @@ def main():
                                 (r["n"], r["complete"], r["n"], r["total"], r["got_min"],
                                  "; errors %s" % r["errors"][:2] if r["errors"] else ""))
             limit = budget * r["window"] + budget
+            if r["reads"] == 0 and r["got_min"] > 0:
+                failures.append("%d subscribers: records arrived but no upstream GetRecords was counted "
+                                "(have the metric names changed?)" % r["n"])
             if r["reads"] > limit:
                 failures.append("%d subscribers: %d upstream GetRecords in %.1f s (%.1f/s) > budget "
                                 "%g/s * %.1f s + %g" % (r["n"], r["reads"], r["window"],
