@@ -33,7 +33,8 @@
 
 namespace {
 
-constexpr char kSubscribeToShard[] = "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard";
+constexpr char kSubscribeToShard[] =
+    "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard";
 
 class FanoutStream;
 
@@ -56,8 +57,8 @@ class Hub {
     }
   }
   // Waits for `streams` open streams, then writes `records` events at `rate`.
-  void Produce(const ::aws::dynamodbstreams::v1::SubscribeToShardResponse& event_template, int streams,
-               int64_t records, double rate);
+  void Produce(const ::aws::dynamodbstreams::v1::SubscribeToShardResponse& event_template,
+               int streams, int64_t records, double rate);
 
  private:
   std::mutex mu_;
@@ -158,17 +159,22 @@ class FanoutStream : public grpc::ServerGenericBidiReactor {
   bool finish_after_write_ = false;
 };
 
-void Hub::Produce(const ::aws::dynamodbstreams::v1::SubscribeToShardResponse& event_template, int streams,
-                  int64_t records, double rate) {
+void Hub::Produce(const ::aws::dynamodbstreams::v1::SubscribeToShardResponse& event_template,
+                  int streams, int64_t records, double rate) {
   {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return static_cast<int>(streams_.size()) >= streams; });
   }
   ::aws::dynamodbstreams::v1::SubscribeToShardResponse event = event_template;
-  auto* ts = event.mutable_records()->mutable_records(0)->mutable_record()->mutable_dynamodb()->mutable_new_image();
+  auto* ts = event.mutable_records()
+                 ->mutable_records(0)
+                 ->mutable_record()
+                 ->mutable_dynamodb()
+                 ->mutable_new_image();
   const auto start = std::chrono::steady_clock::now();
   for (int64_t k = 0; k < records; ++k) {
-    std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate)));
+    std::this_thread::sleep_until(start +
+                                  std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate)));
     (*ts)["ts"].set_n(std::to_string(absl::GetCurrentTimeNanos()));
     const std::string bytes = event.SerializeAsString();  // once for every stream
     const grpc::Slice slice(bytes);
@@ -180,7 +186,8 @@ void Hub::Produce(const ::aws::dynamodbstreams::v1::SubscribeToShardResponse& ev
 class FanoutService : public grpc::CallbackGenericService {
  public:
   explicit FanoutService(Hub* hub) : hub_(hub) {}
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     if (context->method() == kSubscribeToShard) return new FanoutStream(hub_);
     return grpc::CallbackGenericService::CreateReactor(context);  // UNIMPLEMENTED
   }
@@ -228,8 +235,10 @@ int main(int argc, char** argv) {
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ::aws::dynamodbstreams::v1::SubscribeToShardResponse event_template;
   if (!event_template.ParseFromString(bytes) || event_template.records().records_size() == 0) {
-    std::fprintf(stderr, "bare_fanout_server: --template=%s is not a SubscribeToShardResponse with records\n",
-                 template_file.c_str());
+    std::fprintf(
+        stderr,
+        "bare_fanout_server: --template=%s is not a SubscribeToShardResponse with records\n",
+        template_file.c_str());
     return 2;
   }
 

@@ -62,7 +62,8 @@ using ::awsfacade::bench::NowNanos;
 using ::awsfacade::testing::ServerProcess;
 using ::google::protobuf::internal::WireFormatLite;
 
-constexpr char kSubscribeToShard[] = "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard";
+constexpr char kSubscribeToShard[] =
+    "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard";
 constexpr int kStreamsPerChannel = 500;  // the facade allows 1000 concurrent streams per connection
 constexpr int kLatencySamples = 100;     // subscribers whose records are parsed for their stamps
 
@@ -92,7 +93,8 @@ int CountRecords(const std::string& bytes) {
 // One subscriber: a SubscribeToShard call through the generic stub.
 class Subscriber : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  Subscriber(grpc::GenericStub* stub, const grpc::ByteBuffer& request, bool sampled, std::string* capture)
+  Subscriber(grpc::GenericStub* stub, const grpc::ByteBuffer& request, bool sampled,
+             std::string* capture)
       : request_(request), sampled_(sampled), capture_(capture) {
     stub->PrepareBidiStreamingCall(&context_, kSubscribeToShard, grpc::StubOptions(), this);
     StartWriteLast(&request_, grpc::WriteOptions());
@@ -186,7 +188,8 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& address,
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
     args.SetMaxReceiveMessageSize(64 << 20);
-    channels.push_back(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   }
   return channels;
 }
@@ -195,9 +198,10 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& address,
 // `expected` records at each (or the deadline), cancels them, and computes
 // the figures; the window runs from the first stamped record (the first
 // measured write) to the last receipt.
-Figures RunSubscribers(const std::string& address, int server_pid, const grpc::ByteBuffer& request, int n,
-                       int64_t expected, absl::Duration deadline, std::string* capture,
-                       const std::function<void(const std::vector<std::unique_ptr<Subscriber>>&)>& drive) {
+Figures RunSubscribers(
+    const std::string& address, int server_pid, const grpc::ByteBuffer& request, int n,
+    int64_t expected, absl::Duration deadline, std::string* capture,
+    const std::function<void(const std::vector<std::unique_ptr<Subscriber>>&)>& drive) {
   auto channels = Channels(address, n);
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (auto& c : channels) stubs.push_back(std::make_unique<grpc::GenericStub>(c));
@@ -207,7 +211,8 @@ Figures RunSubscribers(const std::string& address, int server_pid, const grpc::B
   std::vector<std::unique_ptr<Subscriber>> subscribers;
   for (int i = 0; i < n; ++i) {
     subscribers.push_back(std::make_unique<Subscriber>(stubs[i / kStreamsPerChannel].get(), request,
-                                                       i % sample_every == 0, i == 0 ? capture : nullptr));
+                                                       i % sample_every == 0,
+                                                       i == 0 ? capture : nullptr));
   }
   drive(subscribers);
   const absl::Time end = absl::Now() + deadline;
@@ -221,7 +226,8 @@ Figures RunSubscribers(const std::string& address, int server_pid, const grpc::B
   for (const auto& s : subscribers) {
     f.delivered += s->records();
     last = std::max(last, s->last_receipt());
-    if (s->first_stamp() > 0) first_write = first_write == 0 ? s->first_stamp() : std::min(first_write, s->first_stamp());
+    if (s->first_stamp() > 0)
+      first_write = first_write == 0 ? s->first_stamp() : std::min(first_write, s->first_stamp());
   }
   const double cpu1 = CpuSeconds(server_pid);
   f.client_cpu_seconds = CpuSeconds(getpid()) - client_cpu0;
@@ -238,7 +244,8 @@ Figures RunSubscribers(const std::string& address, int server_pid, const grpc::B
   }
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))] / 1e6;
+    return latencies.empty() ? 0.0
+                             : latencies[static_cast<size_t>(p * (latencies.size() - 1))] / 1e6;
   };
   f.p50_ms = pct(0.5);
   f.p99_ms = pct(0.99);
@@ -257,8 +264,8 @@ grpc::ByteBuffer Serialized(const google::protobuf::Message& message) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-Figures Facade(const std::shared_ptr<grpc::Channel>& control, const std::string& address, int server_pid, int n,
-               int seconds, int rate, std::string* capture) {
+Figures Facade(const std::shared_ptr<grpc::Channel>& control, const std::string& address,
+               int server_pid, int n, int seconds, int rate, std::string* capture) {
   auto db = ddb::DynamoDbService::NewStub(control);
   const std::string table = "fanout" + std::to_string(n);
   const std::string arn = awsfacade::bench::CreateTable(*db, table);
@@ -266,11 +273,11 @@ Figures Facade(const std::shared_ptr<grpc::Channel>& control, const std::string&
   describe.set_stream_arn(arn);
   streams::DescribeStreamResponse description;
   grpc::ClientContext context;
-  grpc::Status status =
-      streams::DynamoDbStreamsService::NewStub(control)->DescribeStream(&context, describe, &description);
+  grpc::Status status = streams::DynamoDbStreamsService::NewStub(control)->DescribeStream(
+      &context, describe, &description);
   if (!status.ok() || description.stream_description().shards_size() != 1) {
-    std::fprintf(stderr, "DescribeStream: %s (%d shards; one expected)\n", status.error_message().c_str(),
-                 description.stream_description().shards_size());
+    std::fprintf(stderr, "DescribeStream: %s (%d shards; one expected)\n",
+                 status.error_message().c_str(), description.stream_description().shards_size());
     std::exit(1);
   }
   streams::SubscribeToShardRequest request;
@@ -278,23 +285,26 @@ Figures Facade(const std::shared_ptr<grpc::Channel>& control, const std::string&
   request.set_shard_id(description.stream_description().shards(0).shard_id());
   request.mutable_starting_position()->set_type("TRIM_HORIZON");
   const int total = rate * seconds;
-  return RunSubscribers(
-      address, server_pid, Serialized(request), n, total + 1, absl::Seconds(seconds + 30), capture,
-      [&](const std::vector<std::unique_ptr<Subscriber>>& subscribers) {
-        // One unstamped write every subscriber must see: then all are live.
-        awsfacade::bench::Put(*db, table, "live", 0, "");
-        while (std::any_of(subscribers.begin(), subscribers.end(), [](const auto& s) { return s->records() < 1; })) {
-          absl::SleepFor(absl::Milliseconds(5));
-        }
-        awsfacade::bench::WriteStamped(control, table, total, rate);
-      });
+  return RunSubscribers(address, server_pid, Serialized(request), n, total + 1,
+                        absl::Seconds(seconds + 30), capture,
+                        [&](const std::vector<std::unique_ptr<Subscriber>>& subscribers) {
+                          // One unstamped write every subscriber must see: then all are live.
+                          awsfacade::bench::Put(*db, table, "live", 0, "");
+                          while (std::any_of(subscribers.begin(), subscribers.end(),
+                                             [](const auto& s) { return s->records() < 1; })) {
+                            absl::SleepFor(absl::Milliseconds(5));
+                          }
+                          awsfacade::bench::WriteStamped(control, table, total, rate);
+                        });
 }
 
-Figures Bare(const std::string& bare_bin, const std::string& template_file, int n, int seconds, int rate) {
+Figures Bare(const std::string& bare_bin, const std::string& template_file, int n, int seconds,
+             int rate) {
   setenv("AWSFACADE_SERVER_BIN", bare_bin.c_str(), 1);
   const int total = rate * seconds;
-  auto server = ServerProcess::Start({"--template=" + template_file, "--streams=" + std::to_string(n),
-                                      "--records=" + std::to_string(total), "--rate=" + std::to_string(rate)});
+  auto server = ServerProcess::Start(
+      {"--template=" + template_file, "--streams=" + std::to_string(n),
+       "--records=" + std::to_string(total), "--rate=" + std::to_string(rate)});
   if (!server.ok()) {
     Figures failed;
     failed.note = " bare_fanout_server: " + std::string(server.status().message());
@@ -314,8 +324,11 @@ struct Row {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s awsfacade-server bare_fanout_server [--counts=1,10,100,1000] [--seconds=5] "
-                 "[--rate=1000]\n", argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s awsfacade-server bare_fanout_server [--counts=1,10,100,1000] [--seconds=5] "
+        "[--rate=1000]\n",
+        argv[0]);
     return 2;
   }
   const std::string server_bin = argv[1], bare_bin = argv[2];
@@ -329,7 +342,8 @@ int main(int argc, char** argv) {
         int v = 0;
         if (absl::SimpleAtoi(c, &v) && v > 0) counts.push_back(v);
       }
-    } else if (arg.rfind("--seconds=", 0) == 0 && absl::SimpleAtoi(arg.substr(10), &seconds) && seconds > 0) {
+    } else if (arg.rfind("--seconds=", 0) == 0 && absl::SimpleAtoi(arg.substr(10), &seconds) &&
+               seconds > 0) {
     } else if (arg.rfind("--rate=", 0) == 0 && absl::SimpleAtoi(arg.substr(7), &rate) && rate > 0) {
     } else {
       std::fprintf(stderr, "bad argument %s\n", arg.c_str());
@@ -354,15 +368,19 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   // The writes alone (no subscriber): their server CPU is taken off the
   // facade's to give the fan-out's own CPU per delivered record ("net").
-  const Figures writes_only = Facade(control, (*facade)->address(), (*facade)->pid(), 0, seconds, rate, nullptr);
+  const Figures writes_only =
+      Facade(control, (*facade)->address(), (*facade)->pid(), 0, seconds, rate, nullptr);
   std::printf("    0 subscribers, facade: the writes alone cost the server %.2f s of CPU\n",
               writes_only.server_cpu_seconds);
   auto net_us_per_record = [&](const Figures& f) {
-    return f.delivered > 0 ? (f.server_cpu_seconds - writes_only.server_cpu_seconds) * 1e6 / f.delivered : 0.0;
+    return f.delivered > 0
+               ? (f.server_cpu_seconds - writes_only.server_cpu_seconds) * 1e6 / f.delivered
+               : 0.0;
   };
   Figures facade_at_1, facade_at_100, bare_at_100;
   for (int n : counts) {
-    Figures ours = Facade(control, (*facade)->address(), (*facade)->pid(), n, seconds, rate, &captured);
+    Figures ours =
+        Facade(control, (*facade)->address(), (*facade)->pid(), n, seconds, rate, &captured);
     if (captured.empty()) {
       std::fprintf(stderr, "no one-record event captured from the facade: no bare baseline\n");
       return 1;
@@ -372,14 +390,17 @@ int main(int argc, char** argv) {
       out << captured;
     }
     Figures bare = Bare(bare_bin, template_path, n, seconds, rate);
-    for (const auto& [name, f] : {std::pair<const char*, const Figures&>{"facade", ours}, {"bare", bare}}) {
+    for (const auto& [name, f] :
+         {std::pair<const char*, const Figures&>{"facade", ours}, {"bare", bare}}) {
       const std::string net =
-          &f == &ours ? absl::StrFormat(" (%.2f net of the writes)", net_us_per_record(f)) : std::string();
-      std::printf("%5d subscribers, %-6s: p50/p99 %.3f/%.3f ms, %.0f records/s (%lld of %lld), "
-                  "%.2f us server CPU/record%s, client CPU %.1f s in %.1f s%s\n",
-                  n, name, f.p50_ms, f.p99_ms, f.delivered_per_second, static_cast<long long>(f.delivered),
-                  static_cast<long long>(f.expected), f.cpu_us_per_record, net.c_str(), f.client_cpu_seconds,
-                  f.window_seconds, f.note.c_str());
+          &f == &ours ? absl::StrFormat(" (%.2f net of the writes)", net_us_per_record(f))
+                      : std::string();
+      std::printf(
+          "%5d subscribers, %-6s: p50/p99 %.3f/%.3f ms, %.0f records/s (%lld of %lld), "
+          "%.2f us server CPU/record%s, client CPU %.1f s in %.1f s%s\n",
+          n, name, f.p50_ms, f.p99_ms, f.delivered_per_second, static_cast<long long>(f.delivered),
+          static_cast<long long>(f.expected), f.cpu_us_per_record, net.c_str(),
+          f.client_cpu_seconds, f.window_seconds, f.note.c_str());
     }
     std::fflush(stdout);
     if (n == 1) facade_at_1 = ours;
@@ -387,39 +408,47 @@ int main(int argc, char** argv) {
       facade_at_100 = ours;
       bare_at_100 = bare;
     }
-    rows.push_back({absl::StrFormat("fan-out %d subscribers at %d writes/s: write->subscriber p50 / p99 ms "
-                                    "(%lld of %lld records)",
-                                    n, rate, static_cast<long long>(ours.delivered),
-                                    static_cast<long long>(ours.expected)),
-                    absl::StrFormat("%.3f / %.3f", ours.p50_ms, ours.p99_ms),
-                    absl::StrFormat("bare fan-out %.3f / %.3f", bare.p50_ms, bare.p99_ms),
-                    bare.p99_ms > 0 ? absl::StrFormat("%.2f (p99)", ours.p99_ms / bare.p99_ms) : "-",
-                    n == 1000 ? "p99 < 10 ms" : "-"});
+    rows.push_back(
+        {absl::StrFormat("fan-out %d subscribers at %d writes/s: write->subscriber p50 / p99 ms "
+                         "(%lld of %lld records)",
+                         n, rate, static_cast<long long>(ours.delivered),
+                         static_cast<long long>(ours.expected)),
+         absl::StrFormat("%.3f / %.3f", ours.p50_ms, ours.p99_ms),
+         absl::StrFormat("bare fan-out %.3f / %.3f", bare.p50_ms, bare.p99_ms),
+         bare.p99_ms > 0 ? absl::StrFormat("%.2f (p99)", ours.p99_ms / bare.p99_ms) : "-",
+         n == 1000 ? "p99 < 10 ms" : "-"});
   }
   if (facade_at_100.delivered > 0 && facade_at_1.delivered > 0) {
     const double at_1 = net_us_per_record(facade_at_1), at_100 = net_us_per_record(facade_at_100);
-    rows.push_back({"fan-out: server CPU per delivered record at 100 subscribers (us, net of the writes' own CPU)",
-                    absl::StrFormat("%.2f", at_100), absl::StrFormat("at 1 subscriber %.2f", at_1),
-                    absl::StrFormat("%.2f", at_100 / at_1), "<= 1.0"});
-    rows.push_back({"fan-out: server CPU per delivered record at 100 subscribers, facade (net) vs the bare fan-out (us)",
-                    absl::StrFormat("%.2f", at_100),
-                    absl::StrFormat("bare fan-out %.2f", bare_at_100.cpu_us_per_record),
-                    bare_at_100.cpu_us_per_record > 0
-                        ? absl::StrFormat("%.2f", at_100 / bare_at_100.cpu_us_per_record) : "-",
-                    "-"});
+    rows.push_back(
+        {"fan-out: server CPU per delivered record at 100 subscribers (us, net of the writes' own "
+         "CPU)",
+         absl::StrFormat("%.2f", at_100), absl::StrFormat("at 1 subscriber %.2f", at_1),
+         absl::StrFormat("%.2f", at_100 / at_1), "<= 1.0"});
+    rows.push_back(
+        {"fan-out: server CPU per delivered record at 100 subscribers, facade (net) vs the bare "
+         "fan-out (us)",
+         absl::StrFormat("%.2f", at_100),
+         absl::StrFormat("bare fan-out %.2f", bare_at_100.cpu_us_per_record),
+         bare_at_100.cpu_us_per_record > 0
+             ? absl::StrFormat("%.2f", at_100 / bare_at_100.cpu_us_per_record)
+             : "-",
+         "-"});
   }
   if (facade_at_100.delivered > 0 && bare_at_100.delivered_per_second > 0) {
-    rows.push_back({absl::StrFormat("fan-out: delivered records/s to 100 subscribers at %d writes/s", rate),
-                    absl::StrFormat("%.0f", facade_at_100.delivered_per_second),
-                    absl::StrFormat("bare fan-out %.0f", bare_at_100.delivered_per_second),
-                    absl::StrFormat("%.2f", facade_at_100.delivered_per_second / bare_at_100.delivered_per_second),
-                    ">= 0.5"});
+    rows.push_back(
+        {absl::StrFormat("fan-out: delivered records/s to 100 subscribers at %d writes/s", rate),
+         absl::StrFormat("%.0f", facade_at_100.delivered_per_second),
+         absl::StrFormat("bare fan-out %.0f", bare_at_100.delivered_per_second),
+         absl::StrFormat("%.2f",
+                         facade_at_100.delivered_per_second / bare_at_100.delivered_per_second),
+         ">= 0.5"});
   }
   unlink(template_path);
   std::printf("figure | value | baseline | ratio | goal\n");
   for (const auto& r : rows) {
-    std::printf("ROW | %s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(), r.baseline.c_str(),
-                r.ratio.c_str(), r.goal.c_str());
+    std::printf("ROW | %s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(),
+                r.baseline.c_str(), r.ratio.c_str(), r.goal.c_str());
   }
   return 0;
 }

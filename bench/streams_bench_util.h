@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,7 +53,8 @@ inline double CpuSeconds(int pid) {
 
 // A PAY_PER_REQUEST table keyed by "pk" with a NEW_IMAGE stream; returns the
 // stream ARN. Exits on failure.
-inline std::string CreateTable(::aws::dynamodb::v1::DynamoDbService::Stub& stub, const std::string& name) {
+inline std::string CreateTable(::aws::dynamodb::v1::DynamoDbService::Stub& stub,
+                               const std::string& name) {
   ::aws::dynamodb::v1::CreateTableRequest request;
   request.set_table_name(name);
   auto* key = request.add_key_schema();
@@ -76,8 +77,8 @@ inline std::string CreateTable(::aws::dynamodb::v1::DynamoDbService::Stub& stub,
 }
 
 // PutItem {pk: key, ts: stamp (a number), pad: pad}; logs a failure.
-inline bool Put(::aws::dynamodb::v1::DynamoDbService::Stub& stub, const std::string& table, const std::string& key,
-                int64_t stamp, const std::string& pad) {
+inline bool Put(::aws::dynamodb::v1::DynamoDbService::Stub& stub, const std::string& table,
+                const std::string& key, int64_t stamp, const std::string& pad) {
   ::aws::dynamodb::v1::PutItemRequest request;
   request.set_table_name(table);
   (*request.mutable_item())["pk"].set_s(key);
@@ -93,8 +94,8 @@ inline bool Put(::aws::dynamodb::v1::DynamoDbService::Stub& stub, const std::str
 // `total` stamped writes (pad of 100 bytes, keys k0..k999) at
 // `writes_per_second` in all, from 4 threads on an absolute schedule; returns
 // when all are done.
-inline void WriteStamped(const std::shared_ptr<grpc::Channel>& channel, const std::string& table, int total,
-                         int writes_per_second) {
+inline void WriteStamped(const std::shared_ptr<grpc::Channel>& channel, const std::string& table,
+                         int total, int writes_per_second) {
   constexpr int kWriters = 4;
   const std::string pad(100, 'p');
   std::vector<std::thread> writers;
