@@ -116,34 +116,6 @@ absl::Status CheckEnum(absl::string_view field, absl::string_view value,
                                           absl::StrJoin(allowed, ", "), "]"));
 }
 
-const char* TypeOf(const AttributeValue& v) {
-  switch (v.value_case()) {
-    case AttributeValue::kS:
-      return "S";
-    case AttributeValue::kN:
-      return "N";
-    case AttributeValue::kB:
-      return "B";
-    case AttributeValue::kSs:
-      return "SS";
-    case AttributeValue::kNs:
-      return "NS";
-    case AttributeValue::kBs:
-      return "BS";
-    case AttributeValue::kM:
-      return "M";
-    case AttributeValue::kL:
-      return "L";
-    case AttributeValue::kNullValue:
-      return "NULL";
-    case AttributeValue::kBoolValue:
-      return "BOOL";
-    case AttributeValue::VALUE_NOT_SET:
-      return "";
-  }
-  return "";
-}
-
 // A key attribute value as part of an unambiguous map key.
 std::string EncodeKeyValue(const AttributeValue& v) {
   switch (v.value_case()) {
@@ -500,7 +472,7 @@ absl::StatusOr<std::string> DynamoDbSimulator::KeyOf(const Table& table, const I
       return Invalid(absl::StrCat(kInvalidParameters, "Missing the key ", name, " in the item"),
                      "Item");
     }
-    const char* actual = TypeOf(it->second);
+    const absl::string_view actual = AttributeTypeCode(it->second);
     if (type != actual) {
       if (exact_key) return Invalid(kKeyMismatch, "Key");
       return Invalid(absl::StrCat(kInvalidParameters, "Type mismatch for key ", name,
