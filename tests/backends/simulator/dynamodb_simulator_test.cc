@@ -814,6 +814,42 @@ TEST_F(DynamoDbSimulatorTest, UpdateItemModifyCarriesWholeImages) {
   EXPECT_THAT(records[1].dynamodb().new_image(), SizeIs(3));  // pk, x, y
 }
 
+// Validate, plan, apply: a write that fails at any step changes nothing
+// (item, table size, stream), whether it fails on its condition, on its
+// update or on the size of its result.
+TEST_F(DynamoDbSimulatorTest, FailedWritesLeaveNoTrace) {
+  std::string arn = CreateTable();
+  const Item before = MakeItem("a", {{"s", S("text")}, {"n", N("1")}});
+  ASSERT_THAT(Put(before), IsOk());
+  absl::StatusOr<ddb::DescribeTableResponse> described = DescribeTable();
+  ASSERT_THAT(described, IsOk());
+  const int64_t size = described->table().table_size_bytes();
+
+  EXPECT_THAT(Put(MakeItem("a", {{"s", S("other")}}), "attribute_not_exists(pk)"),
+              IsAwsError("ConditionalCheckFailedException"));
+  ddb::DeleteItemRequest del;
+  del.set_table_name(kTable);
+  *del.mutable_key() = Key("a");
+  del.set_condition_expression("n = s");
+  EXPECT_THAT(sim_->DeleteItem(del), IsAwsError("ConditionalCheckFailedException"));
+  Item one;
+  one[":one"] = N("1");
+  // The first action applies; the second fails: nothing of the update stays.
+  EXPECT_THAT(Update("a", "SET n = n + :one ADD s :one", one),
+              IsAwsError("ValidationException", HasSubstr("incorrect data type")));
+  Item big;
+  big[":big"] = S(std::string(400 * 1024, 'x'));
+  EXPECT_THAT(Update("a", "SET n = :big", big), IsAwsError("ValidationException"));
+
+  std::optional<Item> after = Get("a");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_TRUE(ItemsEqual(*after, before));
+  described = DescribeTable();
+  ASSERT_THAT(described, IsOk());
+  EXPECT_EQ(described->table().table_size_bytes(), size);
+  EXPECT_THAT(EventNames(arn), ElementsAre("INSERT"));
+}
+
 struct SimViewCase {
   const char* view_type;
   // For INSERT, MODIFY, REMOVE: has NewImage, has OldImage.
