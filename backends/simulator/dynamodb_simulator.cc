@@ -725,6 +725,8 @@ absl::StatusOr<DynamoDbSimulator::ItemMutationPlan> DynamoDbSimulator::PlanItemM
       break;
     case ItemMutation::Kind::kUpdate: {
       // An update of a missing item creates it from its key (an upsert).
+      // ApplyUpdate checks the result's size and depth; without an
+      // expression the item stays as stored or a bare key, within limits.
       Item updated = old_item != nullptr ? *old_item : mutation.key_source;
       if (!mutation.update_expression.empty()) {
         std::vector<std::string> key_names;
@@ -733,10 +735,6 @@ absl::StatusOr<DynamoDbSimulator::ItemMutationPlan> DynamoDbSimulator::PlanItemM
             ApplyUpdate(mutation.update_expression, context, key_names, std::move(updated));
         if (!applied.ok()) return applied.status();
         updated = *std::move(applied);
-      }
-      if (ItemSizeBytes(updated) > kMaxItemBytes) {
-        return Invalid("Item size to update has exceeded the maximum allowed size",
-                       "UpdateExpression");
       }
       new_item = std::move(updated);
       break;
