@@ -20,6 +20,9 @@ namespace awsfacade::backends::simulator {
 // Errors: ValidationException (malformed value or expression, with a message
 // in DynamoDB's words), ConditionalCheckFailedException (condition false),
 // UNIMPLEMENTED naming the feature for anything not supported.
+// The implementation is one file per section: dynamodb_expressions_decimal,
+// _values, _parser, _evaluator, _update and _projection (their shared parts
+// in dynamodb_expressions_internal.h).
 
 using AttributeValue = ::aws::dynamodb::v1::AttributeValue;
 using Item = ::google::protobuf::Map<std::string, AttributeValue>;
@@ -36,6 +39,11 @@ struct ExpressionContext {
 // magnitude 1E-130..9.9999999999999999999999999999999999999E+125); sets
 // non-empty with no duplicates; recursively for M and L.
 absl::Status ValidateAttributeValue(const AttributeValue& value);
+
+// The value's type as DynamoDB names it in AttributeValue JSON and in
+// attribute_type(): "S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL",
+// "BOOL"; "" when no type is set.
+absl::string_view AttributeTypeCode(const AttributeValue& value);
 
 // DynamoDB equality: numbers by value ("1" == "1.0"), sets ignoring order.
 bool AttributeValuesEqual(const AttributeValue& a, const AttributeValue& b);
@@ -76,13 +84,6 @@ absl::Status ValidateExpressionUsage(std::initializer_list<absl::string_view> ex
                                      const ExpressionContext& context);
 
 // ---- Additions for the simulator (beyond the original contract) ----------
-
-// EvaluateCondition for expressions that filter rather than guard a write
-// (Query/Scan FilterExpression): true or false instead of
-// ConditionalCheckFailedException, and ValidationException messages name
-// `parameter` ("Invalid FilterExpression: ...").
-absl::StatusOr<bool> ConditionHolds(absl::string_view expression, absl::string_view parameter,
-                                    const ExpressionContext& context, const Item* item);
 
 // DynamoDB's canonical text of a valid number, as GetItem returns it: plain
 // notation, no leading or trailing zeros ("001.50" -> "1.5", "1E3" -> "1000",

@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <optional>
+#include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -25,6 +30,7 @@ namespace {
 
 namespace v1 = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
+using dynamodb_simulator_internal::ItemMutation;
 
 constexpr char kValidation[] = "ValidationException";
 constexpr char kNotFound[] = "ResourceNotFoundException";
@@ -114,34 +120,6 @@ absl::Status CheckEnum(absl::string_view field, absl::string_view value,
   return Check().Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
                                           "enum value set: [",
                                           absl::StrJoin(allowed, ", "), "]"));
-}
-
-const char* TypeOf(const AttributeValue& v) {
-  switch (v.value_case()) {
-    case AttributeValue::kS:
-      return "S";
-    case AttributeValue::kN:
-      return "N";
-    case AttributeValue::kB:
-      return "B";
-    case AttributeValue::kSs:
-      return "SS";
-    case AttributeValue::kNs:
-      return "NS";
-    case AttributeValue::kBs:
-      return "BS";
-    case AttributeValue::kM:
-      return "M";
-    case AttributeValue::kL:
-      return "L";
-    case AttributeValue::kNullValue:
-      return "NULL";
-    case AttributeValue::kBoolValue:
-      return "BOOL";
-    case AttributeValue::VALUE_NOT_SET:
-      return "";
-  }
-  return "";
 }
 
 // A key attribute value as part of an unambiguous map key.
@@ -420,8 +398,9 @@ void DynamoDbSimulator::TickLocked(absl::Time now, PendingWakeups& wake) {
     std::string partition;
     absl::StatusOr<std::string> k = KeyOf(table, it->second.item, false, &partition);
     if (!k.ok()) continue;
-    WriteItemLocked(table, key, partition, &it->second, std::nullopt,
-                    /*by_ttl=*/true, due, wake);
+    ItemWrite write = PlanItemWrite(table, key, std::move(partition), &it->second, std::nullopt);
+    write.by_ttl = true;
+    ApplyItemWriteLocked(table, std::move(write), due, wake);
   }
   wake.Add(store_.Maintain(now));
 }
@@ -446,6 +425,34 @@ absl::StatusOr<DynamoDbSimulator::Table*> DynamoDbSimulator::FindTable(
   return it->second.get();
 }
 
+namespace dynamodb_simulator_internal {
+
+struct ItemMutation {
+  enum class Kind { kPut, kDelete, kUpdate };
+  Kind kind = Kind::kPut;
+  std::string table_name;
+  // PutItem's Item, or the Key of DeleteItem and UpdateItem; canonical.
+  Item key_source;
+  // ExpressionAttributeValues (canonical) and ExpressionAttributeNames (the
+  // request's, which outlives the mutation).
+  Item values;
+  const google::protobuf::Map<std::string, std::string>* names = nullptr;
+  std::string condition_expression;
+  std::string update_expression;        // UpdateItem
+  std::string capacity_mode;            // ReturnConsumedCapacity; empty for NONE
+  std::string item_collection_metrics;  // ReturnItemCollectionMetrics
+  bool failure_item = false;            // ReturnValuesOnConditionCheckFailure=ALL_OLD
+
+  ExpressionContext context() const {
+    ExpressionContext context;
+    context.names = names;
+    context.values = &values;
+    return context;
+  }
+};
+
+}  // namespace dynamodb_simulator_internal
+
 namespace {
 // TableName of operations on existing tables (shape TableArn: a name or an
 // ARN, 1..1024).
@@ -457,12 +464,23 @@ absl::Status CheckTableRef(absl::string_view value) {
   return CheckName("TableName", value);
 }
 
-// What PutItem and DeleteItem check first, in this order: the table
-// reference, the legacy parameters, the Return* options. Returns the
-// ReturnConsumedCapacity mode.
+// What PutItem, DeleteItem and UpdateItem check first, in this order: the
+// table reference, the legacy parameters, the Return* options (ReturnValues
+// among `return_values`); then the Item or Key (`key_field`) and
+// ExpressionAttributeValues, canonicalised, and that every placeholder is
+// used. No state is read.
 template <typename Request>
-absl::StatusOr<std::string> CheckSingleItemWrite(absl::string_view op, const Request& request) {
+absl::StatusOr<ItemMutation> ValidateItemMutation(
+    ItemMutation::Kind kind, absl::string_view op, const Request& request,
+    std::initializer_list<absl::string_view> return_values, absl::string_view key_field,
+    const Item& key_source) {
+  constexpr bool kUpdate = std::is_same_v<Request, v1::UpdateItemRequest>;
   if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  if constexpr (kUpdate) {
+    if (!request.attribute_updates().empty()) {
+      return Unimplemented(op, "the legacy parameter AttributeUpdates", "; use UpdateExpression");
+    }
+  }
   if (!request.expected().empty()) {
     return Unimplemented(op, "the legacy parameter Expected", "; use ConditionExpression");
   }
@@ -470,7 +488,7 @@ absl::StatusOr<std::string> CheckSingleItemWrite(absl::string_view op, const Req
     return Unimplemented(op, "the legacy parameter ConditionalOperator",
                          "; use ConditionExpression");
   }
-  if (absl::Status s = CheckReturnValues(request.return_values(), {kNone, kAllOld}); !s.ok()) {
+  if (absl::Status s = CheckReturnValues(request.return_values(), return_values); !s.ok()) {
     return s;
   }
   absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
@@ -482,7 +500,41 @@ absl::StatusOr<std::string> CheckSingleItemWrite(absl::string_view op, const Req
       !s.ok()) {
     return s;
   }
-  return capacity;
+  if (key_source.empty()) {
+    return Check().Fail(key_field, "failed to satisfy constraint: Member must not be null");
+  }
+  ItemMutation mutation;
+  mutation.kind = kind;
+  absl::StatusOr<Item> key = CanonicalAttributes(key_source);
+  if (!key.ok()) return key.status();
+  mutation.key_source = *std::move(key);
+  absl::StatusOr<Item> values = CanonicalAttributes(request.expression_attribute_values(), false);
+  if (!values.ok()) return values.status();
+  mutation.values = *std::move(values);
+  mutation.names = &request.expression_attribute_names();
+  mutation.table_name = request.table_name();
+  mutation.condition_expression = request.condition_expression();
+  if constexpr (kUpdate) mutation.update_expression = request.update_expression();
+  mutation.capacity_mode = *std::move(capacity);
+  mutation.item_collection_metrics = request.return_item_collection_metrics();
+  mutation.failure_item = request.return_values_on_condition_check_failure() == kAllOld;
+  if (absl::Status s = ValidateExpressionUsage(
+          {mutation.update_expression, mutation.condition_expression}, mutation.context());
+      !s.ok()) {
+    return s;
+  }
+  return mutation;
+}
+
+// The consumed capacity and item-collection metrics of a single-item write.
+template <typename Report, typename Response>
+void SetWriteReport(Report report, Response* response) {
+  if (report.consumed_capacity) {
+    *response->mutable_consumed_capacity() = *std::move(report.consumed_capacity);
+  }
+  if (report.item_collection_metrics) {
+    *response->mutable_item_collection_metrics() = *std::move(report.item_collection_metrics);
+  }
 }
 }  // namespace
 
@@ -500,7 +552,7 @@ absl::StatusOr<std::string> DynamoDbSimulator::KeyOf(const Table& table, const I
       return Invalid(absl::StrCat(kInvalidParameters, "Missing the key ", name, " in the item"),
                      "Item");
     }
-    const char* actual = TypeOf(it->second);
+    const absl::string_view actual = AttributeTypeCode(it->second);
     if (type != actual) {
       if (exact_key) return Invalid(kKeyMismatch, "Key");
       return Invalid(absl::StrCat(kInvalidParameters, "Type mismatch for key ", name,
@@ -580,44 +632,135 @@ void DynamoDbSimulator::UnindexTtlLocked(Table& table) {
   }
 }
 
-void DynamoDbSimulator::WriteItemLocked(Table& table, const std::string& key,
-                                        const std::string& partition, const StoredItem* old_item,
-                                        std::optional<Item> new_item, bool by_ttl, absl::Time now,
-                                        PendingWakeups& wake) {
+bool DynamoDbSimulator::ItemWrite::changes() const {
+  if (old == nullptr) return new_item.has_value();
+  return !new_item || !ItemsEqual(old->item, *new_item);
+}
+
+DynamoDbSimulator::ItemWrite DynamoDbSimulator::PlanItemWrite(const Table& table, std::string key,
+                                                              std::string partition,
+                                                              const StoredItem* old,
+                                                              std::optional<Item> new_item) const {
+  ItemWrite write;
+  write.key = std::move(key);
+  write.partition = std::move(partition);
+  write.old = old;
+  write.new_item = std::move(new_item);
+  write.event_name = old == nullptr ? kInsert : write.new_item ? kModify : kRemove;
+  if (table.stream_enabled && write.changes()) {
+    write.stream_keys = KeysOf(table, write.new_item ? *write.new_item : old->item);
+  }
+  return write;
+}
+
+void DynamoDbSimulator::ApplyItemWriteLocked(Table& table, ItemWrite write, absl::Time now,
+                                             PendingWakeups& wake) {
   // The stream record first, while the old item is still in place.
   if (table.stream_enabled) {
-    Item keys = KeysOf(table, new_item ? *new_item : old_item->item);
     ItemChange change;
-    change.event_name = old_item == nullptr ? kInsert : new_item ? kModify : kRemove;
-    change.partition_key = partition;
-    change.keys = &keys;
-    change.old_image = old_item != nullptr ? &old_item->item : nullptr;
-    change.new_image = new_item ? &*new_item : nullptr;
-    change.by_ttl = by_ttl;
+    change.event_name = write.event_name;
+    change.partition_key = write.partition;
+    change.keys = &write.stream_keys;
+    change.old_image = write.old != nullptr ? &write.old->item : nullptr;
+    change.new_image = write.new_item ? &*write.new_item : nullptr;
+    change.by_ttl = write.by_ttl;
     if (store_.Append(table.stream_arn, change, now).ok()) wake.Add(table.stream_arn);
   }
-  const int64_t old_size = old_item != nullptr ? old_item->size : 0;
-  if (old_item != nullptr && old_item->ttl) {
-    ttl_index_.erase({old_item->ttl_due, table.uid, key});
+  const int64_t old_size = write.old != nullptr ? write.old->size : 0;
+  if (write.old != nullptr && write.old->ttl) {
+    ttl_index_.erase({write.old->ttl_due, table.uid, write.key});
   }
   int64_t new_size = 0;
-  if (new_item) {
+  if (write.new_item) {
     StoredItem stored;
-    stored.size = ItemSizeBytes(*new_item);
-    stored.item = std::move(*new_item);
-    IndexItemTtlLocked(table, key, stored, now);
+    stored.size = ItemSizeBytes(*write.new_item);
+    stored.item = *std::move(write.new_item);
+    IndexItemTtlLocked(table, write.key, stored, now);
     new_size = stored.size;
-    table.items[key] = std::move(stored);
+    table.items[write.key] = std::move(stored);
   } else {
-    table.items.erase(key);
+    table.items.erase(write.key);
   }
   table.size_bytes += new_size - old_size;
   if (std::any_of(table.indexes.begin(), table.indexes.end(),
                   [](const Index& i) { return !i.global; })) {
-    int64_t& collection = table.collections[partition];
+    int64_t& collection = table.collections[write.partition];
     collection += new_size - old_size;
-    if (collection <= 0) table.collections.erase(partition);
+    if (collection <= 0) table.collections.erase(write.partition);
   }
+}
+
+absl::StatusOr<DynamoDbSimulator::ItemMutationPlan> DynamoDbSimulator::PlanItemMutationLocked(
+    const ItemMutation& mutation) {
+  absl::StatusOr<Table*> found = FindTable(mutation.table_name);
+  if (!found.ok()) return found.status();
+  const Table& table = **found;
+  const bool put = mutation.kind == ItemMutation::Kind::kPut;
+  std::string partition;
+  absl::StatusOr<std::string> key =
+      KeyOf(table, mutation.key_source, /*exact_key=*/!put, &partition);
+  if (!key.ok()) return key.status();
+  if (put && ItemSizeBytes(mutation.key_source) > kMaxItemBytes) {
+    return Invalid("Item size has exceeded the maximum allowed size", "Item");
+  }
+  auto it = table.items.find(*key);
+  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
+  const Item* old_item = old != nullptr ? &old->item : nullptr;
+  const ExpressionContext context = mutation.context();
+  if (!mutation.condition_expression.empty()) {
+    absl::Status s = EvaluateCondition(mutation.condition_expression, context, old_item);
+    if (!s.ok()) {
+      if (AwsErrorName(s) == kConditionalCheckFailed && mutation.failure_item) {
+        return WithFailureItem(std::move(s), old_item);
+      }
+      return s;
+    }
+  }
+  std::optional<Item> new_item;
+  switch (mutation.kind) {
+    case ItemMutation::Kind::kPut:
+      new_item = mutation.key_source;
+      break;
+    case ItemMutation::Kind::kDelete:
+      break;
+    case ItemMutation::Kind::kUpdate: {
+      // An update of a missing item creates it from its key (an upsert).
+      // ApplyUpdate checks the result's size and depth; without an
+      // expression the item stays as stored or a bare key, within limits.
+      Item updated = old_item != nullptr ? *old_item : mutation.key_source;
+      if (!mutation.update_expression.empty()) {
+        std::vector<std::string> key_names;
+        for (const auto& k : table.key_schema) key_names.push_back(k.attribute_name());
+        absl::StatusOr<Item> applied =
+            ApplyUpdate(mutation.update_expression, context, key_names, std::move(updated));
+        if (!applied.ok()) return applied.status();
+        updated = *std::move(applied);
+      }
+      new_item = std::move(updated);
+      break;
+    }
+  }
+  ItemMutationPlan plan;
+  plan.table = *found;
+  plan.write =
+      PlanItemWrite(table, *std::move(key), std::move(partition), old, std::move(new_item));
+  return plan;
+}
+
+DynamoDbSimulator::ItemWriteReport DynamoDbSimulator::ApplyItemMutationLocked(
+    ItemMutationPlan plan, const ItemMutation& mutation, absl::Time now, PendingWakeups& wake) {
+  Table& table = *plan.table;
+  ItemWrite& write = plan.write;
+  ItemWriteReport report;
+  if (!mutation.capacity_mode.empty()) {
+    WriteCapacity(table, mutation.capacity_mode, write.old != nullptr ? &write.old->item : nullptr,
+                  write.new_item ? &*write.new_item : nullptr, &report.consumed_capacity.emplace());
+  }
+  const std::string partition = write.partition;
+  if (write.changes()) ApplyItemWriteLocked(table, std::move(write), now, wake);
+  report.item_collection_metrics =
+      CollectionMetrics(table, mutation.item_collection_metrics, partition, mutation.key_source);
+  return report;
 }
 
 // --- Capacity ----------------------------------------------------------------
@@ -1469,64 +1612,22 @@ absl::StatusOr<v1::DeleteTableResponse> DynamoDbSimulator::DeleteTable(
 // --- Items -------------------------------------------------------------------
 
 absl::StatusOr<v1::PutItemResponse> DynamoDbSimulator::PutItem(const v1::PutItemRequest& request) {
-  absl::StatusOr<std::string> capacity = CheckSingleItemWrite("PutItem", request);
-  if (!capacity.ok()) return capacity.status();
-  if (request.item().empty()) {
-    return Check().Fail("Item", "failed to satisfy constraint: Member must not be null");
-  }
-  const absl::StatusOr<Item> item = CanonicalAttributes(request.item());
-  if (!item.ok()) return item.status();
-  const absl::StatusOr<Item> values =
-      CanonicalAttributes(request.expression_attribute_values(), false);
-  if (!values.ok()) return values.status();
-  ExpressionContext context;
-  context.names = &request.expression_attribute_names();
-  context.values = &*values;
-  if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
-      !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<ItemMutation> mutation = ValidateItemMutation(
+      ItemMutation::Kind::kPut, "PutItem", request, {kNone, kAllOld}, "Item", request.item());
+  if (!mutation.ok()) return mutation.status();
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
   const absl::Time now = Now();
   TickLocked(now, wake);
-  absl::StatusOr<Table*> found = FindTable(request.table_name());
-  if (!found.ok()) return found.status();
-  Table& table = **found;
-  std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, *item, false, &partition);
-  if (!key.ok()) return key.status();
-  if (ItemSizeBytes(*item) > kMaxItemBytes) {
-    return Invalid("Item size has exceeded the maximum allowed size", "Item");
-  }
-  auto it = table.items.find(*key);
-  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
-  if (!request.condition_expression().empty()) {
-    absl::Status s =
-        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
-    if (!s.ok()) {
-      if (AwsErrorName(s) == kConditionalCheckFailed &&
-          request.return_values_on_condition_check_failure() == kAllOld) {
-        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
-      }
-      return s;
-    }
-  }
+  absl::StatusOr<ItemMutationPlan> plan = PlanItemMutationLocked(*mutation);
+  if (!plan.ok()) return plan.status();
   v1::PutItemResponse response;
+  const StoredItem* old = plan->write.old;
   if (old != nullptr && request.return_values() == kAllOld) {
     *response.mutable_attributes() = old->item;
   }
-  if (!capacity->empty())
-    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &*item,
-                  response.mutable_consumed_capacity());
-  if (old == nullptr || !ItemsEqual(old->item, *item)) {
-    WriteItemLocked(table, *key, partition, old, *item, false, now, wake);
-  }
-  if (std::optional<v1::ItemCollectionMetrics> metrics =
-          CollectionMetrics(table, request.return_item_collection_metrics(), partition, *item)) {
-    *response.mutable_item_collection_metrics() = *std::move(metrics);
-  }
+  SetWriteReport(ApplyItemMutationLocked(*std::move(plan), *mutation, now, wake), &response);
   return response;
 }
 
@@ -1581,152 +1682,49 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
 
 absl::StatusOr<v1::DeleteItemResponse> DynamoDbSimulator::DeleteItem(
     const v1::DeleteItemRequest& request) {
-  absl::StatusOr<std::string> capacity = CheckSingleItemWrite("DeleteItem", request);
-  if (!capacity.ok()) return capacity.status();
-  if (request.key().empty()) {
-    return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
-  }
-  const absl::StatusOr<Item> key_attributes = CanonicalAttributes(request.key());
-  if (!key_attributes.ok()) return key_attributes.status();
-  const absl::StatusOr<Item> values =
-      CanonicalAttributes(request.expression_attribute_values(), false);
-  if (!values.ok()) return values.status();
-  ExpressionContext context;
-  context.names = &request.expression_attribute_names();
-  context.values = &*values;
-  if (absl::Status s = ValidateExpressionUsage({request.condition_expression()}, context);
-      !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<ItemMutation> mutation = ValidateItemMutation(
+      ItemMutation::Kind::kDelete, "DeleteItem", request, {kNone, kAllOld}, "Key", request.key());
+  if (!mutation.ok()) return mutation.status();
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
   const absl::Time now = Now();
   TickLocked(now, wake);
-  absl::StatusOr<Table*> found = FindTable(request.table_name());
-  if (!found.ok()) return found.status();
-  Table& table = **found;
-  std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, *key_attributes, true, &partition);
-  if (!key.ok()) return key.status();
-  auto it = table.items.find(*key);
-  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
-  if (!request.condition_expression().empty()) {
-    absl::Status s =
-        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
-    if (!s.ok()) {
-      if (AwsErrorName(s) == kConditionalCheckFailed &&
-          request.return_values_on_condition_check_failure() == kAllOld) {
-        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
-      }
-      return s;
-    }
-  }
+  absl::StatusOr<ItemMutationPlan> plan = PlanItemMutationLocked(*mutation);
+  if (!plan.ok()) return plan.status();
   v1::DeleteItemResponse response;
-  if (!capacity->empty())
-    WriteCapacity(table, *capacity, old ? &old->item : nullptr, nullptr,
-                  response.mutable_consumed_capacity());
-  if (old != nullptr) {
-    if (request.return_values() == kAllOld) *response.mutable_attributes() = old->item;
-    WriteItemLocked(table, *key, partition, old, std::nullopt, false, now, wake);
+  const StoredItem* old = plan->write.old;
+  if (old != nullptr && request.return_values() == kAllOld) {
+    *response.mutable_attributes() = old->item;
   }
-  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
-          table, request.return_item_collection_metrics(), partition, *key_attributes)) {
-    *response.mutable_item_collection_metrics() = *std::move(metrics);
-  }
+  SetWriteReport(ApplyItemMutationLocked(*std::move(plan), *mutation, now, wake), &response);
   return response;
 }
 
 absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
     const v1::UpdateItemRequest& request) {
-  constexpr char kOp[] = "UpdateItem";
-  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
-  if (!request.attribute_updates().empty()) {
-    return Unimplemented(kOp, "the legacy parameter AttributeUpdates", "; use UpdateExpression");
-  }
-  if (!request.expected().empty()) {
-    return Unimplemented(kOp, "the legacy parameter Expected", "; use ConditionExpression");
-  }
-  if (!request.conditional_operator().empty()) {
-    return Unimplemented(kOp, "the legacy parameter ConditionalOperator",
-                         "; use ConditionExpression");
-  }
-  if (absl::Status s = CheckReturnValues(request.return_values(),
-                                         {kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew});
-      !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
-      !s.ok()) {
-    return s;
-  }
-  if (request.key().empty()) {
-    return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
-  }
-  const absl::StatusOr<Item> key_attributes = CanonicalAttributes(request.key());
-  if (!key_attributes.ok()) return key_attributes.status();
-  const absl::StatusOr<Item> values =
-      CanonicalAttributes(request.expression_attribute_values(), false);
-  if (!values.ok()) return values.status();
-  ExpressionContext context;
-  context.names = &request.expression_attribute_names();
-  context.values = &*values;
-  if (absl::Status s = ValidateExpressionUsage(
-          {request.update_expression(), request.condition_expression()}, context);
-      !s.ok()) {
-    return s;
-  }
+  const absl::StatusOr<ItemMutation> mutation = ValidateItemMutation(
+      ItemMutation::Kind::kUpdate, "UpdateItem", request,
+      {kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew}, "Key", request.key());
+  if (!mutation.ok()) return mutation.status();
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
   const absl::Time now = Now();
   TickLocked(now, wake);
-  absl::StatusOr<Table*> found = FindTable(request.table_name());
-  if (!found.ok()) return found.status();
-  Table& table = **found;
-  std::string partition;
-  absl::StatusOr<std::string> key = KeyOf(table, *key_attributes, true, &partition);
-  if (!key.ok()) return key.status();
-  auto it = table.items.find(*key);
-  const StoredItem* old = it == table.items.end() ? nullptr : &it->second;
-  if (!request.condition_expression().empty()) {
-    absl::Status s =
-        EvaluateCondition(request.condition_expression(), context, old ? &old->item : nullptr);
-    if (!s.ok()) {
-      if (AwsErrorName(s) == kConditionalCheckFailed &&
-          request.return_values_on_condition_check_failure() == kAllOld) {
-        return WithFailureItem(std::move(s), old ? &old->item : nullptr);
-      }
-      return s;
-    }
-  }
-  // An update of a missing item creates it from its key (an upsert).
-  Item updated = old != nullptr ? old->item : *key_attributes;
-  if (!request.update_expression().empty()) {
-    std::vector<std::string> key_names;
-    for (const auto& k : table.key_schema) key_names.push_back(k.attribute_name());
-    absl::StatusOr<Item> applied =
-        ApplyUpdate(request.update_expression(), context, key_names, std::move(updated));
-    if (!applied.ok()) return applied.status();
-    updated = *std::move(applied);
-  }
-  if (ItemSizeBytes(updated) > kMaxItemBytes) {
-    return Invalid("Item size to update has exceeded the maximum allowed size", "UpdateExpression");
-  }
+  absl::StatusOr<ItemMutationPlan> plan = PlanItemMutationLocked(*mutation);
+  if (!plan.ok()) return plan.status();
   v1::UpdateItemResponse response;
+  const Item* old = plan->write.old != nullptr ? &plan->write.old->item : nullptr;
+  const Item& updated = *plan->write.new_item;
   const std::string& rv = request.return_values();
   if (rv == kAllOld && old != nullptr) {
-    *response.mutable_attributes() = old->item;
+    *response.mutable_attributes() = *old;
   } else if (rv == kAllNew) {
     *response.mutable_attributes() = updated;
   } else if (rv == kUpdatedOld && old != nullptr) {
     // The attributes the update changed or removed, as they were.
-    for (const auto& [name, value] : old->item) {
+    for (const auto& [name, value] : *old) {
       auto n = updated.find(name);
       if (n == updated.end() || !AttributeValuesEqual(value, n->second)) {
         (*response.mutable_attributes())[name] = value;
@@ -1735,24 +1733,14 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
   } else if (rv == kUpdatedNew) {
     // The attributes the update changed or added, as they are now.
     for (const auto& [name, value] : updated) {
-      if (key_attributes->contains(name)) continue;
-      auto o = old != nullptr ? old->item.find(name) : updated.end();
-      if (old == nullptr || o == old->item.end() || !AttributeValuesEqual(value, o->second)) {
+      if (mutation->key_source.contains(name)) continue;
+      auto o = old != nullptr ? old->find(name) : updated.end();
+      if (old == nullptr || o == old->end() || !AttributeValuesEqual(value, o->second)) {
         (*response.mutable_attributes())[name] = value;
       }
     }
   }
-  if (!capacity->empty())
-    WriteCapacity(table, *capacity, old ? &old->item : nullptr, &updated,
-                  response.mutable_consumed_capacity());
-  if (old == nullptr || !ItemsEqual(old->item, updated)) {
-    Item copy = updated;
-    WriteItemLocked(table, *key, partition, old, std::move(copy), false, now, wake);
-  }
-  if (std::optional<v1::ItemCollectionMetrics> metrics = CollectionMetrics(
-          table, request.return_item_collection_metrics(), partition, *key_attributes)) {
-    *response.mutable_item_collection_metrics() = *std::move(metrics);
-  }
+  SetWriteReport(ApplyItemMutationLocked(*std::move(plan), *mutation, now, wake), &response);
   return response;
 }
 

@@ -87,6 +87,11 @@ struct DynamoDbSimulatorOptions {
 // * ReturnValuesOnConditionCheckFailure=ALL_OLD: the failing item travels
 //   with the ConditionalCheckFailedException status (see
 //   ConditionCheckFailureItem).
+namespace dynamodb_simulator_internal {
+// A validated single-item write request (dynamodb_simulator.cc).
+struct ItemMutation;
+}  // namespace dynamodb_simulator_internal
+
 class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBackend {
  public:
   explicit DynamoDbSimulator(SimulatorOptions options, DynamoDbSimulatorOptions ddb_options = {});
@@ -232,11 +237,54 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   absl::StatusOr<std::string> KeyOf(const Table& table, const Item& item, bool exact_key,
                                     std::string* partition) const;
   Item KeysOf(const Table& table, const Item& item) const;
-  // Replaces (or with nullopt removes) one item, keeping counts, sizes, the
-  // TTL index and item collections current, and appends the stream record.
-  void WriteItemLocked(Table& table, const std::string& key, const std::string& partition,
-                       const StoredItem* old_item, std::optional<Item> new_item, bool by_ttl,
-                       absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // The item-mutation pipeline of PutItem, DeleteItem and UpdateItem (and of
+  // the batch and transaction writes when they come): validate → plan →
+  // apply. Each operation validates its request into an ItemMutation without
+  // the lock. Under the lock, PlanItemMutationLocked works out from the state,
+  // changing nothing, everything the write will do: the table, the key, the
+  // condition's verdict, the new item image and the stream record; an error
+  // there leaves no trace. The operation reads its ReturnValues off the plan,
+  // and ApplyItemMutationLocked carries it out.
+  using ItemMutation = dynamodb_simulator_internal::ItemMutation;
+  // One change to one item, as planned before anything changes.
+  struct ItemWrite {
+    std::string key;                  // encoded primary key
+    std::string partition;            // encoded partition key
+    const StoredItem* old = nullptr;  // the item as it is; null when there is none
+    std::optional<Item> new_item;     // the item as it will be; nullopt: it goes
+    // The stream record, when the table's stream is enabled: the event
+    // ("INSERT", "MODIFY", "REMOVE") and the Keys.
+    absl::string_view event_name;
+    Item stream_keys;
+    bool by_ttl = false;  // a Time to Live deletion
+    // False when applying would change nothing (no item to delete, or a
+    // write of an equal item): no stream record then, as in DynamoDB.
+    bool changes() const;
+  };
+  struct ItemMutationPlan {
+    Table* table = nullptr;
+    ItemWrite write;
+  };
+  // What a single-item write response reports besides its ReturnValues.
+  struct ItemWriteReport {
+    std::optional<::aws::dynamodb::v1::ConsumedCapacity> consumed_capacity;
+    std::optional<::aws::dynamodb::v1::ItemCollectionMetrics> item_collection_metrics;
+  };
+  absl::StatusOr<ItemMutationPlan> PlanItemMutationLocked(const ItemMutation& mutation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ItemWrite PlanItemWrite(const Table& table, std::string key, std::string partition,
+                          const StoredItem* old, std::optional<Item> new_item) const;
+  // Capacity (as of before the write), the write, item-collection metrics
+  // (as of after it).
+  ItemWriteReport ApplyItemMutationLocked(ItemMutationPlan plan, const ItemMutation& mutation,
+                                          absl::Time now, PendingWakeups& wake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The apply step of every item change, TTL deletions included: the stream
+  // record first (while the old item is in place), then the item, keeping
+  // the table's size, the TTL index and item collections current.
+  void ApplyItemWriteLocked(Table& table, ItemWrite write, absl::Time now, PendingWakeups& wake)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<int64_t> TtlOf(const Table& table, const Item& item, absl::Time now) const;
   // Sets the item's TTL expiry and due time as of a write at `now`, and
   // indexes it.

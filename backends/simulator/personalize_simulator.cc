@@ -361,11 +361,8 @@ PersonalizeSimulator::PersonalizeSimulator(SimulatorOptions options, Personalize
 void PersonalizeSimulator::Reset() {
   absl::MutexLock lock(&mu_);
   groups_.clear();
-  group_order_.clear();
   schemas_.clear();
-  schema_order_.clear();
   datasets_.clear();
-  dataset_order_.clear();
   deletions_.clear();
 }
 
@@ -401,15 +398,9 @@ void PersonalizeSimulator::PurgeLocked(absl::Time now) {
     auto [kind, arn] = std::move(deletions_.begin()->second);
     deletions_.erase(deletions_.begin());
     if (kind == Kind::kGroup) {
-      auto it = groups_.find(arn);
-      if (it == groups_.end()) continue;
-      group_order_.erase(OrderKey{it->second.seq, arn});
-      groups_.erase(it);
+      groups_.Erase(arn);
     } else {
-      auto it = datasets_.find(arn);
-      if (it == datasets_.end()) continue;
-      dataset_order_.erase(OrderKey{it->second.seq, arn});
-      datasets_.erase(it);
+      datasets_.Erase(arn);
     }
   }
 }
@@ -475,7 +466,7 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
                     absl::StrCat("The account already has the maximum number of dataset groups (",
                                  limits_.max_dataset_groups, ")"));
   }
-  GroupRecord& group = groups_[arn];
+  GroupRecord group;
   group.seq = next_seq_++;
   group.name = request.name();
   group.arn = arn;
@@ -484,7 +475,7 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
   group.domain = request.domain();
   group.tags.assign(request.tags().begin(), request.tags().end());
   group.life.created = now;
-  group_order_.emplace(OrderKey{group.seq, arn}, arn);
+  groups_.Add(std::move(group));
 
   v1::CreateDatasetGroupResponse response;
   response.set_dataset_group_arn(arn);
@@ -501,13 +492,13 @@ absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeD
   // nothing, so a journal of writes alone rebuilds the state).
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  auto it = groups_.find(request.dataset_group_arn());
-  if (it == groups_.end() || GoneBy(it->second.life, now)) {
+  const GroupRecord* found = groups_.Find(request.dataset_group_arn());
+  if (found == nullptr || GoneBy(found->life, now)) {
     return AwsError(kNotFound,
                     absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
                     "datasetGroupArn");
   }
-  const GroupRecord& g = it->second;
+  const GroupRecord& g = *found;
   Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
   v1::DescribeDatasetGroupResponse response;
   v1::DatasetGroup* out = response.mutable_dataset_group();
@@ -538,26 +529,19 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   v1::ListDatasetGroupsResponse response;
-  std::optional<OrderKey> last;
-  auto it = after ? group_order_.upper_bound(*after) : group_order_.begin();
-  for (; it != group_order_.end(); ++it) {
-    const GroupRecord& g = groups_.at(it->second);
-    if (GoneBy(g.life, now)) continue;
-    // A further listed item: this page is full and is not the last one.
-    if (response.dataset_groups_size() == *page_size) {
-      response.set_next_token(SealToken(kListGroupsPurpose, *last));
-      break;
-    }
-    last = it->first;
-    Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
-    v1::DatasetGroupSummary* out = response.add_dataset_groups();
-    out->set_name(g.name);
-    out->set_dataset_group_arn(g.arn);
-    out->set_status(phase.status);
-    SetTime(g.life.created, out->mutable_creation_date_time());
-    SetTime(phase.since, out->mutable_last_updated_date_time());
-    out->set_domain(g.domain);
-  }
+  std::optional<OrderKey> next = groups_.Page(
+      after, *page_size, [&](const GroupRecord& g) { return !GoneBy(g.life, now); },
+      [&](const GroupRecord& g) {
+        Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
+        v1::DatasetGroupSummary* out = response.add_dataset_groups();
+        out->set_name(g.name);
+        out->set_dataset_group_arn(g.arn);
+        out->set_status(phase.status);
+        SetTime(g.life.created, out->mutable_creation_date_time());
+        SetTime(phase.since, out->mutable_last_updated_date_time());
+        out->set_domain(g.domain);
+      });
+  if (next) response.set_next_token(SealToken(kListGroupsPurpose, *next));
   return response;
 }
 
@@ -568,23 +552,22 @@ absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatas
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
-  auto it = groups_.find(arn);
-  if (it == groups_.end()) {
+  GroupRecord* found = groups_.Find(arn);
+  if (found == nullptr) {
     return AwsError(kNotFound, absl::StrCat("Could not find dataset group ", arn),
                     "datasetGroupArn");
   }
-  GroupRecord& g = it->second;
+  GroupRecord& g = *found;
   Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
   if (absl::string_view(phase.status) != kActive) {
     return AwsError(kInUse, absl::StrCat("Dataset group ", arn, " is in ", phase.status,
                                          " state and cannot be deleted"));
   }
-  for (const auto& [dataset_arn, dataset] : datasets_) {
-    if (dataset.group_arn == arn) {
-      return AwsError(
-          kInUse, absl::StrCat("Dataset group ", arn, " still has datasets; delete them first (",
-                               dataset_arn, ")"));
-    }
+  if (const DatasetRecord* dataset =
+          datasets_.FindIf([&](const DatasetRecord& d) { return d.group_arn == arn; })) {
+    return AwsError(kInUse,
+                    absl::StrCat("Dataset group ", arn, " still has datasets; delete them first (",
+                                 dataset->arn, ")"));
   }
   g.life.delete_requested = now;
   deletions_.emplace(GoneAt(now), std::make_pair(Kind::kGroup, arn));
@@ -616,14 +599,14 @@ absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
                     absl::StrCat("The account already has the maximum number of schemas (",
                                  limits_.max_schemas, ")"));
   }
-  SchemaRecord& schema = schemas_[arn];
+  SchemaRecord schema;
   schema.seq = next_seq_++;
   schema.name = request.name();
   schema.arn = arn;
   schema.schema = request.schema();
   schema.domain = request.domain();
   schema.created = now;
-  schema_order_.emplace(OrderKey{schema.seq, arn}, arn);
+  schemas_.Add(std::move(schema));
 
   v1::CreateSchemaResponse response;
   response.set_schema_arn(arn);
@@ -634,12 +617,12 @@ absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
     const v1::DescribeSchemaRequest& request) {
   if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
-  auto it = schemas_.find(request.schema_arn());
-  if (it == schemas_.end()) {
+  const SchemaRecord* found = schemas_.Find(request.schema_arn());
+  if (found == nullptr) {
     return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
                     "schemaArn");
   }
-  const SchemaRecord& s = it->second;
+  const SchemaRecord& s = *found;
   v1::DescribeSchemaResponse response;
   v1::DatasetSchema* out = response.mutable_schema();
   out->set_name(s.name);
@@ -666,19 +649,17 @@ absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
 
   absl::ReaderMutexLock lock(&mu_);
   v1::ListSchemasResponse response;
-  auto it = after ? schema_order_.upper_bound(*after) : schema_order_.begin();
-  for (; it != schema_order_.end() && response.schemas_size() < *page_size; ++it) {
-    const SchemaRecord& s = schemas_.at(it->second);
-    v1::DatasetSchemaSummary* out = response.add_schemas();
-    out->set_name(s.name);
-    out->set_schema_arn(s.arn);
-    SetTime(s.created, out->mutable_creation_date_time());
-    SetTime(s.created, out->mutable_last_updated_date_time());
-    out->set_domain(s.domain);
-  }
-  if (it != schema_order_.end()) {
-    response.set_next_token(SealToken(kListSchemasPurpose, std::prev(it)->first));
-  }
+  std::optional<OrderKey> next = schemas_.Page(
+      after, *page_size, [](const SchemaRecord&) { return true; },
+      [&](const SchemaRecord& s) {
+        v1::DatasetSchemaSummary* out = response.add_schemas();
+        out->set_name(s.name);
+        out->set_schema_arn(s.arn);
+        SetTime(s.created, out->mutable_creation_date_time());
+        SetTime(s.created, out->mutable_last_updated_date_time());
+        out->set_domain(s.domain);
+      });
+  if (next) response.set_next_token(SealToken(kListSchemasPurpose, *next));
   return response;
 }
 
@@ -688,17 +669,14 @@ absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
   if (absl::Status s = CheckArn("schemaArn", arn); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   PurgeLocked(options_.clock->Now());
-  auto it = schemas_.find(arn);
-  if (it == schemas_.end()) {
+  if (!schemas_.contains(arn)) {
     return AwsError(kNotFound, absl::StrCat("Could not find schema ", arn), "schemaArn");
   }
-  for (const auto& [dataset_arn, dataset] : datasets_) {
-    if (dataset.schema_arn == arn) {
-      return AwsError(kInUse, absl::StrCat("Schema ", arn, " is used by dataset ", dataset_arn));
-    }
+  if (const DatasetRecord* dataset =
+          datasets_.FindIf([&](const DatasetRecord& d) { return d.schema_arn == arn; })) {
+    return AwsError(kInUse, absl::StrCat("Schema ", arn, " is used by dataset ", dataset->arn));
   }
-  schema_order_.erase(OrderKey{it->second.seq, arn});
-  schemas_.erase(it);
+  schemas_.Erase(arn);
   return v1::DeleteSchemaResponse();
 }
 
@@ -739,24 +717,24 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
-  auto group_it = groups_.find(request.dataset_group_arn());
-  if (group_it == groups_.end()) {
+  const GroupRecord* found_group = groups_.Find(request.dataset_group_arn());
+  if (found_group == nullptr) {
     return AwsError(kNotFound,
                     absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
                     "datasetGroupArn");
   }
-  auto schema_it = schemas_.find(request.schema_arn());
-  if (schema_it == schemas_.end()) {
+  const SchemaRecord* found_schema = schemas_.Find(request.schema_arn());
+  if (found_schema == nullptr) {
     return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
                     "schemaArn");
   }
-  const GroupRecord& group = group_it->second;
+  const GroupRecord& group = *found_group;
   Phase group_phase = PhaseAt(group.life, now, /*dataset=*/false);
   if (absl::string_view(group_phase.status) != kActive) {
     return AwsError(kInUse, absl::StrCat("Dataset group ", group.arn, " is in ", group_phase.status,
                                          " state, not ACTIVE"));
   }
-  const SchemaRecord& schema = schema_it->second;
+  const SchemaRecord& schema = *found_schema;
   if (!group.domain.empty() && !schema.domain.empty() && group.domain != schema.domain) {
     return AwsError(kInvalidInput,
                     absl::StrCat("The schema's domain ", schema.domain,
@@ -771,7 +749,7 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
                                  canonical_type, ": ", arn),
                     "datasetType");
   }
-  DatasetRecord& dataset = datasets_[arn];
+  DatasetRecord dataset;
   dataset.seq = next_seq_++;
   dataset.name = request.name();
   dataset.arn = arn;
@@ -783,7 +761,7 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   }
   dataset.tags.assign(request.tags().begin(), request.tags().end());
   dataset.life.created = now;
-  dataset_order_.emplace(OrderKey{dataset.seq, arn}, arn);
+  datasets_.Add(std::move(dataset));
 
   v1::CreateDatasetResponse response;
   response.set_dataset_arn(arn);
@@ -795,12 +773,12 @@ absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDatase
   if (absl::Status s = CheckArn("datasetArn", request.dataset_arn()); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
-  auto it = datasets_.find(request.dataset_arn());
-  if (it == datasets_.end() || GoneBy(it->second.life, now)) {
+  const DatasetRecord* found = datasets_.Find(request.dataset_arn());
+  if (found == nullptr || GoneBy(found->life, now)) {
     return AwsError(kNotFound, absl::StrCat("Could not find dataset ", request.dataset_arn()),
                     "datasetArn");
   }
-  const DatasetRecord& d = it->second;
+  const DatasetRecord& d = *found;
   Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
   v1::DescribeDatasetResponse response;
   v1::Dataset* out = response.mutable_dataset();
@@ -840,26 +818,22 @@ absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   v1::ListDatasetsResponse response;
-  std::optional<OrderKey> last;
-  auto it = after ? dataset_order_.upper_bound(*after) : dataset_order_.begin();
-  for (; it != dataset_order_.end(); ++it) {
-    const DatasetRecord& d = datasets_.at(it->second);
-    if ((!group_arn.empty() && d.group_arn != group_arn) || GoneBy(d.life, now)) continue;
-    // A further matching item: this page is full and is not the last one.
-    if (response.datasets_size() == *page_size) {
-      response.set_next_token(SealToken(purpose, *last));
-      break;
-    }
-    Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
-    v1::DatasetSummary* out = response.add_datasets();
-    out->set_name(d.name);
-    out->set_dataset_arn(d.arn);
-    out->set_dataset_type(d.dataset_type);
-    out->set_status(phase.status);
-    SetTime(d.life.created, out->mutable_creation_date_time());
-    SetTime(phase.since, out->mutable_last_updated_date_time());
-    last = it->first;
-  }
+  std::optional<OrderKey> next = datasets_.Page(
+      after, *page_size,
+      [&](const DatasetRecord& d) {
+        return (group_arn.empty() || d.group_arn == group_arn) && !GoneBy(d.life, now);
+      },
+      [&](const DatasetRecord& d) {
+        Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
+        v1::DatasetSummary* out = response.add_datasets();
+        out->set_name(d.name);
+        out->set_dataset_arn(d.arn);
+        out->set_dataset_type(d.dataset_type);
+        out->set_status(phase.status);
+        SetTime(d.life.created, out->mutable_creation_date_time());
+        SetTime(phase.since, out->mutable_last_updated_date_time());
+      });
+  if (next) response.set_next_token(SealToken(purpose, *next));
   return response;
 }
 
@@ -870,11 +844,11 @@ absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
-  auto it = datasets_.find(arn);
-  if (it == datasets_.end()) {
+  DatasetRecord* found = datasets_.Find(arn);
+  if (found == nullptr) {
     return AwsError(kNotFound, absl::StrCat("Could not find dataset ", arn), "datasetArn");
   }
-  DatasetRecord& d = it->second;
+  DatasetRecord& d = *found;
   Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
   if (absl::string_view(phase.status) != kActive) {
     return AwsError(kInUse, absl::StrCat("Dataset ", arn, " is in ", phase.status,
@@ -899,9 +873,8 @@ void PersonalizeSimulator::SaveState(state::PersonalizeState* out) const {
     if (life.delete_requested) SetTime(*life.delete_requested, saved->mutable_delete_requested());
   };
   out->set_next_seq(next_seq_);
-  for (const auto& [order, arn] : group_order_) {
-    const GroupRecord& g = groups_.at(arn);
-    if (GoneBy(g.life, now)) continue;
+  groups_.ForEach([&](const GroupRecord& g) {
+    if (GoneBy(g.life, now)) return;
     state::PersonalizeState::DatasetGroup* saved = out->add_dataset_groups();
     saved->set_seq(g.seq);
     saved->set_name(g.name);
@@ -911,9 +884,8 @@ void PersonalizeSimulator::SaveState(state::PersonalizeState* out) const {
     saved->set_domain(g.domain);
     saved->mutable_tags()->Assign(g.tags.begin(), g.tags.end());
     save_life(g.life, saved->mutable_life());
-  }
-  for (const auto& [order, arn] : schema_order_) {
-    const SchemaRecord& schema = schemas_.at(arn);
+  });
+  schemas_.ForEach([&](const SchemaRecord& schema) {
     state::PersonalizeState::Schema* saved = out->add_schemas();
     saved->set_seq(schema.seq);
     saved->set_name(schema.name);
@@ -921,10 +893,9 @@ void PersonalizeSimulator::SaveState(state::PersonalizeState* out) const {
     saved->set_schema(schema.schema);
     saved->set_domain(schema.domain);
     SetTime(schema.created, saved->mutable_created());
-  }
-  for (const auto& [order, arn] : dataset_order_) {
-    const DatasetRecord& d = datasets_.at(arn);
-    if (GoneBy(d.life, now)) continue;
+  });
+  datasets_.ForEach([&](const DatasetRecord& d) {
+    if (GoneBy(d.life, now)) return;
     state::PersonalizeState::Dataset* saved = out->add_datasets();
     saved->set_seq(d.seq);
     saved->set_name(d.name);
@@ -935,7 +906,7 @@ void PersonalizeSimulator::SaveState(state::PersonalizeState* out) const {
     saved->set_tracking_id(d.tracking_id);
     saved->mutable_tags()->Assign(d.tags.begin(), d.tags.end());
     save_life(d.life, saved->mutable_life());
-  }
+  });
 }
 
 absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) {
@@ -948,12 +919,9 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
   if (next_seq < 1) return Corrupt("next_seq", absl::StrCat(next_seq, " < 1"));
 
   // Built aside and swapped in only once all of it checked out.
-  absl::btree_map<std::string, GroupRecord> groups;
-  absl::btree_map<OrderKey, std::string> group_order;
-  absl::btree_map<std::string, SchemaRecord> schemas;
-  absl::btree_map<OrderKey, std::string> schema_order;
-  absl::btree_map<std::string, DatasetRecord> datasets;
-  absl::btree_map<OrderKey, std::string> dataset_order;
+  Collection<GroupRecord> groups;
+  Collection<SchemaRecord> schemas;
+  Collection<DatasetRecord> datasets;
   absl::btree_multimap<absl::Time, std::pair<Kind, std::string>> deletions;
   absl::flat_hash_set<int64_t> seqs;  // the counter is shared by all kinds
 
@@ -1012,7 +980,7 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
     }
     previous_seq = saved.seq();
     if (groups.contains(arn)) return Corrupt(where, "stored twice");
-    GroupRecord& g = groups[arn];
+    GroupRecord g;
     g.seq = saved.seq();
     g.name = saved.name();
     g.arn = arn;
@@ -1023,7 +991,7 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
     if (absl::Status s = load_life(where, saved.life(), Kind::kGroup, arn, &g.life); !s.ok()) {
       return s;
     }
-    group_order.emplace(OrderKey{g.seq, arn}, arn);
+    groups.Add(std::move(g));
   }
 
   previous_seq = 0;
@@ -1042,26 +1010,26 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
     }
     std::optional<absl::Time> created = StoredTime(saved.created());
     if (!saved.has_created() || !created) return Corrupt(where, "no valid creation time");
-    SchemaRecord& schema = schemas[arn];
+    SchemaRecord schema;
     schema.seq = saved.seq();
     schema.name = saved.name();
     schema.arn = arn;
     schema.schema = saved.schema();
     schema.domain = saved.domain();
     schema.created = *created;
-    schema_order.emplace(OrderKey{schema.seq, arn}, arn);
+    schemas.Add(std::move(schema));
   }
 
   previous_seq = 0;
   for (const state::PersonalizeState::Dataset& saved : in.datasets()) {
     const std::string& arn = saved.dataset_arn();
     const std::string where = absl::StrCat("dataset ", arn);
-    auto group_it = groups.find(saved.dataset_group_arn());
-    if (group_it == groups.end()) {
+    const GroupRecord* found_group = groups.Find(saved.dataset_group_arn());
+    if (found_group == nullptr) {
       return Corrupt(
           where, absl::StrCat("its dataset group ", saved.dataset_group_arn(), " is not stored"));
     }
-    const GroupRecord& group = group_it->second;
+    const GroupRecord& group = *found_group;
     // DeleteDatasetGroup refuses a group that has datasets.
     if (group.life.delete_requested) {
       return Corrupt(where, absl::StrCat("its dataset group ", group.arn, " is being deleted"));
@@ -1086,7 +1054,7 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
       return Corrupt(where, absl::StrCat("trackingId '", saved.tracking_id(), "' is not what a ",
                                          type, " dataset has"));
     }
-    DatasetRecord& d = datasets[arn];
+    DatasetRecord d;
     d.seq = saved.seq();
     d.name = saved.name();
     d.arn = arn;
@@ -1098,17 +1066,14 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
     if (absl::Status s = load_life(where, saved.life(), Kind::kDataset, arn, &d.life); !s.ok()) {
       return s;
     }
-    dataset_order.emplace(OrderKey{d.seq, arn}, arn);
+    datasets.Add(std::move(d));
   }
 
   absl::MutexLock lock(&mu_);
   next_seq_ = next_seq;
   groups_ = std::move(groups);
-  group_order_ = std::move(group_order);
   schemas_ = std::move(schemas);
-  schema_order_ = std::move(schema_order);
   datasets_ = std::move(datasets);
-  dataset_order_ = std::move(dataset_order);
   deletions_ = std::move(deletions);
   return absl::OkStatus();
 }

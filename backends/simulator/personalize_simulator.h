@@ -1,10 +1,12 @@
 #ifndef AWSFACADE_BACKENDS_SIMULATOR_PERSONALIZE_SIMULATOR_H_
 #define AWSFACADE_BACKENDS_SIMULATOR_PERSONALIZE_SIMULATOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -162,6 +164,77 @@ class PersonalizeSimulator final : public PersonalizeBackend {
     std::vector<::aws::personalize::v1::Tag> tags;
     Lifecycle life;
   };
+  // One kind of resource (dataset groups, schemas, datasets): records by
+  // ARN, and their listing order. Record has `seq` and `arn`.
+  template <typename Record>
+  class Collection {
+   public:
+    bool contains(const std::string& arn) const { return by_arn_.contains(arn); }
+    size_t size() const { return by_arn_.size(); }
+    Record* Find(const std::string& arn) {
+      auto it = by_arn_.find(arn);
+      return it == by_arn_.end() ? nullptr : &it->second;
+    }
+    const Record* Find(const std::string& arn) const {
+      auto it = by_arn_.find(arn);
+      return it == by_arn_.end() ? nullptr : &it->second;
+    }
+    // Adds `record`, whose ARN the collection does not hold yet.
+    Record& Add(Record record) {
+      order_.emplace(OrderKey{record.seq, record.arn}, record.arn);
+      std::string arn = record.arn;
+      return by_arn_[arn] = std::move(record);
+    }
+    // Removes the record of `arn`, if any.
+    void Erase(const std::string& arn) {
+      auto it = by_arn_.find(arn);
+      if (it == by_arn_.end()) return;
+      order_.erase(OrderKey{it->second.seq, arn});
+      by_arn_.erase(it);
+    }
+    void clear() {
+      by_arn_.clear();
+      order_.clear();
+    }
+    // The first record (in ARN order) that `pred` accepts, or nullptr.
+    template <typename Pred>
+    const Record* FindIf(Pred pred) const {
+      for (const auto& [arn, record] : by_arn_) {
+        if (pred(record)) return &record;
+      }
+      return nullptr;
+    }
+    // Calls `visit` with every record, in listing order.
+    template <typename Visit>
+    void ForEach(Visit visit) const {
+      for (const auto& [key, arn] : order_) visit(by_arn_.at(arn));
+    }
+    // One page of a listing: the records `include` accepts, in listing order
+    // after position `after` (from the first when nullopt), at most
+    // `page_size`, each passed to `emit`. Returns the position of the last
+    // one emitted when an accepted record follows it (the next token's),
+    // else nullopt.
+    template <typename Include, typename Emit>
+    std::optional<OrderKey> Page(const std::optional<OrderKey>& after, int page_size,
+                                 Include include, Emit emit) const {
+      std::optional<OrderKey> last;
+      int emitted = 0;
+      for (auto it = after ? order_.upper_bound(*after) : order_.begin(); it != order_.end();
+           ++it) {
+        const Record& record = by_arn_.at(it->second);
+        if (!include(record)) continue;
+        if (emitted == page_size) return last;
+        emit(record);
+        ++emitted;
+        last = it->first;
+      }
+      return std::nullopt;
+    }
+
+   private:
+    absl::btree_map<std::string, Record> by_arn_;
+    absl::btree_map<OrderKey, std::string> order_;  // OrderKey -> ARN
+  };
   enum class Kind { kGroup, kDataset };
   // A status and when it began.
   struct Phase {
@@ -187,13 +260,9 @@ class PersonalizeSimulator final : public PersonalizeBackend {
 
   mutable absl::Mutex mu_;
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  // Resources by ARN, and the listing order (OrderKey -> ARN).
-  absl::btree_map<std::string, GroupRecord> groups_ ABSL_GUARDED_BY(mu_);
-  absl::btree_map<OrderKey, std::string> group_order_ ABSL_GUARDED_BY(mu_);
-  absl::btree_map<std::string, SchemaRecord> schemas_ ABSL_GUARDED_BY(mu_);
-  absl::btree_map<OrderKey, std::string> schema_order_ ABSL_GUARDED_BY(mu_);
-  absl::btree_map<std::string, DatasetRecord> datasets_ ABSL_GUARDED_BY(mu_);
-  absl::btree_map<OrderKey, std::string> dataset_order_ ABSL_GUARDED_BY(mu_);
+  Collection<GroupRecord> groups_ ABSL_GUARDED_BY(mu_);
+  Collection<SchemaRecord> schemas_ ABSL_GUARDED_BY(mu_);
+  Collection<DatasetRecord> datasets_ ABSL_GUARDED_BY(mu_);
   // Deletions in progress, by the time they finish.
   absl::btree_multimap<absl::Time, std::pair<Kind, std::string>> deletions_ ABSL_GUARDED_BY(mu_);
 };

@@ -8,33 +8,17 @@
 #include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
 
 namespace awsfacade::service {
 namespace {
 
+using ::awsfacade::testutil::IsOkAndHolds;
+using ::awsfacade::testutil::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
 constexpr char kOrders[] = "arn:aws:dynamodb:us-east-1:123456789012:table/orders";
-
-MATCHER_P(IsOkAndHolds, value, "") {
-  if (!arg.ok()) {
-    *result_listener << "status " << arg.status();
-    return false;
-  }
-  *result_listener << "holds \"" << *arg << "\"";
-  return *arg == value;
-}
-MATCHER_P2(StatusIs, code, message, "") {
-  const absl::Status& status = arg.status();
-  *result_listener << "status " << status;
-  return status.code() == code && ::testing::ExplainMatchResult(message, std::string(status.message()),
-                                                               result_listener);
-}
-MATCHER_P(StatusIs, code, "") {
-  *result_listener << "status " << arg.status();
-  return arg.status().code() == code;
-}
 
 TEST(GlobMatchTest, StarMatchesAnyRunIncludingNone) {
   EXPECT_TRUE(GlobMatch("*", ""));

@@ -24,11 +24,13 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/common/status_matchers.h"
 
 namespace awsfacade::backends::aws {
 namespace {
 
 namespace fs = std::filesystem;
+using ::awsfacade::testutil::StatusIs;
 namespace pb = ::google::protobuf;
 using ::aws::dynamodb::v1::AttributeValue;
 using ::aws::dynamodb::v1::ConsumedCapacity;
@@ -77,15 +79,6 @@ std::string Write(const pb::Message& message) {
   differencer.ReportDifferencesToString(&diff);
   if (differencer.Compare(expected, actual)) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << diff;
-}
-
-MATCHER_P2(StatusIs, code, message_matcher, "") {
-  if (arg.code() != code) {
-    *result_listener << "status is " << arg;
-    return false;
-  }
-  return ::testing::ExplainMatchResult(message_matcher, std::string(arg.message()),
-                                       result_listener);
 }
 
 // ---------------------------------------------------------------------------

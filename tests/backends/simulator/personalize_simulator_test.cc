@@ -14,11 +14,13 @@
 #include "backends/common/token_sealer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
 
 namespace awsfacade::backends::simulator {
 namespace {
 
 namespace v1 = ::aws::personalize::v1;
+using ::awsfacade::testutil::IsAwsError;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -32,27 +34,6 @@ constexpr char kSchemaJson[] = R"({
 constexpr char kGroupPrefix[] = "arn:aws:personalize:us-east-1:123456789012:dataset-group/";
 constexpr char kSchemaPrefix[] = "arn:aws:personalize:us-east-1:123456789012:schema/";
 constexpr char kDatasetPrefix[] = "arn:aws:personalize:us-east-1:123456789012:dataset/";
-
-absl::Status StatusOf(const absl::Status& status) { return status; }
-template <typename T>
-absl::Status StatusOf(const absl::StatusOr<T>& result) {
-  return result.status();
-}
-
-// The result failed with AWS error `name`.
-MATCHER_P(IsAwsError, name, absl::StrCat("fails with ", name)) {
-  absl::Status status = StatusOf(arg);
-  *result_listener << "status: " << status;
-  return AwsErrorName(status) == std::string(name);
-}
-
-MATCHER_P2(IsAwsError, name, message_matcher, absl::StrCat("fails with ", name)) {
-  absl::Status status = StatusOf(arg);
-  *result_listener << "status: " << status;
-  return AwsErrorName(status) == std::string(name) &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
-                                       result_listener);
-}
 
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());

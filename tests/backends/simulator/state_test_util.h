@@ -21,6 +21,7 @@
 #include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/status_matchers.h"
 
 namespace awsfacade::backends::simulator::state_test {
 
@@ -43,17 +44,12 @@ std::string SavedBytes(const Sim& sim) {
   return DeterministicBytes(state);
 }
 
-inline const absl::Status& StatusOf(const absl::Status& status) { return status; }
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
-}
+using ::awsfacade::testutil::StatusOf;
 
-MATCHER_P(IsDataLoss, substring, "") {
-  const absl::Status& status = StatusOf(arg);
-  *result_listener << "status " << status;
-  return status.code() == absl::StatusCode::kDataLoss &&
-         ::testing::Value(std::string(status.message()), ::testing::HasSubstr(substring));
+// A DATA_LOSS status whose message contains `substring`.
+inline auto IsDataLoss(const std::string& substring) {
+  return ::awsfacade::testutil::StatusIs(absl::StatusCode::kDataLoss,
+                                         ::testing::HasSubstr(substring));
 }
 
 // One way of damaging a saved State, for a parameterized LoadState test.
