@@ -33,6 +33,14 @@ class DynamoDbStreamsBackend {
   virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
 
+  // True when the Async* forms are the backend's own non-blocking calls
+  // (AWS, over curl multi): a caller then starts them from any thread,
+  // gRPC's included, instead of running a blocking method on an executor.
+  // False (the default): the Async* forms run the blocking ones inline, so
+  // a caller that must not be held up (a gRPC callback) keeps its executor
+  // hop. Decorators answer what their child answers.
+  virtual bool IsAsynchronous() const { return false; }
+
   virtual void AsyncDescribeStream(const CallContext& context,
                                    ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
                                    AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {

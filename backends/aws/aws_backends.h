@@ -3,18 +3,27 @@
 
 // The real-AWS backend: the four service interfaces of backends/ implemented
 // over the parts in this directory. Every operation is one generic call
-// (aws_backends.cc, AwsServiceClient::Call):
+// (aws_backends.cc, AwsServiceClient), asynchronous from end to end:
 //
 //   protocols.h BuildRequest -> endpoint (override or AWS's hostname)
 //   -> SigV4Signer::Sign with the credentials of the moment
-//   -> HttpClient (SendAndWait: the calls run on the service executor's
-//      threads, never on a gRPC callback thread)
-//   -> protocols.h ParseResponse (AwsError with the x-amzn-RequestId)
+//   -> HttpClient::Send (curl multi: one thread drives every request)
+//   -> in Send's callback: protocols.h ParseResponse (AwsError with the
+//      x-amzn-RequestId), or the retry decision
 //
 // with AWS's "standard" retry mode (retry.h) around the send: 3 attempts,
-// full-jitter backoff, the retry quota, all within `call_timeout`. This is
-// the only retry layer of the facade's AWS path; the handlers above never
-// retry.
+// full-jitter backoff, the retry quota, all within `call_timeout` and the
+// caller's deadline. A backoff waits on the backend's Timer (timer.h), never
+// on a sleeping thread. This is the only retry layer of the facade's AWS
+// path; the handlers above never retry.
+//
+// Threads: the calling thread builds, signs and queues the first attempt;
+// the HTTP thread classifies answers, parses them and completes the call;
+// the timer thread starts each retry. No thread waits for AWS, except a
+// caller of the blocking methods (a thin wait on the asynchronous call) and,
+// when the credentials cache is empty or expired, the timer thread while it
+// fetches credentials (never the HTTP thread, whose requests that fetch may
+// need).
 //
 // Errors: AwsError statuses for AWS answers (gRPC code from
 // backends/common/aws_error.h, AWS request id attached); DeadlineExceeded
@@ -32,6 +41,7 @@
 #include "backends/aws/credentials.h"
 #include "backends/aws/http_client.h"
 #include "backends/aws/retry.h"
+#include "backends/aws/timer.h"
 #include "backends/cognito_sync_backend.h"
 #include "backends/common/clock.h"
 #include "backends/dynamodb_backend.h"
@@ -97,6 +107,9 @@ struct AwsBackendOptions {
   std::shared_ptr<const Clock> clock;
   // Null: nobody is told.
   std::shared_ptr<AwsRetryObserver> retry_observer;
+  // Where backoffs wait (one thread for the four services). Null: one is
+  // made.
+  std::shared_ptr<Timer> timer;
 };
 
 class AwsServiceClient;  // the generic sign + send + retry + parse call
@@ -113,6 +126,25 @@ class AwsDynamoDbStreams final : public DynamoDbStreamsBackend {
       const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
   absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
+
+  // Non-blocking: `done` runs on the HTTP client's thread (an answer), the
+  // timer's thread (credentials could not be had), or the calling thread (a
+  // request that cannot be built or signed). context.deadline bounds the
+  // call together with call_timeout; !context.may_retry makes one attempt.
+  // context.delayed is ignored (AWS has no injected latency).
+  bool IsAsynchronous() const override { return true; }
+  void AsyncListStreams(const CallContext& context,
+                        ::aws::dynamodbstreams::v1::ListStreamsRequest request,
+                        AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) override;
+  void AsyncDescribeStream(
+      const CallContext& context, ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) override;
+  void AsyncGetShardIterator(
+      const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) override;
+  void AsyncGetRecords(const CallContext& context,
+                       ::aws::dynamodbstreams::v1::GetRecordsRequest request,
+                       AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) override;
   // No WatchStream: AWS cannot notify, so the subscription engine polls.
 
  private:
