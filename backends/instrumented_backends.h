@@ -47,6 +47,25 @@ class BackendCallObserver {
     return response;                                                                        \
   }
 
+// The asynchronous form: timed from the start to the callback, reported on
+// the thread that completes the call. The callback holds what it reports
+// with, so the decorator may be dropped while a call is in flight; it never
+// turns an asynchronous call back into a blocking one.
+#define AWSFACADE_INSTRUMENTED_ASYNC_OP(ns, Op)                                                 \
+  void Async##Op(const CallContext& context, ns::Op##Request request,                           \
+                 AsyncDone<ns::Op##Response> done) override {                                   \
+    child_->Async##Op(                                                                          \
+        context, std::move(request),                                                            \
+        [observer = observer_, backend = backend_, start = std::chrono::steady_clock::now(),    \
+         done = std::move(done)](absl::StatusOr<ns::Op##Response> response) mutable {           \
+          if (!DelayedCallOf(response.status())) {                                              \
+            observer->OnBackendCall(kService, #Op, backend, response.status(),                  \
+                                    absl::FromChrono(std::chrono::steady_clock::now() - start)); \
+          }                                                                                     \
+          std::move(done)(std::move(response));                                                 \
+        });                                                                                     \
+  }
+
 #define AWSFACADE_INSTRUMENTED_MEMBERS(Interface) \
   std::shared_ptr<Interface> child_;              \
   std::shared_ptr<BackendCallObserver> observer_; \
@@ -122,6 +141,11 @@ class InstrumentedDynamoDbStreams final : public DynamoDbStreamsBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, DescribeStream)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, GetShardIterator)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, GetRecords)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, ListStreams)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, DescribeStream)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, GetShardIterator)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, GetRecords)
   // A wake-up hook, not an AWS operation: passed through uncounted.
   std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
                                             std::function<void()> callback) override {
@@ -134,6 +158,7 @@ class InstrumentedDynamoDbStreams final : public DynamoDbStreamsBackend {
 };
 
 #undef AWSFACADE_INSTRUMENTED_OP
+#undef AWSFACADE_INSTRUMENTED_ASYNC_OP
 #undef AWSFACADE_INSTRUMENTED_MEMBERS
 
 }  // namespace awsfacade::backends

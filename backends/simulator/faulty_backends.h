@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "backends/cognito_sync_backend.h"
+#include "backends/common/call_context.h"
+#include "backends/common/call_delay.h"
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/personalize_backend.h"
@@ -23,6 +25,28 @@ namespace awsfacade::backends::simulator {
       return fault;                                                              \
     }                                                                            \
     return child_->Op(request);                                                  \
+  }
+
+// The asynchronous form: the fault is decided on the calling thread, with
+// the delayed-call protocol carried by the CallContext instead of a
+// thread-local scope (a run after the wait takes context.delayed here and
+// the child never sees it again); otherwise the child's Async* runs, so an
+// asynchronous backend stays asynchronous under the decorator.
+#define AWSFACADE_FAULTY_ASYNC_OP(ns, Op)                                           \
+  void Async##Op(const CallContext& context, ns::Op##Request request,               \
+                 AsyncDone<ns::Op##Response> done) override {                       \
+    CallContext inner = context;                                                    \
+    absl::Status fault;                                                             \
+    {                                                                               \
+      DelayedCallScope rerun(context.delayed);                                      \
+      fault = faults_->Before(kService, #Op);                                       \
+      if (rerun.taken()) inner.delayed.reset();                                     \
+    }                                                                               \
+    if (!fault.ok()) {                                                              \
+      std::move(done)(std::move(fault));                                            \
+      return;                                                                       \
+    }                                                                               \
+    child_->Async##Op(inner, std::move(request), std::move(done));                  \
   }
 
 class FaultyCognitoSync final : public CognitoSyncBackend {
@@ -94,6 +118,11 @@ class FaultyDynamoDbStreams final : public DynamoDbStreamsBackend {
   AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, DescribeStream)
   AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, GetShardIterator)
   AWSFACADE_FAULTY_OP(::aws::dynamodbstreams::v1, GetRecords)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodbstreams::v1, ListStreams)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodbstreams::v1, DescribeStream)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodbstreams::v1, GetShardIterator)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodbstreams::v1, GetRecords)
   std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
                                             std::function<void()> callback) override {
     return child_->WatchStream(stream_arn, std::move(callback));
@@ -104,6 +133,9 @@ class FaultyDynamoDbStreams final : public DynamoDbStreamsBackend {
   std::shared_ptr<DynamoDbStreamsBackend> child_;
   std::shared_ptr<FaultInjector> faults_;
 };
+
+#undef AWSFACADE_FAULTY_OP
+#undef AWSFACADE_FAULTY_ASYNC_OP
 
 }  // namespace awsfacade::backends::simulator
 
