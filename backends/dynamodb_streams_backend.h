@@ -79,11 +79,7 @@ class DynamoDbStreamsBackend {
  protected:
   template <typename Call, typename Response>
   static void RunInline(const CallContext& context, Call&& call, AsyncDone<Response> done) {
-    absl::StatusOr<Response> result = [&] {
-      const CallContextScope scope(context);
-      return call();
-    }();
-    std::move(done)(std::move(result));
+    RunBlockingInline<Response>(context, std::forward<Call>(call), std::move(done));
   }
 };
 

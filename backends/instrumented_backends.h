@@ -81,6 +81,12 @@ class InstrumentedCognitoSync final : public CognitoSyncBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, ListDatasets)
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, DescribeDataset)
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, ListRecords)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "cognitosync";
@@ -104,6 +110,19 @@ class InstrumentedPersonalize final : public PersonalizeBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, DescribeDataset)
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, ListDatasets)
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListSchemas)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListDatasets)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "personalize";
@@ -125,6 +144,17 @@ class InstrumentedDynamoDb final : public DynamoDbBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, UpdateItem)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, UpdateTimeToLive)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, DescribeTimeToLive)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, CreateTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, PutItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, GetItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DescribeTimeToLive)
 
  private:
   static constexpr char kService[] = "dynamodb";

@@ -18,23 +18,15 @@ using backends::CallContext;
 grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(grpc::CallbackServerContext* context,
                                                               const v1::ListStreamsRequest* request,
                                                               v1::ListStreamsResponse* response) {
-  return ServeUnary(
-      context, *request, response, handler_,
-      [this, request](const CallContext& call, Done<v1::ListStreamsResponse> done) {
-        backend_->AsyncListStreams(call, *request, std::move(done));
-      },
-      backend_->IsAsynchronous());
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::DynamoDbStreamsBackend::AsyncListStreams);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::DescribeStream(
     grpc::CallbackServerContext* context, const v1::DescribeStreamRequest* request,
     v1::DescribeStreamResponse* response) {
-  return ServeUnary(
-      context, *request, response, handler_,
-      [this, request](const CallContext& call, Done<v1::DescribeStreamResponse> done) {
-        backend_->AsyncDescribeStream(call, *request, std::move(done));
-      },
-      backend_->IsAsynchronous());
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::DynamoDbStreamsBackend::AsyncDescribeStream);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(

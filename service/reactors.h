@@ -165,6 +165,24 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Serves a unary RPC with one backend method's asynchronous form, e.g.
+// ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+// &backends::PersonalizeBackend::AsyncCreateSchema): started on gRPC's
+// thread when the backend IsAsynchronous(), on the executor otherwise.
+template <typename Backend, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeAsyncUnary(
+    grpc::CallbackServerContext* context, const Request* request, Response* response,
+    const HandlerContext& handler, Backend* backend,
+    void (Backend::*method)(const backends::CallContext&, Request, backends::AsyncDone<Response>)) {
+  return ServeUnary(
+      context, *request, response, handler,
+      [backend, method, request](const backends::CallContext& call,
+                                 backends::AsyncDone<Response> done) {
+        (backend->*method)(call, *request, std::move(done));
+      },
+      backend->IsAsynchronous());
+}
+
 // A server stream of pages. `next` yields the next page, std::nullopt when
 // the run is over, or an error; it runs on the executor, one call at a time,
 // and the next call starts only after the previous page was written (so a

@@ -335,49 +335,19 @@ namespace ddb = ::aws::dynamodb::v1;
 namespace pz = ::aws::personalize::v1;
 namespace cs = ::aws::cognitosync::v1;
 
-absl::StatusOr<ddbs::ListStreamsResponse> AwsDynamoDbStreams::ListStreams(
-    const ddbs::ListStreamsRequest& request) {
-  return client_->Call<ddbs::ListStreamsResponse>("ListStreams", request);
-}
-absl::StatusOr<ddbs::DescribeStreamResponse> AwsDynamoDbStreams::DescribeStream(
-    const ddbs::DescribeStreamRequest& request) {
-  return client_->Call<ddbs::DescribeStreamResponse>("DescribeStream", request);
-}
-absl::StatusOr<ddbs::GetShardIteratorResponse> AwsDynamoDbStreams::GetShardIterator(
-    const ddbs::GetShardIteratorRequest& request) {
-  return client_->Call<ddbs::GetShardIteratorResponse>("GetShardIterator", request);
-}
-absl::StatusOr<ddbs::GetRecordsResponse> AwsDynamoDbStreams::GetRecords(
-    const ddbs::GetRecordsRequest& request) {
-  return client_->Call<ddbs::GetRecordsResponse>("GetRecords", request);
-}
-
-void AwsDynamoDbStreams::AsyncListStreams(const CallContext& context,
-                                          ddbs::ListStreamsRequest request,
-                                          AsyncDone<ddbs::ListStreamsResponse> done) {
-  client_->CallAsync<ddbs::ListStreamsResponse>("ListStreams", context, request, std::move(done));
-}
-void AwsDynamoDbStreams::AsyncDescribeStream(const CallContext& context,
-                                             ddbs::DescribeStreamRequest request,
-                                             AsyncDone<ddbs::DescribeStreamResponse> done) {
-  client_->CallAsync<ddbs::DescribeStreamResponse>("DescribeStream", context, request,
-                                                   std::move(done));
-}
-void AwsDynamoDbStreams::AsyncGetShardIterator(const CallContext& context,
-                                               ddbs::GetShardIteratorRequest request,
-                                               AsyncDone<ddbs::GetShardIteratorResponse> done) {
-  client_->CallAsync<ddbs::GetShardIteratorResponse>("GetShardIterator", context, request,
-                                                     std::move(done));
-}
-void AwsDynamoDbStreams::AsyncGetRecords(const CallContext& context, ddbs::GetRecordsRequest request,
-                                         AsyncDone<ddbs::GetRecordsResponse> done) {
-  client_->CallAsync<ddbs::GetRecordsResponse>("GetRecords", context, request, std::move(done));
-}
-
-#define AWSFACADE_AWS_OP(Class, ns, Op)                                        \
-  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) { \
-    return client_->Call<ns::Op##Response>(#Op, request);                      \
+// Each operation in both forms: the blocking one waits for the asynchronous.
+#define AWSFACADE_AWS_OP(Class, ns, Op)                                                         \
+  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) {                  \
+    return client_->Call<ns::Op##Response>(#Op, request);                                       \
+  }                                                                                             \
+  void Class::Async##Op(const CallContext& context, ns::Op##Request request,                    \
+                        AsyncDone<ns::Op##Response> done) {                                     \
+    client_->CallAsync<ns::Op##Response>(#Op, context, request, std::move(done));               \
   }
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, ListStreams)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, DescribeStream)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetShardIterator)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetRecords)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, CreateTable)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DescribeTable)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, UpdateTable)
@@ -406,6 +376,7 @@ AWSFACADE_AWS_OP(AwsCognitoSync, cs, ListDatasets)
 AWSFACADE_AWS_OP(AwsCognitoSync, cs, DescribeDataset)
 AWSFACADE_AWS_OP(AwsCognitoSync, cs, DeleteDataset)
 #undef AWSFACADE_AWS_OP
+
 
 // --- Assembly.
 // ----------------------------------------------------------------

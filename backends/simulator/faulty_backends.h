@@ -58,6 +58,12 @@ class FaultyCognitoSync final : public CognitoSyncBackend {
   AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, ListDatasets)
   AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, DescribeDataset)
   AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::cognitosync::v1, ListRecords)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::cognitosync::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "cognitosync";
@@ -81,6 +87,19 @@ class FaultyPersonalize final : public PersonalizeBackend {
   AWSFACADE_FAULTY_OP(::aws::personalize::v1, DescribeDataset)
   AWSFACADE_FAULTY_OP(::aws::personalize::v1, ListDatasets)
   AWSFACADE_FAULTY_OP(::aws::personalize::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, CreateSchema)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DescribeSchema)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, ListSchemas)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DeleteSchema)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, CreateDataset)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DescribeDataset)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, ListDatasets)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::personalize::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "personalize";
@@ -102,6 +121,17 @@ class FaultyDynamoDb final : public DynamoDbBackend {
   AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, UpdateItem)
   AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, UpdateTimeToLive)
   AWSFACADE_FAULTY_OP(::aws::dynamodb::v1, DescribeTimeToLive)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, CreateTable)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, PutItem)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, GetItem)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_FAULTY_ASYNC_OP(::aws::dynamodb::v1, DescribeTimeToLive)
 
  private:
   static constexpr char kService[] = "dynamodb";

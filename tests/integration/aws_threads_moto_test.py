@@ -8,7 +8,8 @@ the backend's timer. So the server's thread count (/proc/<pid>/task) is
 read before the load and sampled while CALLS GetRecords are in flight; the
 largest sample may exceed the first by at most SLACK threads (gRPC's own
 pollers may start one or two). Each GetRecords must return the stream's
-records. The figures are printed.
+records. The same for CALLS concurrent GetItem (the DynamoDB handlers take the
+same asynchronous path). The figures are printed.
 
   /usr/bin/python3 aws_threads_moto_test.py SERVER_BIN STUBS_DIR MOTO_PYTHON
 
@@ -82,36 +83,45 @@ def main():
         streams.GetRecords(st.GetRecordsRequest(shard_iterator=iterator), timeout=30)  # warm up
 
         pid = server.proc.pid
-        before = thread_count(pid)
-        samples = []
-        stop = threading.Event()
-
-        def sample():
-            while not stop.is_set():
-                samples.append(thread_count(pid))
-                time.sleep(0.002)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        start = time.time()
-        futures = [streams.GetRecords.future(st.GetRecordsRequest(shard_iterator=iterator), timeout=120)
-                   for _ in range(CALLS)]
-        results = [f.result() for f in futures]
-        took = time.time() - start
-        stop.set()
-        sampler.join()
-        after = thread_count(pid)
-
-        counts = sorted({len(r.records) for r in results})
-        most = max(samples) if samples else before
-        print("server threads: before %d, during max %d (%d samples), after %d; %d concurrent GetRecords "
-              "in %.2f s, records per answer %s" % (before, most, len(samples), after, CALLS, took, counts))
         failures = []
+
+        def under_load(label, start_call):
+            """CALLS concurrent calls; thread counts before and during; the answers."""
+            before = thread_count(pid)
+            samples = []
+            stop = threading.Event()
+
+            def sample():
+                while not stop.is_set():
+                    samples.append(thread_count(pid))
+                    time.sleep(0.002)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            start = time.time()
+            futures = [start_call() for _ in range(CALLS)]
+            results = [f.result() for f in futures]
+            took = time.time() - start
+            stop.set()
+            sampler.join()
+            most = max(samples) if samples else before
+            print("%s: server threads before %d, during max %d (%d samples), after %d; %d concurrent calls "
+                  "in %.2f s" % (label, before, most, len(samples), thread_count(pid), CALLS, took))
+            if most > before + SLACK:
+                failures.append("%s: thread count grew from %d to %d under %d concurrent calls"
+                                % (label, before, most, CALLS))
+            return results
+
+        pages = under_load("GetRecords", lambda: streams.GetRecords.future(
+            st.GetRecordsRequest(shard_iterator=iterator), timeout=120))
+        counts = sorted({len(r.records) for r in pages})
         if counts != [3]:
             failures.append("every GetRecords should return the 3 records, got counts %s" % counts)
-        if most > before + SLACK:
-            failures.append("thread count grew from %d to %d under %d concurrent GetRecords"
-                            % (before, most, CALLS))
+        get_item = json_format.ParseDict({"TableName": TABLE, "Key": {"pk": {"S": "k1"}}}, db.GetItemRequest())
+        items = under_load("GetItem", lambda: ddb.GetItem.future(get_item, timeout=120))
+        found = sorted({r.item["pk"].s for r in items})
+        if found != ["k1"]:
+            failures.append("every GetItem should find k1, got %s" % found)
         channel.close()
         exit_code = server.stop()
         server = None

@@ -845,6 +845,34 @@ TEST(AwsAsyncTest, CredentialsThatMayBlockAreNeverFetchedOnTheHttpThread) {
   }
 }
 
+// The other three services take the same asynchronous path.
+TEST(AwsAsyncTest, EveryServiceIsAsynchronous) {
+  auto http = std::make_shared<OneThreadHttpClient>([](const HttpRequest& request) {
+    if (FindHeader(request.headers, "X-Amz-Target") == "DynamoDB_20120810.GetItem") {
+      return Ok(R"({"Item":{"pk":{"S":"a"}}})");
+    }
+    return Throttled();
+  });
+  AwsBackendSet backends = MakeBackends(http, absl::Milliseconds(5), MakeDefaultRandomSource());
+  ASSERT_NE(backends.dynamodb, nullptr);
+  EXPECT_TRUE(backends.dynamodb->IsAsynchronous());
+  EXPECT_TRUE(backends.personalize->IsAsynchronous());
+  EXPECT_TRUE(backends.cognito_sync->IsAsynchronous());
+
+  AsyncAnswer<::aws::dynamodb::v1::GetItemResponse> item;
+  backends.dynamodb->AsyncGetItem(CallContext{}, {}, item.Done());
+  ASSERT_TRUE(item.Wait().ok()) << item.Wait().status();
+  EXPECT_TRUE(item.Wait()->item().contains("pk"));
+  EXPECT_EQ(item.thread(), http->thread_id());
+
+  CallContext single;
+  single.may_retry = false;
+  AsyncAnswer<::aws::personalize::v1::ListSchemasResponse> schemas;
+  backends.personalize->AsyncListSchemas(single, {}, schemas.Done());
+  EXPECT_EQ(schemas.Wait().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(http->requests(), 2);
+}
+
 // A call still in flight keeps its client (and the HTTP client) alive after
 // the backends are dropped, and completes.
 TEST(AwsAsyncTest, DroppedBackendStillCompletesItsCall) {
