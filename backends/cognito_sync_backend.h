@@ -2,6 +2,7 @@
 #define AWSFACADE_BACKENDS_COGNITO_SYNC_BACKEND_H_
 
 #include "absl/status/statusor.h"
+#include "backends/common/call_context.h"
 #include "aws/cognitosync/v1/cognitosync.pb.h"
 
 namespace awsfacade::backends {
@@ -29,6 +30,17 @@ class CognitoSyncBackend {
       const ::aws::cognitosync::v1::DescribeDatasetRequest& request) = 0;
   virtual absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
       const ::aws::cognitosync::v1::DeleteDatasetRequest& request) = 0;
+
+  // The asynchronous forms (backends/common/call_context.h, as for
+  // DynamoDbStreamsBackend): by default the blocking method, inline; the
+  // AWS backend overrides them and says IsAsynchronous(); decorators
+  // forward both to their child.
+  virtual bool IsAsynchronous() const { return false; }
+  AWSFACADE_ASYNC_FORM(::aws::cognitosync::v1, ListRecords)
+  AWSFACADE_ASYNC_FORM(::aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_ASYNC_FORM(::aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_ASYNC_FORM(::aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_ASYNC_FORM(::aws::cognitosync::v1, DeleteDataset)
 };
 
 }  // namespace awsfacade::backends

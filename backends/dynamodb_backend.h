@@ -2,6 +2,7 @@
 #define AWSFACADE_BACKENDS_DYNAMODB_BACKEND_H_
 
 #include "absl/status/statusor.h"
+#include "backends/common/call_context.h"
 #include "aws/dynamodb/v1/dynamodb.pb.h"
 
 namespace awsfacade::backends {
@@ -29,6 +30,22 @@ class DynamoDbBackend {
   AWSFACADE_DYNAMODB_OP(UpdateTimeToLive)
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
 #undef AWSFACADE_DYNAMODB_OP
+
+  // The asynchronous forms (backends/common/call_context.h, as for
+  // DynamoDbStreamsBackend): by default the blocking method, inline; the
+  // AWS backend overrides them and says IsAsynchronous(); decorators
+  // forward both to their child.
+  virtual bool IsAsynchronous() const { return false; }
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, CreateTable)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, PutItem)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, GetItem)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DescribeTimeToLive)
 };
 
 }  // namespace awsfacade::backends

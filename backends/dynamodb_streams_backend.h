@@ -33,6 +33,14 @@ class DynamoDbStreamsBackend {
   virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
 
+  // True when the Async* forms are the backend's own non-blocking calls
+  // (AWS, over curl multi): a caller then starts them from any thread,
+  // gRPC's included, instead of running a blocking method on an executor.
+  // False (the default): the Async* forms run the blocking ones inline, so
+  // a caller that must not be held up (a gRPC callback) keeps its executor
+  // hop. Decorators answer what their child answers.
+  virtual bool IsAsynchronous() const { return false; }
+
   virtual void AsyncDescribeStream(const CallContext& context,
                                    ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
                                    AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {
@@ -71,11 +79,7 @@ class DynamoDbStreamsBackend {
  protected:
   template <typename Call, typename Response>
   static void RunInline(const CallContext& context, Call&& call, AsyncDone<Response> done) {
-    absl::StatusOr<Response> result = [&] {
-      const CallContextScope scope(context);
-      return call();
-    }();
-    std::move(done)(std::move(result));
+    RunBlockingInline<Response>(context, std::forward<Call>(call), std::move(done));
   }
 };
 

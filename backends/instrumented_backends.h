@@ -47,6 +47,25 @@ class BackendCallObserver {
     return response;                                                                        \
   }
 
+// The asynchronous form: timed from the start to the callback, reported on
+// the thread that completes the call. The callback holds what it reports
+// with, so the decorator may be dropped while a call is in flight; it never
+// turns an asynchronous call back into a blocking one.
+#define AWSFACADE_INSTRUMENTED_ASYNC_OP(ns, Op)                                                 \
+  void Async##Op(const CallContext& context, ns::Op##Request request,                           \
+                 AsyncDone<ns::Op##Response> done) override {                                   \
+    child_->Async##Op(                                                                          \
+        context, std::move(request),                                                            \
+        [observer = observer_, backend = backend_, start = std::chrono::steady_clock::now(),    \
+         done = std::move(done)](absl::StatusOr<ns::Op##Response> response) mutable {           \
+          if (!DelayedCallOf(response.status())) {                                              \
+            observer->OnBackendCall(kService, #Op, backend, response.status(),                  \
+                                    absl::FromChrono(std::chrono::steady_clock::now() - start)); \
+          }                                                                                     \
+          std::move(done)(std::move(response));                                                 \
+        });                                                                                     \
+  }
+
 #define AWSFACADE_INSTRUMENTED_MEMBERS(Interface) \
   std::shared_ptr<Interface> child_;              \
   std::shared_ptr<BackendCallObserver> observer_; \
@@ -62,6 +81,12 @@ class InstrumentedCognitoSync final : public CognitoSyncBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, ListDatasets)
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, DescribeDataset)
   AWSFACADE_INSTRUMENTED_OP(::aws::cognitosync::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, ListRecords)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, UpdateRecords)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, ListDatasets)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, DescribeDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::cognitosync::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "cognitosync";
@@ -85,6 +110,19 @@ class InstrumentedPersonalize final : public PersonalizeBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, DescribeDataset)
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, ListDatasets)
   AWSFACADE_INSTRUMENTED_OP(::aws::personalize::v1, DeleteDataset)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListSchemas)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteSchema)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, CreateDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DescribeDataset)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, ListDatasets)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::personalize::v1, DeleteDataset)
 
  private:
   static constexpr char kService[] = "personalize";
@@ -106,6 +144,17 @@ class InstrumentedDynamoDb final : public DynamoDbBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, UpdateItem)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, UpdateTimeToLive)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodb::v1, DescribeTimeToLive)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, CreateTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DescribeTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DeleteTable)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, PutItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, GetItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DeleteItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateItem)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, UpdateTimeToLive)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodb::v1, DescribeTimeToLive)
 
  private:
   static constexpr char kService[] = "dynamodb";
@@ -122,6 +171,11 @@ class InstrumentedDynamoDbStreams final : public DynamoDbStreamsBackend {
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, DescribeStream)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, GetShardIterator)
   AWSFACADE_INSTRUMENTED_OP(::aws::dynamodbstreams::v1, GetRecords)
+  bool IsAsynchronous() const override { return child_->IsAsynchronous(); }
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, ListStreams)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, DescribeStream)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, GetShardIterator)
+  AWSFACADE_INSTRUMENTED_ASYNC_OP(::aws::dynamodbstreams::v1, GetRecords)
   // A wake-up hook, not an AWS operation: passed through uncounted.
   std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
                                             std::function<void()> callback) override {
@@ -134,6 +188,7 @@ class InstrumentedDynamoDbStreams final : public DynamoDbStreamsBackend {
 };
 
 #undef AWSFACADE_INSTRUMENTED_OP
+#undef AWSFACADE_INSTRUMENTED_ASYNC_OP
 #undef AWSFACADE_INSTRUMENTED_MEMBERS
 
 }  // namespace awsfacade::backends

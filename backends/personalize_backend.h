@@ -2,6 +2,7 @@
 #define AWSFACADE_BACKENDS_PERSONALIZE_BACKEND_H_
 
 #include "absl/status/statusor.h"
+#include "backends/common/call_context.h"
 #include "aws/personalize/v1/personalize.pb.h"
 
 namespace awsfacade::backends {
@@ -30,6 +31,24 @@ class PersonalizeBackend {
   AWSFACADE_PERSONALIZE_OP(ListDatasets)
   AWSFACADE_PERSONALIZE_OP(DeleteDataset)
 #undef AWSFACADE_PERSONALIZE_OP
+
+  // The asynchronous forms (backends/common/call_context.h, as for
+  // DynamoDbStreamsBackend): by default the blocking method, inline; the
+  // AWS backend overrides them and says IsAsynchronous(); decorators
+  // forward both to their child.
+  virtual bool IsAsynchronous() const { return false; }
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateDatasetGroup)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeDatasetGroup)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListDatasetGroups)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteDatasetGroup)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateSchema)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeSchema)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListSchemas)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteSchema)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateDataset)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeDataset)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListDatasets)
+  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteDataset)
 };
 
 }  // namespace awsfacade::backends

@@ -176,8 +176,9 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
   }
 
   if (any_aws) {
-    // AWS calls block on the network: they run on a bounded pool, never on
-    // gRPC's callback threads.
+    // The unary calls start the AWS backend's asynchronous forms on gRPC's
+    // threads; what still calls a blocking form (the paginating streams'
+    // pages) runs on a bounded pool, never on gRPC's callback threads.
     out.executor = std::make_unique<ThreadPoolExecutor>(
         static_cast<size_t>(std::max(1, options.aws_executor_threads)));
   } else {

@@ -31,32 +31,36 @@ CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBack
 grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
                                                           const v1::ListRecordsRequest* request,
                                                           v1::ListRecordsResponse* response) {
-  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->ListRecords(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::CognitoSyncBackend::AsyncListRecords);
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::UpdateRecords(grpc::CallbackServerContext* context,
                                                             const v1::UpdateRecordsRequest* request,
                                                             v1::UpdateRecordsResponse* response) {
-  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->UpdateRecords(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::CognitoSyncBackend::AsyncUpdateRecords);
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::ListDatasets(grpc::CallbackServerContext* context,
                                                            const v1::ListDatasetsRequest* request,
                                                            v1::ListDatasetsResponse* response) {
-  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->ListDatasets(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::CognitoSyncBackend::AsyncListDatasets);
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(grpc::CallbackServerContext* context,
                                                               const v1::DescribeDatasetRequest* request,
                                                               v1::DescribeDatasetResponse* response) {
-  return ServeUnary(context, *request, response, handler_,
-                    [this, request] { return backend_->DescribeDataset(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::CognitoSyncBackend::AsyncDescribeDataset);
 }
 
 grpc::ServerUnaryReactor* CognitoSyncService::DeleteDataset(grpc::CallbackServerContext* context,
                                                             const v1::DeleteDatasetRequest* request,
                                                             v1::DeleteDatasetResponse* response) {
-  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->DeleteDataset(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::CognitoSyncBackend::AsyncDeleteDataset);
 }
 
 grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(

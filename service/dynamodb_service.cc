@@ -11,7 +11,8 @@ DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> back
   grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context,           \
                                                 const v1::Op##Request* request,                 \
                                                 v1::Op##Response* response) {                   \
-    return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->Op(*request); }); \
+    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),                \
+                           &backends::DynamoDbBackend::Async##Op);                              \
   }
 AWSFACADE_DYNAMODB_UNARY(CreateTable)
 AWSFACADE_DYNAMODB_UNARY(DescribeTable)

@@ -8,59 +8,83 @@ DynamoDbStreamsService::DynamoDbStreamsService(
     SubscriptionEngine* engine, const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, "streams.dynamodb", authz}, engine_(engine) {}
 
+// Every handler calls the backend's Async* form: an asynchronous backend
+// (AWS) starts it on gRPC's thread and no executor thread waits on the
+// network; a blocking one (the simulator) runs it on the executor.
+template <typename Response>
+using Done = backends::AsyncDone<Response>;
+using backends::CallContext;
+
 grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(grpc::CallbackServerContext* context,
                                                               const v1::ListStreamsRequest* request,
                                                               v1::ListStreamsResponse* response) {
-  return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->ListStreams(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::DynamoDbStreamsBackend::AsyncListStreams);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::DescribeStream(
     grpc::CallbackServerContext* context, const v1::DescribeStreamRequest* request,
     v1::DescribeStreamResponse* response) {
-  return ServeUnary(context, *request, response, handler_,
-                    [this, request] { return backend_->DescribeStream(*request); });
+  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+                         &backends::DynamoDbStreamsBackend::AsyncDescribeStream);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(
     grpc::CallbackServerContext* context, const v1::GetShardIteratorRequest* request,
     v1::GetShardIteratorResponse* response) {
-  if (handler_.authz == nullptr) {
-    return ServeUnary(context, *request, response, handler_,
-                      [this, request] { return backend_->GetShardIterator(*request); });
-  }
   // Under a policy the client gets the server's sealed iterator (authorizer.h).
-  return ServeUnary(context, *request, response, handler_, [this, request] {
-    absl::StatusOr<v1::GetShardIteratorResponse> result = backend_->GetShardIterator(*request);
-    if (result.ok() && !result->shard_iterator().empty()) {
-      result->set_shard_iterator(handler_.authz->SealIterator(request->stream_arn(), result->shard_iterator()));
-    }
-    return result;
-  });
+  return ServeUnary(
+      context, *request, response, handler_,
+      [this, request](const CallContext& call, Done<v1::GetShardIteratorResponse> done) {
+        if (handler_.authz == nullptr) {
+          backend_->AsyncGetShardIterator(call, *request, std::move(done));
+          return;
+        }
+        backend_->AsyncGetShardIterator(
+            call, *request,
+            [authz = handler_.authz, stream_arn = request->stream_arn(),
+             done = std::move(done)](absl::StatusOr<v1::GetShardIteratorResponse> result) mutable {
+              if (result.ok() && !result->shard_iterator().empty()) {
+                result->set_shard_iterator(authz->SealIterator(stream_arn, result->shard_iterator()));
+              }
+              std::move(done)(std::move(result));
+            });
+      },
+      backend_->IsAsynchronous());
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(grpc::CallbackServerContext* context,
                                                              const v1::GetRecordsRequest* request,
                                                              v1::GetRecordsResponse* response) {
-  if (handler_.authz == nullptr) {
-    return ServeUnary(context, *request, response, handler_,
-                      [this, request] { return backend_->GetRecords(*request); });
-  }
   // ServeUnary authorizes on the stream inside the sealed iterator; the
   // backend reads with its own iterator, and the next one is sealed again.
-  return ServeUnary(context, *request, response, handler_,
-                    [this, request]() -> absl::StatusOr<v1::GetRecordsResponse> {
-                      absl::StatusOr<Authorizer::OpenedIterator> opened =
-                          handler_.authz->OpenIterator(request->shard_iterator());
-                      if (!opened.ok()) return opened.status();
-                      v1::GetRecordsRequest inner = *request;
-                      inner.set_shard_iterator(opened->iterator);
-                      absl::StatusOr<v1::GetRecordsResponse> result = backend_->GetRecords(inner);
-                      if (result.ok() && !result->next_shard_iterator().empty()) {
-                        result->set_next_shard_iterator(
-                            handler_.authz->SealIterator(opened->stream_arn, result->next_shard_iterator()));
-                      }
-                      return result;
-                    });
+  return ServeUnary(
+      context, *request, response, handler_,
+      [this, request](const CallContext& call, Done<v1::GetRecordsResponse> done) {
+        if (handler_.authz == nullptr) {
+          backend_->AsyncGetRecords(call, *request, std::move(done));
+          return;
+        }
+        absl::StatusOr<Authorizer::OpenedIterator> opened =
+            handler_.authz->OpenIterator(request->shard_iterator());
+        if (!opened.ok()) {
+          std::move(done)(opened.status());
+          return;
+        }
+        v1::GetRecordsRequest inner = *request;
+        inner.set_shard_iterator(opened->iterator);
+        backend_->AsyncGetRecords(
+            call, std::move(inner),
+            [authz = handler_.authz, stream_arn = opened->stream_arn,
+             done = std::move(done)](absl::StatusOr<v1::GetRecordsResponse> result) mutable {
+              if (result.ok() && !result->next_shard_iterator().empty()) {
+                result->set_next_shard_iterator(
+                    authz->SealIterator(stream_arn, result->next_shard_iterator()));
+              }
+              std::move(done)(std::move(result));
+            });
+      },
+      backend_->IsAsynchronous());
 }
 
 }  // namespace awsfacade::service

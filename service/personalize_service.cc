@@ -18,7 +18,8 @@ PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBack
   grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context,      \
                                                    const v1::Op##Request* request,            \
                                                    v1::Op##Response* response) {              \
-    return ServeUnary(context, *request, response, handler_, [this, request] { return backend_->Op(*request); }); \
+    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),                \
+                           &backends::PersonalizeBackend::Async##Op);                           \
   }
 AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
 AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)

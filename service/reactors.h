@@ -4,12 +4,14 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "backends/common/call_context.h"
 #include "backends/common/call_deadline.h"
 #include "backends/common/call_delay.h"
 #include "grpcpp/grpcpp.h"
@@ -46,39 +48,56 @@ inline absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
              : absl::FromChrono(context.deadline());
 }
 
-// One unary call: runs `call` on the executor with the caller's deadline
-// visible to the backend (backends/common/call_deadline.h) and finishes
-// with its answer. A call the backend delays (DelayedCallError) waits on a
-// timer and runs again when due; meanwhile no thread is held, the client's
-// cancellation finishes it at once, and a delay past the caller's deadline
-// ends it with DEADLINE_EXCEEDED at the deadline, without running it.
+// One unary call, finished with its answer. `Call` is either
+//  - blocking: absl::StatusOr<Response>(), run on the executor with the
+//    caller's deadline visible to the backend (backends/common/call_deadline.h);
+//  - asynchronous: void(const backends::CallContext&, backends::AsyncDone<Response>),
+//    a backend's Async* form, started on the calling thread when
+//    `start_inline` (the backend is asynchronous: nothing blocks, no
+//    executor thread waits on it) and on the executor otherwise (the
+//    backend's Async* runs its blocking form inline).
+// A call the backend delays (DelayedCallError) waits on a timer and runs
+// again when due; meanwhile no thread is held, the client's cancellation
+// finishes it at once, and a delay past the caller's deadline ends it with
+// DEADLINE_EXCEEDED at the deadline, without running it.
 template <typename Response, typename Call>
 class UnaryCallReactor final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCallReactor(const HandlerContext& handler, absl::Time deadline, Response* response, Call call)
+  static constexpr bool kAsync =
+      std::is_invocable_v<Call&, const backends::CallContext&, backends::AsyncDone<Response>>;
+
+  UnaryCallReactor(const HandlerContext& handler, absl::Time deadline, Response* response, Call call,
+                   bool start_inline = false)
       : executor_(handler.executor),
         wait_(handler.timers),
         domain_(handler.domain),
         deadline_(deadline),
         response_(response),
-        call_(std::move(call)) {}
+        call_(std::move(call)),
+        start_inline_(start_inline) {}
 
   // Runs the call; `delayed`: this is its run after the wait.
   void Run(std::optional<backends::CallDelay> delayed = std::nullopt) {
-    executor_->Run([this, delayed = std::move(delayed)]() mutable {
-      absl::StatusOr<Response> result;
-      {
-        backends::CallDeadlineScope deadline(deadline_);
-        backends::DelayedCallScope rerun(std::move(delayed));
-        result = call_();
-      }
-      if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(result.status())) {
-        Wait(*std::move(delay));
+    if constexpr (kAsync) {
+      backends::CallContext context;
+      context.deadline = deadline_;
+      context.delayed = std::move(delayed);
+      if (start_inline_) {
+        Start(context);
         return;
       }
-      if (result.ok()) *response_ = *std::move(result);
-      Finish(ToGrpcStatus(result.status(), domain_));
-    });
+      executor_->Run([this, context = std::move(context)] { Start(context); });
+    } else {
+      executor_->Run([this, delayed = std::move(delayed)]() mutable {
+        absl::StatusOr<Response> result;
+        {
+          backends::CallDeadlineScope deadline(deadline_);
+          backends::DelayedCallScope rerun(std::move(delayed));
+          result = call_();
+        }
+        Complete(std::move(result));
+      });
+    }
   }
 
   void OnCancel() override {
@@ -87,6 +106,21 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
+  void Start(const backends::CallContext& context) {
+    call_(context, [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
+  }
+
+  // On whichever thread the answer came (the executor's, or an asynchronous
+  // backend's I/O thread): never blocks.
+  void Complete(absl::StatusOr<Response> result) {
+    if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(result.status())) {
+      Wait(*std::move(delay));
+      return;
+    }
+    if (result.ok()) *response_ = *std::move(result);
+    Finish(ToGrpcStatus(result.status(), domain_));
+  }
+
   void Wait(backends::CallDelay delay) {
     const bool past_deadline = delay.ready_at > deadline_;
     const bool armed = wait_.Arm(past_deadline ? deadline_ : delay.ready_at,
@@ -107,23 +141,46 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   const absl::Time deadline_;
   Response* const response_;
   Call call_;
+  const bool start_inline_;
 };
 
-// Serves a unary RPC: authorizes it, then runs `call` (returning
-// absl::StatusOr<Response>) in a UnaryCallReactor.
+// Serves a unary RPC: authorizes it, then runs `call` in a UnaryCallReactor.
+// `call` returns absl::StatusOr<Response> (blocking, run on the executor), or
+// is a backend's Async* form taking (CallContext, AsyncDone<Response>); then
+// `asynchronous_backend` (the backend's IsAsynchronous()) starts it right
+// here, on gRPC's thread, instead of on the executor.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                      const google::protobuf::Message& request, Response* response,
-                                     const HandlerContext& handler, Call call) {
+                                     const HandlerContext& handler, Call call,
+                                     bool asynchronous_backend = false) {
   if (absl::Status allowed = Authorize(handler, *context, request); !allowed.ok()) {
     grpc::ServerUnaryReactor* refused = context->DefaultReactor();
     refused->Finish(ToGrpcStatus(allowed, handler.domain));
     return refused;
   }
   auto* reactor = new UnaryCallReactor<Response, Call>(handler, CallDeadline(*context), response,
-                                                       std::move(call));
+                                                       std::move(call), asynchronous_backend);
   reactor->Run();
   return reactor;
+}
+
+// Serves a unary RPC with one backend method's asynchronous form, e.g.
+// ServeAsyncUnary(context, request, response, handler_, backend_.get(),
+// &backends::PersonalizeBackend::AsyncCreateSchema): started on gRPC's
+// thread when the backend IsAsynchronous(), on the executor otherwise.
+template <typename Backend, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeAsyncUnary(
+    grpc::CallbackServerContext* context, const Request* request, Response* response,
+    const HandlerContext& handler, Backend* backend,
+    void (Backend::*method)(const backends::CallContext&, Request, backends::AsyncDone<Response>)) {
+  return ServeUnary(
+      context, *request, response, handler,
+      [backend, method, request](const backends::CallContext& call,
+                                 backends::AsyncDone<Response> done) {
+        (backend->*method)(call, *request, std::move(done));
+      },
+      backend->IsAsynchronous());
 }
 
 // A server stream of pages. `next` yields the next page, std::nullopt when

@@ -4,14 +4,15 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "backends/common/call_deadline.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "backends/aws/protocols.h"
 #include "backends/aws/sigv4_signer.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/call_deadline.h"
 
 namespace awsfacade::backends::aws {
 
@@ -59,16 +60,17 @@ std::string DefaultEndpoint(absl::string_view endpoint_prefix, absl::string_view
 }
 
 // One AWS service: where it is, how to sign for it, and the generic call.
-// Immutable after construction (the retry policy and the HTTP client are
-// thread-safe), so the backends share it across the executor's threads.
-class AwsServiceClient {
+// Immutable after construction (the retry policy, the HTTP client and the
+// timer are thread-safe), so every call shares it. A call in flight keeps it
+// alive (shared_from_this), so its backend may be dropped meanwhile.
+class AwsServiceClient : public std::enable_shared_from_this<AwsServiceClient> {
  public:
   AwsServiceClient(const ServiceSpec& spec, HttpRequest endpoint, std::string region,
                    std::shared_ptr<const Clock> clock, std::shared_ptr<HttpClient> http,
                    std::shared_ptr<CredentialsProvider> credentials,
                    std::shared_ptr<RetryPolicy> retry, ServiceRetryTraits traits,
                    absl::Duration call_timeout, std::string observed_name,
-                   std::shared_ptr<AwsRetryObserver> observer)
+                   std::shared_ptr<AwsRetryObserver> observer, std::shared_ptr<Timer> timer)
       : spec_(spec),
         endpoint_(std::move(endpoint)),
         signer_(std::move(region), std::string(spec.signing_name)),
@@ -79,19 +81,56 @@ class AwsServiceClient {
         traits_(std::move(traits)),
         call_timeout_(call_timeout),
         observed_name_(std::move(observed_name)),
-        observer_(std::move(observer)) {}
+        observer_(std::move(observer)),
+        timer_(std::move(timer)) {}
 
+  // The call, asynchronously (AsyncDone's contract).
+  template <typename Response, typename Request>
+  void CallAsync(absl::string_view operation_name, const CallContext& context,
+                 const Request& request, AsyncDone<Response> done) const {
+    auto response = std::make_unique<Response>();
+    Response* out = response.get();
+    InvokeAsync(operation_name, context, request, out,
+                [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
+                  if (status.ok()) {
+                    std::move(done)(std::move(*response));
+                  } else {
+                    std::move(done)(std::move(status));
+                  }
+                });
+  }
+
+  // The call, waited for, with the deadline and retry permission of this
+  // thread's scopes (backends/common/call_deadline.h). Never from an
+  // HttpClient or Timer callback: it would wait for the thread it blocks.
   template <typename Response, typename Request>
   absl::StatusOr<Response> Call(absl::string_view operation_name, const Request& request) const {
-    Response response;
-    absl::Status status = Invoke(operation_name, request, &response);
-    if (!status.ok()) return status;
-    return response;
+    CallContext context;
+    context.deadline = CurrentCallDeadline();
+    context.may_retry = CurrentCallMayRetry();
+    absl::Notification finished;
+    absl::StatusOr<Response> result;
+    CallAsync<Response>(operation_name, context, request,
+                        [&result, &finished](absl::StatusOr<Response> answer) {
+                          result = std::move(answer);
+                          finished.Notify();
+                        });
+    finished.WaitForNotification();
+    return result;
   }
 
  private:
-  absl::Status Invoke(absl::string_view operation_name, const google::protobuf::Message& request,
-                      google::protobuf::Message* response) const;
+  using Finish = absl::AnyInvocable<void(absl::Status) &&>;
+  struct Operation;  // one call, from its start to `finish`
+
+  void InvokeAsync(absl::string_view operation_name, const CallContext& context,
+                   const google::protobuf::Message& request, google::protobuf::Message* response,
+                   Finish finish) const;
+  void StartAttempt(std::shared_ptr<Operation> call) const;
+  void SendAttempt(std::shared_ptr<Operation> call,
+                   const absl::StatusOr<Credentials>& credentials) const;
+  void OnAnswer(std::shared_ptr<Operation> call, absl::StatusOr<HttpResponse> answer) const;
+  void Complete(std::shared_ptr<Operation> call, absl::Status status) const;
   absl::Status Fail(const OperationSpec& operation, absl::Status status) const;
 
   const ServiceSpec& spec_;
@@ -107,6 +146,29 @@ class AwsServiceClient {
   const absl::Duration call_timeout_;
   const std::string observed_name_;  // the service label for observer_
   const std::shared_ptr<AwsRetryObserver> observer_;
+  const std::shared_ptr<Timer> timer_;
+};
+
+struct AwsServiceClient::Operation {
+  Operation(std::shared_ptr<const AwsServiceClient> client, const OperationSpec& operation,
+            HttpRequest request, RetryState state, google::protobuf::Message* response,
+            Finish finish)
+      : client(std::move(client)),
+        operation(operation),
+        request(std::move(request)),
+        state(state),
+        response(response),
+        finish(std::move(finish)) {}
+
+  const std::shared_ptr<const AwsServiceClient> client;
+  const OperationSpec& operation;
+  const HttpRequest request;  // built, not signed
+  // Touched by one attempt at a time: each attempt's steps hand over
+  // through the HTTP client's or the timer's queue.
+  RetryState state;
+  Credentials credentials;  // the last attempt's, to redact AWS's answers
+  google::protobuf::Message* const response;  // owned by `finish`
+  Finish finish;
 };
 
 absl::Status AwsServiceClient::Fail(const OperationSpec& operation, absl::Status status) const {
@@ -120,96 +182,149 @@ absl::Status AwsServiceClient::Fail(const OperationSpec& operation, absl::Status
   return out;
 }
 
-absl::Status AwsServiceClient::Invoke(absl::string_view operation_name,
-                                      const google::protobuf::Message& request,
-                                      google::protobuf::Message* response) const {
+void AwsServiceClient::InvokeAsync(absl::string_view operation_name, const CallContext& context,
+                                   const google::protobuf::Message& request,
+                                   google::protobuf::Message* response, Finish finish) const {
   const OperationSpec* operation = FindOperation(spec_, operation_name);
   if (operation == nullptr) {
-    return absl::InternalError(absl::StrCat(spec_.name, " has no operation ", operation_name));
+    std::move(finish)(
+        absl::InternalError(absl::StrCat(spec_.name, " has no operation ", operation_name)));
+    return;
   }
   absl::StatusOr<HttpRequest> built = BuildRequest(spec_, *operation, request);
-  if (!built.ok()) return Fail(*operation, built.status());
+  if (!built.ok()) {
+    std::move(finish)(Fail(*operation, built.status()));
+    return;
+  }
   built->scheme = endpoint_.scheme;
   built->host = endpoint_.host;
   if (!endpoint_.path.empty() && endpoint_.path != "/") {
     built->path = absl::StrCat(absl::StripSuffix(endpoint_.path, "/"), built->path);
   }
+  // Never past the caller's deadline, nor call_timeout; one attempt when the
+  // caller retries itself (the subscription engine).
+  RetryState state = retry_->Begin(std::min(clock_->Now() + call_timeout_, context.deadline),
+                                   context.may_retry ? 0 : 1);
+  StartAttempt(std::make_shared<Operation>(shared_from_this(), *operation, *std::move(built), state,
+                                           response, std::move(finish)));
+}
 
-  // Never past the gRPC caller's deadline (service/ sets it), nor call_timeout;
-  // one attempt when the caller retries itself (the subscription engine).
-  RetryState state = retry_->Begin(std::min(clock_->Now() + call_timeout_, CurrentCallDeadline()),
-                                   CurrentCallMayRetry() ? 0 : 1);
-  while (true) {
-    const absl::Duration timeout = state.AttemptTimeout(call_timeout_);
-    if (timeout <= absl::ZeroDuration()) {
-      return Fail(*operation, absl::DeadlineExceededError(absl::StrCat(
-                                  "no time left for attempt ", state.attempt(), " of the call")));
-    }
-    // Per attempt: a refresh may have replaced temporary credentials, and the
-    // signature must carry the attempt's own time.
-    absl::StatusOr<Credentials> credentials = credentials_->GetCredentials();
-    if (!credentials.ok()) {
-      const absl::StatusCode code =
-          credentials.status().code() == absl::StatusCode::kUnavailable ||
-                  credentials.status().code() == absl::StatusCode::kDeadlineExceeded
-              ? credentials.status().code()
-              : absl::StatusCode::kUnauthenticated;
-      return Fail(*operation,
-                  absl::Status(code, absl::StrCat("AWS credentials (", credentials_->Name(),
-                                                  "): ", credentials.status().message())));
-    }
-    HttpRequest attempt = *built;
-    absl::Status signed_ok = signer_.Sign(attempt, *credentials, clock_->Now());
-    if (!signed_ok.ok()) return Fail(*operation, signed_ok);
+// Runs on the caller's thread (first attempt) or the timer's (retries),
+// never on the HTTP thread: a credentials fetch may need that one.
+void AwsServiceClient::StartAttempt(std::shared_ptr<Operation> call) const {
+  // Per attempt: a refresh may have replaced temporary credentials, and the
+  // signature must carry the attempt's own time. A fetch that would block
+  // (empty or expired cache) runs on the timer's thread, off the caller's.
+  if (std::optional<absl::StatusOr<Credentials>> ready = credentials_->GetCredentialsIfReady()) {
+    SendAttempt(std::move(call), *ready);
+    return;
+  }
+  timer_->RunAfter(absl::ZeroDuration(), [call = std::move(call)]() mutable {
+    const AwsServiceClient& client = *call->client;
+    client.SendAttempt(std::move(call), client.credentials_->GetCredentials());
+  });
+}
 
-    absl::StatusOr<HttpResponse> answer = SendAndWait(*http_, std::move(attempt), timeout);
-    RetryDecision decision;
-    if (!answer.ok()) {
-      decision = Classify(0, "", TransportErrorOf(answer.status()), traits_);
-    } else if (answer->status >= 200 && answer->status < 300) {
-      state.OnSuccess();
-      return Relayable(ParseResponse(spec_, *operation, answer->status, answer->headers,
-                                     answer->body, response),
-                       *credentials);
-    } else {
-      decision = Classify(answer->status,
-                          ParseErrorDetails(answer->status, answer->headers, answer->body).code,
-                          TransportError::kNone, traits_);
-    }
-    // An attempt that timed out waiting for its answer had all the time left
-    // to the call (its timeout is the time to the deadline): another attempt
-    // could only start at the deadline's edge, however short the backoff.
-    const bool time_is_up =
-        !answer.ok() && TransportErrorOf(answer.status()) == TransportError::kReadTimeout;
-    const RetryState::Next next =
-        time_is_up ? RetryState::Next{false, absl::ZeroDuration(), RetryStop::kDeadline}
-                   : state.OnFailure(decision);
-    if (observer_ != nullptr) {
-      if (decision.throttling) observer_->OnThrottled(observed_name_, operation->name);
-      if (next.retry) observer_->OnRetry(observed_name_, operation->name);
-    }
-    if (!next.retry) {
-      if (!answer.ok()) {
-        absl::Status status = answer.status();
-        if (next.stop == RetryStop::kDeadline ||
-            TransportErrorOf(status) == TransportError::kReadTimeout ||
-            TransportErrorOf(status) == TransportError::kConnectTimeout) {
-          // The call's time ran out (or would, waiting for the retry).
-          status = absl::DeadlineExceededError(
-              absl::StrCat(status.message(), " (", state.attempt(), " attempt(s), call_timeout ",
-                           absl::FormatDuration(call_timeout_), ")"));
-        } else {
-          status = absl::Status(
-              status.code(), absl::StrCat(status.message(), " (", state.attempt(), " attempt(s), ",
-                                          RetryStopName(next.stop), ")"));
-        }
-        return Fail(*operation, status);
-      }
-      return Relayable(ParseResponse(spec_, *operation, answer->status, answer->headers,
-                                     answer->body, response),
-                       *credentials);
-    }
-    absl::SleepFor(next.delay);  // on the executor's thread, never a gRPC one
+void AwsServiceClient::SendAttempt(std::shared_ptr<Operation> call,
+                                   const absl::StatusOr<Credentials>& credentials) const {
+  const OperationSpec& operation = call->operation;
+  const absl::Duration timeout = call->state.AttemptTimeout(call_timeout_);
+  if (timeout <= absl::ZeroDuration()) {
+    Complete(std::move(call),
+             Fail(operation, absl::DeadlineExceededError(absl::StrCat(
+                                 "no time left for attempt ", call->state.attempt(), " of the call"))));
+    return;
+  }
+  if (!credentials.ok()) {
+    const absl::StatusCode code =
+        credentials.status().code() == absl::StatusCode::kUnavailable ||
+                credentials.status().code() == absl::StatusCode::kDeadlineExceeded
+            ? credentials.status().code()
+            : absl::StatusCode::kUnauthenticated;
+    Complete(std::move(call),
+             Fail(operation, absl::Status(code, absl::StrCat("AWS credentials (", credentials_->Name(),
+                                                             "): ", credentials.status().message()))));
+    return;
+  }
+  call->credentials = *credentials;
+  HttpRequest attempt = call->request;
+  if (absl::Status signed_ok = signer_.Sign(attempt, *credentials, clock_->Now()); !signed_ok.ok()) {
+    Complete(std::move(call), Fail(operation, signed_ok));
+    return;
+  }
+  http_->Send(std::move(attempt), timeout, [call](absl::StatusOr<HttpResponse> answer) mutable {
+    call->client->OnAnswer(std::move(call), std::move(answer));
+  });
+}
+
+// On the HTTP thread: must not block.
+void AwsServiceClient::OnAnswer(std::shared_ptr<Operation> call,
+                                absl::StatusOr<HttpResponse> answer) const {
+  const OperationSpec& operation = call->operation;
+  RetryState& state = call->state;
+  RetryDecision decision;
+  if (!answer.ok()) {
+    decision = Classify(0, "", TransportErrorOf(answer.status()), traits_);
+  } else if (answer->status >= 200 && answer->status < 300) {
+    state.OnSuccess();
+    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status,
+                                                  answer->headers, answer->body, call->response),
+                                    call->credentials);
+    Complete(std::move(call), std::move(parsed));
+    return;
+  } else {
+    decision = Classify(answer->status,
+                        ParseErrorDetails(answer->status, answer->headers, answer->body).code,
+                        TransportError::kNone, traits_);
+  }
+  // An attempt that timed out waiting for its answer had all the time left
+  // to the call (its timeout is the time to the deadline): another attempt
+  // could only start at the deadline's edge, however short the backoff.
+  const bool time_is_up =
+      !answer.ok() && TransportErrorOf(answer.status()) == TransportError::kReadTimeout;
+  const RetryState::Next next = time_is_up
+                                    ? RetryState::Next{false, absl::ZeroDuration(), RetryStop::kDeadline}
+                                    : state.OnFailure(decision);
+  if (observer_ != nullptr) {
+    if (decision.throttling) observer_->OnThrottled(observed_name_, operation.name);
+    if (next.retry) observer_->OnRetry(observed_name_, operation.name);
+  }
+  if (next.retry) {
+    // The backoff holds no thread; the timer starts the next attempt.
+    timer_->RunAfter(next.delay, [call = std::move(call)]() mutable {
+      call->client->StartAttempt(std::move(call));
+    });
+    return;
+  }
+  if (answer.ok()) {
+    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status,
+                                                  answer->headers, answer->body, call->response),
+                                    call->credentials);
+    Complete(std::move(call), std::move(parsed));
+    return;
+  }
+  absl::Status status = answer.status();
+  if (next.stop == RetryStop::kDeadline ||
+      TransportErrorOf(status) == TransportError::kReadTimeout ||
+      TransportErrorOf(status) == TransportError::kConnectTimeout) {
+    // The call's time ran out (or would, waiting for the retry).
+    status = absl::DeadlineExceededError(
+        absl::StrCat(status.message(), " (", state.attempt(), " attempt(s), call_timeout ",
+                     absl::FormatDuration(call_timeout_), ")"));
+  } else {
+    status = absl::Status(status.code(), absl::StrCat(status.message(), " (", state.attempt(),
+                                                      " attempt(s), ", RetryStopName(next.stop), ")"));
+  }
+  Complete(std::move(call), Fail(operation, std::move(status)));
+}
+
+void AwsServiceClient::Complete(std::shared_ptr<Operation> call, absl::Status status) const {
+  std::move(call->finish)(std::move(status));
+  if (call->client.use_count() == 1) {
+    // The last hold on this client (its backend is gone): dropping it here,
+    // on the HTTP thread, would destroy the HTTP client from its own thread.
+    // The timer's thread lets it go instead.
+    timer_->RunAfter(absl::ZeroDuration(), [call = std::move(call)] {});
   }
 }
 
@@ -220,27 +335,19 @@ namespace ddb = ::aws::dynamodb::v1;
 namespace pz = ::aws::personalize::v1;
 namespace cs = ::aws::cognitosync::v1;
 
-absl::StatusOr<ddbs::ListStreamsResponse> AwsDynamoDbStreams::ListStreams(
-    const ddbs::ListStreamsRequest& request) {
-  return client_->Call<ddbs::ListStreamsResponse>("ListStreams", request);
-}
-absl::StatusOr<ddbs::DescribeStreamResponse> AwsDynamoDbStreams::DescribeStream(
-    const ddbs::DescribeStreamRequest& request) {
-  return client_->Call<ddbs::DescribeStreamResponse>("DescribeStream", request);
-}
-absl::StatusOr<ddbs::GetShardIteratorResponse> AwsDynamoDbStreams::GetShardIterator(
-    const ddbs::GetShardIteratorRequest& request) {
-  return client_->Call<ddbs::GetShardIteratorResponse>("GetShardIterator", request);
-}
-absl::StatusOr<ddbs::GetRecordsResponse> AwsDynamoDbStreams::GetRecords(
-    const ddbs::GetRecordsRequest& request) {
-  return client_->Call<ddbs::GetRecordsResponse>("GetRecords", request);
-}
-
-#define AWSFACADE_AWS_OP(Class, ns, Op)                                        \
-  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) { \
-    return client_->Call<ns::Op##Response>(#Op, request);                      \
+// Each operation in both forms: the blocking one waits for the asynchronous.
+#define AWSFACADE_AWS_OP(Class, ns, Op)                                                         \
+  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) {                  \
+    return client_->Call<ns::Op##Response>(#Op, request);                                       \
+  }                                                                                             \
+  void Class::Async##Op(const CallContext& context, ns::Op##Request request,                    \
+                        AsyncDone<ns::Op##Response> done) {                                     \
+    client_->CallAsync<ns::Op##Response>(#Op, context, request, std::move(done));               \
   }
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, ListStreams)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, DescribeStream)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetShardIterator)
+AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetRecords)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, CreateTable)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DescribeTable)
 AWSFACADE_AWS_OP(AwsDynamoDb, ddb, UpdateTable)
@@ -270,6 +377,7 @@ AWSFACADE_AWS_OP(AwsCognitoSync, cs, DescribeDataset)
 AWSFACADE_AWS_OP(AwsCognitoSync, cs, DeleteDataset)
 #undef AWSFACADE_AWS_OP
 
+
 // --- Assembly.
 // ----------------------------------------------------------------
 
@@ -295,6 +403,11 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
     options.credentials = std::shared_ptr<CredentialsProvider>(
         chain->release(),
         [http = options.http, clock = options.clock](CredentialsProvider* p) { delete p; });
+  }
+  if (options.timer == nullptr) {
+    absl::StatusOr<std::shared_ptr<Timer>> timer = Timer::Create();
+    if (!timer.ok()) return timer.status();
+    options.timer = *std::move(timer);
   }
   absl::StatusOr<Credentials> first = options.credentials->GetCredentials();
   if (!first.ok()) {
@@ -327,7 +440,7 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
     return std::make_shared<const AwsServiceClient>(
         spec, *std::move(endpoint), options.region, options.clock, options.http,
         options.credentials, std::move(retry), std::move(traits), options.call_timeout,
-        absl::StrReplaceAll(botocore_name, {{"-", ""}}), options.retry_observer);
+        absl::StrReplaceAll(botocore_name, {{"-", ""}}), options.retry_observer, options.timer);
   };
 
   AwsBackendSet out;

@@ -3,18 +3,27 @@
 
 // The real-AWS backend: the four service interfaces of backends/ implemented
 // over the parts in this directory. Every operation is one generic call
-// (aws_backends.cc, AwsServiceClient::Call):
+// (aws_backends.cc, AwsServiceClient), asynchronous from end to end:
 //
 //   protocols.h BuildRequest -> endpoint (override or AWS's hostname)
 //   -> SigV4Signer::Sign with the credentials of the moment
-//   -> HttpClient (SendAndWait: the calls run on the service executor's
-//      threads, never on a gRPC callback thread)
-//   -> protocols.h ParseResponse (AwsError with the x-amzn-RequestId)
+//   -> HttpClient::Send (curl multi: one thread drives every request)
+//   -> in Send's callback: protocols.h ParseResponse (AwsError with the
+//      x-amzn-RequestId), or the retry decision
 //
 // with AWS's "standard" retry mode (retry.h) around the send: 3 attempts,
-// full-jitter backoff, the retry quota, all within `call_timeout`. This is
-// the only retry layer of the facade's AWS path; the handlers above never
-// retry.
+// full-jitter backoff, the retry quota, all within `call_timeout` and the
+// caller's deadline. A backoff waits on the backend's Timer (timer.h), never
+// on a sleeping thread. This is the only retry layer of the facade's AWS
+// path; the handlers above never retry.
+//
+// Threads: the calling thread builds, signs and queues the first attempt;
+// the HTTP thread classifies answers, parses them and completes the call;
+// the timer thread starts each retry. No thread waits for AWS, except a
+// caller of the blocking methods (a thin wait on the asynchronous call) and,
+// when the credentials cache is empty or expired, the timer thread while it
+// fetches credentials (never the HTTP thread, whose requests that fetch may
+// need).
 //
 // Errors: AwsError statuses for AWS answers (gRPC code from
 // backends/common/aws_error.h, AWS request id attached); DeadlineExceeded
@@ -32,6 +41,7 @@
 #include "backends/aws/credentials.h"
 #include "backends/aws/http_client.h"
 #include "backends/aws/retry.h"
+#include "backends/aws/timer.h"
 #include "backends/cognito_sync_backend.h"
 #include "backends/common/clock.h"
 #include "backends/dynamodb_backend.h"
@@ -97,6 +107,9 @@ struct AwsBackendOptions {
   std::shared_ptr<const Clock> clock;
   // Null: nobody is told.
   std::shared_ptr<AwsRetryObserver> retry_observer;
+  // Where backoffs wait (one thread for the four services). Null: one is
+  // made.
+  std::shared_ptr<Timer> timer;
 };
 
 class AwsServiceClient;  // the generic sign + send + retry + parse call
@@ -113,6 +126,25 @@ class AwsDynamoDbStreams final : public DynamoDbStreamsBackend {
       const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
   absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
+
+  // Non-blocking: `done` runs on the HTTP client's thread (an answer), the
+  // timer's thread (credentials could not be had), or the calling thread (a
+  // request that cannot be built or signed). context.deadline bounds the
+  // call together with call_timeout; !context.may_retry makes one attempt.
+  // context.delayed is ignored (AWS has no injected latency).
+  bool IsAsynchronous() const override { return true; }
+  void AsyncListStreams(const CallContext& context,
+                        ::aws::dynamodbstreams::v1::ListStreamsRequest request,
+                        AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) override;
+  void AsyncDescribeStream(
+      const CallContext& context, ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) override;
+  void AsyncGetShardIterator(
+      const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) override;
+  void AsyncGetRecords(const CallContext& context,
+                       ::aws::dynamodbstreams::v1::GetRecordsRequest request,
+                       AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) override;
   // No WatchStream: AWS cannot notify, so the subscription engine polls.
 
  private:
@@ -137,6 +169,28 @@ class AwsDynamoDb final : public DynamoDbBackend {
   AWSFACADE_AWS_DYNAMODB_OP(UpdateTimeToLive)
   AWSFACADE_AWS_DYNAMODB_OP(DescribeTimeToLive)
 #undef AWSFACADE_AWS_DYNAMODB_OP
+  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
+  bool IsAsynchronous() const override { return true; }
+  void AsyncCreateTable(const CallContext& context, ::aws::dynamodb::v1::CreateTableRequest request,
+                         AsyncDone<::aws::dynamodb::v1::CreateTableResponse> done) override;
+  void AsyncDescribeTable(const CallContext& context, ::aws::dynamodb::v1::DescribeTableRequest request,
+                           AsyncDone<::aws::dynamodb::v1::DescribeTableResponse> done) override;
+  void AsyncUpdateTable(const CallContext& context, ::aws::dynamodb::v1::UpdateTableRequest request,
+                         AsyncDone<::aws::dynamodb::v1::UpdateTableResponse> done) override;
+  void AsyncDeleteTable(const CallContext& context, ::aws::dynamodb::v1::DeleteTableRequest request,
+                         AsyncDone<::aws::dynamodb::v1::DeleteTableResponse> done) override;
+  void AsyncPutItem(const CallContext& context, ::aws::dynamodb::v1::PutItemRequest request,
+                     AsyncDone<::aws::dynamodb::v1::PutItemResponse> done) override;
+  void AsyncGetItem(const CallContext& context, ::aws::dynamodb::v1::GetItemRequest request,
+                     AsyncDone<::aws::dynamodb::v1::GetItemResponse> done) override;
+  void AsyncDeleteItem(const CallContext& context, ::aws::dynamodb::v1::DeleteItemRequest request,
+                        AsyncDone<::aws::dynamodb::v1::DeleteItemResponse> done) override;
+  void AsyncUpdateItem(const CallContext& context, ::aws::dynamodb::v1::UpdateItemRequest request,
+                        AsyncDone<::aws::dynamodb::v1::UpdateItemResponse> done) override;
+  void AsyncUpdateTimeToLive(const CallContext& context, ::aws::dynamodb::v1::UpdateTimeToLiveRequest request,
+                              AsyncDone<::aws::dynamodb::v1::UpdateTimeToLiveResponse> done) override;
+  void AsyncDescribeTimeToLive(const CallContext& context, ::aws::dynamodb::v1::DescribeTimeToLiveRequest request,
+                                AsyncDone<::aws::dynamodb::v1::DescribeTimeToLiveResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;
@@ -162,6 +216,32 @@ class AwsPersonalize final : public PersonalizeBackend {
   AWSFACADE_AWS_PERSONALIZE_OP(ListDatasets)
   AWSFACADE_AWS_PERSONALIZE_OP(DeleteDataset)
 #undef AWSFACADE_AWS_PERSONALIZE_OP
+  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
+  bool IsAsynchronous() const override { return true; }
+  void AsyncCreateDatasetGroup(const CallContext& context, ::aws::personalize::v1::CreateDatasetGroupRequest request,
+                                AsyncDone<::aws::personalize::v1::CreateDatasetGroupResponse> done) override;
+  void AsyncDescribeDatasetGroup(const CallContext& context, ::aws::personalize::v1::DescribeDatasetGroupRequest request,
+                                  AsyncDone<::aws::personalize::v1::DescribeDatasetGroupResponse> done) override;
+  void AsyncListDatasetGroups(const CallContext& context, ::aws::personalize::v1::ListDatasetGroupsRequest request,
+                               AsyncDone<::aws::personalize::v1::ListDatasetGroupsResponse> done) override;
+  void AsyncDeleteDatasetGroup(const CallContext& context, ::aws::personalize::v1::DeleteDatasetGroupRequest request,
+                                AsyncDone<::aws::personalize::v1::DeleteDatasetGroupResponse> done) override;
+  void AsyncCreateSchema(const CallContext& context, ::aws::personalize::v1::CreateSchemaRequest request,
+                          AsyncDone<::aws::personalize::v1::CreateSchemaResponse> done) override;
+  void AsyncDescribeSchema(const CallContext& context, ::aws::personalize::v1::DescribeSchemaRequest request,
+                            AsyncDone<::aws::personalize::v1::DescribeSchemaResponse> done) override;
+  void AsyncListSchemas(const CallContext& context, ::aws::personalize::v1::ListSchemasRequest request,
+                         AsyncDone<::aws::personalize::v1::ListSchemasResponse> done) override;
+  void AsyncDeleteSchema(const CallContext& context, ::aws::personalize::v1::DeleteSchemaRequest request,
+                          AsyncDone<::aws::personalize::v1::DeleteSchemaResponse> done) override;
+  void AsyncCreateDataset(const CallContext& context, ::aws::personalize::v1::CreateDatasetRequest request,
+                           AsyncDone<::aws::personalize::v1::CreateDatasetResponse> done) override;
+  void AsyncDescribeDataset(const CallContext& context, ::aws::personalize::v1::DescribeDatasetRequest request,
+                             AsyncDone<::aws::personalize::v1::DescribeDatasetResponse> done) override;
+  void AsyncListDatasets(const CallContext& context, ::aws::personalize::v1::ListDatasetsRequest request,
+                          AsyncDone<::aws::personalize::v1::ListDatasetsResponse> done) override;
+  void AsyncDeleteDataset(const CallContext& context, ::aws::personalize::v1::DeleteDatasetRequest request,
+                           AsyncDone<::aws::personalize::v1::DeleteDatasetResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;
@@ -181,6 +261,18 @@ class AwsCognitoSync final : public CognitoSyncBackend {
       const ::aws::cognitosync::v1::DescribeDatasetRequest& request) override;
   absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
       const ::aws::cognitosync::v1::DeleteDatasetRequest& request) override;
+  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
+  bool IsAsynchronous() const override { return true; }
+  void AsyncListRecords(const CallContext& context, ::aws::cognitosync::v1::ListRecordsRequest request,
+                         AsyncDone<::aws::cognitosync::v1::ListRecordsResponse> done) override;
+  void AsyncUpdateRecords(const CallContext& context, ::aws::cognitosync::v1::UpdateRecordsRequest request,
+                           AsyncDone<::aws::cognitosync::v1::UpdateRecordsResponse> done) override;
+  void AsyncListDatasets(const CallContext& context, ::aws::cognitosync::v1::ListDatasetsRequest request,
+                          AsyncDone<::aws::cognitosync::v1::ListDatasetsResponse> done) override;
+  void AsyncDescribeDataset(const CallContext& context, ::aws::cognitosync::v1::DescribeDatasetRequest request,
+                             AsyncDone<::aws::cognitosync::v1::DescribeDatasetResponse> done) override;
+  void AsyncDeleteDataset(const CallContext& context, ::aws::cognitosync::v1::DeleteDatasetRequest request,
+                           AsyncDone<::aws::cognitosync::v1::DeleteDatasetResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;

@@ -943,19 +943,31 @@ void CachingCredentialsProvider::WorkerLoop() {
   mu_.Unlock();
 }
 
+std::optional<TimedCredentials> CachingCredentialsProvider::UsableLocked(absl::Time now) {
+  if (!cached_.has_value() || now >= cached_->expiration - options_.min_remaining) {
+    return std::nullopt;
+  }
+  if (cached_->expiration != absl::InfiniteFuture() &&
+      now >= cached_->expiration - options_.refresh_before_expiry && !fetching_ && !shutdown_ &&
+      now >= next_background_attempt_) {
+    StartBackgroundRefreshLocked();
+  }
+  return *cached_;
+}
+
+std::optional<absl::StatusOr<Credentials>> CachingCredentialsProvider::GetCredentialsIfReady() {
+  absl::MutexLock lock(&mu_);
+  std::optional<TimedCredentials> usable = UsableLocked(clock_.Now());
+  if (!usable.has_value()) return std::nullopt;
+  return usable->credentials;
+}
+
 absl::StatusOr<TimedCredentials> CachingCredentialsProvider::GetTimedCredentials() {
   mu_.Lock();
   while (true) {
-    const absl::Time now = clock_.Now();
-    if (cached_.has_value() && now < cached_->expiration - options_.min_remaining) {
-      if (cached_->expiration != absl::InfiniteFuture() &&
-          now >= cached_->expiration - options_.refresh_before_expiry && !fetching_ && !shutdown_ &&
-          now >= next_background_attempt_) {
-        StartBackgroundRefreshLocked();
-      }
-      TimedCredentials result = *cached_;
+    if (std::optional<TimedCredentials> usable = UsableLocked(clock_.Now())) {
       mu_.Unlock();
-      return result;
+      return *std::move(usable);
     }
     if (!fetching_) break;
     // Nothing usable and a fetch is running: wait for it, then use its

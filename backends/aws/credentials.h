@@ -91,6 +91,14 @@ class CredentialsProvider {
   // network unless the provider says otherwise.
   virtual absl::StatusOr<Credentials> GetCredentials() = 0;
 
+  // The credentials to sign with now, when they can be had without waiting
+  // (no I/O, no lock held across I/O); nullopt when only GetCredentials,
+  // which may block, can tell. For callers on an I/O thread (the AWS
+  // backend's asynchronous calls). The default: nullopt.
+  virtual std::optional<absl::StatusOr<Credentials>> GetCredentialsIfReady() {
+    return std::nullopt;
+  }
+
   // GetCredentials plus the expiration. The default reports none.
   virtual absl::StatusOr<TimedCredentials> GetTimedCredentials();
 
@@ -112,6 +120,9 @@ class StaticCredentialsProvider final : public TimedCredentialsProvider {
   explicit StaticCredentialsProvider(TimedCredentials credentials)
       : credentials_(std::move(credentials)) {}
   absl::StatusOr<TimedCredentials> GetTimedCredentials() override { return credentials_; }
+  std::optional<absl::StatusOr<Credentials>> GetCredentialsIfReady() override {
+    return credentials_.credentials;
+  }
   absl::string_view Name() const override { return "static"; }
 
  private:
@@ -359,6 +370,10 @@ class CachingCredentialsProvider final : public TimedCredentialsProvider {
   ~CachingCredentialsProvider() override;
 
   absl::StatusOr<TimedCredentials> GetTimedCredentials() override;
+  // The cached credentials while they are usable (starting the background
+  // refresh when due, as GetTimedCredentials does); nullopt when a caller
+  // would have to wait for a fetch.
+  std::optional<absl::StatusOr<Credentials>> GetCredentialsIfReady() override;
   absl::string_view Name() const override { return child_->Name(); }
 
   // How many times the child was asked (for tests and metrics).
@@ -368,6 +383,9 @@ class CachingCredentialsProvider final : public TimedCredentialsProvider {
 
  private:
   void StartBackgroundRefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cached credentials when usable at `now` (starting a due background
+  // refresh), else nullopt.
+  std::optional<TimedCredentials> UsableLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WorkerLoop();
   void StoreLocked(const absl::StatusOr<TimedCredentials>& result, bool background)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

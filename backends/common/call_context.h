@@ -2,6 +2,7 @@
 #define AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_
 
 #include <optional>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -50,6 +51,30 @@ class CallContextScope {
   Scopes* scopes_;
 };
 
+// The default asynchronous form of a blocking backend method: runs `call`
+// under the scopes `context` describes, then completes `done` on this
+// thread.
+template <typename Response, typename Call>
+void RunBlockingInline(const CallContext& context, Call&& call, AsyncDone<Response> done) {
+  absl::StatusOr<Response> result = [&] {
+    const CallContextScope scope(context);
+    return call();
+  }();
+  std::move(done)(std::move(result));
+}
+
 }  // namespace awsfacade::backends
+
+// Inside a backend interface: declares Async<Op>, the asynchronous form of
+// its blocking method <Op> (request and response types in namespace `ns`),
+// with RunBlockingInline as the default. A backend that does I/O overrides
+// it (and IsAsynchronous); a decorator forwards it to its child.
+#define AWSFACADE_ASYNC_FORM(ns, Op)                                                        \
+  virtual void Async##Op(const ::awsfacade::backends::CallContext& context,                 \
+                         ns::Op##Request request,                                           \
+                         ::awsfacade::backends::AsyncDone<ns::Op##Response> done) {         \
+    ::awsfacade::backends::RunBlockingInline<ns::Op##Response>(                             \
+        context, [&] { return Op(request); }, std::move(done));                             \
+  }
 
 #endif  // AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_

@@ -1,11 +1,17 @@
 // The real-AWS backend against a loopback fake that misbehaves: throttling,
 // 5xx, slow answers and dropped connections. Calls must recover within
 // call_timeout or fail with the right code, after the standard-mode number
-// of attempts, without hanging. Plus endpoint resolution and start-up checks.
+// of attempts, without hanging. Plus endpoint resolution, start-up checks,
+// and the asynchronous calls (at the end).
 #include "backends/aws/aws_backends.h"
 #include "backends/common/call_deadline.h"
 
+#include <dirent.h>
+
 #include <atomic>
+#include <functional>
+#include <map>
+#include <utility>
 #include <deque>
 #include <memory>
 #include <string>
@@ -14,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
@@ -472,6 +479,415 @@ TEST(AwsEndpointsTest, FlagBeatsEnvironmentAndIgnoreSwitchDropsVariables) {
   EXPECT_EQ(EndpointsFromEnvironment(env, "http://127.0.0.1:9").dynamodb, "http://127.0.0.1:9");
   env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
   EXPECT_EQ(EndpointsFromEnvironment(env).dynamodb, "");
+}
+
+
+// --- The asynchronous calls (Async*) -----------------------------------------
+// They complete through their callback with the same answers as the blocking
+// methods, honour the CallContext (deadline, one attempt), wait out backoffs
+// on the backend's timer instead of a thread, and never fetch credentials on
+// the HTTP thread.
+
+constexpr absl::string_view kThrottlingBody =
+    R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"})";
+
+// Threads of this process now.
+int ThreadCount() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+// An in-memory HttpClient with curl multi's threading: one thread answers
+// every request, after the delay `answer` gives it, or with a read timeout
+// when the request's own timeout comes first. A delay of InfiniteDuration
+// never answers (only the timeout ends it).
+class OneThreadHttpClient final : public HttpClient {
+ public:
+  struct Answer {
+    absl::StatusOr<HttpResponse> response;
+    absl::Duration delay = absl::ZeroDuration();
+  };
+  using Responder = std::function<Answer(const HttpRequest&)>;
+
+  explicit OneThreadHttpClient(Responder responder)
+      : responder_(std::move(responder)), thread_([this] { Loop(); }) {}
+  ~OneThreadHttpClient() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+
+  void Send(HttpRequest request, absl::Duration timeout, Callback done) override {
+    Answer answer = responder_(request);
+    const absl::Time now = absl::Now();
+    absl::MutexLock lock(&mu_);
+    ++requests_;
+    if (answer.delay >= timeout) {
+      answer = {MakeTransportError(TransportError::kReadTimeout, "read timed out"), timeout};
+    }
+    queue_.emplace(std::make_pair(now + answer.delay, ++arrivals_),
+                   Pending{std::move(answer.response), std::move(done)});
+  }
+
+  int requests() {
+    absl::MutexLock lock(&mu_);
+    return requests_;
+  }
+  std::thread::id thread_id() const { return thread_.get_id(); }
+
+ private:
+  struct Pending {
+    absl::StatusOr<HttpResponse> response;
+    Callback done;
+  };
+
+  void Loop() {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_ || !queue_.empty()) {
+      if (queue_.empty() || (!stopping_ && queue_.begin()->first.first > absl::Now())) {
+        const absl::Time wake =
+            queue_.empty() ? absl::Now() + absl::Milliseconds(20) : queue_.begin()->first.first;
+        mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(wake, absl::Now() + absl::Milliseconds(20)));
+        continue;
+      }
+      Pending pending = std::move(queue_.begin()->second);
+      queue_.erase(queue_.begin());
+      mu_.Unlock();
+      pending.done(std::move(pending.response));
+      mu_.Lock();
+    }
+  }
+
+  const Responder responder_;
+  absl::Mutex mu_;
+  std::map<std::pair<absl::Time, int64_t>, Pending> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t arrivals_ ABSL_GUARDED_BY(mu_) = 0;
+  int requests_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+OneThreadHttpClient::Answer Ok(absl::string_view body) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = std::string(body);
+  return {std::move(response)};
+}
+
+OneThreadHttpClient::Answer Throttled() {
+  HttpResponse response;
+  response.status = 400;
+  response.headers.emplace_back("Content-Type", "application/x-amz-json-1.0");
+  response.body = std::string(kThrottlingBody);
+  return {std::move(response)};
+}
+
+// Counts the retries the backend decides on.
+class CountingRetryObserver final : public AwsRetryObserver {
+ public:
+  void OnThrottled(absl::string_view, absl::string_view) override {}
+  void OnRetry(absl::string_view, absl::string_view) override { retries_.fetch_add(1); }
+  int retries() const { return retries_.load(); }
+
+ private:
+  std::atomic<int> retries_{0};
+};
+
+// Backoff jitter pinned to (almost) the whole window: the waits are known.
+class FullJitter final : public RandomSource {
+ public:
+  double Uniform01() override { return 0.999; }
+};
+
+// Waits for one asynchronous answer.
+template <typename Response>
+class AsyncAnswer {
+ public:
+  AsyncDone<Response> Done() {
+    return [this](absl::StatusOr<Response> result) {
+      thread_ = std::this_thread::get_id();
+      result_ = std::move(result);
+      done_.Notify();
+    };
+  }
+  const absl::StatusOr<Response>& Wait() {
+    EXPECT_TRUE(done_.WaitForNotificationWithTimeout(absl::Seconds(30))) << "no answer";
+    return result_;
+  }
+  std::thread::id thread() const { return thread_; }
+
+ private:
+  absl::Notification done_;
+  absl::StatusOr<Response> result_ = absl::UnknownError("unset");
+  std::thread::id thread_;
+};
+
+// Backends over `http` with static credentials (or `credentials`), a
+// `base_delay` backoff base and `quota` retry tokens.
+AwsBackendSet MakeBackends(std::shared_ptr<HttpClient> http, absl::Duration base_delay,
+                           std::shared_ptr<RandomSource> random,
+                           std::shared_ptr<CredentialsProvider> credentials = nullptr,
+                           std::shared_ptr<Timer> timer = nullptr, int quota = 500,
+                           absl::string_view endpoint = "http://127.0.0.1:9",
+                           std::shared_ptr<AwsRetryObserver> observer = nullptr) {
+  static SystemClock clock;
+  AwsBackendOptions options;
+  options.region = "us-east-1";
+  options.endpoints = EndpointsFromEnvironment(AwsEnvironment{}, endpoint);
+  options.credentials = credentials != nullptr
+                            ? std::move(credentials)
+                            : std::make_shared<StaticCredentialsProvider>(
+                                  TimedCredentials{{"AKIDEXAMPLE", std::string(kSecret), ""}});
+  options.http = std::move(http);
+  options.timer = std::move(timer);
+  RetryOptions retry;
+  retry.base_delay = base_delay;
+  retry.initial_quota = quota;
+  options.retry = std::make_shared<RetryPolicy>(retry, clock, std::move(random));
+  options.call_timeout = absl::Seconds(10);
+  options.retry_observer = std::move(observer);
+  absl::StatusOr<AwsBackendSet> set = CreateAwsBackends(std::move(options));
+  EXPECT_TRUE(set.ok()) << set.status();
+  return set.ok() ? *std::move(set) : AwsBackendSet{};
+}
+
+TEST(AwsAsyncTest, BackendSaysItIsAsynchronous) {
+  AwsBackendSet backends =
+      MakeBackends(std::make_shared<OneThreadHttpClient>([](const HttpRequest&) { return Ok("{}"); }),
+                   absl::Milliseconds(1), MakeDefaultRandomSource());
+  EXPECT_TRUE(backends.dynamodb_streams->IsAsynchronous());
+}
+
+// The same answers as the blocking methods, through the callback, against
+// the loopback HTTP server and the real curl client.
+TEST(AwsAsyncTest, AsyncAndBlockingGiveTheSameAnswers) {
+  std::atomic<int> served{0};
+  FakeHttpServer server([&served](const FakeRequest& request) {
+    const int n = served.fetch_add(1);
+    if (request.Header("X-Amz-Target") == "DynamoDBStreams_20120810.DescribeStream") {
+      FakeResponse r = FakeResponse::Status(
+          400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})");
+      r.headers.emplace_back("x-amzn-RequestId", "REQ-404");
+      return r;
+    }
+    // Every other ListStreams is throttled once, then answered.
+    if (n % 2 == 0) return FakeResponse::Status(400, std::string(kThrottlingBody));
+    return FakeResponse::Ok(std::string(kListStreamsBody));
+  });
+  AwsBackendSet backends = MakeBackends(nullptr, absl::Milliseconds(5), MakeDefaultRandomSource(),
+                                        nullptr, nullptr, 500, server.url());
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  DynamoDbStreamsBackend& streams = *backends.dynamodb_streams;
+
+  absl::StatusOr<ddbs::ListStreamsResponse> blocking = streams.ListStreams({});
+  AsyncAnswer<ddbs::ListStreamsResponse> async;
+  streams.AsyncListStreams(CallContext{}, {}, async.Done());
+  ASSERT_TRUE(blocking.ok()) << blocking.status();
+  ASSERT_TRUE(async.Wait().ok()) << async.Wait().status();
+  EXPECT_EQ(async.Wait()->SerializeAsString(), blocking->SerializeAsString());
+  EXPECT_EQ(async.Wait()->streams(0).table_name(), "t");
+  EXPECT_NE(async.thread(), std::this_thread::get_id()) << "completed on the calling thread";
+
+  absl::StatusOr<ddbs::DescribeStreamResponse> blocking_error = streams.DescribeStream({});
+  AsyncAnswer<ddbs::DescribeStreamResponse> async_error;
+  streams.AsyncDescribeStream(CallContext{}, {}, async_error.Done());
+  const absl::Status& error = async_error.Wait().status();
+  EXPECT_EQ(error.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(error, blocking_error.status());
+  EXPECT_THAT(AwsErrorName(error), Optional(std::string("ResourceNotFoundException")));
+  EXPECT_THAT(AwsRequestId(error), Optional(std::string("REQ-404")));
+  EXPECT_EQ(served.load(), 6);  // 2 + 2 ListStreams attempts, 2 DescribeStream
+}
+
+// 200 calls, all throttled at once, all waiting out a 300 ms backoff
+// together: the process has no more threads than before they started (the
+// waits are timer entries), and every call then succeeds.
+TEST(AwsAsyncTest, ConcurrentBackoffsHoldNoThreads) {
+  constexpr int kCalls = 200;
+  std::atomic<int> answered{0};
+  auto http = std::make_shared<OneThreadHttpClient>([&answered](const HttpRequest&) {
+    return answered.fetch_add(1) < kCalls ? Throttled() : Ok(kListStreamsBody);
+  });
+  absl::StatusOr<std::shared_ptr<Timer>> timer = Timer::Create();
+  ASSERT_TRUE(timer.ok());
+  auto observer = std::make_shared<CountingRetryObserver>();
+  AwsBackendSet backends =
+      MakeBackends(http, absl::Milliseconds(300), std::make_shared<FullJitter>(), nullptr, *timer,
+                   /*quota=*/100000, "http://127.0.0.1:9", observer);
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  const int threads_before = ThreadCount();
+
+  absl::Mutex mu;
+  int ok = 0;
+  int failed = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    ddbs::GetRecordsRequest request;
+    request.set_shard_iterator(absl::StrCat("iterator-", i));
+    backends.dynamodb_streams->AsyncGetRecords(
+        CallContext{}, std::move(request),
+        [&mu, &ok, &failed](absl::StatusOr<ddbs::GetRecordsResponse> result) {
+          absl::MutexLock lock(&mu);
+          ++(result.ok() ? ok : failed);
+        });
+  }
+  // Once every call has been throttled and has decided to retry, each one
+  // is in its backoff (300 ms, far longer than this takes): a timer entry
+  // each, and not one more thread.
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (observer->retries() < kCalls && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(observer->retries(), kCalls);
+  EXPECT_LE(ThreadCount(), threads_before);
+  // (Each call tells the observer just before it arms its timer entry.)
+  while ((*timer)->pending() < kCalls && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ((*timer)->pending(), kCalls);
+  EXPECT_EQ(http->requests(), kCalls);
+
+  {
+    absl::MutexLock lock(&mu);
+    auto all_done = [&] { return ok + failed == kCalls; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_done), absl::Seconds(20)));
+    EXPECT_EQ(ok, kCalls);
+  }
+  EXPECT_EQ(http->requests(), 2 * kCalls);
+  EXPECT_LE(ThreadCount(), threads_before);
+}
+
+// The context's deadline cuts a call that call_timeout (10 s) would let run.
+TEST(AwsAsyncTest, ContextDeadlineBoundsTheCall) {
+  auto http = std::make_shared<OneThreadHttpClient>([](const HttpRequest&) {
+    OneThreadHttpClient::Answer never = Ok(kListStreamsBody);
+    never.delay = absl::InfiniteDuration();
+    return never;
+  });
+  AwsBackendSet backends = MakeBackends(http, absl::Milliseconds(10), MakeDefaultRandomSource());
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  CallContext context;
+  const absl::Time start = absl::Now();
+  context.deadline = start + absl::Milliseconds(200);
+  AsyncAnswer<ddbs::GetShardIteratorResponse> answer;
+  backends.dynamodb_streams->AsyncGetShardIterator(context, {}, answer.Done());
+  EXPECT_EQ(answer.Wait().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << answer.Wait().status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "worked past the context's deadline";
+  EXPECT_EQ(http->requests(), 1);
+}
+
+// may_retry = false: one attempt, its throttling error as the answer; the
+// same backend retries a context that allows it.
+TEST(AwsAsyncTest, ContextWithoutRetriesMakesOneAttempt) {
+  std::atomic<int> answered{0};
+  auto http = std::make_shared<OneThreadHttpClient>([&answered](const HttpRequest&) {
+    return answered.fetch_add(1) < 2 ? Throttled() : Ok(kListStreamsBody);
+  });
+  AwsBackendSet backends = MakeBackends(http, absl::Milliseconds(5), MakeDefaultRandomSource());
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  CallContext single;
+  single.may_retry = false;
+  AsyncAnswer<ddbs::DescribeStreamResponse> once;
+  backends.dynamodb_streams->AsyncDescribeStream(single, {}, once.Done());
+  EXPECT_EQ(once.Wait().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(AwsErrorName(once.Wait().status()), Optional(std::string("ThrottlingException")));
+  EXPECT_EQ(http->requests(), 1);
+
+  AsyncAnswer<ddbs::DescribeStreamResponse> retried;
+  backends.dynamodb_streams->AsyncDescribeStream(CallContext{}, {}, retried.Done());
+  EXPECT_TRUE(retried.Wait().ok()) << retried.Wait().status();
+  EXPECT_EQ(http->requests(), 3);
+}
+
+// A provider that cannot answer without blocking (no GetCredentialsIfReady):
+// its fetches run off the HTTP thread, whose requests a fetch may need, and
+// off the caller's.
+class BlockingCredentials final : public CredentialsProvider {
+ public:
+  absl::StatusOr<Credentials> GetCredentials() override {
+    absl::MutexLock lock(&mu_);
+    threads_.push_back(std::this_thread::get_id());
+    return Credentials{"AKIDEXAMPLE", std::string(kSecret), ""};
+  }
+  std::vector<std::thread::id> threads() {
+    absl::MutexLock lock(&mu_);
+    return threads_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::thread::id> threads_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(AwsAsyncTest, CredentialsThatMayBlockAreNeverFetchedOnTheHttpThread) {
+  std::atomic<int> answered{0};
+  auto http = std::make_shared<OneThreadHttpClient>([&answered](const HttpRequest&) {
+    return answered.fetch_add(1) < 2 ? Throttled() : Ok(kListStreamsBody);
+  });
+  auto credentials = std::make_shared<BlockingCredentials>();
+  AwsBackendSet backends =
+      MakeBackends(http, absl::Milliseconds(5), MakeDefaultRandomSource(), credentials);
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  const size_t at_creation = credentials->threads().size();  // CreateAwsBackends' check
+  AsyncAnswer<ddbs::ListStreamsResponse> answer;
+  backends.dynamodb_streams->AsyncListStreams(CallContext{}, {}, answer.Done());
+  ASSERT_TRUE(answer.Wait().ok()) << answer.Wait().status();
+  EXPECT_EQ(http->requests(), 3);
+  const std::vector<std::thread::id> threads = credentials->threads();
+  ASSERT_EQ(threads.size(), at_creation + 3);  // one fetch per attempt
+  for (size_t i = at_creation; i < threads.size(); ++i) {
+    EXPECT_NE(threads[i], http->thread_id()) << "fetch " << i << " on the HTTP thread";
+    EXPECT_NE(threads[i], std::this_thread::get_id()) << "fetch " << i << " on the caller's thread";
+  }
+}
+
+// The other three services take the same asynchronous path.
+TEST(AwsAsyncTest, EveryServiceIsAsynchronous) {
+  auto http = std::make_shared<OneThreadHttpClient>([](const HttpRequest& request) {
+    if (FindHeader(request.headers, "X-Amz-Target") == "DynamoDB_20120810.GetItem") {
+      return Ok(R"({"Item":{"pk":{"S":"a"}}})");
+    }
+    return Throttled();
+  });
+  AwsBackendSet backends = MakeBackends(http, absl::Milliseconds(5), MakeDefaultRandomSource());
+  ASSERT_NE(backends.dynamodb, nullptr);
+  EXPECT_TRUE(backends.dynamodb->IsAsynchronous());
+  EXPECT_TRUE(backends.personalize->IsAsynchronous());
+  EXPECT_TRUE(backends.cognito_sync->IsAsynchronous());
+
+  AsyncAnswer<::aws::dynamodb::v1::GetItemResponse> item;
+  backends.dynamodb->AsyncGetItem(CallContext{}, {}, item.Done());
+  ASSERT_TRUE(item.Wait().ok()) << item.Wait().status();
+  EXPECT_TRUE(item.Wait()->item().contains("pk"));
+  EXPECT_EQ(item.thread(), http->thread_id());
+
+  CallContext single;
+  single.may_retry = false;
+  AsyncAnswer<::aws::personalize::v1::ListSchemasResponse> schemas;
+  backends.personalize->AsyncListSchemas(single, {}, schemas.Done());
+  EXPECT_EQ(schemas.Wait().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(http->requests(), 2);
+}
+
+// A call still in flight keeps its client (and the HTTP client) alive after
+// the backends are dropped, and completes.
+TEST(AwsAsyncTest, DroppedBackendStillCompletesItsCall) {
+  auto http = std::make_shared<OneThreadHttpClient>([](const HttpRequest&) {
+    OneThreadHttpClient::Answer slow = Ok(kListStreamsBody);
+    slow.delay = absl::Milliseconds(100);
+    return slow;
+  });
+  AwsBackendSet backends = MakeBackends(http, absl::Milliseconds(5), MakeDefaultRandomSource());
+  ASSERT_NE(backends.dynamodb_streams, nullptr);
+  AsyncAnswer<ddbs::ListStreamsResponse> answer;
+  backends.dynamodb_streams->AsyncListStreams(CallContext{}, {}, answer.Done());
+  backends = AwsBackendSet{};
+  http.reset();
+  EXPECT_TRUE(answer.Wait().ok()) << answer.Wait().status();
 }
 
 }  // namespace

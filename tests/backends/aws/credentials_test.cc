@@ -940,6 +940,39 @@ TEST_F(CachingTest, ExpiredCredentialsAreNeverHandedOut) {
   EXPECT_EQ(cache_->GetCredentials()->access_key_id, "FRESH");
 }
 
+// The asynchronous AWS calls ask without waiting: the cache answers only
+// what it holds, never fetches on the asking thread, and says nullopt when
+// a fetch is needed (empty, or too close to expiry).
+TEST_F(CachingTest, IfReadyAnswersFromTheCacheOnlyAndNeverFetches) {
+  EXPECT_EQ(cache_->GetCredentialsIfReady(), std::nullopt);  // empty
+  EXPECT_EQ(child_->calls(), 0);
+  ASSERT_TRUE(cache_->GetCredentials().ok());
+  std::optional<absl::StatusOr<Credentials>> ready = cache_->GetCredentialsIfReady();
+  ASSERT_TRUE(ready.has_value() && ready->ok());
+  EXPECT_EQ((*ready)->access_key_id, "FIRST");
+  // Inside the refresh window: still answered at once; the refresh runs in
+  // the background, as for GetCredentials.
+  child_->Set(Creds("SECOND", kStart + absl::Hours(2)));
+  clock_.Advance(absl::Minutes(56));
+  ready = cache_->GetCredentialsIfReady();
+  ASSERT_TRUE(ready.has_value() && ready->ok());
+  EXPECT_EQ((*ready)->access_key_id, "FIRST");
+  cache_->WaitUntilIdle();
+  EXPECT_EQ(child_->calls(), 2);
+  // Below min_remaining with nothing fresher: a fetch is needed.
+  child_->Set(absl::UnavailableError("sts down"));
+  clock_.Advance(absl::Hours(1) + absl::Minutes(3) + absl::Seconds(45));  // SECOND: 15 s left
+  EXPECT_EQ(cache_->GetCredentialsIfReady(), std::nullopt);
+  EXPECT_EQ(child_->calls(), 2);
+}
+
+TEST(StaticCredentialsTest, AreAlwaysReady) {
+  StaticCredentialsProvider provider(Creds("STATIC"));
+  std::optional<absl::StatusOr<Credentials>> ready = provider.GetCredentialsIfReady();
+  ASSERT_TRUE(ready.has_value() && ready->ok());
+  EXPECT_EQ((*ready)->access_key_id, "STATIC");
+}
+
 TEST_F(CachingTest, ConcurrentFirstCallersShareOneFetch) {
   absl::Notification release;
   child_->Gate(&release);
