@@ -975,7 +975,9 @@ absl::StatusOr<TimedCredentials> CachingCredentialsProvider::GetTimedCredentials
     const int64_t generation = generation_;
     auto finished = [this, generation]()
                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return generation_ != generation; };
+    ++waiters_;
     mu_.Await(absl::Condition(&finished));
+    --waiters_;
     const bool usable =
         cached_.has_value() && clock_.Now() < cached_->expiration - options_.min_remaining;
     if (!usable && !last_error_.ok()) {
@@ -1001,6 +1003,11 @@ absl::StatusOr<TimedCredentials> CachingCredentialsProvider::GetTimedCredentials
 int64_t CachingCredentialsProvider::fetches() const {
   absl::MutexLock lock(&mu_);
   return fetches_;
+}
+
+int CachingCredentialsProvider::waiters() const {
+  absl::MutexLock lock(&mu_);
+  return waiters_;
 }
 
 void CachingCredentialsProvider::WaitUntilIdle() const {

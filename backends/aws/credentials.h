@@ -378,6 +378,8 @@ class CachingCredentialsProvider final : public TimedCredentialsProvider {
 
   // How many times the child was asked (for tests and metrics).
   int64_t fetches() const;
+  // Callers waiting for another caller's fetch (for tests).
+  int waiters() const;
   // Blocks until no fetch is running (for tests).
   void WaitUntilIdle() const;
 
@@ -403,6 +405,7 @@ class CachingCredentialsProvider final : public TimedCredentialsProvider {
   absl::Status last_error_ ABSL_GUARDED_BY(mu_);
   absl::Time next_background_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread worker_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1004,9 +1004,14 @@ TEST_F(CachingTest, ASharedFetchErrorReachesEveryWaiter) {
       if (absl::IsUnavailable(cache_->GetCredentials().status())) ++unavailable;
     });
   }
-  const absl::Time until = absl::Now() + absl::Seconds(5);
-  while (child_->calls() == 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  // One caller fetches; release it only once the three others wait for that
+  // fetch (a fixed pause here was not enough on a loaded machine: a caller
+  // that arrived after the release started a second fetch).
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while ((child_->calls() == 0 || cache_->waiters() < 3) && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(cache_->waiters(), 3);
   release.Notify();
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(unavailable.load(), 4);
