@@ -18,25 +18,24 @@
 #include "google/protobuf/util/time_util.h"
 #include "service/caller_identity.h"
 #include "service/status_conversion.h"
+#include "service/subscriptions/shard_lineage.h"
+#include "service/subscriptions/subscription_options.h"
 #include "service/wire_copy.h"
 
 namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
 using backends::AwsError;
+using subscriptions::BatchingOptions;
+using subscriptions::BufferBudget;
+using subscriptions::Position;
+using subscriptions::TokenMode;
 
 namespace {
 
 constexpr char kDomain[] = "streams.dynamodb";
-constexpr char kTokenPurpose[] = "dynamodbstreams.subscription";
 constexpr char kTokenMetadataKey[] = "awsfacade-continuation-token";
-constexpr int kMaxGetRecordsLimit = 1000;
 // Steps one worker runs for a subscription before yielding to others.
 constexpr int kStepsPerTurn = 16;
-// Over the engine's buffer budget, batches shrink to this many record bytes
-// (a single larger record still goes alone) and GetRecords reads this many
-// records at most.
-constexpr int64_t kSqueezedBatchBytes = 16 << 10;
-constexpr int kSqueezedReadRecords = 16;
 
 // Record bytes (SizeBytes) an event carries.
 int64_t RecordBytes(const v1::SubscribeToStreamResponse& event) {
@@ -49,28 +48,9 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 absl::Status Invalid(absl::string_view field, absl::string_view message) {
   return AwsError("ValidationException", message, field);
 }
-
-// Where reading a shard resumes.
-struct Position {
-  enum Kind : char {
-    kFromStart = 'S',  // oldest retained record
-    kAfter = 'A',      // after `seq`
-    kAt = 'Q',         // at `seq`
-    kSinceTime = 'T',  // oldest retained, skipping records created before `time`
-    kLatest = 'L',     // only new records (live only; tokens store it as kSinceTime)
-    kDone = 'D',       // fully delivered
-  };
-  Kind kind = kFromStart;
-  std::string seq;
-  absl::Time time;
-};
 
 struct ShardState {
   std::string parent;
@@ -80,55 +60,6 @@ struct ShardState {
   bool closing = false;  // fully read and closed; its ShardEnd is not out yet
   absl::Duration poll_delay = absl::ZeroDuration();
 };
-
-struct Options {
-  int max_records = kMaxGetRecordsLimit;
-  int64_t max_bytes = 1 << 20;
-  absl::Duration batching_delay = absl::ZeroDuration();
-  absl::Duration heartbeat = absl::Seconds(5);
-  absl::Duration lifetime = absl::ZeroDuration();
-  std::vector<std::string> event_names;
-};
-
-absl::StatusOr<Options> ParseOptions(const v1::SubscriptionOptions& in) {
-  Options o;
-  if (in.has_max_records_per_batch()) {
-    if (in.max_records_per_batch() < 1 || in.max_records_per_batch() > kMaxGetRecordsLimit) {
-      return Invalid("Options.MaxRecordsPerBatch", "MaxRecordsPerBatch must be 1..1000");
-    }
-    o.max_records = in.max_records_per_batch();
-  }
-  if (in.has_max_bytes_per_batch()) {
-    if (in.max_bytes_per_batch() < 1024 || in.max_bytes_per_batch() > (4 << 20)) {
-      return Invalid("Options.MaxBytesPerBatch", "MaxBytesPerBatch must be 1 KiB..4 MiB");
-    }
-    o.max_bytes = in.max_bytes_per_batch();
-  }
-  if (in.has_max_batching_delay()) {
-    o.batching_delay = ToDuration(in.max_batching_delay());
-    if (o.batching_delay < absl::ZeroDuration() || o.batching_delay > absl::Seconds(10)) {
-      return Invalid("Options.MaxBatchingDelay", "MaxBatchingDelay must be 0..10s");
-    }
-  }
-  if (in.has_heartbeat_interval()) {
-    o.heartbeat = ToDuration(in.heartbeat_interval());
-    if (o.heartbeat < absl::Milliseconds(100) || o.heartbeat > absl::Minutes(5)) {
-      return Invalid("Options.HeartbeatInterval", "HeartbeatInterval must be 100ms..5min");
-    }
-  }
-  if (in.has_lifetime()) {
-    o.lifetime = ToDuration(in.lifetime());
-    if (o.lifetime < absl::ZeroDuration()) return Invalid("Options.Lifetime", "Lifetime < 0");
-  }
-  for (const auto& name : in.event_names()) {
-    if (name != "INSERT" && name != "MODIFY" && name != "REMOVE") {
-      return Invalid("Options.EventNames",
-                     absl::StrCat("EventNames holds '", name, "': expected INSERT, MODIFY or REMOVE"));
-    }
-    o.event_names.push_back(name);
-  }
-  return o;
-}
 
 // Errors the engine rides out with backoff: they never reach the client.
 bool IsTransient(const absl::Status& status) {
@@ -164,7 +95,7 @@ class EventSink {
 // happen inside steps without the lock held.
 class Subscription : public std::enable_shared_from_this<Subscription> {
  public:
-  enum class Mode : char { kShard = 's', kStream = 't' };
+  using Mode = TokenMode;
 
   Subscription(SubscriptionEngine* engine, Mode mode) : engine_(engine), mode_(mode) {}
   ~Subscription() {
@@ -174,8 +105,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
       unsent += event.records().records_size();
       unsent_bytes += RecordBytes(event);
     }
-    engine_->buffered_records_.fetch_sub(unsent);
-    engine_->buffered_bytes_.fetch_sub(unsent_bytes);
+    engine_->budget_.Release(unsent, unsent_bytes);
   }
 
   // Validates the request and sets the starting positions. Runs on a worker.
@@ -219,12 +149,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::optional<std::string> PickShard();
   bool Readable(const ShardState& shard) const;
   void SealBatch();
-  // options_.max_bytes, or kSqueezedBatchBytes while the engine is over its
-  // buffer budget.
-  int64_t BatchBytesLimit() const {
-    return engine_->OverBufferBudget() ? std::min(options_.max_bytes, kSqueezedBatchBytes)
-                                       : options_.max_bytes;
-  }
+  int64_t BatchBytesLimit() const { return engine_->budget_.BatchBytes(options_.max_bytes); }
   bool CaughtUp() const;
   int64_t MillisBehind() const;
   std::string Token() const;
@@ -258,7 +183,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Owned by the strand (only Step and what it calls touch these).
   std::string stream_arn_;
   std::string only_shard_;  // kShard mode
-  Options options_;
+  BatchingOptions options_;
   std::map<std::string, ShardState> shards_;  // ordered: stable tokens and round robin
   std::string last_read_shard_;
   // Events ready to write, oldest first. Usually 0..2 long; a vector (not a
@@ -289,7 +214,7 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
                                  const v1::SubscriptionOptions& options) {
   if (stream_arn.empty()) return Invalid("StreamArn", "StreamArn is required");
   if (mode_ == Mode::kShard && shard_id.empty()) return Invalid("ShardId", "ShardId is required");
-  auto parsed = ParseOptions(options);
+  auto parsed = subscriptions::ParseBatchingOptions(options);
   if (!parsed.ok()) return parsed.status();
   options_ = *std::move(parsed);
   stream_arn_ = stream_arn;
@@ -411,55 +336,20 @@ absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::
 // seal): "v1|<mode>|<stream arn>" then per shard "\n<id>|<parent>|<kind>|<value>".
 
 std::string Subscription::Token() const {
-  std::string text = absl::StrCat("v1|", std::string(1, static_cast<char>(mode_)), "|", stream_arn_);
-  for (const auto& [id, shard] : shards_) {
-    Position::Kind kind = shard.pos.kind == Position::kLatest ? Position::kSinceTime : shard.pos.kind;
-    std::string value;
-    if (kind == Position::kAfter || kind == Position::kAt) value = shard.pos.seq;
-    if (kind == Position::kSinceTime) value = absl::StrCat(absl::ToUnixNanos(shard.pos.time));
-    absl::StrAppend(&text, "\n", id, "|", shard.parent, "|", std::string(1, static_cast<char>(kind)), "|",
-                    value);
-  }
-  return engine_->sealer_->Seal(kTokenPurpose, text);
+  std::string text = subscriptions::TokenTextHeader(mode_, stream_arn_);
+  for (const auto& [id, shard] : shards_) subscriptions::AppendTokenShard(&text, id, shard.parent, shard.pos);
+  return engine_->tokens_.Seal(text);
 }
 
 absl::Status Subscription::DecodeToken(absl::string_view token) {
-  auto bad = [](absl::string_view why) {
-    return Invalid("StartingPosition.ContinuationToken",
-                   absl::StrCat("ContinuationToken is not valid: ", why));
-  };
-  auto text = engine_->sealer_->Open(kTokenPurpose, token);
-  if (!text.ok()) return bad("not issued by this service, or altered");
-  std::vector<absl::string_view> lines = absl::StrSplit(*text, '\n');
-  std::vector<absl::string_view> head = absl::StrSplit(lines[0], absl::MaxSplits('|', 2));
-  if (head.size() != 3 || head[0] != "v1") return bad("unknown format");
-  if (head[1] != std::string(1, static_cast<char>(mode_))) {
-    return bad(mode_ == Mode::kShard ? "it belongs to a SubscribeToStream subscription"
-                                     : "it belongs to a SubscribeToShard subscription");
-  }
-  if (head[2] != stream_arn_) return bad("it belongs to another stream");
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> f = absl::StrSplit(lines[i], '|');
-    if (f.size() != 4 || f[2].size() != 1) return bad("malformed shard entry");
+  absl::StatusOr<subscriptions::TokenContents> contents =
+      engine_->tokens_.Open(token, mode_, stream_arn_, only_shard_);
+  if (!contents.ok()) return contents.status();
+  for (auto& entry : contents->shards) {
     ShardState state;
-    state.parent = f[1];
-    state.pos.kind = static_cast<Position::Kind>(f[2][0]);
-    int64_t nanos = 0;
-    switch (state.pos.kind) {
-      case Position::kAfter:
-      case Position::kAt: state.pos.seq = f[3]; break;
-      case Position::kSinceTime:
-        if (!absl::SimpleAtoi(f[3], &nanos)) return bad("malformed time");
-        state.pos.time = absl::FromUnixNanos(nanos);
-        break;
-      case Position::kFromStart:
-      case Position::kDone: break;
-      default: return bad("unknown position kind");
-    }
-    shards_.emplace(f[0], std::move(state));
-  }
-  if (mode_ == Mode::kShard && (shards_.size() != 1 || !shards_.count(only_shard_))) {
-    return bad("it belongs to another shard");
+    state.parent = std::move(entry.parent);
+    state.pos = std::move(entry.pos);
+    shards_.emplace(std::move(entry.shard_id), std::move(state));
   }
   if (mode_ == Mode::kStream) {
     bool ignored = false;
@@ -476,36 +366,14 @@ absl::Status Subscription::AddNewShards(bool* stream_disabled) {
   std::string status;
   if (absl::Status s = Describe(&all, "", &status); !s.ok()) return s;
   *stream_disabled = status == "DISABLED" || status == "DISABLING";
-  absl::flat_hash_set<std::string> listed;
-  absl::flat_hash_map<std::string, std::vector<std::string>> children;
-  for (const auto& shard : all) {
-    listed.insert(shard.shard_id());
-    if (!shard.parent_shard_id().empty()) children[shard.parent_shard_id()].push_back(shard.shard_id());
-  }
-  // A shard we do not track is new unless we track one of its descendants:
-  // then we read it already and forgot it (FinishShard drops finished
-  // shards once their children are adopted).
-  auto behind_us = [&](const std::string& id) {
-    std::vector<std::string> todo = {id};
-    for (size_t i = 0; i < todo.size() && i < all.size(); ++i) {
-      auto c = children.find(todo[i]);
-      if (c == children.end()) continue;
-      for (const std::string& child : c->second) {
-        if (shards_.count(child)) return true;
-        todo.push_back(child);
-      }
-    }
-    return false;
-  };
-  for (const auto& shard : all) {
-    if (!shards_.count(shard.shard_id()) && !behind_us(shard.shard_id())) {
-      ShardState state;
-      state.parent = shard.parent_shard_id();
-      shards_.emplace(shard.shard_id(), std::move(state));
-    }
+  const subscriptions::ShardLineage lineage(all);
+  for (const v1::Shard* shard : lineage.NewShards([&](const std::string& id) { return shards_.count(id) > 0; })) {
+    ShardState state;
+    state.parent = shard->parent_shard_id();
+    shards_.emplace(shard->shard_id(), std::move(state));
   }
   for (auto it = shards_.begin(); it != shards_.end();) {
-    if (it->second.pos.kind == Position::kDone && !listed.contains(it->first)) {
+    if (it->second.pos.kind == Position::kDone && !lineage.Listed(it->first)) {
       it = shards_.erase(it);
     } else {
       ++it;
@@ -594,8 +462,7 @@ void Subscription::ScheduleKick(absl::Duration delay) {
 }
 
 void Subscription::OnWriteDone(bool ok) {
-  engine_->buffered_records_.fetch_sub(pending_write_.records().records_size());
-  engine_->buffered_bytes_.fetch_sub(RecordBytes(pending_write_));
+  engine_->budget_.Release(pending_write_.records().records_size(), RecordBytes(pending_write_));
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
@@ -688,8 +555,8 @@ bool Subscription::Readable(const ShardState& shard) const {
   if (shard.pos.kind == Position::kDone || shard.closing) return false;
   if (mode_ == Mode::kShard || shard.parent.empty()) return true;
   auto parent = shards_.find(shard.parent);
-  // Parents first; a parent we do not know was trimmed away.
-  return parent == shards_.end() || parent->second.pos.kind == Position::kDone;
+  const bool parent_done = parent != shards_.end() && parent->second.pos.kind == Position::kDone;
+  return subscriptions::ParentAllowsReading(shard.parent, parent == shards_.end() ? nullptr : &parent_done);
 }
 
 std::optional<std::string> Subscription::PickShard() {
@@ -791,8 +658,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   v1::GetRecordsRequest request;
   request.set_shard_iterator(shard.iterator);
   int limit = std::max(1, options_.max_records - batch_.records().records_size());
-  if (engine_->OverBufferBudget()) limit = std::min(limit, kSqueezedReadRecords);
-  request.set_limit(limit);
+  request.set_limit(engine_->budget_.ReadRecords(limit));
   auto page = backend()->GetRecords(request);
   if (!page.ok()) return page.status();
   retry_delay_ = absl::ZeroDuration();
@@ -814,8 +680,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
     if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
     if (batch_.records().records_size() == 0) batch_started_ = absl::Now();
-    engine_->buffered_records_.fetch_add(1);
-    engine_->buffered_bytes_.fetch_add(size);
+    engine_->budget_.Hold(1, size);
     auto* out = batch_.mutable_records()->add_records();
     out->set_shard_id(shard_id);
     *out->mutable_record() = std::move(record);
@@ -884,7 +749,7 @@ bool Subscription::Step() {
   // the moment this one completes.
   if (writing) {
     if (!outbox_.empty() || batch_.records().records_size() >= options_.max_records ||
-        batch_bytes_ >= BatchBytesLimit() || engine_->OverBufferBudget()) {
+        batch_bytes_ >= BatchBytesLimit() || engine_->budget_.Over()) {
       return false;
     }
     std::optional<std::string> next = PickShard();
@@ -1152,7 +1017,8 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
                                        std::shared_ptr<backends::TokenSealer> sealer,
                                        SubscriptionEngineOptions options)
     : backend_(std::move(backend)),
-      sealer_(std::move(sealer)),
+      tokens_(std::move(sealer)),
+      budget_(options.max_buffered_bytes),
       options_(options),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
       scheduler_(std::make_unique<Scheduler>()) {}

@@ -15,6 +15,8 @@
 #include "grpcpp/grpcpp.h"
 #include "service/executor.h"
 #include "service/scheduler.h"
+#include "service/subscriptions/buffer_budget.h"
+#include "service/subscriptions/continuation_token.h"
 
 namespace awsfacade::service {
 
@@ -88,9 +90,9 @@ class SubscriptionEngine {
   int active() const { return active_.load(); }
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
-  int64_t buffered_records() const { return buffered_records_.load(); }
+  int64_t buffered_records() const { return budget_.records(); }
   // Record bytes (SizeBytes) those hold, in-flight writes included.
-  int64_t buffered_bytes() const { return buffered_bytes_.load(); }
+  int64_t buffered_bytes() const { return budget_.bytes(); }
 
  private:
   friend class Subscription;
@@ -100,11 +102,11 @@ class SubscriptionEngine {
   // or the caller's cap, Unavailable after Shutdown.
   absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
-  bool OverBufferBudget() const { return buffered_bytes_.load() >= options_.max_buffered_bytes; }
 
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
-  std::shared_ptr<backends::TokenSealer> sealer_;
+  subscriptions::ContinuationTokenCodec tokens_;
   SubscriptionEngineOptions options_;
+  subscriptions::BufferBudget budget_;
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
 
@@ -117,8 +119,6 @@ class SubscriptionEngine {
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<int> active_{0};
-  std::atomic<int64_t> buffered_records_{0};
-  std::atomic<int64_t> buffered_bytes_{0};
 };
 
 }  // namespace awsfacade::service
