@@ -34,6 +34,10 @@ namespace {
 
 constexpr char kDomain[] = "streams.dynamodb";
 constexpr char kTokenMetadataKey[] = "awsfacade-continuation-token";
+// A transient error while a subscription starts is retried after these
+// (doubling), then returned to the client.
+constexpr absl::Duration kStartRetryMin = absl::Milliseconds(5);
+constexpr absl::Duration kStartRetryMax = absl::Milliseconds(500);
 // Steps one worker runs for a subscription before yielding to others.
 constexpr int kStepsPerTurn = 16;
 
@@ -75,6 +79,20 @@ bool IsTransient(const absl::Status& status) {
   }
 }
 
+// A backend call of the strand has not completed yet: the step stops, and
+// the completion runs the strand again (Subscription::Call).
+constexpr char kCallPendingPayload[] = "awsfacade.subscription/call-pending";
+
+absl::Status CallPending() {
+  absl::Status status(absl::StatusCode::kAborted, "backend call in flight");
+  status.SetPayload(kCallPendingPayload, absl::Cord());
+  return status;
+}
+
+bool IsCallPending(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted && status.GetPayload(kCallPendingPayload).has_value();
+}
+
 bool IsAwsError(const absl::Status& status, absl::string_view name) {
   auto n = backends::AwsErrorName(status);
   return n && *n == name;
@@ -97,7 +115,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
  public:
   using Mode = TokenMode;
 
-  Subscription(SubscriptionEngine* engine, Mode mode) : engine_(engine), mode_(mode) {}
+  Subscription(SubscriptionEngine* engine, Mode mode)
+      : engine_(engine), mode_(mode), last_event_at_(engine->clock_->Now()) {}
   ~Subscription() {
     int64_t unsent = batch_.records().records_size();
     int64_t unsent_bytes = batch_bytes_;
@@ -125,6 +144,13 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
     Kick();
   }
   void Kick();
+  // Before Started: the delayed call Start's next run makes, and how Start
+  // runs again when one of its calls completes late.
+  void SetDelayedCall(std::optional<backends::CallDelay> delayed) { delayed_call_ = std::move(delayed); }
+  void SetResumeStart(std::function<void()> resume) {
+    absl::MutexLock lock(&mu_);
+    resume_start_ = std::move(resume);
+  }
   void OnWriteDone(bool ok);
   void Cancel();
   void Stop();     // server shutdown
@@ -138,10 +164,41 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void ScheduleKick(absl::Duration delay);
 
   // Every shard (or every child of `children_of`), and the stream status.
+  // Pages are kept across re-runs while a page's call is pending.
   absl::Status Describe(std::vector<v1::Shard>* out, const std::string& children_of = "",
                         std::string* stream_status = nullptr);
-  absl::Status DescribeOnce(std::vector<v1::Shard>* out, const std::string& children_of,
-                            std::string* stream_status);
+
+  // A backend call from the strand (or Start), asynchronous. When it
+  // completes before the backend returns (the simulator), its result comes
+  // back at once. Otherwise this returns CallPending(); the completion stores
+  // the result and runs the strand (or Start) again, and the step that made
+  // the call makes it again with the same request and takes the result. One
+  // call in flight per subscription; no lock is held while it starts.
+  template <typename Response>
+  struct CallResult {
+    std::string key;  // the request, serialized
+    absl::StatusOr<Response> result;
+  };
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
+                                                        backends::AsyncDone<Response>),
+      std::optional<CallResult<Response>> Subscription::*slot, absl::string_view operation,
+      const Request& request);
+  absl::StatusOr<v1::DescribeStreamResponse> CallDescribeStream(const v1::DescribeStreamRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncDescribeStream, &Subscription::describe_done_,
+                "DescribeStream", r);
+  }
+  absl::StatusOr<v1::GetShardIteratorResponse> CallGetShardIterator(const v1::GetShardIteratorRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetShardIterator, &Subscription::iterator_done_,
+                "GetShardIterator", r);
+  }
+  absl::StatusOr<v1::GetRecordsResponse> CallGetRecords(const v1::GetRecordsRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetRecords, &Subscription::records_done_,
+                "GetRecords", r);
+  }
+  // A call completed after its backend method returned.
+  void OnLateCompletion();
   absl::Status AddNewShards(bool* stream_disabled);
   absl::Status EnsureIterator(const std::string& shard_id, ShardState& shard);
   absl::Status ReadShard(const std::string& shard_id);
@@ -157,7 +214,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Finishes with `status` after the write in flight (if any) completes.
   void FinishWith(const absl::Status& status);
   void FinishNow(grpc::Status status);
-  absl::Status TrimmedError(const std::string& shard_id, absl::string_view message);
+  // Ends the subscription with TrimmedDataAccessException and the shard's
+  // trim horizon, looked up asynchronously; the strand stops meanwhile.
+  void FinishTrimmed(const std::string& shard_id, absl::string_view message);
   void Backoff(const absl::Status& status);
 
   SubscriptionEngine* const engine_;
@@ -178,6 +237,12 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   uint64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_sent_token_ ABSL_GUARDED_BY(mu_);
   std::optional<Scheduler::Id> timer_ ABSL_GUARDED_BY(mu_);
+  bool call_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<CallResult<v1::DescribeStreamResponse>> describe_done_ ABSL_GUARDED_BY(mu_);
+  std::optional<CallResult<v1::GetShardIteratorResponse>> iterator_done_ ABSL_GUARDED_BY(mu_);
+  std::optional<CallResult<v1::GetRecordsResponse>> records_done_ ABSL_GUARDED_BY(mu_);
+  // Runs Start again once a call it made completes late (set by the reactor).
+  std::function<void()> resume_start_ ABSL_GUARDED_BY(mu_);
   absl::Time timer_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 
   // Owned by the strand (only Step and what it calls touch these).
@@ -194,14 +259,25 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   v1::SubscribeToStreamResponse batch_;
   int64_t batch_bytes_ = 0;
   absl::Time batch_started_;
-  absl::Time last_event_at_ = absl::Now();
+  absl::Time last_event_at_;
   absl::Time deadline_ = absl::InfiniteFuture();
+  absl::Time start_time_ = absl::InfinitePast();
   absl::Time newest_seen_ = absl::InfinitePast();  // creation time of the last record read
   absl::Duration retry_delay_ = absl::ZeroDuration();
   // A backend call that asked to run later (an injected latency): the steps
   // that follow run it when due, and no worker waits for it.
   std::optional<backends::CallDelay> delayed_call_;
   uint64_t seen_generation_ = 0;
+  // Describe's pages so far, while a page's call is pending.
+  struct DescribeProgress {
+    std::string children_of;
+    std::vector<v1::Shard> shards;
+    std::string stream_status;
+    std::string next;  // ExclusiveStartShardId of the next page
+  };
+  std::optional<DescribeProgress> describe_progress_;
+  // The subscription is ending (FinishTrimmed): no more steps.
+  bool ending_ = false;
   bool has_watch_ = false;
   std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> watch_;
 };
@@ -219,7 +295,11 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
   options_ = *std::move(parsed);
   stream_arn_ = stream_arn;
   only_shard_ = shard_id;
-  const absl::Time now = absl::Now();
+  // Start runs again when a call it made completes late: from scratch, but
+  // with the time of its first run.
+  shards_.clear();
+  if (start_time_ == absl::InfinitePast()) start_time_ = engine_->clock_->Now();
+  const absl::Time now = start_time_;
   if (options_.lifetime > absl::ZeroDuration()) deadline_ = now + options_.lifetime;
 
   const std::string& type = start.type();
@@ -295,24 +375,10 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
 
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
                                     std::string* stream_status) {
-  // Throttling or a transient fault here must not fail the subscription:
-  // a few quick retries, then the caller's backoff takes over.
-  absl::Status status;
-  for (absl::Duration wait = absl::Milliseconds(5); wait < absl::Milliseconds(500); wait *= 2) {
-    std::vector<v1::Shard> page;
-    status = DescribeOnce(&page, children_of, stream_status);
-    if (status.ok()) {
-      out->insert(out->end(), page.begin(), page.end());
-      return status;
-    }
-    if (!IsTransient(status) || backends::DelayedCallOf(status)) return status;
-    absl::SleepFor(wait);
+  if (!describe_progress_ || describe_progress_->children_of != children_of) {
+    describe_progress_ = DescribeProgress{children_of, {}, "", ""};
   }
-  return status;
-}
-
-absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::string& children_of,
-                                        std::string* stream_status) {
+  DescribeProgress& progress = *describe_progress_;
   v1::DescribeStreamRequest request;
   request.set_stream_arn(stream_arn_);
   if (!children_of.empty()) {
@@ -320,15 +386,98 @@ absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::
     request.mutable_shard_filter()->set_shard_id(children_of);
   }
   for (int pages = 0; pages < 10000; ++pages) {
-    auto response = backend()->DescribeStream(request);
-    if (!response.ok()) return response.status();
-    const auto& d = response->stream_description();
-    if (stream_status != nullptr) *stream_status = d.stream_status();
-    out->insert(out->end(), d.shards().begin(), d.shards().end());
-    if (d.last_evaluated_shard_id().empty()) return absl::OkStatus();
-    request.set_exclusive_start_shard_id(d.last_evaluated_shard_id());
+    if (!progress.next.empty()) request.set_exclusive_start_shard_id(progress.next);
+    absl::StatusOr<v1::DescribeStreamResponse> response = CallDescribeStream(request);
+    if (!response.ok()) {
+      if (!IsCallPending(response.status())) describe_progress_.reset();
+      return response.status();
+    }
+    auto* d = response->mutable_stream_description();
+    progress.stream_status = d->stream_status();
+    for (auto& shard : *d->mutable_shards()) progress.shards.push_back(std::move(shard));
+    if (d->last_evaluated_shard_id().empty()) {
+      if (stream_status != nullptr) *stream_status = progress.stream_status;
+      out->insert(out->end(), std::make_move_iterator(progress.shards.begin()),
+                  std::make_move_iterator(progress.shards.end()));
+      describe_progress_.reset();
+      return absl::OkStatus();
+    }
+    progress.next = d->last_evaluated_shard_id();
   }
+  describe_progress_.reset();
   return absl::InternalError("DescribeStream paged without end");
+}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> Subscription::Call(
+    void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
+                                                      backends::AsyncDone<Response>),
+    std::optional<CallResult<Response>> Subscription::*slot, absl::string_view operation,
+    const Request& request) {
+  std::string key = request.SerializeAsString();
+  {
+    absl::MutexLock lock(&mu_);
+    std::optional<CallResult<Response>>& done = this->*slot;
+    if (done && done->key == key) {
+      absl::StatusOr<Response> result = std::move(done->result);
+      done.reset();
+      return result;
+    }
+    done.reset();  // a result no step wants any more (a read is safe to repeat)
+    if (call_in_flight_) return CallPending();
+    call_in_flight_ = true;
+  }
+  backends::CallContext context;
+  context.deadline = deadline_;
+  context.may_retry = false;  // the engine retries (Backoff), so retries happen at one layer
+  if (delayed_call_ && delayed_call_->operation == operation) {
+    context.delayed = std::exchange(delayed_call_, std::nullopt);
+  }
+  // Whether the call returned before it completed, and the result when it
+  // completed first; under mu_, as the completion may run on another thread.
+  struct Inline {
+    bool returned = false;
+    std::optional<absl::StatusOr<Response>> result;
+  };
+  auto state = std::make_shared<Inline>();
+  engine_->CallStarted();
+  std::shared_ptr<Subscription> self = shared_from_this();
+  (backend()->*method)(
+      context, request,
+      [self, state, slot, key = std::move(key)](absl::StatusOr<Response> result) mutable {
+        {
+          absl::MutexLock lock(&self->mu_);
+          if (!state->returned) {
+            state->result = std::move(result);
+            return;
+          }
+          self->call_in_flight_ = false;
+          (*self).*slot = CallResult<Response>{std::move(key), std::move(result)};
+        }
+        self->OnLateCompletion();
+        SubscriptionEngine* engine = self->engine_;
+        self.reset();  // the engine outlives every subscription's last reference
+        engine->CallEnded();
+      });
+  absl::MutexLock lock(&mu_);
+  state->returned = true;
+  if (!state->result) return CallPending();
+  call_in_flight_ = false;
+  engine_->CallEnded();
+  return *std::move(state->result);
+}
+
+void Subscription::OnLateCompletion() {
+  std::function<void()> resume;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!started_) resume = resume_start_;
+  }
+  if (resume) {
+    resume();
+  } else {
+    Wake();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -400,16 +549,10 @@ void Subscription::Kick() {
 }
 
 void Subscription::RunSteps() {
-  const backends::SingleAttemptScope single_attempt;  // the engine retries (Backoff)
   for (int steps = 0;; ++steps) {
-    bool again;
-    {
-      std::optional<backends::CallDelay> delayed = std::exchange(delayed_call_, std::nullopt);
-      const backends::DelayedCallScope rerun(delayed);
-      again = Step();
-      // A step that did not get to the delayed call keeps it for the next.
-      if (!rerun.taken() && !delayed_call_) delayed_call_ = std::move(delayed);
-    }
+    // A delayed call (delayed_call_) goes with the next call of its
+    // operation (Call); a step that does not get to it keeps it.
+    const bool again = Step();
     absl::MutexLock lock(&mu_);
     if (finished_) {
       running_ = false;
@@ -440,7 +583,7 @@ void Subscription::Wake() {
 
 void Subscription::ScheduleKick(absl::Duration delay) {
   delay = std::max(delay, absl::ZeroDuration());
-  absl::Time at = absl::Now() + delay;
+  absl::Time at = engine_->clock_->Now() + delay;
   absl::MutexLock lock(&mu_);
   if (finished_) return;
   if (timer_ && timer_at_ <= at) return;  // an earlier kick is already due
@@ -537,7 +680,7 @@ void Subscription::FinishWith(const absl::Status& status) {
 void Subscription::Backoff(const absl::Status& status) {
   if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
     // Not a failure: the call runs when due (RunSteps), no backoff grows.
-    ScheduleKick(delay->ready_at - absl::Now());
+    ScheduleKick(delay->ready_at - engine_->clock_->Now());
     delayed_call_ = *std::move(delay);
     return;
   }
@@ -580,7 +723,7 @@ bool Subscription::CaughtUp() const {
 
 int64_t Subscription::MillisBehind() const {
   if (CaughtUp() || newest_seen_ == absl::InfinitePast()) return 0;
-  return std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Now() - newest_seen_));
+  return std::max<int64_t>(0, absl::ToInt64Milliseconds(engine_->clock_->Now() - newest_seen_));
 }
 
 absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardState& shard) {
@@ -602,7 +745,7 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
       break;
     case Position::kDone: return absl::InternalError("reading a finished shard");
   }
-  auto response = backend()->GetShardIterator(request);
+  auto response = CallGetShardIterator(request);
   if (!response.ok()) return response.status();
   shard.iterator = response->shard_iterator();
   // After the first LATEST iterator, a re-acquired one must not skip what
@@ -611,29 +754,41 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
   return absl::OkStatus();
 }
 
-absl::Status Subscription::TrimmedError(const std::string& shard_id, absl::string_view message) {
+void Subscription::FinishTrimmed(const std::string& shard_id, absl::string_view message) {
+  ending_ = true;
   absl::Status status = AwsError(
       "TrimmedDataAccessException",
       absl::StrCat("the subscription's position in shard ", shard_id,
                    " is older than the stream's retention: ", message));
   backends::SetErrorMetadata(status, "shardId", shard_id);
   // The trim horizon: the oldest record the shard still has ("" when it has
-  // none left: restart the subscription from TRIM_HORIZON).
-  std::string horizon;
+  // none left: restart the subscription from TRIM_HORIZON). A chain of two
+  // calls outside the strand, which does nothing more meanwhile.
+  auto finish = [self = shared_from_this(), status](std::string horizon) mutable {
+    backends::SetErrorMetadata(status, "trimHorizon", horizon);
+    self->FinishWith(status);
+  };
   v1::GetShardIteratorRequest request;
   request.set_stream_arn(stream_arn_);
   request.set_shard_id(shard_id);
   request.set_shard_iterator_type("TRIM_HORIZON");
-  if (auto it = backend()->GetShardIterator(request); it.ok()) {
-    v1::GetRecordsRequest read;
-    read.set_shard_iterator(it->shard_iterator());
-    read.set_limit(1);
-    if (auto page = backend()->GetRecords(read); page.ok() && page->records_size() > 0) {
-      horizon = page->records(0).dynamodb().sequence_number();
-    }
-  }
-  backends::SetErrorMetadata(status, "trimHorizon", horizon);
-  return status;
+  backends::CallContext context;
+  context.may_retry = false;
+  backend()->AsyncGetShardIterator(
+      context, std::move(request),
+      [backend = engine_->backend_, context, finish = std::move(finish)](
+          absl::StatusOr<v1::GetShardIteratorResponse> it) mutable {
+        if (!it.ok()) return finish("");
+        v1::GetRecordsRequest read;
+        read.set_shard_iterator(it->shard_iterator());
+        read.set_limit(1);
+        backend->AsyncGetRecords(context, std::move(read),
+                                 [finish = std::move(finish)](absl::StatusOr<v1::GetRecordsResponse> page) mutable {
+                                   finish(page.ok() && page->records_size() > 0
+                                              ? page->records(0).dynamodb().sequence_number()
+                                              : "");
+                                 });
+      });
 }
 
 void Subscription::SealBatch() {
@@ -659,7 +814,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   request.set_shard_iterator(shard.iterator);
   int limit = std::max(1, options_.max_records - batch_.records().records_size());
   request.set_limit(engine_->budget_.ReadRecords(limit));
-  auto page = backend()->GetRecords(request);
+  auto page = CallGetRecords(request);
   if (!page.ok()) return page.status();
   retry_delay_ = absl::ZeroDuration();
 
@@ -679,7 +834,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     if (!deliver) continue;
     const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
     if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
-    if (batch_.records().records_size() == 0) batch_started_ = absl::Now();
+    if (batch_.records().records_size() == 0) batch_started_ = engine_->clock_->Now();
     engine_->budget_.Hold(1, size);
     auto* out = batch_.mutable_records()->add_records();
     out->set_shard_id(shard_id);
@@ -744,6 +899,7 @@ bool Subscription::Step() {
     if (finished_) return false;
     writing = write_in_flight_;
   }
+  if (ending_) return false;
   // While a write is in flight, prepare the next batch (read ahead), up to
   // one full batch: the buffer stays bounded, and the next write can start
   // the moment this one completes.
@@ -761,7 +917,7 @@ bool Subscription::Step() {
       return true;
     }
     if (backends::DelayedCallOf(s)) Backoff(s);  // read ahead when due
-    return false;  // other errors are handled once the write is done
+    return false;  // pending: the completion runs us; errors: handled once the write is done
   }
   {
     absl::MutexLock lock(&mu_);
@@ -794,7 +950,7 @@ bool Subscription::Step() {
       for (auto& [id, shard] : shards_) shard.idle = false;
     }
   }
-  const absl::Time now = absl::Now();
+  const absl::Time now = engine_->clock_->Now();
 
   // 1. Send what is ready, one write at a time.
   if (outbox_.empty() && batch_.records().records_size() > 0) {
@@ -835,6 +991,7 @@ bool Subscription::Step() {
     bool disabled = false;
     absl::Status s = AddNewShards(&disabled);
     if (!s.ok()) {
+      if (IsCallPending(s)) return false;
       if (IsTransient(s)) {
         Backoff(s);
         return false;
@@ -859,6 +1016,7 @@ bool Subscription::Step() {
     if (!shard.closing) continue;
     absl::Status s = FinishShard(id);
     if (s.ok()) return true;
+    if (IsCallPending(s)) return false;
     if (IsTransient(s)) {
       Backoff(s);
       return false;
@@ -870,6 +1028,7 @@ bool Subscription::Step() {
   if (next) {
     absl::Status s = ReadShard(*next);
     if (s.ok()) return true;
+    if (IsCallPending(s)) return false;
     ShardState& shard = shards_.at(*next);
     if (IsAwsError(s, "ExpiredIteratorException")) {
       shard.iterator.clear();
@@ -877,7 +1036,7 @@ bool Subscription::Step() {
     }
     if (IsAwsError(s, "TrimmedDataAccessException")) {
       SealBatch();
-      FinishWith(TrimmedError(*next, s.message()));
+      FinishTrimmed(*next, s.message());
       return false;
     }
     if (IsTransient(s)) {
@@ -939,6 +1098,7 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
       return;
     }
     start_ = std::move(start);
+    subscription_->SetResumeStart([this] { RunStart(std::nullopt); });
     RunStart(std::nullopt);
   }
 
@@ -973,16 +1133,26 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
  private:
   // Runs `start_` on a worker; when it meets a delayed backend call, again
   // once that is due, from a timer (no worker waits meanwhile).
-  void RunStart(std::optional<backends::CallDelay> delayed) {
-    engine_->workers_->Run([this, delayed = std::move(delayed)]() mutable {
-      absl::Status status;
-      {
-        const backends::SingleAttemptScope single_attempt;  // Describe retries itself
-        const backends::DelayedCallScope rerun(std::move(delayed));
-        status = start_();
+  // Runs `start_` on a worker; when it meets a delayed backend call, again
+  // once that is due, from a timer; when a call completes late, again from
+  // its completion; a transient error, again after a short backoff. No
+  // worker waits meanwhile.
+  void RunStart(std::optional<backends::CallDelay> delayed,
+                absl::Duration retry = kStartRetryMin) {
+    engine_->workers_->Run([this, delayed = std::move(delayed), retry]() mutable {
+      subscription_->SetDelayedCall(std::move(delayed));
+      absl::Status status = start_();
+      if (IsCallPending(status)) return;
+      std::optional<absl::Time> again_at;
+      std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status);
+      if (delay) {
+        again_at = delay->ready_at;
+      } else if (IsTransient(status) && retry < kStartRetryMax) {
+        // Throttling at the start must not fail the subscription at once.
+        again_at = engine_->clock_->Now() + retry;
       }
-      if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
-        if (!start_wait_.Arm(delay->ready_at, [this, delay = *delay] { RunStart(delay); })) {
+      if (again_at) {
+        if (!start_wait_.Arm(*again_at, [this, delay, retry] { RunStart(delay, delay ? retry : retry * 2); })) {
           FinishDirect(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
         }
         return;
@@ -1020,11 +1190,19 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
       tokens_(std::move(sealer)),
       budget_(options.max_buffered_bytes),
       options_(options),
+      clock_(options.clock != nullptr ? options.clock : std::make_shared<backends::SystemClock>()),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
-      scheduler_(std::make_unique<Scheduler>()) {}
+      scheduler_(std::make_unique<Scheduler>(clock_.get())) {}
 
 SubscriptionEngine::~SubscriptionEngine() {
   Shutdown(absl::Seconds(1));
+  {
+    // Completions of backend calls still out reference subscriptions, and
+    // so this engine: they come within the backend's call timeout.
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* calls) { return *calls == 0; }, &calls_in_flight_));
+  }
   scheduler_.reset();
   workers_.reset();
   absl::MutexLock lock(&mu_);
@@ -1051,6 +1229,16 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   active_.store(static_cast<int>(open_.size()));
   if (options_.observer) options_.observer->OnOpened();
   return absl::OkStatus();
+}
+
+void SubscriptionEngine::CallStarted() {
+  absl::MutexLock lock(&mu_);
+  ++calls_in_flight_;
+}
+
+void SubscriptionEngine::CallEnded() {
+  absl::MutexLock lock(&mu_);
+  --calls_in_flight_;
 }
 
 void SubscriptionEngine::Release(Subscription* subscription) {

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "grpcpp/grpcpp.h"
@@ -57,6 +58,9 @@ struct SubscriptionEngineOptions {
   absl::Duration retry_max = absl::Seconds(5);
   // Null: nobody is told.
   std::shared_ptr<SubscriptionObserver> observer;
+  // Time for batching delays, heartbeats, lifetimes, backoff and timers.
+  // Null: the system clock. Tests inject a FakeClock and advance it.
+  std::shared_ptr<backends::Clock> clock;
 };
 
 class Subscription;
@@ -87,6 +91,9 @@ class SubscriptionEngine {
   // or `grace` has passed.
   void Shutdown(absl::Duration grace);
 
+  // After an injected clock (options.clock) jumped: timers look at it again.
+  void ClockChanged() { scheduler_->ClockChanged(); }
+
   int active() const { return active_.load(); }
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
@@ -102,11 +109,15 @@ class SubscriptionEngine {
   // or the caller's cap, Unavailable after Shutdown.
   absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
+  // Backend calls whose completion has not run yet (the destructor waits).
+  void CallStarted();
+  void CallEnded();
 
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
   subscriptions::ContinuationTokenCodec tokens_;
   SubscriptionEngineOptions options_;
   subscriptions::BufferBudget budget_;
+  std::shared_ptr<backends::Clock> clock_;
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
 
@@ -118,6 +129,7 @@ class SubscriptionEngine {
   absl::flat_hash_map<Subscription*, Admitted> open_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<int> active_{0};
 };
 

@@ -679,6 +679,143 @@ TEST(SubscriptionEngineTest, BackendCallsMakeOneAttemptSoRetriesHappenAtOneLayer
   EXPECT_EQ(probe->calls_allowing_retries.load(), 0);
 }
 
+// Completes every asynchronous call later, on a thread of its own (as the
+// real AWS backend does), never before the call returns.
+class LateCompletions final : public backends::DynamoDbStreamsBackend {
+ public:
+  explicit LateCompletions(std::shared_ptr<backends::DynamoDbStreamsBackend> child)
+      : child_(std::move(child)), thread_([this] { Loop(); }) {}
+  ~LateCompletions() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+  absl::StatusOr<v1::ListStreamsResponse> ListStreams(const v1::ListStreamsRequest& r) override {
+    return child_->ListStreams(r);
+  }
+  absl::StatusOr<v1::DescribeStreamResponse> DescribeStream(const v1::DescribeStreamRequest& r) override {
+    return child_->DescribeStream(r);
+  }
+  absl::StatusOr<v1::GetShardIteratorResponse> GetShardIterator(const v1::GetShardIteratorRequest& r) override {
+    return child_->GetShardIterator(r);
+  }
+  absl::StatusOr<v1::GetRecordsResponse> GetRecords(const v1::GetRecordsRequest& r) override {
+    return child_->GetRecords(r);
+  }
+  void AsyncDescribeStream(const backends::CallContext& context, v1::DescribeStreamRequest r,
+                           backends::AsyncDone<v1::DescribeStreamResponse> done) override {
+    Later(context, [this, r] { return child_->DescribeStream(r); }, std::move(done));
+  }
+  void AsyncGetShardIterator(const backends::CallContext& context, v1::GetShardIteratorRequest r,
+                             backends::AsyncDone<v1::GetShardIteratorResponse> done) override {
+    Later(context, [this, r] { return child_->GetShardIterator(r); }, std::move(done));
+  }
+  void AsyncGetRecords(const backends::CallContext& context, v1::GetRecordsRequest r,
+                       backends::AsyncDone<v1::GetRecordsResponse> done) override {
+    Later(context, [this, r] { return child_->GetRecords(r); }, std::move(done));
+  }
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn, std::function<void()> on_change) override {
+    return child_->WatchStream(arn, std::move(on_change));
+  }
+  std::atomic<int> late{0};
+
+ private:
+  template <typename Call, typename Response>
+  void Later(const backends::CallContext& context, Call call, backends::AsyncDone<Response> done) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back([this, context, call = std::move(call), done = std::move(done)]() mutable {
+      absl::StatusOr<Response> result = [&] {
+        const backends::CallContextScope scope(context);
+        return call();
+      }();
+      ++late;
+      std::move(done)(std::move(result));
+    });
+  }
+  void Loop() {
+    absl::MutexLock lock(&mu_);
+    while (true) {
+      mu_.Await(absl::Condition(
+          +[](LateCompletions* self) { return self->stopping_ || !self->queue_.empty(); }, this));
+      if (queue_.empty()) return;
+      absl::AnyInvocable<void()> next = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+      mu_.Unlock();
+      next();
+      mu_.Lock();
+    }
+  }
+  std::shared_ptr<backends::DynamoDbStreamsBackend> child_;
+  absl::Mutex mu_;
+  std::vector<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+TEST(SubscriptionEngineTest, CallsCompletingLaterOnAnotherThreadDeliverTheSameHistory) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  for (int i = 0; i < 30; ++i) h.Put("orders", "k", i);
+  ASSERT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+  for (int i = 30; i < 60; ++i) h.Put("orders", "k", i);
+  using Rule = backends::simulator::FaultInjector::Rule;
+  using Kind = backends::simulator::FaultInjector::Kind;
+  ASSERT_TRUE(h.faults
+                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.2, "", {}, 5, 0},
+                              Rule{"dynamodbstreams", "DescribeStream", Kind::kInternalError, 0.2, "", {}, 6, 0}})
+                  .ok());
+  auto late = std::make_shared<LateCompletions>(h.streams);
+  auto facade = h.StartFacade({}, late);
+  auto request = StreamRequest(arn, "TRIM_HORIZON");
+  request.mutable_options()->set_max_records_per_batch(7);
+  Seen first = Subscribe(facade->channel, request, HasRecords(40), 60);
+  ASSERT_GE(first.records.size(), 40u) << first.status.error_message();
+  // And a resume from the last token goes on exactly after it.
+  Seen rest = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", first.last_token),
+                        HasRecords(60 - first.records.size()), 60);
+  std::vector<int> versions;
+  for (const auto& r : first.records) versions.push_back(r.second);
+  for (const auto& r : rest.records) versions.push_back(r.second);
+  ASSERT_THAT(versions, SizeIs(60)) << rest.status.error_message();
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(versions[i], i);
+  EXPECT_THAT(first.shard_ends, SizeIs(1));
+  EXPECT_GT(late->late.load(), 10);
+}
+
+// Heartbeats follow the engine's clock, not the wall clock: with a
+// FakeClock none comes however long the test takes, until it is advanced.
+TEST(SubscriptionEngineTest, HeartbeatFollowsTheInjectedClock) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  auto clock = std::make_shared<backends::FakeClock>();
+  service::SubscriptionEngineOptions options;
+  options.clock = clock;
+  auto facade = h.StartFacade(options);
+  auto request = StreamRequest(arn, "TRIM_HORIZON");
+  request.mutable_options()->mutable_heartbeat_interval()->set_seconds(60);
+  request.mutable_options()->mutable_heartbeat_interval()->set_nanos(0);
+  bool written = false, advanced = false;
+  int heartbeats_before_advance = -1;
+  Seen seen = Subscribe(facade->channel, request, [&](const Seen& s) {
+    if (!written) {
+      h.Put("orders", "a", 1);
+      written = true;
+    }
+    if (s.records.size() == 1 && !advanced) {
+      heartbeats_before_advance = s.heartbeats;
+      clock->Advance(absl::Seconds(60));
+      facade->engine->ClockChanged();
+      advanced = true;
+    }
+    return s.heartbeats >= 1;
+  });
+  EXPECT_EQ(heartbeats_before_advance, 0);
+  EXPECT_EQ(seen.heartbeats, 1) << seen.status.error_message();
+  EXPECT_THAT(seen.records, SizeIs(1));
+}
+
 // The checker of the issue: a long history over many items with random
 // disconnects and resumes from the last token seen, injected throttling and
 // errors, and forced shard rollovers. Each item's versions must arrive
