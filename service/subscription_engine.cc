@@ -18,7 +18,9 @@
 #include "google/protobuf/util/time_util.h"
 #include "service/caller_identity.h"
 #include "service/status_conversion.h"
+#include "service/subscriptions/sequence_number.h"
 #include "service/subscriptions/shard_lineage.h"
+#include "service/subscriptions/transient_errors.h"
 #include "service/subscriptions/subscription_options.h"
 #include "service/wire_copy.h"
 
@@ -28,6 +30,7 @@ using backends::AwsError;
 using subscriptions::BatchingOptions;
 using subscriptions::BufferBudget;
 using subscriptions::Position;
+using subscriptions::IsTransient;
 using subscriptions::TokenMode;
 
 namespace {
@@ -62,22 +65,16 @@ struct ShardState {
   std::string iterator;  // empty: obtain one from `pos`
   bool idle = false;     // the last read of this open shard found nothing new
   bool closing = false;  // fully read and closed; its ShardEnd is not out yet
+  // A token of the shard's read budget, taken for the own read in progress
+  // (kept while that call is pending).
+  bool read_taken = false;
   absl::Duration poll_delay = absl::ZeroDuration();
+  // The process's reader of this shard, and the place in its window while
+  // attached (then `iterator` is empty: the reader reads for us).
+  std::shared_ptr<subscriptions::ShardReader> reader;
+  std::optional<uint64_t> cursor;
 };
 
-// Errors the engine rides out with backoff: they never reach the client.
-bool IsTransient(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kUnknown:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // A backend call of the strand has not completed yet: the step stops, and
 // the completion runs the strand again (Subscription::Call).
@@ -202,6 +199,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   absl::Status AddNewShards(bool* stream_disabled);
   absl::Status EnsureIterator(const std::string& shard_id, ShardState& shard);
   absl::Status ReadShard(const std::string& shard_id);
+  // Batches one record read from `shard` (filters, position, budget).
+  void TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record);
   absl::Status FinishShard(const std::string& shard_id);
   std::optional<std::string> PickShard();
   bool Readable(const ShardState& shard) const;
@@ -800,11 +799,86 @@ void Subscription::SealBatch() {
   batch_bytes_ = 0;
 }
 
+void Subscription::TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record) {
+  const auto& dynamodb = record.dynamodb();
+  // A subscription that attached ahead of the reader's tip (or resumed
+  // inside the window) skips what it has had.
+  if ((shard.pos.kind == Position::kAfter || shard.pos.kind == Position::kAt) &&
+      subscriptions::CompareSequenceNumbers(dynamodb.sequence_number(), shard.pos.seq) <
+          (shard.pos.kind == Position::kAfter ? 1 : 0)) {
+    return;
+  }
+  const absl::Time created = ToTime(dynamodb.approximate_creation_date_time());
+  newest_seen_ = created;
+  bool deliver = options_.Wants(record.event_name());
+  if (shard.pos.kind == Position::kSinceTime && created < shard.pos.time) deliver = false;
+  // The position moves past every record read, delivered or not.
+  shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
+  if (!deliver) return;
+  const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
+  if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
+  if (batch_.records().records_size() == 0) batch_started_ = engine_->clock_->Now();
+  engine_->budget_.Hold(1, size);
+  auto* out = batch_.mutable_records()->add_records();
+  out->set_shard_id(shard_id);
+  *out->mutable_record() = std::move(record);
+  batch_bytes_ += size;
+  if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
+    SealBatch();
+  }
+}
+
 absl::Status Subscription::ReadShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   last_read_shard_ = shard_id;
-  if (absl::Status s = EnsureIterator(shard_id, shard); !s.ok()) return s;
+  if (shard.reader == nullptr) shard.reader = engine_->ReaderFor(stream_arn_, shard_id, shard.pos);
+  const int limit = engine_->budget_.ReadRecords(std::max(1, options_.max_records - batch_.records().records_size()));
 
+  // Attached: served from the shard reader's window.
+  if (!shard.cursor && !shard.read_taken) {
+    shard.cursor = shard.reader->Attach(shard.pos);
+    if (shard.cursor) shard.iterator.clear();
+  }
+  if (shard.cursor) {
+    std::vector<std::shared_ptr<const v1::Record>> records;
+    std::weak_ptr<Subscription> weak = weak_from_this();
+    switch (shard.reader->Serve(&*shard.cursor, limit, &records, [weak] {
+      if (auto self = weak.lock()) self->Wake();
+    })) {
+      case subscriptions::ShardReader::Served::kRecords:
+        retry_delay_ = absl::ZeroDuration();
+        for (const auto& record : records) TakeRecord(shard_id, shard, *record);
+        shard.idle = false;
+        return absl::OkStatus();
+      case subscriptions::ShardReader::Served::kWait:
+        // The reader wakes us (Wake) when it has more.
+        shard.idle = true;
+        return absl::OkStatus();
+      case subscriptions::ShardReader::Served::kEnded:
+        // Closed and fully read: its records go out first, then its ShardEnd.
+        SealBatch();
+        shard.cursor.reset();
+        shard.closing = true;
+        return FinishShard(shard_id);
+      case subscriptions::ShardReader::Served::kDetached:
+        shard.cursor.reset();  // fell out of the window, or the reader lost its iterator
+        break;
+    }
+  }
+
+  // Behind the window: our own iterator, each read within the shard's
+  // budget, until we can attach.
+  if (!shard.read_taken) {
+    if (const absl::Time at = shard.reader->TakeRead(); at != absl::InfinitePast()) {
+      ScheduleKick(at - engine_->clock_->Now());
+      return CallPending();  // wait for the budget; the kick runs us
+    }
+    shard.read_taken = true;
+  }
+  if (absl::Status s = EnsureIterator(shard_id, shard); !s.ok()) {
+    if (!IsCallPending(s)) shard.read_taken = false;
+    return s;
+  }
   uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
@@ -812,38 +886,15 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   v1::GetRecordsRequest request;
   request.set_shard_iterator(shard.iterator);
-  int limit = std::max(1, options_.max_records - batch_.records().records_size());
-  request.set_limit(engine_->budget_.ReadRecords(limit));
+  request.set_limit(limit);
   auto page = CallGetRecords(request);
-  if (!page.ok()) return page.status();
-  retry_delay_ = absl::ZeroDuration();
-
-  for (auto& record : *page->mutable_records()) {
-    const auto& dynamodb = record.dynamodb();
-    const absl::Time created = ToTime(dynamodb.approximate_creation_date_time());
-    newest_seen_ = created;
-    bool deliver = true;
-    if (shard.pos.kind == Position::kSinceTime && created < shard.pos.time) deliver = false;
-    if (!options_.event_names.empty() &&
-        std::find(options_.event_names.begin(), options_.event_names.end(), record.event_name()) ==
-            options_.event_names.end()) {
-      deliver = false;
-    }
-    // The position moves past every record read, delivered or not.
-    shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
-    if (!deliver) continue;
-    const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
-    if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
-    if (batch_.records().records_size() == 0) batch_started_ = engine_->clock_->Now();
-    engine_->budget_.Hold(1, size);
-    auto* out = batch_.mutable_records()->add_records();
-    out->set_shard_id(shard_id);
-    *out->mutable_record() = std::move(record);
-    batch_bytes_ += size;
-    if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
-      SealBatch();
-    }
+  if (!page.ok()) {
+    if (!IsCallPending(page.status())) shard.read_taken = false;
+    return page.status();
   }
+  shard.read_taken = false;
+  retry_delay_ = absl::ZeroDuration();
+  for (auto& record : *page->mutable_records()) TakeRecord(shard_id, shard, std::move(record));
 
   if (page->next_shard_iterator().empty()) {
     // Closed and fully read: its records go out first, then its ShardEnd.
@@ -854,6 +905,12 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   shard.iterator = page->next_shard_iterator();
   if (page->records_size() == 0) {
+    // At the tip: hand our iterator to the shard's reader if it has none,
+    // and be served from its window from now on.
+    if (std::optional<uint64_t> cursor = shard.reader->Offer(shard.iterator, shard.pos)) {
+      shard.cursor = cursor;
+      shard.iterator.clear();
+    }
     absl::MutexLock lock(&mu_);
     // A write that woke us during the read may not be in this page.
     shard.idle = wake_generation_ == generation;
@@ -872,6 +929,7 @@ absl::Status Subscription::FinishShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   shard.closing = false;
   shard.pos = Position{Position::kDone, "", {}};
+  shard.reader.reset();  // the last subscription on a shard drops its reader
   v1::SubscribeToStreamResponse end;
   end.mutable_shard_end()->set_shard_id(shard_id);
   for (const auto& child : children) {
@@ -1229,6 +1287,45 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   active_.store(static_cast<int>(open_.size()));
   if (options_.observer) options_.observer->OnOpened();
   return absl::OkStatus();
+}
+
+std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(const std::string& stream_arn,
+                                                                          const std::string& shard_id,
+                                                                          const subscriptions::Position& pos) {
+  std::string key = absl::StrCat(stream_arn, "\n", shard_id);
+  std::shared_ptr<subscriptions::ShardReader> reader;
+  {
+    absl::MutexLock lock(&readers_mu_);
+    auto it = readers_.find(key);
+    if (it != readers_.end()) reader = it->second.lock();
+    if (reader != nullptr) return reader;
+    if (!backend_notifies_) {
+      // Whether reads are memory-local and come on wake-ups (the simulator)
+      // or are polled (AWS): it decides the default read budget.
+      backend_notifies_ = backend_->WatchStream(stream_arn, [] {}) != nullptr;
+    }
+    subscriptions::ShardReaderOptions reader_options;
+    reader_options.reads_per_second =
+        options_.shard_reads_per_second.value_or(*backend_notifies_ ? 0 : kDefaultShardReadsPerSecond);
+    reader_options.poll_min = options_.poll_min;
+    reader_options.poll_max = options_.poll_max;
+    reader_options.retry_min = options_.retry_min;
+    reader_options.retry_max = options_.retry_max;
+    subscriptions::ShardReaderEnvironment env;
+    env.backend = backend_.get();
+    env.clock = clock_.get();
+    env.scheduler = scheduler_.get();
+    env.executor = workers_.get();
+    env.call_started = [this] { CallStarted(); };
+    env.call_ended = [this] { CallEnded(); };
+    reader = std::make_shared<subscriptions::ShardReader>(std::move(env), stream_arn, shard_id, reader_options);
+    if (readers_.size() >= 64 && (readers_.size() & (readers_.size() - 1)) == 0) {
+      absl::erase_if(readers_, [](const auto& entry) { return entry.second.expired(); });
+    }
+    readers_[key] = reader;
+  }
+  reader->Begin(pos);
+  return reader;
 }
 
 void SubscriptionEngine::CallStarted() {

@@ -18,6 +18,7 @@
 #include "service/scheduler.h"
 #include "service/subscriptions/buffer_budget.h"
 #include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/shard_reader.h"
 
 namespace awsfacade::service {
 
@@ -53,6 +54,12 @@ struct SubscriptionEngineOptions {
   // plus a small batch each, whatever their number. Process memory is a few
   // times the record bytes (protobuf objects, gRPC's serialized copy).
   int64_t max_buffered_bytes = 64 << 20;
+  // Upstream GetRecords per second per shard, shared by every subscription
+  // on the shard in this process (one reader at the tip, and those catching
+  // up behind it). Unset: kDefaultShardReadsPerSecond on a backend that is
+  // polled (AWS), unlimited on one that notifies (the in-process simulator,
+  // where reads are memory-local and happen on wake-ups). <= 0: unlimited.
+  std::optional<double> shard_reads_per_second;
   // Backoff for throttling and transient backend errors.
   absl::Duration retry_min = absl::Milliseconds(20);
   absl::Duration retry_max = absl::Seconds(5);
@@ -62,6 +69,10 @@ struct SubscriptionEngineOptions {
   // Null: the system clock. Tests inject a FakeClock and advance it.
   std::shared_ptr<backends::Clock> clock;
 };
+
+// AWS advises at most two readers per shard, each at most ~5 GetRecords/s
+// shared between them.
+inline constexpr double kDefaultShardReadsPerSecond = 5;
 
 class Subscription;
 template <typename Response>
@@ -109,6 +120,11 @@ class SubscriptionEngine {
   // or the caller's cap, Unavailable after Shutdown.
   absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
+  // The shard's reader, created (and begun at `pos`) on first use; the
+  // registry holds it weakly, subscriptions strongly.
+  std::shared_ptr<subscriptions::ShardReader> ReaderFor(const std::string& stream_arn,
+                                                        const std::string& shard_id,
+                                                        const subscriptions::Position& pos);
   // Backend calls whose completion has not run yet (the destructor waits).
   void CallStarted();
   void CallEnded();
@@ -130,6 +146,10 @@ class SubscriptionEngine {
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex readers_mu_;
+  absl::flat_hash_map<std::string, std::weak_ptr<subscriptions::ShardReader>> readers_
+      ABSL_GUARDED_BY(readers_mu_);
+  std::optional<bool> backend_notifies_ ABSL_GUARDED_BY(readers_mu_);
   std::atomic<int> active_{0};
 };
 

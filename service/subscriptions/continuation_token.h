@@ -16,13 +16,12 @@ namespace awsfacade::service::subscriptions {
 // Where reading a shard resumes.
 struct Position {
   enum Kind : char {
-    kFromStart = 'S', // oldest retained record
-    kAfter = 'A',     // after `seq`
-    kAt = 'Q',        // at `seq`
-    kSinceTime = 'T', // oldest retained, skipping records created before `time`
-    kLatest =
-        'L',     // only new records (live only; tokens store it as kSinceTime)
-    kDone = 'D', // fully delivered
+    kFromStart = 'S',  // oldest retained record
+    kAfter = 'A',      // after `seq`
+    kAt = 'Q',         // at `seq`
+    kSinceTime = 'T',  // oldest retained, skipping records created before `time`
+    kLatest = 'L',     // only new records (live only; tokens store it as kSinceTime)
+    kDone = 'D',       // fully delivered
   };
   Kind kind = kFromStart;
   std::string seq;
@@ -54,8 +53,8 @@ struct TokenContents {
 // kSinceTime. Built in two calls so a subscription writes its shards
 // without copying them.
 std::string TokenTextHeader(TokenMode mode, absl::string_view stream_arn);
-void AppendTokenShard(std::string *text, absl::string_view shard_id,
-                      absl::string_view parent, const Position &pos);
+void AppendTokenShard(std::string* text, absl::string_view shard_id, absl::string_view parent,
+                      const Position& pos);
 
 // Parses a token's text; InvalidArgument saying what is wrong (the format,
 // a malformed entry or time, an unknown position kind).
@@ -63,7 +62,7 @@ absl::StatusOr<TokenContents> ParseTokenText(absl::string_view text);
 
 // Seals and opens continuation tokens of one service.
 class ContinuationTokenCodec {
-public:
+ public:
   explicit ContinuationTokenCodec(std::shared_ptr<backends::TokenSealer> sealer)
       : sealer_(std::move(sealer)) {}
 
@@ -73,14 +72,13 @@ public:
   // ValidationException on StartingPosition.ContinuationToken when it was
   // not issued here or was altered, is malformed, or belongs to another
   // mode, stream or (kShard) shard.
-  absl::StatusOr<TokenContents> Open(absl::string_view token, TokenMode mode,
-                                     absl::string_view stream_arn,
+  absl::StatusOr<TokenContents> Open(absl::string_view token, TokenMode mode, absl::string_view stream_arn,
                                      absl::string_view shard_id = "") const;
 
-private:
+ private:
   std::shared_ptr<backends::TokenSealer> sealer_;
 };
 
-} // namespace awsfacade::service::subscriptions
+}  // namespace awsfacade::service::subscriptions
 
-#endif // AWSFACADE_SERVICE_SUBSCRIPTIONS_CONTINUATION_TOKEN_H_
+#endif  // AWSFACADE_SERVICE_SUBSCRIPTIONS_CONTINUATION_TOKEN_H_

@@ -9,16 +9,13 @@ namespace awsfacade::service::subscriptions {
 // no leading-zero guarantee across lengths) numerically: by length once
 // leading zeros are dropped, then digit by digit. <0, 0, >0.
 inline int CompareSequenceNumbers(absl::string_view a, absl::string_view b) {
-  while (a.size() > 1 && a.front() == '0')
-    a.remove_prefix(1);
-  while (b.size() > 1 && b.front() == '0')
-    b.remove_prefix(1);
-  if (a.size() != b.size())
-    return a.size() < b.size() ? -1 : 1;
+  while (a.size() > 1 && a.front() == '0') a.remove_prefix(1);
+  while (b.size() > 1 && b.front() == '0') b.remove_prefix(1);
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
   int c = a.compare(b);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-} // namespace awsfacade::service::subscriptions
+}  // namespace awsfacade::service::subscriptions
 
-#endif // AWSFACADE_SERVICE_SUBSCRIPTIONS_SEQUENCE_NUMBER_H_
+#endif  // AWSFACADE_SERVICE_SUBSCRIPTIONS_SEQUENCE_NUMBER_H_

@@ -19,18 +19,18 @@ struct BatchingOptions {
   int64_t max_bytes = 1 << 20;
   absl::Duration batching_delay = absl::ZeroDuration();
   absl::Duration heartbeat = absl::Seconds(5);
-  absl::Duration lifetime = absl::ZeroDuration(); // zero: no end
-  std::vector<std::string> event_names;           // empty: every event
+  absl::Duration lifetime = absl::ZeroDuration();  // zero: no end
+  std::vector<std::string> event_names;            // empty: every event
 
   // Whether a record of `event_name` goes to the subscriber.
-  bool Wants(const std::string &event_name) const;
+  bool Wants(const std::string& event_name) const;
 };
 
 // ValidationException naming the field (Options.MaxRecordsPerBatch, ...)
 // when a value is out of its documented range.
-absl::StatusOr<BatchingOptions>
-ParseBatchingOptions(const ::aws::dynamodbstreams::v1::SubscriptionOptions &in);
+absl::StatusOr<BatchingOptions> ParseBatchingOptions(
+    const ::aws::dynamodbstreams::v1::SubscriptionOptions& in);
 
-} // namespace awsfacade::service::subscriptions
+}  // namespace awsfacade::service::subscriptions
 
-#endif // AWSFACADE_SERVICE_SUBSCRIPTIONS_SUBSCRIPTION_OPTIONS_H_
+#endif  // AWSFACADE_SERVICE_SUBSCRIPTIONS_SUBSCRIPTION_OPTIONS_H_

@@ -18,7 +18,7 @@ TEST(BufferBudgetTest, AtTheBudgetBatchesAndReadsSqueeze) {
   budget.Hold(3, 1000);
   EXPECT_TRUE(budget.Over());
   EXPECT_EQ(budget.BatchBytes(1 << 20), BufferBudget::kSqueezedBatchBytes);
-  EXPECT_EQ(budget.BatchBytes(1024), 1024); // never more than asked
+  EXPECT_EQ(budget.BatchBytes(1024), 1024);  // never more than asked
   EXPECT_EQ(budget.ReadRecords(1000), BufferBudget::kSqueezedReadRecords);
   EXPECT_EQ(budget.ReadRecords(5), 5);
 }
@@ -34,5 +34,5 @@ TEST(BufferBudgetTest, ReleasingBringsItBackUnder) {
   EXPECT_EQ(budget.bytes(), 600);
 }
 
-} // namespace
-} // namespace awsfacade::service::subscriptions
+}  // namespace
+}  // namespace awsfacade::service::subscriptions
