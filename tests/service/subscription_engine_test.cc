@@ -851,6 +851,30 @@ TEST(SubscriptionEngineTest, SubscribersOnOneShardShareTheShardReadBudget) {
       << "in " << elapsed << " s";
 }
 
+// On a polled backend (AWS) a LATEST subscription reads on its own until it
+// has a sequence number to offer the shard's reader; a write after it took
+// its position still arrives, within the shard's budget.
+TEST(SubscriptionEngineTest, LatestOnAPolledBackendGetsNewRecords) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  h.Put("orders", "old", 1);
+  auto backend = std::make_shared<PolledCountingBackend>(h.streams);
+  service::SubscriptionEngineOptions options;
+  options.poll_min = options.poll_max = absl::Milliseconds(20);
+  auto facade = h.StartFacade(options, backend);
+  int written = 0;
+  const absl::Time start = absl::Now();
+  Seen seen = Subscribe(facade->channel, StreamRequest(arn, "LATEST"), [&](const Seen& s) {
+    if (s.heartbeats >= 1 && written < 1) h.Put("orders", "new", ++written);
+    if (s.records.size() == 1 && written < 2) h.Put("orders", "new", ++written);
+    return s.records.size() >= 2;
+  });
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  EXPECT_THAT(seen.records, ElementsAre(std::make_pair(std::string("new"), 1), std::make_pair(std::string("new"), 2)))
+      << seen.status.error_message();
+  EXPECT_LE(backend->get_records.load(), static_cast<int>(5 * elapsed) + 1) << "in " << elapsed << " s";
+}
+
 // Issue 13 §4: the checker with many subscribers on the same shards, at
 // mixed starting positions (TRIM_HORIZON at different times, so some start
 // behind the shared reader's window; LATEST), each disconnecting at random
