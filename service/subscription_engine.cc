@@ -176,22 +176,27 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
     std::string key;  // the request, serialized
     absl::StatusOr<Response> result;
   };
+  struct LateResults {
+    std::optional<CallResult<v1::DescribeStreamResponse>> describe;
+    std::optional<CallResult<v1::GetShardIteratorResponse>> iterator;
+    std::optional<CallResult<v1::GetRecordsResponse>> records;
+  };
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(
       void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
                                                         backends::AsyncDone<Response>),
-      std::optional<CallResult<Response>> Subscription::*slot, absl::string_view operation,
+      std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
       const Request& request);
   absl::StatusOr<v1::DescribeStreamResponse> CallDescribeStream(const v1::DescribeStreamRequest& r) {
-    return Call(&backends::DynamoDbStreamsBackend::AsyncDescribeStream, &Subscription::describe_done_,
+    return Call(&backends::DynamoDbStreamsBackend::AsyncDescribeStream, &LateResults::describe,
                 "DescribeStream", r);
   }
   absl::StatusOr<v1::GetShardIteratorResponse> CallGetShardIterator(const v1::GetShardIteratorRequest& r) {
-    return Call(&backends::DynamoDbStreamsBackend::AsyncGetShardIterator, &Subscription::iterator_done_,
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetShardIterator, &LateResults::iterator,
                 "GetShardIterator", r);
   }
   absl::StatusOr<v1::GetRecordsResponse> CallGetRecords(const v1::GetRecordsRequest& r) {
-    return Call(&backends::DynamoDbStreamsBackend::AsyncGetRecords, &Subscription::records_done_,
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetRecords, &LateResults::records,
                 "GetRecords", r);
   }
   // A call completed after its backend method returned.
@@ -237,9 +242,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::string last_sent_token_ ABSL_GUARDED_BY(mu_);
   std::optional<Scheduler::Id> timer_ ABSL_GUARDED_BY(mu_);
   bool call_in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<CallResult<v1::DescribeStreamResponse>> describe_done_ ABSL_GUARDED_BY(mu_);
-  std::optional<CallResult<v1::GetShardIteratorResponse>> iterator_done_ ABSL_GUARDED_BY(mu_);
-  std::optional<CallResult<v1::GetRecordsResponse>> records_done_ ABSL_GUARDED_BY(mu_);
+  // Results of calls that completed late, until their step takes them;
+  // allocated only then, so idle subscriptions stay small.
+  std::unique_ptr<LateResults> late_ ABSL_GUARDED_BY(mu_);
   // Runs Start again once a call it made completes late (set by the reactor).
   std::function<void()> resume_start_ ABSL_GUARDED_BY(mu_);
   absl::Time timer_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
@@ -274,7 +279,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
     std::string stream_status;
     std::string next;  // ExclusiveStartShardId of the next page
   };
-  std::optional<DescribeProgress> describe_progress_;
+  std::unique_ptr<DescribeProgress> describe_progress_;
   // The subscription is ending (FinishTrimmed): no more steps.
   bool ending_ = false;
   bool has_watch_ = false;
@@ -375,7 +380,7 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
                                     std::string* stream_status) {
   if (!describe_progress_ || describe_progress_->children_of != children_of) {
-    describe_progress_ = DescribeProgress{children_of, {}, "", ""};
+    describe_progress_ = std::make_unique<DescribeProgress>(DescribeProgress{children_of, {}, "", ""});
   }
   DescribeProgress& progress = *describe_progress_;
   v1::DescribeStreamRequest request;
@@ -411,18 +416,19 @@ template <typename Request, typename Response>
 absl::StatusOr<Response> Subscription::Call(
     void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
                                                       backends::AsyncDone<Response>),
-    std::optional<CallResult<Response>> Subscription::*slot, absl::string_view operation,
+    std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
     const Request& request) {
   std::string key = request.SerializeAsString();
   {
     absl::MutexLock lock(&mu_);
-    std::optional<CallResult<Response>>& done = this->*slot;
-    if (done && done->key == key) {
-      absl::StatusOr<Response> result = std::move(done->result);
-      done.reset();
-      return result;
+    if (late_ != nullptr) {
+      std::optional<CallResult<Response>>& done = (*late_).*slot;
+      std::optional<absl::StatusOr<Response>> result;
+      if (done && done->key == key) result = std::move(done->result);
+      done.reset();  // taken, or a result no step wants any more (a read is safe to repeat)
+      if (!late_->describe && !late_->iterator && !late_->records) late_.reset();
+      if (result) return *std::move(result);
     }
-    done.reset();  // a result no step wants any more (a read is safe to repeat)
     if (call_in_flight_) return CallPending();
     call_in_flight_ = true;
   }
@@ -451,7 +457,8 @@ absl::StatusOr<Response> Subscription::Call(
             return;
           }
           self->call_in_flight_ = false;
-          (*self).*slot = CallResult<Response>{std::move(key), std::move(result)};
+          if (self->late_ == nullptr) self->late_ = std::make_unique<LateResults>();
+          (*self->late_).*slot = CallResult<Response>{std::move(key), std::move(result)};
         }
         self->OnLateCompletion();
         SubscriptionEngine* engine = self->engine_;
