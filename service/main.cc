@@ -66,6 +66,9 @@ ABSL_FLAG(int64_t, transport_memory_bytes, 256 << 20,
 ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
           "Record bytes all subscriptions together may hold before they stop reading ahead and send "
           "small batches (bounds the memory stalled readers can pin).");
+ABSL_FLAG(double, shard_reads_per_second, -1,
+          "Upstream GetRecords per second per stream shard, shared by all subscriptions on the shard in "
+          "this process (0: unlimited; negative: 5 on --backend=aws, unlimited on the simulator).");
 ABSL_FLAG(std::string, authz_policy_file, "",
           "JSON policy: which callers (client certificate, bearer token, peer) may call which operations "
           "on which resources; PERMISSION_DENIED otherwise (default: no checks).");
@@ -172,6 +175,9 @@ int main(int argc, char** argv) {
   options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
   options.subscriptions.max_subscriptions_per_caller = absl::GetFlag(FLAGS_max_subscriptions_per_caller);
   options.subscriptions.max_buffered_bytes = absl::GetFlag(FLAGS_subscription_buffer_bytes);
+  if (const double reads = absl::GetFlag(FLAGS_shard_reads_per_second); reads >= 0) {
+    options.subscriptions.shard_reads_per_second = reads;
+  }
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
   options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);

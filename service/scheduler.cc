@@ -2,7 +2,12 @@
 
 namespace awsfacade::service {
 
-Scheduler::Scheduler() : thread_([this] { Loop(); }) {}
+Scheduler::Scheduler(const backends::Clock* clock) : clock_(clock), thread_([this] { Loop(); }) {}
+
+void Scheduler::ClockChanged() {
+  absl::MutexLock lock(&mu_);
+  changed_.Signal();
+}
 
 Scheduler::~Scheduler() {
   {
@@ -39,9 +44,12 @@ void Scheduler::Loop() {
       continue;
     }
     absl::Time first = queue_.begin()->first.first;
-    if (first > absl::Now()) {
-      // Woken early by a new callback or by stopping; then look again.
-      changed_.WaitWithDeadline(&mu_, first);
+    const absl::Time now = Now();
+    if (first > now) {
+      // Woken early by a new callback, a clock change or stopping; then
+      // look again. The wait is in wall time: `clock_` may run at another
+      // pace (a FakeClock does not move by itself).
+      changed_.WaitWithDeadline(&mu_, absl::Now() + (first - now));
       continue;
     }
     auto node = queue_.extract(queue_.begin());

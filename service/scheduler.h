@@ -10,21 +10,26 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "backends/common/clock.h"
 
 namespace awsfacade::service {
 
-// Runs callbacks at wall-clock times on one thread. Callbacks must be quick
-// (they hand work to an Executor); they never run under the scheduler's lock.
+// Runs callbacks at times of a clock (by default the wall clock) on one
+// thread. Callbacks must be quick (they hand work to an Executor); they
+// never run under the scheduler's lock.
 class Scheduler {
  public:
   using Id = uint64_t;
-  Scheduler();
+  // `clock` (null: the wall clock) must outlive the scheduler. With a clock
+  // that jumps (a FakeClock in tests), call ClockChanged() after moving it.
+  explicit Scheduler(const backends::Clock* clock = nullptr);
   ~Scheduler();  // drops pending callbacks, joins the thread
 
   Id RunAt(absl::Time when, std::function<void()> fn);
-  Id RunAfter(absl::Duration delay, std::function<void()> fn) {
-    return RunAt(absl::Now() + delay, std::move(fn));
-  }
+  Id RunAfter(absl::Duration delay, std::function<void()> fn) { return RunAt(Now() + delay, std::move(fn)); }
+  // Looks at the clock again: runs what is due now.
+  void ClockChanged();
+  absl::Time Now() const { return clock_ != nullptr ? clock_->Now() : absl::Now(); }
   // Removes a pending callback. True when it was pending (it will never
   // run); false when it already ran or is running.
   bool Cancel(Id id);
@@ -32,6 +37,7 @@ class Scheduler {
  private:
   void Loop();
 
+  const backends::Clock* const clock_;
   absl::Mutex mu_;
   absl::CondVar changed_;
   std::map<std::pair<absl::Time, Id>, std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);

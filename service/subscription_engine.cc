@@ -18,25 +18,31 @@
 #include "google/protobuf/util/time_util.h"
 #include "service/caller_identity.h"
 #include "service/status_conversion.h"
+#include "service/subscriptions/sequence_number.h"
+#include "service/subscriptions/shard_lineage.h"
+#include "service/subscriptions/transient_errors.h"
+#include "service/subscriptions/subscription_options.h"
 #include "service/wire_copy.h"
 
 namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
 using backends::AwsError;
+using subscriptions::BatchingOptions;
+using subscriptions::BufferBudget;
+using subscriptions::Position;
+using subscriptions::IsTransient;
+using subscriptions::TokenMode;
 
 namespace {
 
 constexpr char kDomain[] = "streams.dynamodb";
-constexpr char kTokenPurpose[] = "dynamodbstreams.subscription";
 constexpr char kTokenMetadataKey[] = "awsfacade-continuation-token";
-constexpr int kMaxGetRecordsLimit = 1000;
+// A transient error while a subscription starts is retried after these
+// (doubling), then returned to the client.
+constexpr absl::Duration kStartRetryMin = absl::Milliseconds(5);
+constexpr absl::Duration kStartRetryMax = absl::Milliseconds(500);
 // Steps one worker runs for a subscription before yielding to others.
 constexpr int kStepsPerTurn = 16;
-// Over the engine's buffer budget, batches shrink to this many record bytes
-// (a single larger record still goes alone) and GetRecords reads this many
-// records at most.
-constexpr int64_t kSqueezedBatchBytes = 16 << 10;
-constexpr int kSqueezedReadRecords = 16;
 
 // Record bytes (SizeBytes) an event carries.
 int64_t RecordBytes(const v1::SubscribeToStreamResponse& event) {
@@ -49,28 +55,9 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 absl::Status Invalid(absl::string_view field, absl::string_view message) {
   return AwsError("ValidationException", message, field);
 }
-
-// Where reading a shard resumes.
-struct Position {
-  enum Kind : char {
-    kFromStart = 'S',  // oldest retained record
-    kAfter = 'A',      // after `seq`
-    kAt = 'Q',         // at `seq`
-    kSinceTime = 'T',  // oldest retained, skipping records created before `time`
-    kLatest = 'L',     // only new records (live only; tokens store it as kSinceTime)
-    kDone = 'D',       // fully delivered
-  };
-  Kind kind = kFromStart;
-  std::string seq;
-  absl::Time time;
-};
 
 struct ShardState {
   std::string parent;
@@ -78,70 +65,29 @@ struct ShardState {
   std::string iterator;  // empty: obtain one from `pos`
   bool idle = false;     // the last read of this open shard found nothing new
   bool closing = false;  // fully read and closed; its ShardEnd is not out yet
+  // A token of the shard's read budget, taken for the own read in progress
+  // (kept while that call is pending).
+  bool read_taken = false;
   absl::Duration poll_delay = absl::ZeroDuration();
+  // The process's reader of this shard, and the place in its window while
+  // attached (then `iterator` is empty: the reader reads for us).
+  std::shared_ptr<subscriptions::ShardReader> reader;
+  std::optional<uint64_t> cursor;
 };
 
-struct Options {
-  int max_records = kMaxGetRecordsLimit;
-  int64_t max_bytes = 1 << 20;
-  absl::Duration batching_delay = absl::ZeroDuration();
-  absl::Duration heartbeat = absl::Seconds(5);
-  absl::Duration lifetime = absl::ZeroDuration();
-  std::vector<std::string> event_names;
-};
 
-absl::StatusOr<Options> ParseOptions(const v1::SubscriptionOptions& in) {
-  Options o;
-  if (in.has_max_records_per_batch()) {
-    if (in.max_records_per_batch() < 1 || in.max_records_per_batch() > kMaxGetRecordsLimit) {
-      return Invalid("Options.MaxRecordsPerBatch", "MaxRecordsPerBatch must be 1..1000");
-    }
-    o.max_records = in.max_records_per_batch();
-  }
-  if (in.has_max_bytes_per_batch()) {
-    if (in.max_bytes_per_batch() < 1024 || in.max_bytes_per_batch() > (4 << 20)) {
-      return Invalid("Options.MaxBytesPerBatch", "MaxBytesPerBatch must be 1 KiB..4 MiB");
-    }
-    o.max_bytes = in.max_bytes_per_batch();
-  }
-  if (in.has_max_batching_delay()) {
-    o.batching_delay = ToDuration(in.max_batching_delay());
-    if (o.batching_delay < absl::ZeroDuration() || o.batching_delay > absl::Seconds(10)) {
-      return Invalid("Options.MaxBatchingDelay", "MaxBatchingDelay must be 0..10s");
-    }
-  }
-  if (in.has_heartbeat_interval()) {
-    o.heartbeat = ToDuration(in.heartbeat_interval());
-    if (o.heartbeat < absl::Milliseconds(100) || o.heartbeat > absl::Minutes(5)) {
-      return Invalid("Options.HeartbeatInterval", "HeartbeatInterval must be 100ms..5min");
-    }
-  }
-  if (in.has_lifetime()) {
-    o.lifetime = ToDuration(in.lifetime());
-    if (o.lifetime < absl::ZeroDuration()) return Invalid("Options.Lifetime", "Lifetime < 0");
-  }
-  for (const auto& name : in.event_names()) {
-    if (name != "INSERT" && name != "MODIFY" && name != "REMOVE") {
-      return Invalid("Options.EventNames",
-                     absl::StrCat("EventNames holds '", name, "': expected INSERT, MODIFY or REMOVE"));
-    }
-    o.event_names.push_back(name);
-  }
-  return o;
+// A backend call of the strand has not completed yet: the step stops, and
+// the completion runs the strand again (Subscription::Call).
+constexpr char kCallPendingPayload[] = "awsfacade.subscription/call-pending";
+
+absl::Status CallPending() {
+  absl::Status status(absl::StatusCode::kAborted, "backend call in flight");
+  status.SetPayload(kCallPendingPayload, absl::Cord());
+  return status;
 }
 
-// Errors the engine rides out with backoff: they never reach the client.
-bool IsTransient(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kUnknown:
-      return true;
-    default:
-      return false;
-  }
+bool IsCallPending(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted && status.GetPayload(kCallPendingPayload).has_value();
 }
 
 bool IsAwsError(const absl::Status& status, absl::string_view name) {
@@ -164,9 +110,10 @@ class EventSink {
 // happen inside steps without the lock held.
 class Subscription : public std::enable_shared_from_this<Subscription> {
  public:
-  enum class Mode : char { kShard = 's', kStream = 't' };
+  using Mode = TokenMode;
 
-  Subscription(SubscriptionEngine* engine, Mode mode) : engine_(engine), mode_(mode) {}
+  Subscription(SubscriptionEngine* engine, Mode mode)
+      : engine_(engine), mode_(mode), last_event_at_(engine->clock_->Now()) {}
   ~Subscription() {
     int64_t unsent = batch_.records().records_size();
     int64_t unsent_bytes = batch_bytes_;
@@ -174,8 +121,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
       unsent += event.records().records_size();
       unsent_bytes += RecordBytes(event);
     }
-    engine_->buffered_records_.fetch_sub(unsent);
-    engine_->buffered_bytes_.fetch_sub(unsent_bytes);
+    engine_->budget_.Release(unsent, unsent_bytes);
   }
 
   // Validates the request and sets the starting positions. Runs on a worker.
@@ -195,6 +141,13 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
     Kick();
   }
   void Kick();
+  // Before Started: the delayed call Start's next run makes, and how Start
+  // runs again when one of its calls completes late.
+  void SetDelayedCall(std::optional<backends::CallDelay> delayed) { delayed_call_ = std::move(delayed); }
+  void SetResumeStart(std::function<void()> resume) {
+    absl::MutexLock lock(&mu_);
+    resume_start_ = std::move(resume);
+  }
   void OnWriteDone(bool ok);
   void Cancel();
   void Stop();     // server shutdown
@@ -208,23 +161,56 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void ScheduleKick(absl::Duration delay);
 
   // Every shard (or every child of `children_of`), and the stream status.
+  // Pages are kept across re-runs while a page's call is pending.
   absl::Status Describe(std::vector<v1::Shard>* out, const std::string& children_of = "",
                         std::string* stream_status = nullptr);
-  absl::Status DescribeOnce(std::vector<v1::Shard>* out, const std::string& children_of,
-                            std::string* stream_status);
+
+  // A backend call from the strand (or Start), asynchronous. When it
+  // completes before the backend returns (the simulator), its result comes
+  // back at once. Otherwise this returns CallPending(); the completion stores
+  // the result and runs the strand (or Start) again, and the step that made
+  // the call makes it again with the same request and takes the result. One
+  // call in flight per subscription; no lock is held while it starts.
+  template <typename Response>
+  struct CallResult {
+    std::string key;  // the request, serialized
+    absl::StatusOr<Response> result;
+  };
+  struct LateResults {
+    std::optional<CallResult<v1::DescribeStreamResponse>> describe;
+    std::optional<CallResult<v1::GetShardIteratorResponse>> iterator;
+    std::optional<CallResult<v1::GetRecordsResponse>> records;
+  };
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
+                                                        backends::AsyncDone<Response>),
+      std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
+      const Request& request);
+  absl::StatusOr<v1::DescribeStreamResponse> CallDescribeStream(const v1::DescribeStreamRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncDescribeStream, &LateResults::describe,
+                "DescribeStream", r);
+  }
+  absl::StatusOr<v1::GetShardIteratorResponse> CallGetShardIterator(const v1::GetShardIteratorRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetShardIterator, &LateResults::iterator,
+                "GetShardIterator", r);
+  }
+  absl::StatusOr<v1::GetRecordsResponse> CallGetRecords(const v1::GetRecordsRequest& r) {
+    return Call(&backends::DynamoDbStreamsBackend::AsyncGetRecords, &LateResults::records,
+                "GetRecords", r);
+  }
+  // A call completed after its backend method returned.
+  void OnLateCompletion();
   absl::Status AddNewShards(bool* stream_disabled);
   absl::Status EnsureIterator(const std::string& shard_id, ShardState& shard);
   absl::Status ReadShard(const std::string& shard_id);
+  // Batches one record read from `shard` (filters, position, budget).
+  void TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record);
   absl::Status FinishShard(const std::string& shard_id);
   std::optional<std::string> PickShard();
   bool Readable(const ShardState& shard) const;
   void SealBatch();
-  // options_.max_bytes, or kSqueezedBatchBytes while the engine is over its
-  // buffer budget.
-  int64_t BatchBytesLimit() const {
-    return engine_->OverBufferBudget() ? std::min(options_.max_bytes, kSqueezedBatchBytes)
-                                       : options_.max_bytes;
-  }
+  int64_t BatchBytesLimit() const { return engine_->budget_.BatchBytes(options_.max_bytes); }
   bool CaughtUp() const;
   int64_t MillisBehind() const;
   std::string Token() const;
@@ -232,7 +218,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Finishes with `status` after the write in flight (if any) completes.
   void FinishWith(const absl::Status& status);
   void FinishNow(grpc::Status status);
-  absl::Status TrimmedError(const std::string& shard_id, absl::string_view message);
+  // Ends the subscription with TrimmedDataAccessException and the shard's
+  // trim horizon, looked up asynchronously; the strand stops meanwhile.
+  void FinishTrimmed(const std::string& shard_id, absl::string_view message);
   void Backoff(const absl::Status& status);
 
   SubscriptionEngine* const engine_;
@@ -253,12 +241,18 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   uint64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_sent_token_ ABSL_GUARDED_BY(mu_);
   std::optional<Scheduler::Id> timer_ ABSL_GUARDED_BY(mu_);
+  bool call_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  // Results of calls that completed late, until their step takes them;
+  // allocated only then, so idle subscriptions stay small.
+  std::unique_ptr<LateResults> late_ ABSL_GUARDED_BY(mu_);
+  // Runs Start again once a call it made completes late (set by the reactor).
+  std::function<void()> resume_start_ ABSL_GUARDED_BY(mu_);
   absl::Time timer_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 
   // Owned by the strand (only Step and what it calls touch these).
   std::string stream_arn_;
   std::string only_shard_;  // kShard mode
-  Options options_;
+  BatchingOptions options_;
   std::map<std::string, ShardState> shards_;  // ordered: stable tokens and round robin
   std::string last_read_shard_;
   // Events ready to write, oldest first. Usually 0..2 long; a vector (not a
@@ -269,14 +263,25 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   v1::SubscribeToStreamResponse batch_;
   int64_t batch_bytes_ = 0;
   absl::Time batch_started_;
-  absl::Time last_event_at_ = absl::Now();
+  absl::Time last_event_at_;
   absl::Time deadline_ = absl::InfiniteFuture();
+  absl::Time start_time_ = absl::InfinitePast();
   absl::Time newest_seen_ = absl::InfinitePast();  // creation time of the last record read
   absl::Duration retry_delay_ = absl::ZeroDuration();
   // A backend call that asked to run later (an injected latency): the steps
   // that follow run it when due, and no worker waits for it.
   std::optional<backends::CallDelay> delayed_call_;
   uint64_t seen_generation_ = 0;
+  // Describe's pages so far, while a page's call is pending.
+  struct DescribeProgress {
+    std::string children_of;
+    std::vector<v1::Shard> shards;
+    std::string stream_status;
+    std::string next;  // ExclusiveStartShardId of the next page
+  };
+  std::unique_ptr<DescribeProgress> describe_progress_;
+  // The subscription is ending (FinishTrimmed): no more steps.
+  bool ending_ = false;
   bool has_watch_ = false;
   std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> watch_;
 };
@@ -289,12 +294,16 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
                                  const v1::SubscriptionOptions& options) {
   if (stream_arn.empty()) return Invalid("StreamArn", "StreamArn is required");
   if (mode_ == Mode::kShard && shard_id.empty()) return Invalid("ShardId", "ShardId is required");
-  auto parsed = ParseOptions(options);
+  auto parsed = subscriptions::ParseBatchingOptions(options);
   if (!parsed.ok()) return parsed.status();
   options_ = *std::move(parsed);
   stream_arn_ = stream_arn;
   only_shard_ = shard_id;
-  const absl::Time now = absl::Now();
+  // Start runs again when a call it made completes late: from scratch, but
+  // with the time of its first run.
+  shards_.clear();
+  if (start_time_ == absl::InfinitePast()) start_time_ = engine_->clock_->Now();
+  const absl::Time now = start_time_;
   if (options_.lifetime > absl::ZeroDuration()) deadline_ = now + options_.lifetime;
 
   const std::string& type = start.type();
@@ -370,24 +379,10 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
 
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
                                     std::string* stream_status) {
-  // Throttling or a transient fault here must not fail the subscription:
-  // a few quick retries, then the caller's backoff takes over.
-  absl::Status status;
-  for (absl::Duration wait = absl::Milliseconds(5); wait < absl::Milliseconds(500); wait *= 2) {
-    std::vector<v1::Shard> page;
-    status = DescribeOnce(&page, children_of, stream_status);
-    if (status.ok()) {
-      out->insert(out->end(), page.begin(), page.end());
-      return status;
-    }
-    if (!IsTransient(status) || backends::DelayedCallOf(status)) return status;
-    absl::SleepFor(wait);
+  if (!describe_progress_ || describe_progress_->children_of != children_of) {
+    describe_progress_ = std::make_unique<DescribeProgress>(DescribeProgress{children_of, {}, "", ""});
   }
-  return status;
-}
-
-absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::string& children_of,
-                                        std::string* stream_status) {
+  DescribeProgress& progress = *describe_progress_;
   v1::DescribeStreamRequest request;
   request.set_stream_arn(stream_arn_);
   if (!children_of.empty()) {
@@ -395,15 +390,100 @@ absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::
     request.mutable_shard_filter()->set_shard_id(children_of);
   }
   for (int pages = 0; pages < 10000; ++pages) {
-    auto response = backend()->DescribeStream(request);
-    if (!response.ok()) return response.status();
-    const auto& d = response->stream_description();
-    if (stream_status != nullptr) *stream_status = d.stream_status();
-    out->insert(out->end(), d.shards().begin(), d.shards().end());
-    if (d.last_evaluated_shard_id().empty()) return absl::OkStatus();
-    request.set_exclusive_start_shard_id(d.last_evaluated_shard_id());
+    if (!progress.next.empty()) request.set_exclusive_start_shard_id(progress.next);
+    absl::StatusOr<v1::DescribeStreamResponse> response = CallDescribeStream(request);
+    if (!response.ok()) {
+      if (!IsCallPending(response.status())) describe_progress_.reset();
+      return response.status();
+    }
+    auto* d = response->mutable_stream_description();
+    progress.stream_status = d->stream_status();
+    for (auto& shard : *d->mutable_shards()) progress.shards.push_back(std::move(shard));
+    if (d->last_evaluated_shard_id().empty()) {
+      if (stream_status != nullptr) *stream_status = progress.stream_status;
+      out->insert(out->end(), std::make_move_iterator(progress.shards.begin()),
+                  std::make_move_iterator(progress.shards.end()));
+      describe_progress_.reset();
+      return absl::OkStatus();
+    }
+    progress.next = d->last_evaluated_shard_id();
   }
+  describe_progress_.reset();
   return absl::InternalError("DescribeStream paged without end");
+}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> Subscription::Call(
+    void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
+                                                      backends::AsyncDone<Response>),
+    std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
+    const Request& request) {
+  std::string key = request.SerializeAsString();
+  {
+    absl::MutexLock lock(&mu_);
+    if (late_ != nullptr) {
+      std::optional<CallResult<Response>>& done = (*late_).*slot;
+      std::optional<absl::StatusOr<Response>> result;
+      if (done && done->key == key) result = std::move(done->result);
+      done.reset();  // taken, or a result no step wants any more (a read is safe to repeat)
+      if (!late_->describe && !late_->iterator && !late_->records) late_.reset();
+      if (result) return *std::move(result);
+    }
+    if (call_in_flight_) return CallPending();
+    call_in_flight_ = true;
+  }
+  backends::CallContext context;
+  context.deadline = deadline_;
+  context.may_retry = false;  // the engine retries (Backoff), so retries happen at one layer
+  if (delayed_call_ && delayed_call_->operation == operation) {
+    context.delayed = std::exchange(delayed_call_, std::nullopt);
+  }
+  // Whether the call returned before it completed, and the result when it
+  // completed first; under mu_, as the completion may run on another thread.
+  struct Inline {
+    bool returned = false;
+    std::optional<absl::StatusOr<Response>> result;
+  };
+  auto state = std::make_shared<Inline>();
+  engine_->CallStarted();
+  std::shared_ptr<Subscription> self = shared_from_this();
+  (backend()->*method)(
+      context, request,
+      [self, state, slot, key = std::move(key)](absl::StatusOr<Response> result) mutable {
+        {
+          absl::MutexLock lock(&self->mu_);
+          if (!state->returned) {
+            state->result = std::move(result);
+            return;
+          }
+          self->call_in_flight_ = false;
+          if (self->late_ == nullptr) self->late_ = std::make_unique<LateResults>();
+          (*self->late_).*slot = CallResult<Response>{std::move(key), std::move(result)};
+        }
+        self->OnLateCompletion();
+        SubscriptionEngine* engine = self->engine_;
+        self.reset();  // the engine outlives every subscription's last reference
+        engine->CallEnded();
+      });
+  absl::MutexLock lock(&mu_);
+  state->returned = true;
+  if (!state->result) return CallPending();
+  call_in_flight_ = false;
+  engine_->CallEnded();
+  return *std::move(state->result);
+}
+
+void Subscription::OnLateCompletion() {
+  std::function<void()> resume;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!started_) resume = resume_start_;
+  }
+  if (resume) {
+    resume();
+  } else {
+    Wake();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -411,55 +491,20 @@ absl::Status Subscription::DescribeOnce(std::vector<v1::Shard>* out, const std::
 // seal): "v1|<mode>|<stream arn>" then per shard "\n<id>|<parent>|<kind>|<value>".
 
 std::string Subscription::Token() const {
-  std::string text = absl::StrCat("v1|", std::string(1, static_cast<char>(mode_)), "|", stream_arn_);
-  for (const auto& [id, shard] : shards_) {
-    Position::Kind kind = shard.pos.kind == Position::kLatest ? Position::kSinceTime : shard.pos.kind;
-    std::string value;
-    if (kind == Position::kAfter || kind == Position::kAt) value = shard.pos.seq;
-    if (kind == Position::kSinceTime) value = absl::StrCat(absl::ToUnixNanos(shard.pos.time));
-    absl::StrAppend(&text, "\n", id, "|", shard.parent, "|", std::string(1, static_cast<char>(kind)), "|",
-                    value);
-  }
-  return engine_->sealer_->Seal(kTokenPurpose, text);
+  std::string text = subscriptions::TokenTextHeader(mode_, stream_arn_);
+  for (const auto& [id, shard] : shards_) subscriptions::AppendTokenShard(&text, id, shard.parent, shard.pos);
+  return engine_->tokens_.Seal(text);
 }
 
 absl::Status Subscription::DecodeToken(absl::string_view token) {
-  auto bad = [](absl::string_view why) {
-    return Invalid("StartingPosition.ContinuationToken",
-                   absl::StrCat("ContinuationToken is not valid: ", why));
-  };
-  auto text = engine_->sealer_->Open(kTokenPurpose, token);
-  if (!text.ok()) return bad("not issued by this service, or altered");
-  std::vector<absl::string_view> lines = absl::StrSplit(*text, '\n');
-  std::vector<absl::string_view> head = absl::StrSplit(lines[0], absl::MaxSplits('|', 2));
-  if (head.size() != 3 || head[0] != "v1") return bad("unknown format");
-  if (head[1] != std::string(1, static_cast<char>(mode_))) {
-    return bad(mode_ == Mode::kShard ? "it belongs to a SubscribeToStream subscription"
-                                     : "it belongs to a SubscribeToShard subscription");
-  }
-  if (head[2] != stream_arn_) return bad("it belongs to another stream");
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> f = absl::StrSplit(lines[i], '|');
-    if (f.size() != 4 || f[2].size() != 1) return bad("malformed shard entry");
+  absl::StatusOr<subscriptions::TokenContents> contents =
+      engine_->tokens_.Open(token, mode_, stream_arn_, only_shard_);
+  if (!contents.ok()) return contents.status();
+  for (auto& entry : contents->shards) {
     ShardState state;
-    state.parent = f[1];
-    state.pos.kind = static_cast<Position::Kind>(f[2][0]);
-    int64_t nanos = 0;
-    switch (state.pos.kind) {
-      case Position::kAfter:
-      case Position::kAt: state.pos.seq = f[3]; break;
-      case Position::kSinceTime:
-        if (!absl::SimpleAtoi(f[3], &nanos)) return bad("malformed time");
-        state.pos.time = absl::FromUnixNanos(nanos);
-        break;
-      case Position::kFromStart:
-      case Position::kDone: break;
-      default: return bad("unknown position kind");
-    }
-    shards_.emplace(f[0], std::move(state));
-  }
-  if (mode_ == Mode::kShard && (shards_.size() != 1 || !shards_.count(only_shard_))) {
-    return bad("it belongs to another shard");
+    state.parent = std::move(entry.parent);
+    state.pos = std::move(entry.pos);
+    shards_.emplace(std::move(entry.shard_id), std::move(state));
   }
   if (mode_ == Mode::kStream) {
     bool ignored = false;
@@ -476,36 +521,14 @@ absl::Status Subscription::AddNewShards(bool* stream_disabled) {
   std::string status;
   if (absl::Status s = Describe(&all, "", &status); !s.ok()) return s;
   *stream_disabled = status == "DISABLED" || status == "DISABLING";
-  absl::flat_hash_set<std::string> listed;
-  absl::flat_hash_map<std::string, std::vector<std::string>> children;
-  for (const auto& shard : all) {
-    listed.insert(shard.shard_id());
-    if (!shard.parent_shard_id().empty()) children[shard.parent_shard_id()].push_back(shard.shard_id());
-  }
-  // A shard we do not track is new unless we track one of its descendants:
-  // then we read it already and forgot it (FinishShard drops finished
-  // shards once their children are adopted).
-  auto behind_us = [&](const std::string& id) {
-    std::vector<std::string> todo = {id};
-    for (size_t i = 0; i < todo.size() && i < all.size(); ++i) {
-      auto c = children.find(todo[i]);
-      if (c == children.end()) continue;
-      for (const std::string& child : c->second) {
-        if (shards_.count(child)) return true;
-        todo.push_back(child);
-      }
-    }
-    return false;
-  };
-  for (const auto& shard : all) {
-    if (!shards_.count(shard.shard_id()) && !behind_us(shard.shard_id())) {
-      ShardState state;
-      state.parent = shard.parent_shard_id();
-      shards_.emplace(shard.shard_id(), std::move(state));
-    }
+  const subscriptions::ShardLineage lineage(all);
+  for (const v1::Shard* shard : lineage.NewShards([&](const std::string& id) { return shards_.count(id) > 0; })) {
+    ShardState state;
+    state.parent = shard->parent_shard_id();
+    shards_.emplace(shard->shard_id(), std::move(state));
   }
   for (auto it = shards_.begin(); it != shards_.end();) {
-    if (it->second.pos.kind == Position::kDone && !listed.contains(it->first)) {
+    if (it->second.pos.kind == Position::kDone && !lineage.Listed(it->first)) {
       it = shards_.erase(it);
     } else {
       ++it;
@@ -532,16 +555,10 @@ void Subscription::Kick() {
 }
 
 void Subscription::RunSteps() {
-  const backends::SingleAttemptScope single_attempt;  // the engine retries (Backoff)
   for (int steps = 0;; ++steps) {
-    bool again;
-    {
-      std::optional<backends::CallDelay> delayed = std::exchange(delayed_call_, std::nullopt);
-      const backends::DelayedCallScope rerun(delayed);
-      again = Step();
-      // A step that did not get to the delayed call keeps it for the next.
-      if (!rerun.taken() && !delayed_call_) delayed_call_ = std::move(delayed);
-    }
+    // A delayed call (delayed_call_) goes with the next call of its
+    // operation (Call); a step that does not get to it keeps it.
+    const bool again = Step();
     absl::MutexLock lock(&mu_);
     if (finished_) {
       running_ = false;
@@ -572,7 +589,7 @@ void Subscription::Wake() {
 
 void Subscription::ScheduleKick(absl::Duration delay) {
   delay = std::max(delay, absl::ZeroDuration());
-  absl::Time at = absl::Now() + delay;
+  absl::Time at = engine_->clock_->Now() + delay;
   absl::MutexLock lock(&mu_);
   if (finished_) return;
   if (timer_ && timer_at_ <= at) return;  // an earlier kick is already due
@@ -594,8 +611,7 @@ void Subscription::ScheduleKick(absl::Duration delay) {
 }
 
 void Subscription::OnWriteDone(bool ok) {
-  engine_->buffered_records_.fetch_sub(pending_write_.records().records_size());
-  engine_->buffered_bytes_.fetch_sub(RecordBytes(pending_write_));
+  engine_->budget_.Release(pending_write_.records().records_size(), RecordBytes(pending_write_));
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
@@ -670,7 +686,7 @@ void Subscription::FinishWith(const absl::Status& status) {
 void Subscription::Backoff(const absl::Status& status) {
   if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
     // Not a failure: the call runs when due (RunSteps), no backoff grows.
-    ScheduleKick(delay->ready_at - absl::Now());
+    ScheduleKick(delay->ready_at - engine_->clock_->Now());
     delayed_call_ = *std::move(delay);
     return;
   }
@@ -688,8 +704,8 @@ bool Subscription::Readable(const ShardState& shard) const {
   if (shard.pos.kind == Position::kDone || shard.closing) return false;
   if (mode_ == Mode::kShard || shard.parent.empty()) return true;
   auto parent = shards_.find(shard.parent);
-  // Parents first; a parent we do not know was trimmed away.
-  return parent == shards_.end() || parent->second.pos.kind == Position::kDone;
+  const bool parent_done = parent != shards_.end() && parent->second.pos.kind == Position::kDone;
+  return subscriptions::ParentAllowsReading(shard.parent, parent == shards_.end() ? nullptr : &parent_done);
 }
 
 std::optional<std::string> Subscription::PickShard() {
@@ -713,7 +729,7 @@ bool Subscription::CaughtUp() const {
 
 int64_t Subscription::MillisBehind() const {
   if (CaughtUp() || newest_seen_ == absl::InfinitePast()) return 0;
-  return std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Now() - newest_seen_));
+  return std::max<int64_t>(0, absl::ToInt64Milliseconds(engine_->clock_->Now() - newest_seen_));
 }
 
 absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardState& shard) {
@@ -735,7 +751,7 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
       break;
     case Position::kDone: return absl::InternalError("reading a finished shard");
   }
-  auto response = backend()->GetShardIterator(request);
+  auto response = CallGetShardIterator(request);
   if (!response.ok()) return response.status();
   shard.iterator = response->shard_iterator();
   // After the first LATEST iterator, a re-acquired one must not skip what
@@ -744,29 +760,41 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
   return absl::OkStatus();
 }
 
-absl::Status Subscription::TrimmedError(const std::string& shard_id, absl::string_view message) {
+void Subscription::FinishTrimmed(const std::string& shard_id, absl::string_view message) {
+  ending_ = true;
   absl::Status status = AwsError(
       "TrimmedDataAccessException",
       absl::StrCat("the subscription's position in shard ", shard_id,
                    " is older than the stream's retention: ", message));
   backends::SetErrorMetadata(status, "shardId", shard_id);
   // The trim horizon: the oldest record the shard still has ("" when it has
-  // none left: restart the subscription from TRIM_HORIZON).
-  std::string horizon;
+  // none left: restart the subscription from TRIM_HORIZON). A chain of two
+  // calls outside the strand, which does nothing more meanwhile.
+  auto finish = [self = shared_from_this(), status](std::string horizon) mutable {
+    backends::SetErrorMetadata(status, "trimHorizon", horizon);
+    self->FinishWith(status);
+  };
   v1::GetShardIteratorRequest request;
   request.set_stream_arn(stream_arn_);
   request.set_shard_id(shard_id);
   request.set_shard_iterator_type("TRIM_HORIZON");
-  if (auto it = backend()->GetShardIterator(request); it.ok()) {
-    v1::GetRecordsRequest read;
-    read.set_shard_iterator(it->shard_iterator());
-    read.set_limit(1);
-    if (auto page = backend()->GetRecords(read); page.ok() && page->records_size() > 0) {
-      horizon = page->records(0).dynamodb().sequence_number();
-    }
-  }
-  backends::SetErrorMetadata(status, "trimHorizon", horizon);
-  return status;
+  backends::CallContext context;
+  context.may_retry = false;
+  backend()->AsyncGetShardIterator(
+      context, std::move(request),
+      [backend = engine_->backend_, context, finish = std::move(finish)](
+          absl::StatusOr<v1::GetShardIteratorResponse> it) mutable {
+        if (!it.ok()) return finish("");
+        v1::GetRecordsRequest read;
+        read.set_shard_iterator(it->shard_iterator());
+        read.set_limit(1);
+        backend->AsyncGetRecords(context, std::move(read),
+                                 [finish = std::move(finish)](absl::StatusOr<v1::GetRecordsResponse> page) mutable {
+                                   finish(page.ok() && page->records_size() > 0
+                                              ? page->records(0).dynamodb().sequence_number()
+                                              : "");
+                                 });
+      });
 }
 
 void Subscription::SealBatch() {
@@ -778,11 +806,86 @@ void Subscription::SealBatch() {
   batch_bytes_ = 0;
 }
 
+void Subscription::TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record) {
+  const auto& dynamodb = record.dynamodb();
+  // A subscription that attached ahead of the reader's tip (or resumed
+  // inside the window) skips what it has had.
+  if ((shard.pos.kind == Position::kAfter || shard.pos.kind == Position::kAt) &&
+      subscriptions::CompareSequenceNumbers(dynamodb.sequence_number(), shard.pos.seq) <
+          (shard.pos.kind == Position::kAfter ? 1 : 0)) {
+    return;
+  }
+  const absl::Time created = ToTime(dynamodb.approximate_creation_date_time());
+  newest_seen_ = created;
+  bool deliver = options_.Wants(record.event_name());
+  if (shard.pos.kind == Position::kSinceTime && created < shard.pos.time) deliver = false;
+  // The position moves past every record read, delivered or not.
+  shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
+  if (!deliver) return;
+  const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
+  if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
+  if (batch_.records().records_size() == 0) batch_started_ = engine_->clock_->Now();
+  engine_->budget_.Hold(1, size);
+  auto* out = batch_.mutable_records()->add_records();
+  out->set_shard_id(shard_id);
+  *out->mutable_record() = std::move(record);
+  batch_bytes_ += size;
+  if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
+    SealBatch();
+  }
+}
+
 absl::Status Subscription::ReadShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   last_read_shard_ = shard_id;
-  if (absl::Status s = EnsureIterator(shard_id, shard); !s.ok()) return s;
+  if (shard.reader == nullptr) shard.reader = engine_->ReaderFor(stream_arn_, shard_id, shard.pos);
+  const int limit = engine_->budget_.ReadRecords(std::max(1, options_.max_records - batch_.records().records_size()));
 
+  // Attached: served from the shard reader's window.
+  if (!shard.cursor && !shard.read_taken) {
+    shard.cursor = shard.reader->Attach(shard.pos);
+    if (shard.cursor) shard.iterator.clear();
+  }
+  if (shard.cursor) {
+    std::vector<std::shared_ptr<const v1::Record>> records;
+    std::weak_ptr<Subscription> weak = weak_from_this();
+    switch (shard.reader->Serve(&*shard.cursor, limit, &records, [weak] {
+      if (auto self = weak.lock()) self->Wake();
+    })) {
+      case subscriptions::ShardReader::Served::kRecords:
+        retry_delay_ = absl::ZeroDuration();
+        for (const auto& record : records) TakeRecord(shard_id, shard, *record);
+        shard.idle = false;
+        return absl::OkStatus();
+      case subscriptions::ShardReader::Served::kWait:
+        // The reader wakes us (Wake) when it has more.
+        shard.idle = true;
+        return absl::OkStatus();
+      case subscriptions::ShardReader::Served::kEnded:
+        // Closed and fully read: its records go out first, then its ShardEnd.
+        SealBatch();
+        shard.cursor.reset();
+        shard.closing = true;
+        return FinishShard(shard_id);
+      case subscriptions::ShardReader::Served::kDetached:
+        shard.cursor.reset();  // fell out of the window, or the reader lost its iterator
+        break;
+    }
+  }
+
+  // Behind the window: our own iterator, each read within the shard's
+  // budget, until we can attach.
+  if (!shard.read_taken) {
+    if (const absl::Time at = shard.reader->TakeRead(); at != absl::InfinitePast()) {
+      ScheduleKick(at - engine_->clock_->Now());
+      return CallPending();  // wait for the budget; the kick runs us
+    }
+    shard.read_taken = true;
+  }
+  if (absl::Status s = EnsureIterator(shard_id, shard); !s.ok()) {
+    if (!IsCallPending(s)) shard.read_taken = false;
+    return s;
+  }
   uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
@@ -790,40 +893,15 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   v1::GetRecordsRequest request;
   request.set_shard_iterator(shard.iterator);
-  int limit = std::max(1, options_.max_records - batch_.records().records_size());
-  if (engine_->OverBufferBudget()) limit = std::min(limit, kSqueezedReadRecords);
   request.set_limit(limit);
-  auto page = backend()->GetRecords(request);
-  if (!page.ok()) return page.status();
-  retry_delay_ = absl::ZeroDuration();
-
-  for (auto& record : *page->mutable_records()) {
-    const auto& dynamodb = record.dynamodb();
-    const absl::Time created = ToTime(dynamodb.approximate_creation_date_time());
-    newest_seen_ = created;
-    bool deliver = true;
-    if (shard.pos.kind == Position::kSinceTime && created < shard.pos.time) deliver = false;
-    if (!options_.event_names.empty() &&
-        std::find(options_.event_names.begin(), options_.event_names.end(), record.event_name()) ==
-            options_.event_names.end()) {
-      deliver = false;
-    }
-    // The position moves past every record read, delivered or not.
-    shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
-    if (!deliver) continue;
-    const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
-    if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
-    if (batch_.records().records_size() == 0) batch_started_ = absl::Now();
-    engine_->buffered_records_.fetch_add(1);
-    engine_->buffered_bytes_.fetch_add(size);
-    auto* out = batch_.mutable_records()->add_records();
-    out->set_shard_id(shard_id);
-    *out->mutable_record() = std::move(record);
-    batch_bytes_ += size;
-    if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
-      SealBatch();
-    }
+  auto page = CallGetRecords(request);
+  if (!page.ok()) {
+    if (!IsCallPending(page.status())) shard.read_taken = false;
+    return page.status();
   }
+  shard.read_taken = false;
+  retry_delay_ = absl::ZeroDuration();
+  for (auto& record : *page->mutable_records()) TakeRecord(shard_id, shard, std::move(record));
 
   if (page->next_shard_iterator().empty()) {
     // Closed and fully read: its records go out first, then its ShardEnd.
@@ -834,6 +912,12 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   shard.iterator = page->next_shard_iterator();
   if (page->records_size() == 0) {
+    // At the tip: hand our iterator to the shard's reader if it has none,
+    // and be served from its window from now on.
+    if (std::optional<uint64_t> cursor = shard.reader->Offer(shard.iterator, shard.pos)) {
+      shard.cursor = cursor;
+      shard.iterator.clear();
+    }
     absl::MutexLock lock(&mu_);
     // A write that woke us during the read may not be in this page.
     shard.idle = wake_generation_ == generation;
@@ -852,6 +936,7 @@ absl::Status Subscription::FinishShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   shard.closing = false;
   shard.pos = Position{Position::kDone, "", {}};
+  shard.reader.reset();  // the last subscription on a shard drops its reader
   v1::SubscribeToStreamResponse end;
   end.mutable_shard_end()->set_shard_id(shard_id);
   for (const auto& child : children) {
@@ -879,12 +964,13 @@ bool Subscription::Step() {
     if (finished_) return false;
     writing = write_in_flight_;
   }
+  if (ending_) return false;
   // While a write is in flight, prepare the next batch (read ahead), up to
   // one full batch: the buffer stays bounded, and the next write can start
   // the moment this one completes.
   if (writing) {
     if (!outbox_.empty() || batch_.records().records_size() >= options_.max_records ||
-        batch_bytes_ >= BatchBytesLimit() || engine_->OverBufferBudget()) {
+        batch_bytes_ >= BatchBytesLimit() || engine_->budget_.Over()) {
       return false;
     }
     std::optional<std::string> next = PickShard();
@@ -896,7 +982,7 @@ bool Subscription::Step() {
       return true;
     }
     if (backends::DelayedCallOf(s)) Backoff(s);  // read ahead when due
-    return false;  // other errors are handled once the write is done
+    return false;  // pending: the completion runs us; errors: handled once the write is done
   }
   {
     absl::MutexLock lock(&mu_);
@@ -929,7 +1015,7 @@ bool Subscription::Step() {
       for (auto& [id, shard] : shards_) shard.idle = false;
     }
   }
-  const absl::Time now = absl::Now();
+  const absl::Time now = engine_->clock_->Now();
 
   // 1. Send what is ready, one write at a time.
   if (outbox_.empty() && batch_.records().records_size() > 0) {
@@ -970,6 +1056,7 @@ bool Subscription::Step() {
     bool disabled = false;
     absl::Status s = AddNewShards(&disabled);
     if (!s.ok()) {
+      if (IsCallPending(s)) return false;
       if (IsTransient(s)) {
         Backoff(s);
         return false;
@@ -994,6 +1081,7 @@ bool Subscription::Step() {
     if (!shard.closing) continue;
     absl::Status s = FinishShard(id);
     if (s.ok()) return true;
+    if (IsCallPending(s)) return false;
     if (IsTransient(s)) {
       Backoff(s);
       return false;
@@ -1005,6 +1093,7 @@ bool Subscription::Step() {
   if (next) {
     absl::Status s = ReadShard(*next);
     if (s.ok()) return true;
+    if (IsCallPending(s)) return false;
     ShardState& shard = shards_.at(*next);
     if (IsAwsError(s, "ExpiredIteratorException")) {
       shard.iterator.clear();
@@ -1012,7 +1101,7 @@ bool Subscription::Step() {
     }
     if (IsAwsError(s, "TrimmedDataAccessException")) {
       SealBatch();
-      FinishWith(TrimmedError(*next, s.message()));
+      FinishTrimmed(*next, s.message());
       return false;
     }
     if (IsTransient(s)) {
@@ -1074,6 +1163,7 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
       return;
     }
     start_ = std::move(start);
+    subscription_->SetResumeStart([this] { RunStart(std::nullopt); });
     RunStart(std::nullopt);
   }
 
@@ -1108,16 +1198,26 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
  private:
   // Runs `start_` on a worker; when it meets a delayed backend call, again
   // once that is due, from a timer (no worker waits meanwhile).
-  void RunStart(std::optional<backends::CallDelay> delayed) {
-    engine_->workers_->Run([this, delayed = std::move(delayed)]() mutable {
-      absl::Status status;
-      {
-        const backends::SingleAttemptScope single_attempt;  // Describe retries itself
-        const backends::DelayedCallScope rerun(std::move(delayed));
-        status = start_();
+  // Runs `start_` on a worker; when it meets a delayed backend call, again
+  // once that is due, from a timer; when a call completes late, again from
+  // its completion; a transient error, again after a short backoff. No
+  // worker waits meanwhile.
+  void RunStart(std::optional<backends::CallDelay> delayed,
+                absl::Duration retry = kStartRetryMin) {
+    engine_->workers_->Run([this, delayed = std::move(delayed), retry]() mutable {
+      subscription_->SetDelayedCall(std::move(delayed));
+      absl::Status status = start_();
+      if (IsCallPending(status)) return;
+      std::optional<absl::Time> again_at;
+      std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status);
+      if (delay) {
+        again_at = delay->ready_at;
+      } else if (IsTransient(status) && retry < kStartRetryMax) {
+        // Throttling at the start must not fail the subscription at once.
+        again_at = engine_->clock_->Now() + retry;
       }
-      if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
-        if (!start_wait_.Arm(delay->ready_at, [this, delay = *delay] { RunStart(delay); })) {
+      if (again_at) {
+        if (!start_wait_.Arm(*again_at, [this, delay, retry] { RunStart(delay, delay ? retry : retry * 2); })) {
           FinishDirect(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
         }
         return;
@@ -1152,13 +1252,22 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
                                        std::shared_ptr<backends::TokenSealer> sealer,
                                        SubscriptionEngineOptions options)
     : backend_(std::move(backend)),
-      sealer_(std::move(sealer)),
+      tokens_(std::move(sealer)),
+      budget_(options.max_buffered_bytes),
       options_(options),
+      clock_(options.clock != nullptr ? options.clock : std::make_shared<backends::SystemClock>()),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
-      scheduler_(std::make_unique<Scheduler>()) {}
+      scheduler_(std::make_unique<Scheduler>(clock_.get())) {}
 
 SubscriptionEngine::~SubscriptionEngine() {
   Shutdown(absl::Seconds(1));
+  {
+    // Completions of backend calls still out reference subscriptions, and
+    // so this engine: they come within the backend's call timeout.
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* calls) { return *calls == 0; }, &calls_in_flight_));
+  }
   scheduler_.reset();
   workers_.reset();
   absl::MutexLock lock(&mu_);
@@ -1185,6 +1294,55 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   active_.store(static_cast<int>(open_.size()));
   if (options_.observer) options_.observer->OnOpened();
   return absl::OkStatus();
+}
+
+std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(const std::string& stream_arn,
+                                                                          const std::string& shard_id,
+                                                                          const subscriptions::Position& pos) {
+  std::string key = absl::StrCat(stream_arn, "\n", shard_id);
+  std::shared_ptr<subscriptions::ShardReader> reader;
+  {
+    absl::MutexLock lock(&readers_mu_);
+    auto it = readers_.find(key);
+    if (it != readers_.end()) reader = it->second.lock();
+    if (reader != nullptr) return reader;
+    if (!backend_notifies_) {
+      // Whether reads are memory-local and come on wake-ups (the simulator)
+      // or are polled (AWS): it decides the default read budget.
+      backend_notifies_ = backend_->WatchStream(stream_arn, [] {}) != nullptr;
+    }
+    subscriptions::ShardReaderOptions reader_options;
+    reader_options.reads_per_second =
+        options_.shard_reads_per_second.value_or(*backend_notifies_ ? 0 : kDefaultShardReadsPerSecond);
+    reader_options.poll_min = options_.poll_min;
+    reader_options.poll_max = options_.poll_max;
+    reader_options.retry_min = options_.retry_min;
+    reader_options.retry_max = options_.retry_max;
+    subscriptions::ShardReaderEnvironment env;
+    env.backend = backend_.get();
+    env.clock = clock_.get();
+    env.scheduler = scheduler_.get();
+    env.executor = workers_.get();
+    env.call_started = [this] { CallStarted(); };
+    env.call_ended = [this] { CallEnded(); };
+    reader = std::make_shared<subscriptions::ShardReader>(std::move(env), stream_arn, shard_id, reader_options);
+    if (readers_.size() >= 64 && (readers_.size() & (readers_.size() - 1)) == 0) {
+      absl::erase_if(readers_, [](const auto& entry) { return entry.second.expired(); });
+    }
+    readers_[key] = reader;
+  }
+  reader->Begin(pos);
+  return reader;
+}
+
+void SubscriptionEngine::CallStarted() {
+  absl::MutexLock lock(&mu_);
+  ++calls_in_flight_;
+}
+
+void SubscriptionEngine::CallEnded() {
+  absl::MutexLock lock(&mu_);
+  --calls_in_flight_;
 }
 
 void SubscriptionEngine::Release(Subscription* subscription) {

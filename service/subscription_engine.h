@@ -10,11 +10,15 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "grpcpp/grpcpp.h"
 #include "service/executor.h"
 #include "service/scheduler.h"
+#include "service/subscriptions/buffer_budget.h"
+#include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/shard_reader.h"
 
 namespace awsfacade::service {
 
@@ -50,12 +54,25 @@ struct SubscriptionEngineOptions {
   // plus a small batch each, whatever their number. Process memory is a few
   // times the record bytes (protobuf objects, gRPC's serialized copy).
   int64_t max_buffered_bytes = 64 << 20;
+  // Upstream GetRecords per second per shard, shared by every subscription
+  // on the shard in this process (one reader at the tip, and those catching
+  // up behind it). Unset: kDefaultShardReadsPerSecond on a backend that is
+  // polled (AWS), unlimited on one that notifies (the in-process simulator,
+  // where reads are memory-local and happen on wake-ups). <= 0: unlimited.
+  std::optional<double> shard_reads_per_second;
   // Backoff for throttling and transient backend errors.
   absl::Duration retry_min = absl::Milliseconds(20);
   absl::Duration retry_max = absl::Seconds(5);
   // Null: nobody is told.
   std::shared_ptr<SubscriptionObserver> observer;
+  // Time for batching delays, heartbeats, lifetimes, backoff and timers.
+  // Null: the system clock. Tests inject a FakeClock and advance it.
+  std::shared_ptr<backends::Clock> clock;
 };
+
+// AWS advises at most two readers per shard, each at most ~5 GetRecords/s
+// shared between them.
+inline constexpr double kDefaultShardReadsPerSecond = 5;
 
 class Subscription;
 template <typename Response>
@@ -85,12 +102,15 @@ class SubscriptionEngine {
   // or `grace` has passed.
   void Shutdown(absl::Duration grace);
 
+  // After an injected clock (options.clock) jumped: timers look at it again.
+  void ClockChanged() { scheduler_->ClockChanged(); }
+
   int active() const { return active_.load(); }
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
-  int64_t buffered_records() const { return buffered_records_.load(); }
+  int64_t buffered_records() const { return budget_.records(); }
   // Record bytes (SizeBytes) those hold, in-flight writes included.
-  int64_t buffered_bytes() const { return buffered_bytes_.load(); }
+  int64_t buffered_bytes() const { return budget_.bytes(); }
 
  private:
   friend class Subscription;
@@ -100,11 +120,20 @@ class SubscriptionEngine {
   // or the caller's cap, Unavailable after Shutdown.
   absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
   void Release(Subscription* subscription);
-  bool OverBufferBudget() const { return buffered_bytes_.load() >= options_.max_buffered_bytes; }
+  // The shard's reader, created (and begun at `pos`) on first use; the
+  // registry holds it weakly, subscriptions strongly.
+  std::shared_ptr<subscriptions::ShardReader> ReaderFor(const std::string& stream_arn,
+                                                        const std::string& shard_id,
+                                                        const subscriptions::Position& pos);
+  // Backend calls whose completion has not run yet (the destructor waits).
+  void CallStarted();
+  void CallEnded();
 
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
-  std::shared_ptr<backends::TokenSealer> sealer_;
+  subscriptions::ContinuationTokenCodec tokens_;
   SubscriptionEngineOptions options_;
+  subscriptions::BufferBudget budget_;
+  std::shared_ptr<backends::Clock> clock_;
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
 
@@ -116,9 +145,12 @@ class SubscriptionEngine {
   absl::flat_hash_map<Subscription*, Admitted> open_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex readers_mu_;
+  absl::flat_hash_map<std::string, std::weak_ptr<subscriptions::ShardReader>> readers_
+      ABSL_GUARDED_BY(readers_mu_);
+  std::optional<bool> backend_notifies_ ABSL_GUARDED_BY(readers_mu_);
   std::atomic<int> active_{0};
-  std::atomic<int64_t> buffered_records_{0};
-  std::atomic<int64_t> buffered_bytes_{0};
 };
 
 }  // namespace awsfacade::service
