@@ -69,10 +69,18 @@ class Group {
   }
 
   // One timer tick of every member, then the clock moves on.
+  // One timer tick of every member in turn (each reads what the previous
+  // one wrote), then the clock moves on.
   void Tick() {
-    std::vector<std::string> ids;
-    for (const auto& m : members_) ids.push_back(m->id);
-    for (const auto& m : members_) TickMember(*m, ids);
+    for (const auto& m : members_) Act(*m, Plan(*m));
+    clock_->Advance(kTick);
+  }
+  // One tick in which every member reads and decides before any writes, as
+  // members on different replicas ticking at the same moment would.
+  void TickTogether() {
+    std::vector<LeasePlan> plans;
+    for (const auto& m : members_) plans.push_back(Plan(*m));
+    for (size_t i = 0; i < members_.size(); ++i) Act(*members_[i], plans[i]);
     clock_->Advance(kTick);
   }
 
@@ -141,11 +149,16 @@ class Group {
     }
   }
 
-  void TickMember(Member& m, const std::vector<std::string>& ids) {
+  LeasePlan Plan(Member& m) {
+    std::vector<std::string> ids;
+    for (const auto& member : members_) ids.push_back(member->id);
     auto leases = m.table->ListLeases(*keys_);
-    ASSERT_THAT(leases, IsOk());
-    m.coordinator.Observe(*leases);
-    LeasePlan plan = m.coordinator.Decide(ids);
+    EXPECT_THAT(leases, IsOk());
+    m.coordinator.Observe(leases.value_or(std::vector<Lease>{}));
+    return m.coordinator.Decide(ids);
+  }
+
+  void Act(Member& m, const LeasePlan& plan) {
     for (const Lease& lease : plan.renew) Apply(m, m.table->RenewLease(lease));
     for (const Lease& lease : plan.take) {
       absl::StatusOr<Lease> taken = m.table->TakeLease(lease, m.id);
@@ -280,6 +293,37 @@ TEST_F(LeaseCoordinatorTest, SpreadsEvenlyAndStaysPutOneToSixMembersOneToTwelveS
       for (int i = 0; i < 25; ++i) group.Tick();
       EXPECT_EQ(group.Owners(), settled);
       EXPECT_EQ(group.takeovers(), 0);
+    }
+  }
+}
+
+TEST_F(LeaseCoordinatorTest, SimultaneousDecisionsStillSettleWithinOneAfterAJoin) {
+  for (int shards = 1; shards <= 12; ++shards) {
+    for (int members = 1; members <= 5; ++members) {
+      SCOPED_TRACE(absl::StrCat(members, "+1 members, ", shards, " shards"));
+      auto clock = std::make_shared<backends::FakeClock>();
+      auto sim = leasetest::MakeSimulator(clock);
+      const std::vector<std::string> keys = ShardKeys(shards);
+      leasetest::CreateUnownedLeases(*ActiveTable(sim.get()), keys);
+      Group group(sim.get(), clock, std::make_unique<FixedKeys>(keys));
+      for (int m = 0; m < members; ++m) group.Join(absl::StrCat("m", m));
+      int ticks = 0;
+      while (!group.Balanced() && ticks < 8) {
+        group.TickTogether();
+        ++ticks;
+      }
+      ASSERT_TRUE(group.Balanced()) << ::testing::PrintToString(group.Load());
+      group.Join("late");
+      ticks = 0;
+      while (!group.Balanced() && ticks < 8) {
+        group.TickTogether();
+        ++ticks;
+      }
+      ASSERT_TRUE(group.Balanced()) << ::testing::PrintToString(group.Load());
+      const std::map<std::string, std::string> settled = group.Owners();
+      for (int i = 0; i < 15; ++i) group.TickTogether();
+      EXPECT_EQ(group.Owners(), settled);
+      EXPECT_EQ(group.takeovers(), 0);  // all by taking free leases and hand-over
     }
   }
 }
