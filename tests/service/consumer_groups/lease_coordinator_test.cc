@@ -84,6 +84,14 @@ class Group {
     clock_->Advance(kTick);
   }
 
+  // Ticks (in turn, or together) until Balanced(), at most `max_ticks`
+  // times; returns how many ticks that took.
+  int TickUntilBalanced(bool together, int max_ticks) {
+    int ticks = 0;
+    for (; ticks < max_ticks && !Balanced(); ++ticks) together ? TickTogether() : Tick();
+    return ticks;
+  }
+
   // Owner of every lease, from the table.
   std::map<std::string, std::string> Owners() {
     auto leases = members_.empty() ? ActiveTable(ddb_)->ListLeases(*keys_)
@@ -186,6 +194,21 @@ std::vector<std::string> ShardKeys(int n) {
   return keys;
 }
 
+// A group of `members` members ("m0", "m1", ...) over `shards` unowned
+// leases, in a simulator of its own.
+struct GroupOnOwnSimulator {
+  GroupOnOwnSimulator(int shards, int members)
+      : sim(leasetest::MakeSimulator(clock)), keys(ShardKeys(shards)) {
+    leasetest::CreateUnownedLeases(*ActiveTable(sim.get()), keys);
+    group = std::make_unique<Group>(sim.get(), clock, std::make_unique<FixedKeys>(keys));
+    for (int m = 0; m < members; ++m) group->Join(absl::StrCat("m", m));
+  }
+  std::shared_ptr<backends::FakeClock> clock = std::make_shared<backends::FakeClock>();
+  std::unique_ptr<backends::simulator::DynamoDbSimulator> sim;
+  std::vector<std::string> keys;
+  std::unique_ptr<Group> group;
+};
+
 class LeaseCoordinatorTest : public ::testing::Test {
  protected:
   LeaseCoordinatorTest() : sim_(leasetest::MakeSimulator(clock_)) {}
@@ -274,17 +297,9 @@ TEST_F(LeaseCoordinatorTest, SpreadsEvenlyAndStaysPutOneToSixMembersOneToTwelveS
   for (int shards = 1; shards <= 12; ++shards) {
     for (int members = 1; members <= 6; ++members) {
       SCOPED_TRACE(absl::StrCat(members, " members, ", shards, " shards"));
-      auto clock = std::make_shared<backends::FakeClock>();
-      auto sim = leasetest::MakeSimulator(clock);
-      const std::vector<std::string> keys = ShardKeys(shards);
-      leasetest::CreateUnownedLeases(*ActiveTable(sim.get()), keys);
-      Group group(sim.get(), clock, std::make_unique<FixedKeys>(keys));
-      for (int m = 0; m < members; ++m) group.Join(absl::StrCat("m", m));
-      int ticks = 0;
-      while (!group.Balanced() && ticks < 5) {
-        group.Tick();
-        ++ticks;
-      }
+      GroupOnOwnSimulator world(shards, members);
+      Group& group = *world.group;
+      const int ticks = group.TickUntilBalanced(/*together=*/false, 5);
       ASSERT_TRUE(group.Balanced()) << ::testing::PrintToString(group.Load());
       // Free leases are taken at once: no one waited for an expiry.
       EXPECT_LT(ticks * kTick, absl::Seconds(10));
@@ -301,24 +316,12 @@ TEST_F(LeaseCoordinatorTest, SimultaneousDecisionsStillSettleWithinOneAfterAJoin
   for (int shards = 1; shards <= 12; ++shards) {
     for (int members = 1; members <= 5; ++members) {
       SCOPED_TRACE(absl::StrCat(members, "+1 members, ", shards, " shards"));
-      auto clock = std::make_shared<backends::FakeClock>();
-      auto sim = leasetest::MakeSimulator(clock);
-      const std::vector<std::string> keys = ShardKeys(shards);
-      leasetest::CreateUnownedLeases(*ActiveTable(sim.get()), keys);
-      Group group(sim.get(), clock, std::make_unique<FixedKeys>(keys));
-      for (int m = 0; m < members; ++m) group.Join(absl::StrCat("m", m));
-      int ticks = 0;
-      while (!group.Balanced() && ticks < 8) {
-        group.TickTogether();
-        ++ticks;
-      }
+      GroupOnOwnSimulator world(shards, members);
+      Group& group = *world.group;
+      group.TickUntilBalanced(/*together=*/true, 8);
       ASSERT_TRUE(group.Balanced()) << ::testing::PrintToString(group.Load());
       group.Join("late");
-      ticks = 0;
-      while (!group.Balanced() && ticks < 8) {
-        group.TickTogether();
-        ++ticks;
-      }
+      group.TickUntilBalanced(/*together=*/true, 8);
       ASSERT_TRUE(group.Balanced()) << ::testing::PrintToString(group.Load());
       const std::map<std::string, std::string> settled = group.Owners();
       for (int i = 0; i < 15; ++i) group.TickTogether();
@@ -337,11 +340,7 @@ TEST_F(LeaseCoordinatorTest, NewMemberGetsItsShareByHandOverBeforeAnyExpiry) {
   ASSERT_TRUE(group.Balanced());
 
   group.Join("d");
-  int ticks = 0;
-  while (!group.Balanced() && ticks < 20) {
-    group.Tick();
-    ++ticks;
-  }
+  const int ticks = group.TickUntilBalanced(/*together=*/false, 20);
   EXPECT_TRUE(group.Balanced());
   EXPECT_EQ(group.Load(), (std::map<std::string, int>{{"a", 3}, {"b", 3}, {"c", 3}, {"d", 3}}));
   EXPECT_LT(ticks * kTick, absl::Seconds(10));  // sooner than any lease could expire
@@ -358,11 +357,7 @@ TEST_F(LeaseCoordinatorTest, DeadMembersLeasesMoveAfterTheLeaseDuration) {
   ASSERT_EQ(group.Load(), (std::map<std::string, int>{{"a", 3}, {"b", 3}, {"c", 3}}));
 
   group.Kill("c");  // c's last renewal was in the tick just run
-  absl::Duration waited;
-  while (!group.Balanced() && waited < absl::Seconds(30)) {
-    group.Tick();
-    waited += kTick;
-  }
+  const absl::Duration waited = group.TickUntilBalanced(/*together=*/false, 30) * kTick;
   EXPECT_TRUE(group.Balanced());
   EXPECT_GE(waited, absl::Seconds(9));   // not before c's leases stood still 10 s
   EXPECT_LE(waited, absl::Seconds(12));  // lease duration + 2 s
