@@ -163,6 +163,15 @@ absl::StatusOr<LeaseTable::TableState> LeaseTable::EnsureTable() {
   describe.set_table_name(table_name_);
   absl::StatusOr<ddb::DescribeTableResponse> described = ddb_->DescribeTable(describe);
   if (described.ok()) {
+    // A table of that name keyed otherwise is not ours: writing leases into
+    // it would fail item by item, so say so once, here.
+    const auto& key_schema = described->table().key_schema();
+    if (key_schema.size() != 1 || key_schema[0].attribute_name() != kLeaseKey) {
+      return backends::AwsError(
+          "ResourceInUseException",
+          absl::StrCat("table ", table_name_,
+                       " exists but is not a lease table: its key is not leaseKey alone"));
+    }
     return described->table().table_status() == "ACTIVE" ? TableState::kActive
                                                          : TableState::kCreating;
   }

@@ -102,6 +102,7 @@ class LeaseTable {
   // CreateTable (key leaseKey, PAY_PER_REQUEST) when there is no table yet
   // (another replica creating it at the same moment is fine). kCreating
   // means "call again later" from the caller's own timer; no thread sleeps.
+  // ResourceInUseException when a table of that name exists with another key.
   enum class TableState { kCreating, kActive };
   absl::StatusOr<TableState> EnsureTable();
 
@@ -110,6 +111,8 @@ class LeaseTable {
   absl::StatusOr<bool> CreateLeaseIfAbsent(const Lease& lease);
 
   // The lease of `lease_key` (consistent read), nullopt when there is none.
+  // DataLossError for an item without a whole-number leaseCounter (or with a
+  // malformed checkpointSubSequenceNumber / ownerSwitchesSinceCheckpoint).
   absl::StatusOr<std::optional<Lease>> GetLease(absl::string_view lease_key);
 
   // The leases of every key in `keys` that has one (GetItem each: see

@@ -20,6 +20,7 @@ using ::awsfacade::testutil::IsAwsError;
 using ::awsfacade::testutil::IsAwsErrorOnField;
 using ::awsfacade::testutil::IsOk;
 using ::awsfacade::testutil::IsOkAndHolds;
+using ::awsfacade::testutil::StatusIs;
 using leasetest::CountingDynamoDb;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -120,6 +121,34 @@ TEST_F(LeaseTableTest, CreatingTableIsReportedWithoutWaiting) {
   EXPECT_EQ(counting_.describe_table_calls(), 5);
   EXPECT_EQ(counting_.create_table_calls(), 1);
   EXPECT_EQ(clock_->Now(), start);
+}
+
+TEST_F(LeaseTableTest, ForeignTableOfTheSameNameIsRefused) {
+  auto table = LeaseTable::Create(&counting_, "billing", kStreamArn);
+  ASSERT_THAT(table, IsOk());
+  ddb::CreateTableRequest foreign;
+  foreign.set_table_name((*table)->table_name());
+  foreign.set_billing_mode("PAY_PER_REQUEST");
+  auto* attribute = foreign.add_attribute_definitions();
+  attribute->set_attribute_name("pk");
+  attribute->set_attribute_type("S");
+  auto* hash = foreign.add_key_schema();
+  hash->set_attribute_name("pk");
+  hash->set_key_type("HASH");
+  ASSERT_THAT(sim_->CreateTable(foreign), IsOk());
+  EXPECT_THAT((*table)->EnsureTable(),
+              IsAwsError("ResourceInUseException", HasSubstr("not a lease table")));
+}
+
+TEST_F(LeaseTableTest, MalformedLeaseItemIsDataLoss) {
+  std::unique_ptr<LeaseTable> table = ActiveTable();
+  ddb::PutItemRequest put;
+  put.set_table_name(table->table_name());
+  (*put.mutable_item())["leaseKey"].set_s("shardId-1");
+  (*put.mutable_item())["leaseCounter"].set_s("seven");
+  ASSERT_THAT(sim_->PutItem(put), IsOk());
+  EXPECT_THAT(table->GetLease("shardId-1"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("leaseCounter")));
 }
 
 TEST_F(LeaseTableTest, CreateLeaseStoresKclAttributesOnce) {
