@@ -126,16 +126,7 @@ TEST_F(LeaseTableTest, CreatingTableIsReportedWithoutWaiting) {
 TEST_F(LeaseTableTest, ForeignTableOfTheSameNameIsRefused) {
   auto table = LeaseTable::Create(&counting_, "billing", kStreamArn);
   ASSERT_THAT(table, IsOk());
-  ddb::CreateTableRequest foreign;
-  foreign.set_table_name((*table)->table_name());
-  foreign.set_billing_mode("PAY_PER_REQUEST");
-  auto* attribute = foreign.add_attribute_definitions();
-  attribute->set_attribute_name("pk");
-  attribute->set_attribute_type("S");
-  auto* hash = foreign.add_key_schema();
-  hash->set_attribute_name("pk");
-  hash->set_key_type("HASH");
-  ASSERT_THAT(sim_->CreateTable(foreign), IsOk());
+  ASSERT_THAT(leasetest::CreatePkTable(*sim_, (*table)->table_name(), /*stream=*/false), IsOk());
   EXPECT_THAT((*table)->EnsureTable(),
               IsAwsError("ResourceInUseException", HasSubstr("not a lease table")));
 }

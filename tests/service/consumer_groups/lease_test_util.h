@@ -98,9 +98,12 @@ struct Lineage {
   std::string stream_arn;
   std::vector<::aws::dynamodbstreams::v1::Shard> shards;
 };
-inline Lineage ThreeGenerationStream(backends::simulator::DynamoDbSimulator& sim) {
+// Creates an on-demand table `name` keyed by the string "pk", with a
+// NEW_IMAGE stream when `stream` is set.
+inline absl::StatusOr<::aws::dynamodb::v1::CreateTableResponse> CreatePkTable(
+    backends::DynamoDbBackend& ddb, const std::string& name, bool stream) {
   ::aws::dynamodb::v1::CreateTableRequest request;
-  request.set_table_name("orders");
+  request.set_table_name(name);
   auto* attribute = request.add_attribute_definitions();
   attribute->set_attribute_name("pk");
   attribute->set_attribute_type("S");
@@ -108,9 +111,15 @@ inline Lineage ThreeGenerationStream(backends::simulator::DynamoDbSimulator& sim
   hash->set_attribute_name("pk");
   hash->set_key_type("HASH");
   request.set_billing_mode("PAY_PER_REQUEST");
-  request.mutable_stream_specification()->set_stream_enabled(true);
-  request.mutable_stream_specification()->set_stream_view_type("NEW_IMAGE");
-  auto response = sim.CreateTable(request);
+  if (stream) {
+    request.mutable_stream_specification()->set_stream_enabled(true);
+    request.mutable_stream_specification()->set_stream_view_type("NEW_IMAGE");
+  }
+  return ddb.CreateTable(request);
+}
+
+inline Lineage ThreeGenerationStream(backends::simulator::DynamoDbSimulator& sim) {
+  auto response = CreatePkTable(sim, "orders", /*stream=*/true);
   EXPECT_TRUE(response.ok()) << response.status();
   Lineage lineage;
   if (!response.ok()) return lineage;
