@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "service/consumer_groups/lease_table.h"
 #include "tests/common/status_matchers.h"
+#include "tests/service/consumer_groups/active_lease_table.h"
 #include "tests/service/consumer_groups/lease_test_util.h"
 
 namespace awsfacade::service::consumer_groups {
@@ -37,16 +38,7 @@ class FixedKeys final : public LeaseKeySource {
 };
 
 std::unique_ptr<LeaseTable> ActiveTable(backends::DynamoDbBackend* ddb) {
-  auto table = LeaseTable::Create(ddb, "group", kStreamArn);
-  EXPECT_THAT(table, IsOk());
-  for (int i = 0; i < 3; ++i) {
-    if ((*table)->EnsureTable().value_or(LeaseTable::TableState::kCreating) ==
-        LeaseTable::TableState::kActive) {
-      return *std::move(table);
-    }
-  }
-  ADD_FAILURE() << "lease table not ACTIVE";
-  return *std::move(table);
+  return leasetest::ActiveLeaseTable(ddb, "group", kStreamArn);
 }
 
 // Members of one group, each with its own LeaseTable and coordinator, driven

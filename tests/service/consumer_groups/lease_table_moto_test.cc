@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "service/consumer_groups/lease_table.h"
 #include "tests/common/status_matchers.h"
+#include "tests/service/consumer_groups/active_lease_table.h"
 
 namespace awsfacade::service::consumer_groups {
 namespace {
@@ -47,15 +48,7 @@ class LeaseTableMotoTest : public ::testing::Test {
   }
 
   std::unique_ptr<LeaseTable> ActiveTable(absl::string_view group) {
-    auto table = LeaseTable::Create(backends_.dynamodb.get(), group, kStreamArn);
-    EXPECT_THAT(table, IsOk());
-    for (int i = 0; i < 20; ++i) {
-      auto state = (*table)->EnsureTable();
-      EXPECT_THAT(state, IsOk());
-      if (state.ok() && *state == LeaseTable::TableState::kActive) return *std::move(table);
-    }
-    ADD_FAILURE() << "table never became ACTIVE";
-    return *std::move(table);
+    return leasetest::ActiveLeaseTable(backends_.dynamodb.get(), group, kStreamArn, 20);
   }
 
   backends::aws::AwsBackendSet backends_;

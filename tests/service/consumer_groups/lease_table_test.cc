@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
+#include "tests/service/consumer_groups/active_lease_table.h"
 #include "tests/service/consumer_groups/lease_test_util.h"
 
 namespace awsfacade::service::consumer_groups {
@@ -37,15 +38,7 @@ class LeaseTableTest : public ::testing::Test {
   LeaseTableTest() : sim_(leasetest::MakeSimulator(clock_)), counting_(sim_.get()) {}
 
   std::unique_ptr<LeaseTable> ActiveTable(absl::string_view group = "billing") {
-    auto table = LeaseTable::Create(&counting_, group, kStreamArn);
-    EXPECT_THAT(table, IsOk());
-    for (int i = 0; i < 10; ++i) {
-      auto state = (*table)->EnsureTable();
-      EXPECT_THAT(state, IsOk());
-      if (state.ok() && *state == LeaseTable::TableState::kActive) return *std::move(table);
-    }
-    ADD_FAILURE() << "table never became ACTIVE";
-    return *std::move(table);
+    return leasetest::ActiveLeaseTable(&counting_, group, kStreamArn);
   }
 
   // The item as DynamoDB holds it, attribute by attribute.
