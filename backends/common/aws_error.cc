@@ -15,7 +15,7 @@ namespace {
 using C = absl::StatusCode;
 
 // Listed in docs/aws-semantics.md §8.1. Names are case-sensitive, as on the wire.
-constexpr std::array<AwsErrorSpec, 36> kAwsErrors = {{
+constexpr std::array<AwsErrorSpec, 37> kAwsErrors = {{
     // Shared by all services.
     {"ResourceNotFoundException", C::kNotFound, false},
     {"LimitExceededException", C::kResourceExhausted, false},
@@ -56,6 +56,10 @@ constexpr std::array<AwsErrorSpec, 36> kAwsErrors = {{
     {"ResourceAlreadyExistsException", C::kAlreadyExists, false},
     {"ResourceInUseException", C::kFailedPrecondition, false},
     {"TooManyTagsException", C::kInvalidArgument, false},
+    // The facade's own consumer groups (docs/consumer-groups.md): a lease
+    // write by a member that no longer holds the lease, e.g. a zombie's
+    // checkpoint. Not retryable as is, like ConditionalCheckFailedException.
+    {"LeaseLostException", C::kFailedPrecondition, false},
 }};
 
 constexpr char kNameUrl[] = "type.awsfacade.dev/aws-error-name";

@@ -58,6 +58,7 @@ const Row kExpected[] = {
     {"ResourceAlreadyExistsException", C::kAlreadyExists, false},
     {"ResourceInUseException", C::kFailedPrecondition, false},
     {"TooManyTagsException", C::kInvalidArgument, false},
+    {"LeaseLostException", C::kFailedPrecondition, false},
 };
 
 class AwsErrorTableTest : public ::testing::TestWithParam<Row> {};
