@@ -114,7 +114,7 @@ const PROXY_CONF = path.join(ROOT, "deploy", "proxy", "nginx.conf");
 // The longest heartbeat interval a subscription may ask for (the engine's
 // validation): the proxy's idle timeouts must outlast it.
 function maxHeartbeatSeconds() {
-  const engine = fs.readFileSync(path.join(ROOT, "service", "subscription_engine.cc"), "utf8");
+  const engine = fs.readFileSync(path.join(ROOT, "service", "subscriptions", "subscription_options.cc"), "utf8");
   const m = engine.match(/o\.heartbeat > absl::Minutes\((\d+)\)/);
   assert.ok(m, "the engine's HeartbeatInterval bound");
   return Number(m[1]) * 60;
