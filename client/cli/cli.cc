@@ -418,7 +418,8 @@ int Command::Print(const pb::Message& message, absl::string_view title) {
 }
 
 ConnectionOptions Command::Connection() const {
-  ConnectionOptions connection{options_.endpoint};
+  ConnectionOptions connection;
+  connection.endpoint = options_.endpoint;
   if (options_.tls) connection.credentials = grpc::SslCredentials(grpc::SslCredentialsOptions());
   return connection;
 }

@@ -29,7 +29,7 @@ constexpr char kIdentity[] = "us-east-1:1111-cd";
 constexpr char kOtherIdentity[] = "us-east-1:2222-ef";
 constexpr char kDataset[] = "settings";
 
-const absl::Status& StatusOf(const absl::Status& status) { return status; }
+[[maybe_unused]] const absl::Status& StatusOf(const absl::Status& status) { return status; }
 template <typename T>
 const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
   return status_or.status();
