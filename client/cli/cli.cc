@@ -418,8 +418,7 @@ int Command::Print(const pb::Message& message, absl::string_view title) {
 }
 
 ConnectionOptions Command::Connection() const {
-  ConnectionOptions connection;
-  connection.endpoint = options_.endpoint;
+  ConnectionOptions connection{options_.endpoint};
   if (options_.tls) connection.credentials = grpc::SslCredentials(grpc::SslCredentialsOptions());
   return connection;
 }
