@@ -15,6 +15,10 @@ DEB_PACKAGES=(
   prometheus-cpp-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client
+  # The checks of scripts/test.sh: clang-16's thread-safety analysis and
+  # sanitizers (with their runtimes and llvm-symbolizer for the reports),
+  # clang-format-14 for .clang-format.
+  clang-16 libclang-rt-16-dev llvm-16 clang-format-14
   # The HTTP/2 proxy the deployment puts in front of the server (deploy/proxy,
   # tests/deploy/proxy_rapid_reset_test.py): Debian's nginx, patched against
   # Rapid Reset (CVE-2023-44487), which Debian's gRPC 1.51 is not.

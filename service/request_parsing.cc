@@ -51,7 +51,8 @@ template <>
 class SerializationTraits<awsfacade::service::Unparsed, void> {
  public:
   static Status Serialize(const awsfacade::service::Unparsed& /*msg*/, ByteBuffer* /*bb*/,
-                          bool* /*own_buffer*/) {
+                          bool* own_buffer) {
+    *own_buffer = true;  // gRPC reads it whatever the status
     return Status(StatusCode::INTERNAL, "an unparsed request has no reply");
   }
   static Status Deserialize(ByteBuffer* buffer, awsfacade::service::Unparsed* /*msg*/) {

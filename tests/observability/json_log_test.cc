@@ -212,7 +212,9 @@ TEST(JsonLoggerTest, CountsDropsAsTheyHappenWhileTheSinkIsBlocked) {
   for (const bool nonblocking : {false, true}) {
     SCOPED_TRACE(nonblocking ? "non-blocking pipe" : "blocking pipe");
     Pipe pipe;
-    if (nonblocking) ASSERT_EQ(fcntl(pipe.write_fd(), F_SETFL, O_NONBLOCK), 0);
+    if (nonblocking) {
+      ASSERT_EQ(fcntl(pipe.write_fd(), F_SETFL, O_NONBLOCK), 0);
+    }
     std::atomic<int64_t> reported{0};
     JsonLoggerOptions options;
     options.fd = pipe.write_fd();

@@ -1028,7 +1028,9 @@ TEST(SubscriptionEngineTest, CheckerNoLossNoReorderNoDuplicatesAcrossResumes) {
     for (int i = 0; i < kWrites; ++i) {
       int item = static_cast<int>(rng() % kItems);
       h.Put("history", "item" + std::to_string(item), ++version[item]);
-      if (i % 20000 == 19999) ASSERT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+      if (i % 20000 == 19999) {
+        ASSERT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+      }
     }
     writing = false;
   });

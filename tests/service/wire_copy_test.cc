@@ -19,7 +19,9 @@ void ExpectSameFields(const google::protobuf::Descriptor* a, const google::proto
     EXPECT_EQ(fa->type(), fb->type()) << fa->name();
     EXPECT_EQ(fa->label(), fb->label()) << fa->name();
     EXPECT_EQ(fa->has_presence(), fb->has_presence()) << fa->name();
-    if (fa->message_type() != nullptr) EXPECT_EQ(fa->message_type(), fb->message_type()) << fa->name();
+    if (fa->message_type() != nullptr) {
+      EXPECT_EQ(fa->message_type(), fb->message_type()) << fa->name();
+    }
   }
 }
 

@@ -204,12 +204,14 @@ absl::Status CheckSettings(const std::string& dir, const std::string& given) {
   const auto now = SettingLines(given);
   std::vector<std::string> differences;
   for (const auto& [name, value] : now) {
-    auto it = std::find_if(before.begin(), before.end(), [&](const auto& kv) { return kv.first == name; });
+    const auto& key = name;  // C++17 lambdas cannot capture a structured binding
+    auto it = std::find_if(before.begin(), before.end(), [&](const auto& kv) { return kv.first == key; });
     const std::string was = it == before.end() ? std::string("unset") : it->second;
     if (was != value) differences.push_back(absl::StrCat(name, ": ", was, " there, ", value, " now"));
   }
   for (const auto& [name, value] : before) {
-    auto it = std::find_if(now.begin(), now.end(), [&](const auto& kv) { return kv.first == name; });
+    const auto& key = name;
+    auto it = std::find_if(now.begin(), now.end(), [&](const auto& kv) { return kv.first == key; });
     if (it == now.end()) differences.push_back(absl::StrCat(name, ": ", value, " there, unset now"));
   }
   return absl::FailedPreconditionError(absl::StrCat(

@@ -332,8 +332,8 @@ class SuiteModel {
   }
 
   struct Collector : pb::DescriptorPool::ErrorCollector {
-    void AddError(const std::string& filename, const std::string& element_name, const pb::Message*,
-                  ErrorLocation, const std::string& message) override {
+    void AddError(const std::string& /*filename*/, const std::string& element_name,
+                  const pb::Message*, ErrorLocation, const std::string& message) override {
       absl::StrAppend(&errors, element_name, ": ", message, "; ");
     }
     std::string errors;

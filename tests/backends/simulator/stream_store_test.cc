@@ -281,8 +281,12 @@ TEST_P(ViewTypeTest, ImagesFollowViewType) {
   EXPECT_EQ(r[1].dynamodb().old_image_size() > 0, c.modify_old);
   EXPECT_THAT(r[2].dynamodb().new_image(), IsEmpty());
   EXPECT_EQ(r[2].dynamodb().old_image_size() > 0, c.remove_old);
-  if (c.modify_new) EXPECT_EQ(r[1].dynamodb().new_image().at("v").s(), "2");
-  if (c.modify_old) EXPECT_EQ(r[1].dynamodb().old_image().at("v").s(), "1");
+  if (c.modify_new) {
+    EXPECT_EQ(r[1].dynamodb().new_image().at("v").s(), "2");
+  }
+  if (c.modify_old) {
+    EXPECT_EQ(r[1].dynamodb().old_image().at("v").s(), "1");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllViewTypes, ViewTypeTest,
@@ -810,7 +814,9 @@ TEST_F(StreamStoreTest, DescribeStreamListsParentsBeforeChildren) {
   ASSERT_THAT(shards, SizeIs(12));
   std::set<std::string> seen;
   for (size_t i = 0; i < shards.size(); ++i) {
-    if (i > 0) EXPECT_LT(shards[i - 1].shard_id(), shards[i].shard_id());
+    if (i > 0) {
+      EXPECT_LT(shards[i - 1].shard_id(), shards[i].shard_id());
+    }
     if (!shards[i].parent_shard_id().empty()) {
       EXPECT_EQ(seen.count(shards[i].parent_shard_id()), 1u);
     }
@@ -886,7 +892,9 @@ TEST_F(StreamStoreTest, DescribeStreamPagesShards) {
     EXPECT_LE(d->stream_description().shards_size(), 2);
     for (const v1::Shard& s : d->stream_description().shards()) ids.push_back(s.shard_id());
     start = d->stream_description().last_evaluated_shard_id();
-    if (!start.empty()) EXPECT_EQ(start, ids.back());
+    if (!start.empty()) {
+      EXPECT_EQ(start, ids.back());
+    }
     ++pages;
   } while (!start.empty());
   EXPECT_EQ(pages, 3);

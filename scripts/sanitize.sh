@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds some of the tests with a sanitizer (clang-16, -O1, no debug info, in a
+# build directory of their own) and runs them.
+#
+#   scripts/sanitize.sh tsan   ThreadSanitizer: the subscription and DynamoDB
+#                              Streams tests (build-tsan/)
+#   scripts/sanitize.sh asan   AddressSanitizer + UndefinedBehaviorSanitizer
+#                              (leaks included): every unit test binary of
+#                              tests/backends, tests/service,
+#                              tests/observability and the client's mock test
+#                              (build-asan/)
+#
+# Our code is instrumented; Debian's gRPC, Protobuf and Abseil are not, so
+# TSan cannot see their synchronisation: the reports it makes inside them
+# are suppressed by scripts/sanitizers/tsan.supp (each entry says why).
+# Any report fails the test that made it. Each binary's output goes to
+# <build dir>/sanitize-logs/<binary>.log; the failing ones are printed.
+# Exits 1 when a binary fails. JOBS: build parallelism (default: every core).
+# While working: SANITIZE_TARGETS="tests/backends/backend_common_test" builds
+# and runs only those binaries, SANITIZE_FILTER a gtest filter of their tests.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+MODE=${1:-}
+CXX_16=${CXX_16:-clang++-16}
+SUPP=$ROOT/scripts/sanitizers
+case "$MODE" in
+  tsan)
+    BUILD_DIR=build-tsan
+    FLAGS="-fsanitize=thread"
+    # The subscription engine's and the streams handlers' tests, and the
+    # simulator's stream store (what SubscribeToShard reads).
+    TEST_FILTER='*Subscri*:*Stream*'
+    export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$SUPP/tsan.supp"
+    ;;
+  asan)
+    BUILD_DIR=build-asan
+    FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+    TEST_FILTER='*'
+    export ASAN_OPTIONS="detect_leaks=1"
+    export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
+    export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp"
+    ;;
+  *)
+    echo "usage: $0 tsan|asan" >&2
+    exit 2
+    ;;
+esac
+if ! command -v "$CXX_16" >/dev/null; then
+  echo "sanitize: $CXX_16 is missing; run scripts/install-deps.sh" >&2
+  exit 1
+fi
+
+# -w: the warnings are the normal (g++ -Werror) build's business.
+FLAGS="$FLAGS -fno-omit-frame-pointer -w"
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  GEN=()
+  if command -v ninja >/dev/null; then GEN=(-G Ninja); fi
+  CC=clang-16 CXX="$CXX_16" cmake -S . -B "$BUILD_DIR" "${GEN[@]}" \
+    -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1" \
+    -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$FLAGS" \
+    -DAWSFACADE_BUILD_BENCH=OFF >&2
+else
+  cmake -S . -B "$BUILD_DIR" >/dev/null
+fi
+
+# The test binaries: gtest executables only (no integration test, which
+# needs the server binary, nor the live client test).
+if [ -n "${SANITIZE_TARGETS:-}" ]; then
+  read -r -a TARGETS <<<"$SANITIZE_TARGETS"
+elif [ "$MODE" = tsan ]; then
+  TARGETS=(tests/service/service_test tests/backends/simulator/stream_store_test)
+else
+  mapfile -t TARGETS < <(cmake --build "$BUILD_DIR" -- -t targets all |
+    grep -oP '^tests/((backends|service|observability)/[^:]*_test|client/client_mock_test)(?=: CXX_EXECUTABLE_LINKER)' |
+    sort -u)
+fi
+start=$SECONDS
+cmake --build "$BUILD_DIR" --parallel "${JOBS:-$(nproc)}" -- "${TARGETS[@]}" >&2
+echo "sanitize $MODE: built ${#TARGETS[@]} test binaries in $((SECONDS - start)) s" >&2
+
+mkdir -p "$BUILD_DIR/sanitize-logs"
+start=$SECONDS
+failed=()
+for t in "${TARGETS[@]}"; do
+  name=$(basename "$t")
+  log=$BUILD_DIR/sanitize-logs/$name.log
+  # Test data paths are compiled in; the tests run from the build directory.
+  if (cd "$BUILD_DIR/$(dirname "$t")" && timeout 600 "./$name" --gtest_filter="${SANITIZE_FILTER:-$TEST_FILTER}" \
+        --gtest_brief=1) >"$log" 2>&1; then
+    echo "  $name: $(grep -oE '\[  PASSED  \] [0-9]+ tests?' "$log" | tail -1)" >&2
+  else
+    failed+=("$name")
+    echo "  $name: FAILED (log: $log)" >&2
+    tail -60 "$log" >&2
+  fi
+done
+echo "sanitize $MODE: ran ${#TARGETS[@]} test binaries in $((SECONDS - start)) s" >&2
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "sanitize $MODE: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
