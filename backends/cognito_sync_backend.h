@@ -2,8 +2,8 @@
 #define AWSFACADE_BACKENDS_COGNITO_SYNC_BACKEND_H_
 
 #include "absl/status/statusor.h"
-#include "backends/common/call_context.h"
 #include "aws/cognitosync/v1/cognitosync.pb.h"
+#include "backends/common/call_context.h"
 
 namespace awsfacade::backends {
 

@@ -2,8 +2,8 @@
 #define AWSFACADE_BACKENDS_DYNAMODB_BACKEND_H_
 
 #include "absl/status/statusor.h"
-#include "backends/common/call_context.h"
 #include "aws/dynamodb/v1/dynamodb.pb.h"
+#include "backends/common/call_context.h"
 
 namespace awsfacade::backends {
 
@@ -16,8 +16,8 @@ class DynamoDbBackend {
  public:
   virtual ~DynamoDbBackend() = default;
 
-#define AWSFACADE_DYNAMODB_OP(Op)                                 \
-  virtual absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op(     \
+#define AWSFACADE_DYNAMODB_OP(Op)                               \
+  virtual absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
       const ::aws::dynamodb::v1::Op##Request& request) = 0;
   AWSFACADE_DYNAMODB_OP(CreateTable)
   AWSFACADE_DYNAMODB_OP(DescribeTable)

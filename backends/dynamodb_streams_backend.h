@@ -41,25 +41,29 @@ class DynamoDbStreamsBackend {
   // hop. Decorators answer what their child answers.
   virtual bool IsAsynchronous() const { return false; }
 
-  virtual void AsyncDescribeStream(const CallContext& context,
-                                   ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
-                                   AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {
-    RunInline(context, [&] { return DescribeStream(request); }, std::move(done));
+  virtual void AsyncDescribeStream(
+      const CallContext& context, ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
+      AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {
+    RunInline(
+        context, [&] { return DescribeStream(request); }, std::move(done));
   }
   virtual void AsyncGetShardIterator(
       const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
       AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) {
-    RunInline(context, [&] { return GetShardIterator(request); }, std::move(done));
+    RunInline(
+        context, [&] { return GetShardIterator(request); }, std::move(done));
   }
   virtual void AsyncGetRecords(const CallContext& context,
                                ::aws::dynamodbstreams::v1::GetRecordsRequest request,
                                AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) {
-    RunInline(context, [&] { return GetRecords(request); }, std::move(done));
+    RunInline(
+        context, [&] { return GetRecords(request); }, std::move(done));
   }
   virtual void AsyncListStreams(const CallContext& context,
                                 ::aws::dynamodbstreams::v1::ListStreamsRequest request,
                                 AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) {
-    RunInline(context, [&] { return ListStreams(request); }, std::move(done));
+    RunInline(
+        context, [&] { return ListStreams(request); }, std::move(done));
   }
 
   // Optional wake-up hook for the subscription engine: `callback` runs

@@ -51,19 +51,19 @@ class BackendCallObserver {
 // the thread that completes the call. The callback holds what it reports
 // with, so the decorator may be dropped while a call is in flight; it never
 // turns an asynchronous call back into a blocking one.
-#define AWSFACADE_INSTRUMENTED_ASYNC_OP(ns, Op)                                                 \
-  void Async##Op(const CallContext& context, ns::Op##Request request,                           \
-                 AsyncDone<ns::Op##Response> done) override {                                   \
-    child_->Async##Op(                                                                          \
-        context, std::move(request),                                                            \
-        [observer = observer_, backend = backend_, start = std::chrono::steady_clock::now(),    \
-         done = std::move(done)](absl::StatusOr<ns::Op##Response> response) mutable {           \
-          if (!DelayedCallOf(response.status())) {                                              \
-            observer->OnBackendCall(kService, #Op, backend, response.status(),                  \
+#define AWSFACADE_INSTRUMENTED_ASYNC_OP(ns, Op)                                                  \
+  void Async##Op(const CallContext& context, ns::Op##Request request,                            \
+                 AsyncDone<ns::Op##Response> done) override {                                    \
+    child_->Async##Op(                                                                           \
+        context, std::move(request),                                                             \
+        [observer = observer_, backend = backend_, start = std::chrono::steady_clock::now(),     \
+         done = std::move(done)](absl::StatusOr<ns::Op##Response> response) mutable {            \
+          if (!DelayedCallOf(response.status())) {                                               \
+            observer->OnBackendCall(kService, #Op, backend, response.status(),                   \
                                     absl::FromChrono(std::chrono::steady_clock::now() - start)); \
-          }                                                                                     \
-          std::move(done)(std::move(response));                                                 \
-        });                                                                                     \
+          }                                                                                      \
+          std::move(done)(std::move(response));                                                  \
+        });                                                                                      \
   }
 
 #define AWSFACADE_INSTRUMENTED_MEMBERS(Interface) \

@@ -2,8 +2,8 @@
 #define AWSFACADE_BACKENDS_PERSONALIZE_BACKEND_H_
 
 #include "absl/status/statusor.h"
-#include "backends/common/call_context.h"
 #include "aws/personalize/v1/personalize.pb.h"
+#include "backends/common/call_context.h"
 
 namespace awsfacade::backends {
 
@@ -14,8 +14,8 @@ class PersonalizeBackend {
  public:
   virtual ~PersonalizeBackend() = default;
 
-#define AWSFACADE_PERSONALIZE_OP(Op)                                   \
-  virtual absl::StatusOr<::aws::personalize::v1::Op##Response> Op(       \
+#define AWSFACADE_PERSONALIZE_OP(Op)                               \
+  virtual absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
       const ::aws::personalize::v1::Op##Request& request) = 0;
   AWSFACADE_PERSONALIZE_OP(CreateDatasetGroup)
   AWSFACADE_PERSONALIZE_OP(DescribeDatasetGroup)

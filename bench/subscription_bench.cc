@@ -72,9 +72,11 @@ void Throughput(const std::shared_ptr<grpc::Channel>& channel) {
       records += event.records().records_size();
       bytes += static_cast<int64_t>(event.ByteSizeLong());
       ++messages;
-      if (sample.empty() && event.records().records_size() > 100) sample = event.SerializeAsString();
+      if (sample.empty() && event.records().records_size() > 100)
+        sample = event.SerializeAsString();
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     context.TryCancel();
     reader->Finish();
     facade_rates.push_back(records / seconds);
@@ -98,17 +100,20 @@ void Throughput(const std::shared_ptr<grpc::Channel>& channel) {
       ++got;
     }
     bare_reader->Finish();
-    double bare_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double bare_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bare_rates.push_back(got * records_per_message / bare_seconds);
   }
   std::sort(facade_rates.begin(), facade_rates.end());
   std::sort(bare_rates.begin(), bare_rates.end());
   const double facade_rps = facade_rates[kRounds / 2];
   const double bare_rps = bare_rates[kRounds / 2];
-  rows.push_back({absl::StrFormat("subscription throughput (records/s, median of 5; %d-byte messages of %.0f records)",
-                                  message_size, records_per_message),
-                  absl::StrFormat("%.0f", facade_rps), absl::StrFormat("%.0f (bare stream)", bare_rps),
-                  absl::StrFormat("%.2f", facade_rps / bare_rps), ">= 0.5"});
+  rows.push_back(
+      {absl::StrFormat(
+           "subscription throughput (records/s, median of 5; %d-byte messages of %.0f records)",
+           message_size, records_per_message),
+       absl::StrFormat("%.0f", facade_rps), absl::StrFormat("%.0f (bare stream)", bare_rps),
+       absl::StrFormat("%.2f", facade_rps / bare_rps), ">= 0.5"});
 }
 
 // 2. Write → subscriber latency at a fixed write rate.
@@ -154,9 +159,10 @@ void Latency(const std::shared_ptr<grpc::Channel>& channel, int writes_per_secon
   auto pct = [&](double p) {
     return sorted.empty() ? 0.0 : sorted[static_cast<size_t>(p * (sorted.size() - 1))] / 1e6;
   };
-  rows.push_back({absl::StrFormat("write->subscriber latency at %d writes/s (p50 / p99 ms, %zu of %d)",
-                                  writes_per_second, latencies.size(), total),
-                  absl::StrFormat("%.3f / %.3f", pct(0.5), pct(0.99)), "-", "-", "p99 < 5 ms"});
+  rows.push_back(
+      {absl::StrFormat("write->subscriber latency at %d writes/s (p50 / p99 ms, %zu of %d)",
+                       writes_per_second, latencies.size(), total),
+       absl::StrFormat("%.3f / %.3f", pct(0.5), pct(0.99)), "-", "-", "p99 < 5 ms"});
 }
 
 // 3. RSS growth of a fresh server over 1000 idle subscriptions, beside the
@@ -176,7 +182,8 @@ double IdleGrowthKiB(int server_pid, const StartCall<Response>& start) {
   std::vector<std::unique_ptr<grpc::ClientAsyncReader<Response>>> readers;
   for (int i = 0; i < kStreams; ++i) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
-    readers.push_back(start(contexts.back().get(), &cq, reinterpret_cast<void*>(static_cast<intptr_t>(i + 1))));
+    readers.push_back(
+        start(contexts.back().get(), &cq, reinterpret_cast<void*>(static_cast<intptr_t>(i + 1))));
   }
   void* tag;
   bool ok;
@@ -245,7 +252,8 @@ int main(int argc, char** argv) {
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel((*server)->address(), grpc::InsecureChannelCredentials(), args);
+  auto channel =
+      grpc::CreateCustomChannel((*server)->address(), grpc::InsecureChannelCredentials(), args);
   const std::string only = argc > 2 ? argv[2] : "all";
   if (only == "all" || only == "throughput") Throughput(channel);
   if (only == "all" || only == "latency") {
@@ -256,8 +264,8 @@ int main(int argc, char** argv) {
 
   std::printf("figure | value | baseline | ratio | goal\n");
   for (const auto& r : rows) {
-    std::printf("ROW | %s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(), r.baseline.c_str(),
-                r.ratio.c_str(), r.goal.c_str());
+    std::printf("ROW | %s | %s | %s | %s | %s\n", r.figure.c_str(), r.value.c_str(),
+                r.baseline.c_str(), r.ratio.c_str(), r.goal.c_str());
   }
   return 0;
 }

@@ -15,7 +15,8 @@ namespace awsfacade::client {
 // retry policy) that override the client's defaults for that call.
 class CognitoSyncClient {
  public:
-  explicit CognitoSyncClient(std::shared_ptr<CognitoSyncConnection> connection, CallOptions defaults = {})
+  explicit CognitoSyncClient(std::shared_ptr<CognitoSyncConnection> connection,
+                             CallOptions defaults = {})
       : connection_(std::move(connection)), defaults_(std::move(defaults)) {}
 
   AWSFACADE_COGNITO_SYNC_UNARY_RPCS(AWSFACADE_CLIENT_FORWARD_UNARY)
@@ -23,11 +24,11 @@ class CognitoSyncClient {
   AWSFACADE_COGNITO_SYNC_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
 
   // Every record of the dataset changed after request.LastSyncCount, following NextToken.
-  StreamRange<::aws::cognitosync::v1::Record> ListAllRecords(::aws::cognitosync::v1::ListRecordsRequest request,
-                                                             const CallOptions& call = {});
+  StreamRange<::aws::cognitosync::v1::Record> ListAllRecords(
+      ::aws::cognitosync::v1::ListRecordsRequest request, const CallOptions& call = {});
   // Every dataset of the identity, following NextToken.
-  StreamRange<::aws::cognitosync::v1::Dataset> ListAllDatasets(::aws::cognitosync::v1::ListDatasetsRequest request,
-                                                               const CallOptions& call = {});
+  StreamRange<::aws::cognitosync::v1::Dataset> ListAllDatasets(
+      ::aws::cognitosync::v1::ListDatasetsRequest request, const CallOptions& call = {});
 
  private:
   std::shared_ptr<CognitoSyncConnection> connection_;

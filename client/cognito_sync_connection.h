@@ -8,8 +8,8 @@
 #include "client/options.h"
 #include "client/stream_range.h"
 
-// The RPCs of aws.cognitosync.v1.CognitoSyncService (see proto/aws/cognitosync/v1/cognitosync.proto for
-// each contract), as X(namespace, Rpc) lists.
+// The RPCs of aws.cognitosync.v1.CognitoSyncService (see proto/aws/cognitosync/v1/cognitosync.proto
+// for each contract), as X(namespace, Rpc) lists.
 #define AWSFACADE_COGNITO_SYNC_UNARY_RPCS(X) \
   X(::aws::cognitosync::v1, ListRecords)     \
   X(::aws::cognitosync::v1, UpdateRecords)   \
@@ -45,8 +45,8 @@ std::shared_ptr<CognitoSyncConnection> MakeCognitoSyncConnection(ConnectionOptio
 namespace internal {
 // The layers MakeCognitoSyncConnection stacks, for tests.
 std::shared_ptr<CognitoSyncConnection> MakeCognitoSyncGrpcConnection(ConnectionOptions options);
-std::shared_ptr<CognitoSyncConnection> MakeCognitoSyncRetryConnection(std::shared_ptr<CognitoSyncConnection> child,
-                                                                      ConnectionOptions options);
+std::shared_ptr<CognitoSyncConnection> MakeCognitoSyncRetryConnection(
+    std::shared_ptr<CognitoSyncConnection> child, ConnectionOptions options);
 }  // namespace internal
 
 }  // namespace awsfacade::client

@@ -10,8 +10,8 @@
 
 namespace awsfacade::client {
 
-// DynamoDB (the write side: tables and items) through the facade. A cheap value type: copies share the connection.
-// Every RPC is a method taking the request and optional CallOptions (deadline,
+// DynamoDB (the write side: tables and items) through the facade. A cheap value type: copies share
+// the connection. Every RPC is a method taking the request and optional CallOptions (deadline,
 // retry policy) that override the client's defaults for that call.
 class DynamoDbClient {
  public:

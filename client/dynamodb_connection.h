@@ -48,8 +48,8 @@ std::shared_ptr<DynamoDbConnection> MakeDynamoDbConnection(ConnectionOptions opt
 namespace internal {
 // The layers MakeDynamoDbConnection stacks, for tests.
 std::shared_ptr<DynamoDbConnection> MakeDynamoDbGrpcConnection(ConnectionOptions options);
-std::shared_ptr<DynamoDbConnection> MakeDynamoDbRetryConnection(std::shared_ptr<DynamoDbConnection> child,
-                                                                ConnectionOptions options);
+std::shared_ptr<DynamoDbConnection> MakeDynamoDbRetryConnection(
+    std::shared_ptr<DynamoDbConnection> child, ConnectionOptions options);
 }  // namespace internal
 
 }  // namespace awsfacade::client

@@ -15,7 +15,8 @@ namespace awsfacade::client {
 // retry policy) that override the client's defaults for that call.
 class DynamoDbStreamsClient {
  public:
-  explicit DynamoDbStreamsClient(std::shared_ptr<DynamoDbStreamsConnection> connection, CallOptions defaults = {})
+  explicit DynamoDbStreamsClient(std::shared_ptr<DynamoDbStreamsConnection> connection,
+                                 CallOptions defaults = {})
       : connection_(std::move(connection)), defaults_(std::move(defaults)) {}
 
   AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(AWSFACADE_CLIENT_FORWARD_UNARY)
@@ -26,8 +27,8 @@ class DynamoDbStreamsClient {
   AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
 
   // Every stream (of request.TableName, if set), following LastEvaluatedStreamArn.
-  StreamRange<::aws::dynamodbstreams::v1::Stream> ListAllStreams(::aws::dynamodbstreams::v1::ListStreamsRequest request,
-                                                                 const CallOptions& call = {});
+  StreamRange<::aws::dynamodbstreams::v1::Stream> ListAllStreams(
+      ::aws::dynamodbstreams::v1::ListStreamsRequest request, const CallOptions& call = {});
   // Every shard of request.StreamArn, following LastEvaluatedShardId.
   StreamRange<::aws::dynamodbstreams::v1::Shard> ListAllShards(
       ::aws::dynamodbstreams::v1::DescribeStreamRequest request, const CallOptions& call = {});

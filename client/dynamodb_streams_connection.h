@@ -8,8 +8,9 @@
 #include "client/options.h"
 #include "client/stream_range.h"
 
-// The RPCs of aws.dynamodbstreams.v1.DynamoDbStreamsService (see proto/aws/dynamodbstreams/v1/dynamodbstreams.proto for
-// each contract), as X(namespace, Rpc) lists.
+// The RPCs of aws.dynamodbstreams.v1.DynamoDbStreamsService (see
+// proto/aws/dynamodbstreams/v1/dynamodbstreams.proto for each contract), as X(namespace, Rpc)
+// lists.
 #define AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(X)  \
   X(::aws::dynamodbstreams::v1, ListStreams)      \
   X(::aws::dynamodbstreams::v1, DescribeStream)   \
@@ -39,11 +40,13 @@ class DynamoDbStreamsConnection {
 // A connection to the server at options.endpoint: gRPC calls wrapped in the
 // retry decorator (unary calls retried per options.retry_policy, honouring
 // the server's RetryInfo; subscriptions resumed from their last token).
-std::shared_ptr<DynamoDbStreamsConnection> MakeDynamoDbStreamsConnection(ConnectionOptions options = {});
+std::shared_ptr<DynamoDbStreamsConnection> MakeDynamoDbStreamsConnection(
+    ConnectionOptions options = {});
 
 namespace internal {
 // The layers MakeDynamoDbStreamsConnection stacks, for tests.
-std::shared_ptr<DynamoDbStreamsConnection> MakeDynamoDbStreamsGrpcConnection(ConnectionOptions options);
+std::shared_ptr<DynamoDbStreamsConnection> MakeDynamoDbStreamsGrpcConnection(
+    ConnectionOptions options);
 std::shared_ptr<DynamoDbStreamsConnection> MakeDynamoDbStreamsRetryConnection(
     std::shared_ptr<DynamoDbStreamsConnection> child, ConnectionOptions options);
 }  // namespace internal

@@ -27,7 +27,8 @@ struct RetryPolicy {
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(10);
   double multiplier = 2.0;
-  std::set<absl::StatusCode> retryable_codes = {absl::StatusCode::kUnavailable, absl::StatusCode::kResourceExhausted};
+  std::set<absl::StatusCode> retryable_codes = {absl::StatusCode::kUnavailable,
+                                                absl::StatusCode::kResourceExhausted};
 };
 
 // Settings of one call, or defaults of one client: every member is optional,

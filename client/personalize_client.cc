@@ -7,20 +7,21 @@
 namespace awsfacade::client {
 namespace v1 = ::aws::personalize::v1;
 
-StreamRange<v1::DatasetGroupSummary> PersonalizeClient::ListAllDatasetGroups(v1::ListDatasetGroupsRequest request,
-                                                                             const CallOptions& call) {
+StreamRange<v1::DatasetGroupSummary> PersonalizeClient::ListAllDatasetGroups(
+    v1::ListDatasetGroupsRequest request, const CallOptions& call) {
   return internal::ListAll<v1::DatasetGroupSummary>(
-      connection_, &PersonalizeConnection::ListDatasetGroups, internal::MergeCallOptions(defaults_, call),
-      std::move(request),
+      connection_, &PersonalizeConnection::ListDatasetGroups,
+      internal::MergeCallOptions(defaults_, call), std::move(request),
       {[](v1::ListDatasetGroupsResponse& page) { return page.mutable_dataset_groups(); },
        [](const v1::ListDatasetGroupsResponse& page) { return page.next_token(); },
        [](v1::ListDatasetGroupsRequest& r, const std::string& token) { r.set_next_token(token); }});
 }
 
-StreamRange<v1::DatasetSchemaSummary> PersonalizeClient::ListAllSchemas(v1::ListSchemasRequest request,
-                                                                        const CallOptions& call) {
+StreamRange<v1::DatasetSchemaSummary> PersonalizeClient::ListAllSchemas(
+    v1::ListSchemasRequest request, const CallOptions& call) {
   return internal::ListAll<v1::DatasetSchemaSummary>(
-      connection_, &PersonalizeConnection::ListSchemas, internal::MergeCallOptions(defaults_, call), std::move(request),
+      connection_, &PersonalizeConnection::ListSchemas, internal::MergeCallOptions(defaults_, call),
+      std::move(request),
       {[](v1::ListSchemasResponse& page) { return page.mutable_schemas(); },
        [](const v1::ListSchemasResponse& page) { return page.next_token(); },
        [](v1::ListSchemasRequest& r, const std::string& token) { r.set_next_token(token); }});
@@ -29,8 +30,8 @@ StreamRange<v1::DatasetSchemaSummary> PersonalizeClient::ListAllSchemas(v1::List
 StreamRange<v1::DatasetSummary> PersonalizeClient::ListAllDatasets(v1::ListDatasetsRequest request,
                                                                    const CallOptions& call) {
   return internal::ListAll<v1::DatasetSummary>(
-      connection_, &PersonalizeConnection::ListDatasets, internal::MergeCallOptions(defaults_, call),
-      std::move(request),
+      connection_, &PersonalizeConnection::ListDatasets,
+      internal::MergeCallOptions(defaults_, call), std::move(request),
       {[](v1::ListDatasetsResponse& page) { return page.mutable_datasets(); },
        [](const v1::ListDatasetsResponse& page) { return page.next_token(); },
        [](v1::ListDatasetsRequest& r, const std::string& token) { r.set_next_token(token); }});

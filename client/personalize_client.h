@@ -15,7 +15,8 @@ namespace awsfacade::client {
 // retry policy) that override the client's defaults for that call.
 class PersonalizeClient {
  public:
-  explicit PersonalizeClient(std::shared_ptr<PersonalizeConnection> connection, CallOptions defaults = {})
+  explicit PersonalizeClient(std::shared_ptr<PersonalizeConnection> connection,
+                             CallOptions defaults = {})
       : connection_(std::move(connection)), defaults_(std::move(defaults)) {}
 
   AWSFACADE_PERSONALIZE_UNARY_RPCS(AWSFACADE_CLIENT_FORWARD_UNARY)

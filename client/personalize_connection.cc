@@ -3,4 +3,5 @@
 #include "aws/personalize/v1/personalize.grpc.pb.h"
 #include "client/internal/connection_impl.h"
 
-AWSFACADE_CLIENT_DEFINE_CONNECTION(Personalize, AWSFACADE_PERSONALIZE, ::aws::personalize::v1::PersonalizeService)
+AWSFACADE_CLIENT_DEFINE_CONNECTION(Personalize, AWSFACADE_PERSONALIZE,
+                                   ::aws::personalize::v1::PersonalizeService)

@@ -8,8 +8,8 @@
 #include "client/options.h"
 #include "client/stream_range.h"
 
-// The RPCs of aws.personalize.v1.PersonalizeService (see proto/aws/personalize/v1/personalize.proto for
-// each contract), as X(namespace, Rpc) lists.
+// The RPCs of aws.personalize.v1.PersonalizeService (see proto/aws/personalize/v1/personalize.proto
+// for each contract), as X(namespace, Rpc) lists.
 #define AWSFACADE_PERSONALIZE_UNARY_RPCS(X)       \
   X(::aws::personalize::v1, CreateDatasetGroup)   \
   X(::aws::personalize::v1, DescribeDatasetGroup) \
@@ -50,8 +50,8 @@ std::shared_ptr<PersonalizeConnection> MakePersonalizeConnection(ConnectionOptio
 namespace internal {
 // The layers MakePersonalizeConnection stacks, for tests.
 std::shared_ptr<PersonalizeConnection> MakePersonalizeGrpcConnection(ConnectionOptions options);
-std::shared_ptr<PersonalizeConnection> MakePersonalizeRetryConnection(std::shared_ptr<PersonalizeConnection> child,
-                                                                      ConnectionOptions options);
+std::shared_ptr<PersonalizeConnection> MakePersonalizeRetryConnection(
+    std::shared_ptr<PersonalizeConnection> child, ConnectionOptions options);
 }  // namespace internal
 
 }  // namespace awsfacade::client

@@ -11,12 +11,12 @@
 // The RPCs of awsfacade.simulator.v1.SimulatorService, the simulator
 // backend's control API (see proto/awsfacade/simulator/v1/simulator.proto),
 // as X(namespace, Rpc) lists.
-#define AWSFACADE_SIMULATOR_UNARY_RPCS(X)         \
-  X(::awsfacade::simulator::v1, AdvanceClock)     \
-  X(::awsfacade::simulator::v1, GetClock)         \
-  X(::awsfacade::simulator::v1, SetFaults)        \
-  X(::awsfacade::simulator::v1, ClearFaults)      \
-  X(::awsfacade::simulator::v1, Reset)            \
+#define AWSFACADE_SIMULATOR_UNARY_RPCS(X)     \
+  X(::awsfacade::simulator::v1, AdvanceClock) \
+  X(::awsfacade::simulator::v1, GetClock)     \
+  X(::awsfacade::simulator::v1, SetFaults)    \
+  X(::awsfacade::simulator::v1, ClearFaults)  \
+  X(::awsfacade::simulator::v1, Reset)        \
   X(::awsfacade::simulator::v1, ForceShardRollover)
 #define AWSFACADE_SIMULATOR_STREAMING_RPCS(X)
 #define AWSFACADE_SIMULATOR_SUBSCRIPTION_RPCS(X)
@@ -38,8 +38,8 @@ std::shared_ptr<SimulatorConnection> MakeSimulatorConnection(ConnectionOptions o
 
 namespace internal {
 std::shared_ptr<SimulatorConnection> MakeSimulatorGrpcConnection(ConnectionOptions options);
-std::shared_ptr<SimulatorConnection> MakeSimulatorRetryConnection(std::shared_ptr<SimulatorConnection> child,
-                                                                  ConnectionOptions options);
+std::shared_ptr<SimulatorConnection> MakeSimulatorRetryConnection(
+    std::shared_ptr<SimulatorConnection> child, ConnectionOptions options);
 }  // namespace internal
 
 }  // namespace awsfacade::client

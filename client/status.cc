@@ -16,7 +16,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status,
   if (!status.error_details().empty()) {
     result.SetPayload(kStatusDetailsPayloadUrl, absl::Cord(status.error_details()));
   }
-  auto it = trailers.find(grpc::string_ref(kContinuationTokenTrailer.data(), kContinuationTokenTrailer.size()));
+  auto it = trailers.find(
+      grpc::string_ref(kContinuationTokenTrailer.data(), kContinuationTokenTrailer.size()));
   if (it != trailers.end() && it->second.size() > 0) {
     result.SetPayload(kContinuationTokenPayloadUrl,
                       absl::Cord(absl::string_view(it->second.data(), it->second.size())));
@@ -67,7 +68,8 @@ std::string AwsErrorMessage(const absl::Status& status) {
 std::optional<absl::Duration> RetryDelay(const absl::Status& status) {
   auto info = FindDetail<google::rpc::RetryInfo>(status);
   if (!info || !info->has_retry_delay()) return std::nullopt;
-  return absl::Seconds(info->retry_delay().seconds()) + absl::Nanoseconds(info->retry_delay().nanos());
+  return absl::Seconds(info->retry_delay().seconds()) +
+         absl::Nanoseconds(info->retry_delay().nanos());
 }
 
 std::optional<std::string> ContinuationToken(const absl::Status& status) {

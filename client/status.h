@@ -21,7 +21,8 @@ namespace awsfacade::client {
 //   if (AwsErrorName(status) == "ExpiredIteratorException") ...
 
 // Payload URLs (absl::Status::GetPayload) used by this library.
-inline constexpr absl::string_view kStatusDetailsPayloadUrl = "type.googleapis.com/google.rpc.Status";
+inline constexpr absl::string_view kStatusDetailsPayloadUrl =
+    "type.googleapis.com/google.rpc.Status";
 inline constexpr absl::string_view kContinuationTokenPayloadUrl = "awsfacade-continuation-token";
 // Trailing metadata key with a subscription's final continuation token.
 inline constexpr absl::string_view kContinuationTokenTrailer = "awsfacade-continuation-token";

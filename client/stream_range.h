@@ -118,7 +118,8 @@ class StreamRange {
 // A range over fixed values, then `final_status` (OK = clean end). For tests
 // with the mocks in client/mocks/, and for adapters.
 template <typename T>
-StreamRange<T> MakeStreamRange(std::vector<T> values, absl::Status final_status = absl::OkStatus()) {
+StreamRange<T> MakeStreamRange(std::vector<T> values,
+                               absl::Status final_status = absl::OkStatus()) {
   std::size_t next = 0;
   return StreamRange<T>([values = std::move(values), final_status = std::move(final_status),
                          next]() mutable -> absl::variant<absl::Status, T> {

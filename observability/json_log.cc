@@ -164,8 +164,9 @@ bool JsonLogger::Flush(absl::Duration timeout) {
   };
   absl::MutexLock lock(&mu_);
   Target target{&written_total_, queued_total_};
-  return mu_.AwaitWithTimeout(
-      absl::Condition(+[](Target* t) { return *t->written >= t->wanted; }, &target), timeout);
+  return mu_.AwaitWithTimeout(absl::Condition(
+                                  +[](Target* t) { return *t->written >= t->wanted; }, &target),
+                              timeout);
 }
 
 void JsonLogger::WriterLoop() {
@@ -191,7 +192,8 @@ void JsonLogger::WriterLoop() {
     const size_t written = WriteAll(options_.fd, out);
     if (written < out.size()) {
       // stderr is closed or broken: every line not wholly written is lost.
-      const int64_t lost = std::count_if(ends.begin(), ends.end(), [written](size_t end) { return end > written; });
+      const int64_t lost =
+          std::count_if(ends.begin(), ends.end(), [written](size_t end) { return end > written; });
       Dropped(lost);
     }
     absl::MutexLock lock(&mu_);

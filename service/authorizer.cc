@@ -36,12 +36,15 @@ absl::StatusOr<std::vector<std::string>> Strings(const nlohmann::json& rule, con
     if (required) return absl::InvalidArgumentError(absl::StrCat("a rule has no \"", key, "\""));
     return out;
   }
-  if (!rule[key].is_array()) return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is not a list"));
+  if (!rule[key].is_array())
+    return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is not a list"));
   for (const auto& v : rule[key]) {
-    if (!v.is_string()) return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" holds a non-string"));
+    if (!v.is_string())
+      return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" holds a non-string"));
     out.push_back(v.get<std::string>());
   }
-  if (required && out.empty()) return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is empty"));
+  if (required && out.empty())
+    return absl::InvalidArgumentError(absl::StrCat("\"", key, "\" is empty"));
   return out;
 }
 
@@ -60,16 +63,18 @@ constexpr char kPartition[] = "aws";
 constexpr char kIteratorPurpose[] = "awsfacade.authz.shard_iterator";
 // The validation error of each service (what its backend answers for input
 // its model refuses).
-constexpr char kValidation[] = "ValidationException";             // DynamoDB, Streams
-constexpr char kInvalidInput[] = "InvalidInputException";         // Personalize
-constexpr char kInvalidParameter[] = "InvalidParameterException"; // Cognito Sync
+constexpr char kValidation[] = "ValidationException";              // DynamoDB, Streams
+constexpr char kInvalidInput[] = "InvalidInputException";          // Personalize
+constexpr char kInvalidParameter[] = "InvalidParameterException";  // Cognito Sync
 
 bool AllOf(absl::string_view value, bool (*allowed)(char)) {
   return std::all_of(value.begin(), value.end(), allowed);
 }
 bool IsTableNameChar(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-'; }
 bool IsWordOrDash(char c) { return absl::ascii_isalnum(c) || c == '_' || c == '-'; }
-bool IsLowerHexOrDash(char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f') || c == '-'; }
+bool IsLowerHexOrDash(char c) {
+  return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f') || c == '-';
+}
 bool IsDatasetNameChar(char c) { return IsWordOrDash(c) || c == '.' || c == ':'; }
 
 // TableName: [a-zA-Z0-9_.-]{3,255}.
@@ -86,7 +91,8 @@ bool IsStreamResource(absl::string_view resource) {
   const size_t slash = resource.find('/');
   if (slash == absl::string_view::npos || !IsTableName(resource.substr(0, slash))) return false;
   absl::string_view label = resource.substr(slash);
-  return absl::ConsumePrefix(&label, "/stream/") && !label.empty() && AllOf(label, IsDatasetNameChar);
+  return absl::ConsumePrefix(&label, "/stream/") && !label.empty() &&
+         AllOf(label, IsDatasetNameChar);
 }
 // Personalize's model: the resource part is ".+"; what is in it is the
 // backend's to judge (an ARN of the wrong kind names nothing it has).
@@ -94,8 +100,9 @@ bool IsNonEmpty(absl::string_view resource) { return !resource.empty(); }
 // Cognito Sync ids: [\w-]+:[0-9a-f-]+, at most 55 characters.
 bool IsCognitoId(absl::string_view id) {
   const size_t colon = id.find(':');
-  return id.size() <= 55 && colon != absl::string_view::npos && colon > 0 && colon + 1 < id.size() &&
-         AllOf(id.substr(0, colon), IsWordOrDash) && AllOf(id.substr(colon + 1), IsLowerHexOrDash);
+  return id.size() <= 55 && colon != absl::string_view::npos && colon > 0 &&
+         colon + 1 < id.size() && AllOf(id.substr(0, colon), IsWordOrDash) &&
+         AllOf(id.substr(colon + 1), IsLowerHexOrDash);
 }
 
 absl::Status Malformed(absl::string_view error, absl::string_view field, absl::string_view value,
@@ -142,7 +149,8 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromJson(
   a->account_id_ = std::move(account_id);
   a->sealer_ = sealer != nullptr ? std::move(sealer) : std::make_shared<backends::TokenSealer>();
   if (doc.contains("tokens")) {
-    if (!doc["tokens"].is_object()) return absl::InvalidArgumentError("\"tokens\" is not an object");
+    if (!doc["tokens"].is_object())
+      return absl::InvalidArgumentError("\"tokens\" is not an object");
     for (const auto& [name, hash] : doc["tokens"].items()) {
       if (!hash.is_string() || !absl::StartsWith(hash.get<std::string>(), "sha256:") ||
           hash.get<std::string>().size() != 7 + 64) {
@@ -195,15 +203,16 @@ std::string Authorizer::Operation(const Message& request) {
   absl::string_view name = descriptor->name();
   absl::ConsumeSuffix(&name, "Request");
   const auto* file = descriptor->file();
-  const std::string service = file->service_count() > 0 ? file->service(0)->full_name() : file->package();
+  const std::string service =
+      file->service_count() > 0 ? file->service(0)->full_name() : file->package();
   return absl::StrCat(service, "/", name);
 }
 
 absl::StatusOr<std::string> Authorizer::CheckOwnArn(absl::string_view field, absl::string_view arn,
-                                                     absl::string_view service,
-                                                     absl::string_view error,
-                                                     bool (*resource_ok)(absl::string_view),
-                                                     absl::string_view form) const {
+                                                    absl::string_view service,
+                                                    absl::string_view error,
+                                                    bool (*resource_ok)(absl::string_view),
+                                                    absl::string_view form) const {
   const std::vector<absl::string_view> parts = absl::StrSplit(arn, absl::MaxSplits(':', 5));
   if (parts.size() != 6 || parts[0] != "arn" || parts[1] != kPartition || parts[2] != service ||
       parts[3].empty() || parts[4].empty() || !resource_ok(parts[5])) {
@@ -212,15 +221,14 @@ absl::StatusOr<std::string> Authorizer::CheckOwnArn(absl::string_view field, abs
   }
   if (parts[3] != region_) {
     return backends::AwsError(error,
-                              absl::StrCat("1 validation error detected: Invalid AWS region in '", arn,
-                                           "': this server serves ", region_),
+                              absl::StrCat("1 validation error detected: Invalid AWS region in '",
+                                           arn, "': this server serves ", region_),
                               field);
   }
   if (parts[4] != account_id_) {
-    return backends::AwsError(
-        "AccessDeniedException",
-        absl::StrCat(field, " ", arn, " belongs to account ", parts[4], "; this server serves account ",
-                     account_id_, " only"));
+    return backends::AwsError("AccessDeniedException",
+                              absl::StrCat(field, " ", arn, " belongs to account ", parts[4],
+                                           "; this server serves account ", account_id_, " only"));
   }
   return std::string(arn);
 }
@@ -267,9 +275,9 @@ absl::StatusOr<std::string> Authorizer::PersonalizeArn(const Message& request) c
   // Every ARN the request names is this server's; the first one present is
   // what the call acts on (CreateDataset: its group, not its schema).
   std::string resource;
-  for (auto [field, member] : {std::pair{"dataset_group_arn", "datasetGroupArn"},
-                               std::pair{"dataset_arn", "datasetArn"},
-                               std::pair{"schema_arn", "schemaArn"}}) {
+  for (auto [field, member] :
+       {std::pair{"dataset_group_arn", "datasetGroupArn"}, std::pair{"dataset_arn", "datasetArn"},
+        std::pair{"schema_arn", "schemaArn"}}) {
     const std::string arn = Field(request, field);
     if (arn.empty()) continue;
     absl::StatusOr<std::string> own =
@@ -285,10 +293,13 @@ absl::StatusOr<std::string> Authorizer::PersonalizeArn(const Message& request) c
                                                          : nullptr;
   if (kind == nullptr) return std::string();  // an unfiltered List*
   // Name: ^[a-zA-Z0-9][a-zA-Z0-9\-_]*, 1..63 characters.
-  if (name.empty() || name.size() > 63 || !absl::ascii_isalnum(name[0]) || !AllOf(name, IsWordOrDash)) {
-    return Malformed(kInvalidInput, "name", name, "a name matching ^[a-zA-Z0-9][a-zA-Z0-9\\-_]* (1..63 characters)");
+  if (name.empty() || name.size() > 63 || !absl::ascii_isalnum(name[0]) ||
+      !AllOf(name, IsWordOrDash)) {
+    return Malformed(kInvalidInput, "name", name,
+                     "a name matching ^[a-zA-Z0-9][a-zA-Z0-9\\-_]* (1..63 characters)");
   }
-  return absl::StrCat("arn:", kPartition, ":personalize:", region_, ":", account_id_, ":", kind, name);
+  return absl::StrCat("arn:", kPartition, ":personalize:", region_, ":", account_id_, ":", kind,
+                      name);
 }
 
 absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
@@ -299,7 +310,8 @@ absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
     // A multi-account global table's source is another account's table:
     // refused like any other account's ARN.
     if (const std::string source = Field(request, "global_table_source_arn"); !source.empty()) {
-      if (absl::Status s = TableArn("GlobalTableSourceArn", source, true).status(); !s.ok()) return s;
+      if (absl::Status s = TableArn("GlobalTableSourceArn", source, true).status(); !s.ok())
+        return s;
     }
     return TableArn("TableName", Field(request, "table_name"), /*arn_allowed=*/true);
   }
@@ -318,7 +330,8 @@ absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
   return std::string();
 }
 
-std::string Authorizer::SealIterator(absl::string_view stream_arn, absl::string_view iterator) const {
+std::string Authorizer::SealIterator(absl::string_view stream_arn,
+                                     absl::string_view iterator) const {
   // Stream ARNs hold no '|' (StreamArn checked them), AWS iterators may.
   return sealer_->Seal(kIteratorPurpose, absl::StrCat(stream_arn, "|", iterator));
 }
@@ -341,26 +354,29 @@ absl::Status Authorizer::Decide(const std::string& caller, const std::string& op
   for (const Rule& rule : rules_) {
     if (!AnyMatch(rule.callers, caller) || !AnyMatch(rule.operations, operation)) continue;
     if (rule.resources.empty()) return absl::OkStatus();
-    if (resource.empty() ? std::find(rule.resources.begin(), rule.resources.end(), "*") != rule.resources.end()
-                         : AnyMatch(rule.resources, resource)) {
+    if (resource.empty()
+            ? std::find(rule.resources.begin(), rule.resources.end(), "*") != rule.resources.end()
+            : AnyMatch(rule.resources, resource)) {
       return absl::OkStatus();
     }
   }
   return backends::AwsError(
       "AccessDeniedException",
       absl::StrCat(caller, " is not authorized to perform ", operation,
-                   resource.empty() ? std::string(" (no resource)") : absl::StrCat(" on resource ", resource)));
+                   resource.empty() ? std::string(" (no resource)")
+                                    : absl::StrCat(" on resource ", resource)));
 }
 
-absl::Status Authorizer::Check(const grpc::ServerContextBase& context, const Message& request) const {
+absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
+                               const Message& request) const {
   absl::StatusOr<std::string> caller = Caller(context);
   if (!caller.ok()) return caller.status();
   const std::string operation = Operation(request);
   absl::StatusOr<std::string> resource = Resource(request);
   if (resource.status().code() == absl::StatusCode::kPermissionDenied) {
     return backends::AwsError("AccessDeniedException",
-                              absl::StrCat(*caller, " is not authorized to perform ", operation, ": ",
-                                           resource.status().message()));
+                              absl::StrCat(*caller, " is not authorized to perform ", operation,
+                                           ": ", resource.status().message()));
   }
   if (!resource.ok()) return resource.status();
   return Decide(*caller, operation, *resource);

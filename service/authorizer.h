@@ -25,7 +25,8 @@ namespace awsfacade::service {
 //       {"callers":    ["x509:client-one.example", "token:ci-reader", "peer:ipv4:127.0.0.1", "*"],
 //        "operations": ["aws.cognitosync.v1.CognitoSyncService/ListRecords",
 //                       "aws.dynamodbstreams.v1.DynamoDbStreamsService/*"],
-//        "resources":  ["arn:aws:cognito-sync:*:*:identitypool/*/identity/us-east-1:1111/dataset/*"]}
+//        "resources":
+//        ["arn:aws:cognito-sync:*:*:identitypool/*/identity/us-east-1:1111/dataset/*"]}
 //     ]
 //   }
 // A caller is "x509:<first SAN or CN>" under mutual TLS, "token:<name>" for
@@ -42,7 +43,8 @@ namespace awsfacade::service {
 //
 // The resource of a call is the canonical ARN of what the backend will act
 // on, in partition "aws", the server's region and account:
-//   Cognito Sync  arn:aws:cognito-sync:<region>:<account>:identitypool/<pool>/identity/<id>/dataset/<name>
+//   Cognito Sync
+//   arn:aws:cognito-sync:<region>:<account>:identitypool/<pool>/identity/<id>/dataset/<name>
 //                 (<name> empty for identity-level calls), so a caller bound
 //                 to one identity is never served another's data;
 //   Personalize   the request's DatasetGroupArn / DatasetArn / SchemaArn, or

@@ -4,14 +4,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "awsfacade/simulator/v1/simulator.pb.h"
 #include "backends/aws/aws_backends.h"
 #include "backends/simulator/cognito_sync_simulator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/faulty_backends.h"
-#include "backends/simulator/personalize_simulator.h"
 #include "backends/simulator/persistence/journaled_backends.h"
 #include "backends/simulator/persistence/simulator_state.h"
-#include "awsfacade/simulator/v1/simulator.pb.h"
+#include "backends/simulator/personalize_simulator.h"
 
 namespace awsfacade::service {
 
@@ -79,7 +79,8 @@ absl::Status AddSimulators(const BackendOptions& options, Backends& out) {
     dynamodb_backend = std::make_shared<sim::JournaledDynamoDb>(dynamodb, keeper);
     streams_backend = std::make_shared<sim::JournaledDynamoDbStreams>(dynamodb, keeper);
     keeper->RegisterReplay<::awsfacade::simulator::v1::ResetRequest>(
-        "simulator", "Reset", [reset](const ::awsfacade::simulator::v1::ResetRequest&) { return reset(); });
+        "simulator", "Reset",
+        [reset](const ::awsfacade::simulator::v1::ResetRequest&) { return reset(); });
     hooks.reset = [keeper, reset] {
       return keeper->Write("simulator", "Reset", ::awsfacade::simulator::v1::ResetRequest(), reset);
     };
@@ -103,17 +104,21 @@ absl::Status AddSimulators(const BackendOptions& options, Backends& out) {
     }
     hooks.recovery_summary = absl::StrCat(
         "state from ", options.persistence->dir.path, ": ",
-        recovery->snapshot_index == 0 ? std::string("no snapshot")
-                                      : absl::StrCat("snapshot after entry ", recovery->snapshot_index),
+        recovery->snapshot_index == 0
+            ? std::string("no snapshot")
+            : absl::StrCat("snapshot after entry ", recovery->snapshot_index),
         ", ", recovery->replayed, " journal entries replayed",
         recovery->dropped_torn_tail ? ", a torn last entry (never acknowledged) dropped" : "",
-        recovery->dropped_failed_call ? ", a failed call's last entry (never acknowledged) dropped" : "",
+        recovery->dropped_failed_call ? ", a failed call's last entry (never acknowledged) dropped"
+                                      : "",
         " in ", absl::FormatDuration(recovery->took));
     hooks.state = keeper;
   }
-  if (!out.dynamodb) out.dynamodb = std::make_shared<sim::FaultyDynamoDb>(dynamodb_backend, hooks.faults);
+  if (!out.dynamodb)
+    out.dynamodb = std::make_shared<sim::FaultyDynamoDb>(dynamodb_backend, hooks.faults);
   if (!out.dynamodb_streams) {
-    out.dynamodb_streams = std::make_shared<sim::FaultyDynamoDbStreams>(streams_backend, hooks.faults);
+    out.dynamodb_streams =
+        std::make_shared<sim::FaultyDynamoDbStreams>(streams_backend, hooks.faults);
   }
   if (!out.cognito_sync) {
     out.cognito_sync = std::make_shared<sim::FaultyCognitoSync>(cognito_sync_backend, hooks.faults);
@@ -133,15 +138,15 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
   const BackendKind dynamodb_kind = options.dynamodb_kind.value_or(options.kind);
   const BackendKind streams_kind = options.dynamodb_streams_kind.value_or(options.kind);
   const bool any_aws = cognito_sync_kind == BackendKind::kAws ||
-                       personalize_kind == BackendKind::kAws || dynamodb_kind == BackendKind::kAws ||
-                       streams_kind == BackendKind::kAws;
-  const bool any_simulator = cognito_sync_kind == BackendKind::kSimulator ||
-                             personalize_kind == BackendKind::kSimulator ||
-                             dynamodb_kind == BackendKind::kSimulator ||
-                             streams_kind == BackendKind::kSimulator;
+                       personalize_kind == BackendKind::kAws ||
+                       dynamodb_kind == BackendKind::kAws || streams_kind == BackendKind::kAws;
+  const bool any_simulator =
+      cognito_sync_kind == BackendKind::kSimulator || personalize_kind == BackendKind::kSimulator ||
+      dynamodb_kind == BackendKind::kSimulator || streams_kind == BackendKind::kSimulator;
   Backends out;
   if (options.persistence && !any_simulator) {
-    return absl::InvalidArgumentError("--state_dir keeps simulated state, and no service is simulated");
+    return absl::InvalidArgumentError(
+        "--state_dir keeps simulated state, and no service is simulated");
   }
 
   if (any_aws) {

@@ -20,8 +20,8 @@ constexpr char kStartingTokenField[] = "PaginationConfig.StartingToken";
 constexpr char kTruncateKey[] = "boto_truncate_amount";
 
 absl::Status BadStartingToken(absl::string_view why) {
-  return backends::AwsError("InvalidNextTokenException",
-                            absl::StrCat("Bad starting token: ", why), kStartingTokenField);
+  return backends::AwsError("InvalidNextTokenException", absl::StrCat("Bad starting token: ", why),
+                            kStartingTokenField);
 }
 
 // Python's json.dumps string literal (ensure_ascii=True).
@@ -32,26 +32,49 @@ void AppendPythonJsonString(std::string& out, absl::string_view utf8) {
     uint32_t cp = c;
     size_t len = 1;
     if (c >= 0x80) {  // decode one UTF-8 sequence; invalid bytes pass as U+FFFD
-      if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-      else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-      else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-      else len = 1, cp = 0xFFFD;
+      if ((c & 0xE0) == 0xC0)
+        len = 2, cp = c & 0x1F;
+      else if ((c & 0xF0) == 0xE0)
+        len = 3, cp = c & 0x0F;
+      else if ((c & 0xF8) == 0xF0)
+        len = 4, cp = c & 0x07;
+      else
+        len = 1, cp = 0xFFFD;
       if (i + len > utf8.size()) len = 1, cp = 0xFFFD;
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+      for (size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
     }
     i += len;
     switch (cp) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (cp < 0x20 || (cp >= 0x7F && cp < 0x10000)) {
-      if (cp == 0x7F) { out += static_cast<char>(cp); continue; }  // DEL is printable for json
+      if (cp == 0x7F) {
+        out += static_cast<char>(cp);
+        continue;
+      }  // DEL is printable for json
       absl::StrAppendFormat(&out, "\\u%04x", cp);
     } else if (cp >= 0x10000) {
       cp -= 0x10000;
@@ -68,8 +91,10 @@ void AppendPythonJsonString(std::string& out, absl::string_view utf8) {
 bool LenientBase64Decode(absl::string_view in, std::string* out) {
   std::string clean;
   for (char c : in) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/') clean += c;
-    else if (c == '=') break;  // padding ends the data
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')
+      clean += c;
+    else if (c == '=')
+      break;  // padding ends the data
   }
   if (clean.size() % 4 == 1) return false;
   while (clean.size() % 4) clean += '=';
@@ -95,7 +120,8 @@ absl::StatusOr<std::optional<Parsed>> DecodeJsonToken(absl::string_view token_na
   Parsed parsed;
   for (auto& [key, value] : doc.items()) {
     if (key == kTruncateKey) {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 1'000'000) {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > 1'000'000) {
         return BadStartingToken("boto_truncate_amount must be a small non-negative integer");
       }
       parsed.skip = value.get<int>();
@@ -204,8 +230,7 @@ absl::StatusOr<BotoPaginator::Slice> BotoPaginator::OnPage(int item_count,
     return slice;
   }
   if (previous_ && *previous_ == next) {
-    return absl::InternalError(
-        absl::StrCat("The same next token was received twice: ", *next));
+    return absl::InternalError(absl::StrCat("The same next token was received twice: ", *next));
   }
   previous_ = next;
   request_token_ = std::move(next);

@@ -1,7 +1,7 @@
 #include "service/caller_identity.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace awsfacade::service {
@@ -19,7 +19,8 @@ std::string CallerIdentity(const grpc::ServerContextBase& context) {
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     for (const char* property : {"x509_subject_alternative_name", "x509_common_name"}) {
       const std::vector<grpc::string_ref> values = auth->FindPropertyValues(property);
-      if (!values.empty()) return absl::StrCat("x509:", absl::string_view(values[0].data(), values[0].size()));
+      if (!values.empty())
+        return absl::StrCat("x509:", absl::string_view(values[0].data(), values[0].size()));
     }
   }
   return PeerHost(context.peer());

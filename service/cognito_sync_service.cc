@@ -25,7 +25,8 @@ typename PageStreamReactor<PageOut>::NextFn FollowNextToken(Request request, Fet
 }  // namespace
 
 CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend,
-                                       Executor* executor, Scheduler* timers, const Authorizer* authz)
+                                       Executor* executor, Scheduler* timers,
+                                       const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
 grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
@@ -49,9 +50,9 @@ grpc::ServerUnaryReactor* CognitoSyncService::ListDatasets(grpc::CallbackServerC
                          &backends::CognitoSyncBackend::AsyncListDatasets);
 }
 
-grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(grpc::CallbackServerContext* context,
-                                                              const v1::DescribeDatasetRequest* request,
-                                                              v1::DescribeDatasetResponse* response) {
+grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(
+    grpc::CallbackServerContext* context, const v1::DescribeDatasetRequest* request,
+    v1::DescribeDatasetResponse* response) {
   return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
                          &backends::CognitoSyncBackend::AsyncDescribeDataset);
 }
@@ -66,25 +67,32 @@ grpc::ServerUnaryReactor* CognitoSyncService::DeleteDataset(grpc::CallbackServer
 grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(
     grpc::CallbackServerContext* context, const v1::PaginateListRecordsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListRecordsResponse>(ToGrpcStatus(allowed, handler_.domain));
+    return new RefusedStream<v1::PaginateListRecordsResponse>(
+        ToGrpcStatus(allowed, handler_.domain));
   }
   return new PageStreamReactor<v1::PaginateListRecordsResponse>(
       handler_, FollowNextToken<v1::ListRecordsRequest, v1::ListRecordsResponse,
                                 v1::PaginateListRecordsResponse>(
                     WireCopy<v1::ListRecordsRequest>(*request),
-                    [backend = backend_](const v1::ListRecordsRequest& r) { return backend->ListRecords(r); }));
+                    [backend = backend_](const v1::ListRecordsRequest& r) {
+                      return backend->ListRecords(r);
+                    }));
 }
 
-grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* CognitoSyncService::PaginateListDatasets(
-    grpc::CallbackServerContext* context, const v1::PaginateListDatasetsRequest* request) {
+grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>*
+CognitoSyncService::PaginateListDatasets(grpc::CallbackServerContext* context,
+                                         const v1::PaginateListDatasetsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListDatasetsResponse>(ToGrpcStatus(allowed, handler_.domain));
+    return new RefusedStream<v1::PaginateListDatasetsResponse>(
+        ToGrpcStatus(allowed, handler_.domain));
   }
   return new PageStreamReactor<v1::PaginateListDatasetsResponse>(
       handler_, FollowNextToken<v1::ListDatasetsRequest, v1::ListDatasetsResponse,
                                 v1::PaginateListDatasetsResponse>(
                     WireCopy<v1::ListDatasetsRequest>(*request),
-                    [backend = backend_](const v1::ListDatasetsRequest& r) { return backend->ListDatasets(r); }));
+                    [backend = backend_](const v1::ListDatasetsRequest& r) {
+                      return backend->ListDatasets(r);
+                    }));
 }
 
 }  // namespace awsfacade::service

@@ -15,29 +15,33 @@ class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService
   CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor,
                      Scheduler* timers, const Authorizer* authz = nullptr);
 
-  grpc::ServerUnaryReactor* ListRecords(grpc::CallbackServerContext* context,
-                                        const aws::cognitosync::v1::ListRecordsRequest* request,
-                                        aws::cognitosync::v1::ListRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateRecords(grpc::CallbackServerContext* context,
-                                          const aws::cognitosync::v1::UpdateRecordsRequest* request,
-                                          aws::cognitosync::v1::UpdateRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* ListDatasets(grpc::CallbackServerContext* context,
-                                         const aws::cognitosync::v1::ListDatasetsRequest* request,
-                                         aws::cognitosync::v1::ListDatasetsResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeDataset(grpc::CallbackServerContext* context,
-                                            const aws::cognitosync::v1::DescribeDatasetRequest* request,
-                                            aws::cognitosync::v1::DescribeDatasetResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteDataset(grpc::CallbackServerContext* context,
-                                          const aws::cognitosync::v1::DeleteDatasetRequest* request,
-                                          aws::cognitosync::v1::DeleteDatasetResponse* response) override;
+  grpc::ServerUnaryReactor* ListRecords(
+      grpc::CallbackServerContext* context, const aws::cognitosync::v1::ListRecordsRequest* request,
+      aws::cognitosync::v1::ListRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRecords(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::UpdateRecordsRequest* request,
+      aws::cognitosync::v1::UpdateRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* ListDatasets(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::ListDatasetsRequest* request,
+      aws::cognitosync::v1::ListDatasetsResponse* response) override;
+  grpc::ServerUnaryReactor* DescribeDataset(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::DescribeDatasetRequest* request,
+      aws::cognitosync::v1::DescribeDatasetResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteDataset(
+      grpc::CallbackServerContext* context,
+      const aws::cognitosync::v1::DeleteDatasetRequest* request,
+      aws::cognitosync::v1::DeleteDatasetResponse* response) override;
 
   // One message per page, following NextToken to the last page.
   grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListRecordsResponse>* PaginateListRecords(
       grpc::CallbackServerContext* context,
       const aws::cognitosync::v1::PaginateListRecordsRequest* request) override;
-  grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListDatasetsResponse>* PaginateListDatasets(
-      grpc::CallbackServerContext* context,
-      const aws::cognitosync::v1::PaginateListDatasetsRequest* request) override;
+  grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListDatasetsResponse>*
+  PaginateListDatasets(grpc::CallbackServerContext* context,
+                       const aws::cognitosync::v1::PaginateListDatasetsRequest* request) override;
 
  private:
   std::shared_ptr<backends::CognitoSyncBackend> backend_;

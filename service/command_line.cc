@@ -16,8 +16,9 @@ namespace {
 // Flags absl handles itself (usage, flag files, environment).
 const absl::flat_hash_set<absl::string_view>& BuiltinFlags() {
   static const auto* const kBuiltins = new absl::flat_hash_set<absl::string_view>{
-      "help", "helpfull", "helpshort", "helppackage", "helpmatch", "version", "only_check_args",
-      "flagfile", "fromenv", "tryfromenv", "undefok"};
+      "help",      "helpfull",   "helpshort",       "helppackage",
+      "helpmatch", "version",    "only_check_args", "flagfile",
+      "fromenv",   "tryfromenv", "undefok"};
   return *kBuiltins;
 }
 
@@ -48,9 +49,10 @@ std::vector<std::string> KnownNames() {
 
 absl::Status Unknown(absl::string_view name) {
   const std::string closest = ClosestName(name, KnownNames());
-  return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name,
-                                                 closest.empty() ? "" : absl::StrCat("; did you mean --", closest, "?"),
-                                                 " (--help lists the flags)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown flag --", name,
+                   closest.empty() ? "" : absl::StrCat("; did you mean --", closest, "?"),
+                   " (--help lists the flags)"));
 }
 
 }  // namespace
@@ -59,8 +61,8 @@ bool WantsHelp(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg == "--") break;
-    if (arg == "--help" || arg == "-help" || arg == "--helpfull" || arg == "-helpfull" || arg == "--helpshort" ||
-        arg == "-helpshort") {
+    if (arg == "--help" || arg == "-help" || arg == "--helpfull" || arg == "-helpfull" ||
+        arg == "--helpshort" || arg == "-helpshort") {
       return true;
     }
   }
@@ -72,8 +74,10 @@ std::string FlagsHelp(absl::string_view usage, absl::string_view file_suffix) {
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     if (!flag->IsRetired() && absl::EndsWith(flag->Filename(), file_suffix)) flags.push_back(flag);
   }
-  std::sort(flags.begin(), flags.end(), [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
-  std::string out = absl::StrCat(usage, "\n\nFlags (--name=value; booleans also --name and --noname):\n");
+  std::sort(flags.begin(), flags.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  std::string out =
+      absl::StrCat(usage, "\n\nFlags (--name=value; booleans also --name and --noname):\n");
   constexpr size_t kWidth = 100;
   for (const absl::CommandLineFlag* flag : flags) {
     const std::string value = flag->DefaultValue();
@@ -109,8 +113,8 @@ std::string ClosestName(absl::string_view name, const std::vector<std::string>& 
 absl::Status CheckCommandLine(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (arg == "--") break;                                   // the rest are not flags
-    if (arg.size() < 2 || arg[0] != '-') continue;             // a positional argument
+    if (arg == "--") break;                         // the rest are not flags
+    if (arg.size() < 2 || arg[0] != '-') continue;  // a positional argument
     arg.remove_prefix(absl::StartsWith(arg, "--") ? 2 : 1);
     const size_t eq = arg.find('=');
     const absl::string_view name = arg.substr(0, eq);

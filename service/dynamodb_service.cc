@@ -7,12 +7,12 @@ DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> back
                                  Executor* executor, Scheduler* timers, const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, "dynamodb", authz} {}
 
-#define AWSFACADE_DYNAMODB_UNARY(Op)                                                             \
-  grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context,           \
-                                                const v1::Op##Request* request,                 \
-                                                v1::Op##Response* response) {                   \
-    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),                \
-                           &backends::DynamoDbBackend::Async##Op);                              \
+#define AWSFACADE_DYNAMODB_UNARY(Op)                                                  \
+  grpc::ServerUnaryReactor* DynamoDbService::Op(grpc::CallbackServerContext* context, \
+                                                const v1::Op##Request* request,       \
+                                                v1::Op##Response* response) {         \
+    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),      \
+                           &backends::DynamoDbBackend::Async##Op);                    \
   }
 AWSFACADE_DYNAMODB_UNARY(CreateTable)
 AWSFACADE_DYNAMODB_UNARY(DescribeTable)

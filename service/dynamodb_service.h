@@ -13,12 +13,12 @@ namespace awsfacade::service {
 // DynamoDbBackend.
 class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::CallbackService {
  public:
-  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor, Scheduler* timers,
-                  const Authorizer* authz = nullptr);
+  DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor,
+                  Scheduler* timers, const Authorizer* authz = nullptr);
 
-#define AWSFACADE_DYNAMODB_UNARY(Op)                                                   \
-  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                  \
-                               const aws::dynamodb::v1::Op##Request* request,         \
+#define AWSFACADE_DYNAMODB_UNARY(Op)                                          \
+  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,          \
+                               const aws::dynamodb::v1::Op##Request* request, \
                                aws::dynamodb::v1::Op##Response* response) override;
   AWSFACADE_DYNAMODB_UNARY(CreateTable)
   AWSFACADE_DYNAMODB_UNARY(DescribeTable)

@@ -4,9 +4,11 @@ namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
 
 DynamoDbStreamsService::DynamoDbStreamsService(
-    std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor, Scheduler* timers,
-    SubscriptionEngine* engine, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, timers, "streams.dynamodb", authz}, engine_(engine) {}
+    std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor,
+    Scheduler* timers, SubscriptionEngine* engine, const Authorizer* authz)
+    : backend_(std::move(backend)),
+      handler_{executor, timers, "streams.dynamodb", authz},
+      engine_(engine) {}
 
 // Every handler calls the backend's Async* form: an asynchronous backend
 // (AWS) starts it on gRPC's thread and no executor thread waits on the
@@ -45,7 +47,8 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(
             [authz = handler_.authz, stream_arn = request->stream_arn(),
              done = std::move(done)](absl::StatusOr<v1::GetShardIteratorResponse> result) mutable {
               if (result.ok() && !result->shard_iterator().empty()) {
-                result->set_shard_iterator(authz->SealIterator(stream_arn, result->shard_iterator()));
+                result->set_shard_iterator(
+                    authz->SealIterator(stream_arn, result->shard_iterator()));
               }
               std::move(done)(std::move(result));
             });

@@ -20,19 +20,22 @@ class DynamoDbStreamsService final
                          Executor* executor, Scheduler* timers, SubscriptionEngine* engine,
                          const Authorizer* authz = nullptr);
 
-  grpc::ServerUnaryReactor* ListStreams(grpc::CallbackServerContext* context,
-                                        const aws::dynamodbstreams::v1::ListStreamsRequest* request,
-                                        aws::dynamodbstreams::v1::ListStreamsResponse* response) override;
+  grpc::ServerUnaryReactor* ListStreams(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::ListStreamsRequest* request,
+      aws::dynamodbstreams::v1::ListStreamsResponse* response) override;
   grpc::ServerUnaryReactor* DescribeStream(
-      grpc::CallbackServerContext* context, const aws::dynamodbstreams::v1::DescribeStreamRequest* request,
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::DescribeStreamRequest* request,
       aws::dynamodbstreams::v1::DescribeStreamResponse* response) override;
   grpc::ServerUnaryReactor* GetShardIterator(
       grpc::CallbackServerContext* context,
       const aws::dynamodbstreams::v1::GetShardIteratorRequest* request,
       aws::dynamodbstreams::v1::GetShardIteratorResponse* response) override;
-  grpc::ServerUnaryReactor* GetRecords(grpc::CallbackServerContext* context,
-                                       const aws::dynamodbstreams::v1::GetRecordsRequest* request,
-                                       aws::dynamodbstreams::v1::GetRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRecords(
+      grpc::CallbackServerContext* context,
+      const aws::dynamodbstreams::v1::GetRecordsRequest* request,
+      aws::dynamodbstreams::v1::GetRecordsResponse* response) override;
 
   grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
       grpc::CallbackServerContext* context,

@@ -24,7 +24,8 @@
 #include "service/command_line.h"
 #include "service/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve on (HOST:PORT; port 0 picks one).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on (HOST:PORT; port 0 picks one).");
 ABSL_FLAG(std::string, backend, "simulator", "Backend for every service: simulator | aws.");
 ABSL_FLAG(std::string, cognito_sync_backend, "", "Backend for Cognito Sync (default: --backend).");
 ABSL_FLAG(std::string, personalize_backend, "", "Backend for Personalize (default: --backend).");
@@ -36,11 +37,13 @@ ABSL_FLAG(std::string, endpoint_url, "",
           "$AWS_ENDPOINT_URL_<SERVICE> and $AWS_ENDPOINT_URL.");
 ABSL_FLAG(absl::Duration, aws_call_timeout, absl::Seconds(30),
           "AWS backend: time limit of one AWS operation, retries included.");
-ABSL_FLAG(std::string, region, "",
-          "AWS region for ARNs and endpoints (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's "
-          "region, us-east-1).");
-ABSL_FLAG(std::string, account_id, "",
-          "Account id the simulator puts in ARNs (default: $AWSFACADE_ACCOUNT_ID or 123456789012).");
+ABSL_FLAG(
+    std::string, region, "",
+    "AWS region for ARNs and endpoints (default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's "
+    "region, us-east-1).");
+ABSL_FLAG(
+    std::string, account_id, "",
+    "Account id the simulator puts in ARNs (default: $AWSFACADE_ACCOUNT_ID or 123456789012).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT, how long in-flight calls may take to finish.");
 ABSL_FLAG(std::string, token_key_file, "",
@@ -52,32 +55,39 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA bundle: mutual TLS, every client must present a certificate it signed.");
 ABSL_FLAG(int, max_concurrent_streams, 1000, "Concurrent calls (HTTP/2 streams) per connection.");
 ABSL_FLAG(int, max_metadata_bytes, 16 << 10, "Largest header block (metadata) a client may send.");
-ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(2),
-          "Ping idle connections this often; drop peers that do not answer within --keepalive_timeout.");
+ABSL_FLAG(
+    absl::Duration, keepalive_time, absl::Minutes(2),
+    "Ping idle connections this often; drop peers that do not answer within --keepalive_timeout.");
 ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20), "See --keepalive_time.");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Clients pinging more often get GOAWAY (ENHANCE_YOUR_CALM) after two strikes.");
-ABSL_FLAG(absl::Duration, max_connection_age, absl::ZeroDuration(),
-          "Close connections gracefully after this age (0: never), so clients re-resolve replicas.");
+ABSL_FLAG(
+    absl::Duration, max_connection_age, absl::ZeroDuration(),
+    "Close connections gracefully after this age (0: never), so clients re-resolve replicas.");
 ABSL_FLAG(int64_t, transport_memory_bytes, 256 << 20,
           "gRPC's resource quota for connections and calls: past it gRPC shrinks reads, cancels "
           "streams and closes idle connections (0: no quota). It bounds only what gRPC 1.51 "
           "accounts for: it did not bound Rapid Reset or stalled readers (see docs/security.md).");
-ABSL_FLAG(int64_t, subscription_buffer_bytes, 64 << 20,
-          "Record bytes all subscriptions together may hold before they stop reading ahead and send "
-          "small batches (bounds the memory stalled readers can pin).");
-ABSL_FLAG(double, shard_reads_per_second, -1,
-          "Upstream GetRecords per second per stream shard, shared by all subscriptions on the shard in "
-          "this process (0: unlimited; negative: 5 on --backend=aws, unlimited on the simulator).");
-ABSL_FLAG(std::string, authz_policy_file, "",
-          "JSON policy: which callers (client certificate, bearer token, peer) may call which operations "
-          "on which resources; PERMISSION_DENIED otherwise (default: no checks).");
+ABSL_FLAG(
+    int64_t, subscription_buffer_bytes, 64 << 20,
+    "Record bytes all subscriptions together may hold before they stop reading ahead and send "
+    "small batches (bounds the memory stalled readers can pin).");
+ABSL_FLAG(
+    double, shard_reads_per_second, -1,
+    "Upstream GetRecords per second per stream shard, shared by all subscriptions on the shard in "
+    "this process (0: unlimited; negative: 5 on --backend=aws, unlimited on the simulator).");
+ABSL_FLAG(
+    std::string, authz_policy_file, "",
+    "JSON policy: which callers (client certificate, bearer token, peer) may call which operations "
+    "on which resources; PERMISSION_DENIED otherwise (default: no checks).");
 ABSL_FLAG(bool, serve_simulator_control, true,
           "Serve awsfacade.simulator.v1.SimulatorService (reset, faults, clock) when a service is "
           "simulated; under --authz_policy_file its calls need a rule like any other operation.");
-ABSL_FLAG(int, max_subscriptions_per_caller, 0,
-          "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
-ABSL_FLAG(bool, bench_echo, false, "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
+ABSL_FLAG(
+    int, max_subscriptions_per_caller, 0,
+    "Open subscriptions per caller (client certificate under mTLS, else peer address); 0: no cap.");
+ABSL_FLAG(bool, bench_echo, false,
+          "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest message accepted or sent.");
 ABSL_FLAG(int, max_subscriptions, 10000,
           "Open SubscribeToShard/SubscribeToStream calls at once (RESOURCE_EXHAUSTED past it).");
@@ -139,7 +149,8 @@ void FlushBeforeExit(const std::shared_ptr<awsfacade::observability::JsonLogger>
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "awsfacade-server --listen=127.0.0.1:50051 --backend=simulator\n"
-      "Serves Cognito Sync, Personalize, DynamoDB and DynamoDB Streams over gRPC, on a simulator or "
+      "Serves Cognito Sync, Personalize, DynamoDB and DynamoDB Streams over gRPC, on a simulator "
+      "or "
       "on AWS.");
   absl::FlagsUsageConfig usage;  // for absl's other usage flags (--helpmatch=...)
   usage.contains_help_flags = IsServerFlagFile;
@@ -173,7 +184,8 @@ int main(int argc, char** argv) {
   options.serve_simulator_control = absl::GetFlag(FLAGS_serve_simulator_control);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.subscriptions.max_subscriptions = absl::GetFlag(FLAGS_max_subscriptions);
-  options.subscriptions.max_subscriptions_per_caller = absl::GetFlag(FLAGS_max_subscriptions_per_caller);
+  options.subscriptions.max_subscriptions_per_caller =
+      absl::GetFlag(FLAGS_max_subscriptions_per_caller);
   options.subscriptions.max_buffered_bytes = absl::GetFlag(FLAGS_subscription_buffer_bytes);
   if (const double reads = absl::GetFlag(FLAGS_shard_reads_per_second); reads >= 0) {
     options.subscriptions.shard_reads_per_second = reads;
@@ -186,18 +198,22 @@ int main(int argc, char** argv) {
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.transport_memory_bytes = absl::GetFlag(FLAGS_transport_memory_bytes);
   if (options.transport_memory_bytes != 0 && options.transport_memory_bytes < (16 << 20)) {
-    std::cerr << "awsfacade-server: --transport_memory_bytes must be 0 (no quota) or at least 16 MiB\n";
+    std::cerr
+        << "awsfacade-server: --transport_memory_bytes must be 0 (no quota) or at least 16 MiB\n";
     return 2;
   }
   if (options.max_concurrent_streams < 1 || options.max_metadata_bytes < 1024 ||
       options.subscriptions.max_subscriptions_per_caller < 0 ||
       options.subscriptions.max_buffered_bytes < (1 << 20) ||
-      options.keepalive_time <= absl::ZeroDuration() || options.keepalive_timeout <= absl::ZeroDuration() ||
+      options.keepalive_time <= absl::ZeroDuration() ||
+      options.keepalive_timeout <= absl::ZeroDuration() ||
       options.min_client_ping_interval < absl::ZeroDuration() ||
       options.max_connection_age < absl::ZeroDuration()) {
-    std::cerr << "awsfacade-server: --max_concurrent_streams must be positive, --max_metadata_bytes at "
-                 "least 1024, --max_subscriptions_per_caller >= 0, --subscription_buffer_bytes at least 1 MiB, "
-                 "keepalive durations positive\n";
+    std::cerr
+        << "awsfacade-server: --max_concurrent_streams must be positive, --max_metadata_bytes at "
+           "least 1024, --max_subscriptions_per_caller >= 0, --subscription_buffer_bytes at least "
+           "1 MiB, "
+           "keepalive durations positive\n";
     return 2;
   }
   for (auto [flag, out] : {std::pair{&FLAGS_tls_cert_file, &options.tls_cert_chain},
@@ -226,12 +242,14 @@ int main(int argc, char** argv) {
     }
     options.backends.persistence = std::move(persistence);
   }
-  if (options.subscriptions.max_subscriptions < 1 || options.backends.dynamodb.open_shards_per_stream < 1 ||
+  if (options.subscriptions.max_subscriptions < 1 ||
+      options.backends.dynamodb.open_shards_per_stream < 1 ||
       options.backends.dynamodb.open_shards_per_stream > 64 ||
       options.backends.dynamodb.shard_rollover_interval <= absl::ZeroDuration() ||
       options.backends.dynamodb.shard_rollover_records < 0) {
-    std::cerr << "awsfacade-server: --max_subscriptions and --open_shards_per_stream (1..64) must be "
-                 "positive, --shard_rollover_interval > 0, --shard_rollover_records >= 0\n";
+    std::cerr
+        << "awsfacade-server: --max_subscriptions and --open_shards_per_stream (1..64) must be "
+           "positive, --shard_rollover_interval > 0, --shard_rollover_records >= 0\n";
     return 2;
   }
   auto kind = awsfacade::service::ParseBackendKind(absl::GetFlag(FLAGS_backend));
@@ -258,29 +276,32 @@ int main(int argc, char** argv) {
   }
   // The one read of the AWS environment (credentials chain, region, endpoints).
   const auto aws_env = awsfacade::backends::aws::AwsEnvironment::FromProcessEnvironment();
-  options.backends.region = absl::GetFlag(FLAGS_region).empty()
-                                ? awsfacade::backends::aws::ResolveRegion(aws_env).value_or("us-east-1")
-                                : absl::GetFlag(FLAGS_region);
+  options.backends.region =
+      absl::GetFlag(FLAGS_region).empty()
+          ? awsfacade::backends::aws::ResolveRegion(aws_env).value_or("us-east-1")
+          : absl::GetFlag(FLAGS_region);
   if (any_aws) {
     auto& aws = options.backends.aws;
     aws.region = options.backends.region;
     aws.environment = aws_env;
-    aws.endpoints =
-        awsfacade::backends::aws::EndpointsFromEnvironment(aws_env, absl::GetFlag(FLAGS_endpoint_url));
+    aws.endpoints = awsfacade::backends::aws::EndpointsFromEnvironment(
+        aws_env, absl::GetFlag(FLAGS_endpoint_url));
     aws.call_timeout = absl::GetFlag(FLAGS_aws_call_timeout);
     if (aws.call_timeout <= absl::ZeroDuration()) {
       std::cerr << "awsfacade-server: --aws_call_timeout must be positive\n";
       return 2;
     }
   }
-  options.backends.account_id = absl::GetFlag(FLAGS_account_id).empty()
-                                    ? FirstNonEmpty({std::getenv("AWSFACADE_ACCOUNT_ID")}, "123456789012")
-                                    : absl::GetFlag(FLAGS_account_id);
+  options.backends.account_id =
+      absl::GetFlag(FLAGS_account_id).empty()
+          ? FirstNonEmpty({std::getenv("AWSFACADE_ACCOUNT_ID")}, "123456789012")
+          : absl::GetFlag(FLAGS_account_id);
 
   if (const std::string path = absl::GetFlag(FLAGS_authz_policy_file); !path.empty()) {
     absl::StatusOr<std::string> policy = ReadWholeFile(path);
     if (!policy.ok() || policy->empty()) {
-      std::cerr << "awsfacade-server: --authz_policy_file: cannot read " << path << " (or it is empty)\n";
+      std::cerr << "awsfacade-server: --authz_policy_file: cannot read " << path
+                << " (or it is empty)\n";
       return 2;
     }
     options.authz_policy = *std::move(policy);
@@ -288,7 +309,8 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_token_key_file); !path.empty()) {
     absl::StatusOr<std::string> key = ReadWholeFile(path);
     if (!key.ok() || key->empty()) {
-      std::cerr << "awsfacade-server: --token_key_file: cannot read " << path << " (or it is empty)\n";
+      std::cerr << "awsfacade-server: --token_key_file: cannot read " << path
+                << " (or it is empty)\n";
       return 2;
     }
     options.subscription_token_key = *std::move(key);
@@ -313,7 +335,9 @@ int main(int argc, char** argv) {
   }
   obs::JsonLoggerOptions log_options;
   log_options.level = *log_level;
-  log_options.redact = [](absl::string_view line) { return awsfacade::backends::RedactCredentials(line); };
+  log_options.redact = [](absl::string_view line) {
+    return awsfacade::backends::RedactCredentials(line);
+  };
   if (auto metrics = options.observability.metrics) {
     log_options.on_dropped = [metrics](int64_t lines) { metrics->LogLinesDropped(lines); };
   }
@@ -324,10 +348,12 @@ int main(int argc, char** argv) {
   auto server = awsfacade::service::FacadeServer::Start(options);
   if (!server.ok()) {
     const bool port_taken = absl::StrContains(server.status().message(), "address already in use");
-    logger->Log(obs::LogLevel::kError,
-                absl::StrCat("awsfacade-server: ", server.status().message(),
-                             port_taken ? "; pick another port, or --listen=127.0.0.1:0 for a free one" : ""),
-                {{"code", absl::StatusCodeToString(server.status().code())}});
+    logger->Log(
+        obs::LogLevel::kError,
+        absl::StrCat(
+            "awsfacade-server: ", server.status().message(),
+            port_taken ? "; pick another port, or --listen=127.0.0.1:0 for a free one" : ""),
+        {{"code", absl::StatusCodeToString(server.status().code())}});
     FlushBeforeExit(logger);
     return 1;
   }
@@ -341,13 +367,13 @@ int main(int argc, char** argv) {
     logger->Announce(absl::StrCat("awsfacade-server: ", sim->recovery_summary),
                      {{"state_dir", absl::GetFlag(FLAGS_state_dir)}});
   }
-  logger->Announce(absl::StrCat("awsfacade-server: listening on port ", (*server)->port(), " (backend ",
-                           absl::GetFlag(FLAGS_backend), ", region ", options.backends.region,
-                           metrics_endpoint
-                               ? absl::StrCat(", metrics on port ", metrics_endpoint->port())
-                               : "",
-                           ")"),
-              std::move(started));
+  logger->Announce(
+      absl::StrCat(
+          "awsfacade-server: listening on port ", (*server)->port(), " (backend ",
+          absl::GetFlag(FLAGS_backend), ", region ", options.backends.region,
+          metrics_endpoint ? absl::StrCat(", metrics on port ", metrics_endpoint->port()) : "",
+          ")"),
+      std::move(started));
 
   int sig = 0;
   sigwait(&signals, &sig);

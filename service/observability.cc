@@ -89,25 +89,27 @@ std::atomic<observability::JsonLogger*> grpc_log_target{nullptr};
 void LogGrpcLine(gpr_log_func_args* args) {
   observability::JsonLogger* logger = grpc_log_target.load();
   if (logger == nullptr) return;
-  const observability::LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR
-                                            ? observability::LogLevel::kError
-                                        : args->severity == GPR_LOG_SEVERITY_INFO
-                                            ? observability::LogLevel::kInfo
-                                            : observability::LogLevel::kDebug;
+  const observability::LogLevel level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? observability::LogLevel::kError
+      : args->severity == GPR_LOG_SEVERITY_INFO ? observability::LogLevel::kInfo
+                                                : observability::LogLevel::kDebug;
   logger->Log(level, args->message,
-              {{"source", "grpc"}, {"file", args->file != nullptr ? args->file : ""}, {"line", args->line}});
+              {{"source", "grpc"},
+               {"file", args->file != nullptr ? args->file : ""},
+               {"line", args->line}});
 }
 // Protobuf logs, e.g., each request string with invalid UTF-8 it is asked to
 // parse: any client can cause such lines.
-void LogProtobufLine(google::protobuf::LogLevel severity, const char* file, int line, const std::string& message) {
+void LogProtobufLine(google::protobuf::LogLevel severity, const char* file, int line,
+                     const std::string& message) {
   observability::JsonLogger* logger = grpc_log_target.load();
   if (logger == nullptr) return;
-  const observability::LogLevel level = severity >= google::protobuf::LOGLEVEL_ERROR
-                                            ? observability::LogLevel::kError
-                                        : severity == google::protobuf::LOGLEVEL_WARNING
-                                            ? observability::LogLevel::kWarning
-                                            : observability::LogLevel::kInfo;
-  logger->Log(level, message, {{"source", "protobuf"}, {"file", file != nullptr ? file : ""}, {"line", line}});
+  const observability::LogLevel level =
+      severity >= google::protobuf::LOGLEVEL_ERROR     ? observability::LogLevel::kError
+      : severity == google::protobuf::LOGLEVEL_WARNING ? observability::LogLevel::kWarning
+                                                       : observability::LogLevel::kInfo;
+  logger->Log(level, message,
+              {{"source", "protobuf"}, {"file", file != nullptr ? file : ""}, {"line", line}});
 }
 }  // namespace
 

@@ -11,15 +11,16 @@ constexpr char kTokenName[] = "nextToken";
 }  // namespace
 
 PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
-                                       Executor* executor, Scheduler* timers, const Authorizer* authz)
+                                       Executor* executor, Scheduler* timers,
+                                       const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
-#define AWSFACADE_PERSONALIZE_UNARY(Op)                                                        \
-  grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context,      \
-                                                   const v1::Op##Request* request,            \
-                                                   v1::Op##Response* response) {              \
-    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),                \
-                           &backends::PersonalizeBackend::Async##Op);                           \
+#define AWSFACADE_PERSONALIZE_UNARY(Op)                                                  \
+  grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context, \
+                                                   const v1::Op##Request* request,       \
+                                                   v1::Op##Response* response) {         \
+    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),         \
+                           &backends::PersonalizeBackend::Async##Op);                    \
   }
 AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
 AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)
@@ -35,10 +36,12 @@ AWSFACADE_PERSONALIZE_UNARY(ListDatasets)
 AWSFACADE_PERSONALIZE_UNARY(DeleteDataset)
 #undef AWSFACADE_PERSONALIZE_UNARY
 
-grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* PersonalizeService::PaginateListDatasets(
-    grpc::CallbackServerContext* context, const v1::PaginateListDatasetsRequest* request) {
+grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>*
+PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,
+                                         const v1::PaginateListDatasetsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListDatasetsResponse>(ToGrpcStatus(allowed, handler_.domain));
+    return new RefusedStream<v1::PaginateListDatasetsResponse>(
+        ToGrpcStatus(allowed, handler_.domain));
   }
   const v1::PaginationConfig& config = request->pagination_config();
   std::optional<int> max_items;
@@ -52,8 +55,9 @@ grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>* PersonalizeService::
 
   using Page = v1::PaginateListDatasetsResponse;
   return new PageStreamReactor<Page>(
-      handler_, [paginator = std::move(paginator), list = std::move(list),
-                 backend = backend_]() mutable -> absl::StatusOr<std::optional<Page>> {
+      handler_,
+      [paginator = std::move(paginator), list = std::move(list),
+       backend = backend_]() mutable -> absl::StatusOr<std::optional<Page>> {
         if (!paginator.ok()) return paginator.status();
         if (paginator->done()) return std::nullopt;
         list.set_next_token(paginator->request_token().value_or(""));

@@ -15,9 +15,9 @@ class PersonalizeService final : public aws::personalize::v1::PersonalizeService
   PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend, Executor* executor,
                      Scheduler* timers, const Authorizer* authz = nullptr);
 
-#define AWSFACADE_PERSONALIZE_UNARY(Op)                                                      \
-  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                        \
-                               const aws::personalize::v1::Op##Request* request,            \
+#define AWSFACADE_PERSONALIZE_UNARY(Op)                                          \
+  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,             \
+                               const aws::personalize::v1::Op##Request* request, \
                                aws::personalize::v1::Op##Response* response) override;
   AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
   AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)
@@ -35,9 +35,9 @@ class PersonalizeService final : public aws::personalize::v1::PersonalizeService
 
   // boto3's list_datasets paginator (docs/aws-semantics.md §6.2), one message per
   // page; the last message carries the resume token when MaxItems cut the run.
-  grpc::ServerWriteReactor<aws::personalize::v1::PaginateListDatasetsResponse>* PaginateListDatasets(
-      grpc::CallbackServerContext* context,
-      const aws::personalize::v1::PaginateListDatasetsRequest* request) override;
+  grpc::ServerWriteReactor<aws::personalize::v1::PaginateListDatasetsResponse>*
+  PaginateListDatasets(grpc::CallbackServerContext* context,
+                       const aws::personalize::v1::PaginateListDatasetsRequest* request) override;
 
  private:
   std::shared_ptr<backends::PersonalizeBackend> backend_;

@@ -66,8 +66,8 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   static constexpr bool kAsync =
       std::is_invocable_v<Call&, const backends::CallContext&, backends::AsyncDone<Response>>;
 
-  UnaryCallReactor(const HandlerContext& handler, absl::Time deadline, Response* response, Call call,
-                   bool start_inline = false)
+  UnaryCallReactor(const HandlerContext& handler, absl::Time deadline, Response* response,
+                   Call call, bool start_inline = false)
       : executor_(handler.executor),
         wait_(handler.timers),
         domain_(handler.domain),
@@ -101,7 +101,8 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   }
 
   void OnCancel() override {
-    if (wait_.Cancel()) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled while delayed"));
+    if (wait_.Cancel())
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled while delayed"));
   }
   void OnDone() override { delete this; }
 
@@ -123,15 +124,16 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
 
   void Wait(backends::CallDelay delay) {
     const bool past_deadline = delay.ready_at > deadline_;
-    const bool armed = wait_.Arm(past_deadline ? deadline_ : delay.ready_at,
-                                 [this, past_deadline, delay = std::move(delay)] {
-                                   if (!past_deadline) {
-                                     Run(delay);
-                                     return;
-                                   }
-                                   Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                                       "deadline exceeded while the call was delayed"));
-                                 });
+    const bool armed =
+        wait_.Arm(past_deadline ? deadline_ : delay.ready_at,
+                  [this, past_deadline, delay = std::move(delay)] {
+                    if (!past_deadline) {
+                      Run(delay);
+                      return;
+                    }
+                    Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                        "deadline exceeded while the call was delayed"));
+                  });
     if (!armed) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
   }
 
@@ -196,7 +198,10 @@ class PageStreamReactor final : public grpc::ServerWriteReactor<Page> {
   using NextFn = absl::AnyInvocable<absl::StatusOr<std::optional<Page>>()>;
 
   PageStreamReactor(const HandlerContext& handler, NextFn next)
-      : executor_(handler.executor), wait_(handler.timers), domain_(handler.domain), next_(std::move(next)) {
+      : executor_(handler.executor),
+        wait_(handler.timers),
+        domain_(handler.domain),
+        next_(std::move(next)) {
     Fetch();
   }
 

@@ -26,7 +26,9 @@ class Scheduler {
   ~Scheduler();  // drops pending callbacks, joins the thread
 
   Id RunAt(absl::Time when, std::function<void()> fn);
-  Id RunAfter(absl::Duration delay, std::function<void()> fn) { return RunAt(Now() + delay, std::move(fn)); }
+  Id RunAfter(absl::Duration delay, std::function<void()> fn) {
+    return RunAt(Now() + delay, std::move(fn));
+  }
   // Looks at the clock again: runs what is due now.
   void ClockChanged();
   absl::Time Now() const { return clock_ != nullptr ? clock_->Now() : absl::Now(); }

@@ -96,7 +96,8 @@ absl::Status CheckAddressFree(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   const std::string port = listen.substr(colon + 1);
   if (port.empty() || port == "0") return absl::OkStatus();
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -116,7 +117,8 @@ absl::Status CheckAddressFree(const std::string& listen) {
   }
   freeaddrinfo(found);
   if (in_use) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, ": address already in use"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen, ": address already in use"));
   }
   return absl::OkStatus();
 }
@@ -129,7 +131,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const ServerOptions& options) {
   if (options.tls_cert_chain.empty() && options.tls_private_key.empty()) {
     if (!options.tls_client_ca.empty()) {
-      return absl::InvalidArgumentError("a client CA (mutual TLS) needs a server certificate and key");
+      return absl::InvalidArgumentError(
+          "a client CA (mutual TLS) needs a server certificate and key");
     }
     return grpc::InsecureServerCredentials();
   }
@@ -191,7 +194,8 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     absl::StatusOr<std::unique_ptr<Authorizer>> authz = Authorizer::FromJson(
         options.authz_policy, options.backends.region, options.backends.account_id, sealer);
     if (!authz.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("authorization policy: ", authz.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("authorization policy: ", authz.status().message()));
     }
     server->authz_ = *std::move(authz);
   }
@@ -205,11 +209,12 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     server->services_.push_back(WithStrictParsing(std::move(service), name));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
-      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), b.timers.get(), authz));
+      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), b.timers.get(),
+                                           authz));
   add(aws::personalize::v1::PersonalizeService::service_full_name(),
       std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), b.timers.get(), authz));
-  server->subscriptions_ =
-      std::make_unique<SubscriptionEngine>(b.dynamodb_streams, std::move(sealer), options.subscriptions);
+  server->subscriptions_ = std::make_unique<SubscriptionEngine>(
+      b.dynamodb_streams, std::move(sealer), options.subscriptions);
   add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
       std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(), b.timers.get(),
                                                server->subscriptions_.get(), authz));
@@ -224,8 +229,8 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  absl::StatusOr<std::unique_ptr<ReflectionService>> reflection =
-      ReflectionService::Create(EmbeddedDescriptorSet(), std::move(names), options.max_message_bytes);
+  absl::StatusOr<std::unique_ptr<ReflectionService>> reflection = ReflectionService::Create(
+      EmbeddedDescriptorSet(), std::move(names), options.max_message_bytes);
   if (!reflection.ok()) return reflection.status();
   server->reflection_ = *std::move(reflection);
 
@@ -269,7 +274,8 @@ void FacadeServer::FollowStateWritability() {
   // With --state_dir on a full disk, writes fail (changing nothing) until
   // they can be saved again; health says so meanwhile. Unhooked in Shutdown,
   // before this server goes.
-  backends_.simulator->state->SetWritabilityObserver([this](bool writable, const absl::Status& cause) {
+  backends_.simulator->state->SetWritabilityObserver([this](bool writable,
+                                                            const absl::Status& cause) {
     SetServing(writable);
     if (!logger_) return;
     if (writable) {

@@ -25,8 +25,8 @@ grpc::Status Invalid(absl::string_view message) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* SimulatorService::Refused(grpc::CallbackServerContext* context,
-                                                    const google::protobuf::Message& request) const {
+grpc::ServerUnaryReactor* SimulatorService::Refused(
+    grpc::CallbackServerContext* context, const google::protobuf::Message& request) const {
   if (authz_ == nullptr) return nullptr;
   absl::Status allowed = authz_->Check(*context, request);
   return allowed.ok() ? nullptr : Done(context, ToGrpcStatus(allowed, "simulator"));
@@ -36,7 +36,8 @@ grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerCon
                                                          const v1::AdvanceClockRequest* request,
                                                          v1::AdvanceClockResponse* response) {
   if (auto* refused = Refused(context, *request)) return refused;
-  absl::Duration by = absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
+  absl::Duration by =
+      absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
   if (by <= absl::ZeroDuration()) return Done(context, Invalid("by must be a positive duration"));
   if (by > absl::Hours(24 * 366)) return Done(context, Invalid("by must be at most a year"));
   if (absl::Status s = hooks_.advance_clock(by); !s.ok()) {
@@ -65,10 +66,17 @@ grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContex
     rule.service = r.service();
     rule.operation = r.operation();
     switch (r.kind()) {
-      case v1::FAULT_KIND_THROTTLE: rule.kind = Kind::kThrottle; break;
-      case v1::FAULT_KIND_INTERNAL_ERROR: rule.kind = Kind::kInternalError; break;
-      case v1::FAULT_KIND_LATENCY: rule.kind = Kind::kLatency; break;
-      default: return Done(context, Invalid("fault rule: kind is required"));
+      case v1::FAULT_KIND_THROTTLE:
+        rule.kind = Kind::kThrottle;
+        break;
+      case v1::FAULT_KIND_INTERNAL_ERROR:
+        rule.kind = Kind::kInternalError;
+        break;
+      case v1::FAULT_KIND_LATENCY:
+        rule.kind = Kind::kLatency;
+        break;
+      default:
+        return Done(context, Invalid("fault rule: kind is required"));
     }
     rule.probability = r.probability() == 0 ? 1.0 : r.probability();
     rule.aws_error_name = r.aws_error_name();
@@ -91,7 +99,8 @@ grpc::ServerUnaryReactor* SimulatorService::ClearFaults(grpc::CallbackServerCont
 }
 
 grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* context,
-                                                  const v1::ResetRequest* request, v1::ResetResponse*) {
+                                                  const v1::ResetRequest* request,
+                                                  v1::ResetResponse*) {
   if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
   return Done(context, ToGrpcStatus(hooks_.reset(), "simulator"));

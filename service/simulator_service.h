@@ -17,18 +17,21 @@ class SimulatorService final : public awsfacade::simulator::v1::SimulatorService
   explicit SimulatorService(SimulatorHooks hooks, const Authorizer* authz = nullptr)
       : hooks_(std::move(hooks)), authz_(authz) {}
 
-  grpc::ServerUnaryReactor* AdvanceClock(grpc::CallbackServerContext* context,
-                                         const awsfacade::simulator::v1::AdvanceClockRequest* request,
-                                         awsfacade::simulator::v1::AdvanceClockResponse* response) override;
+  grpc::ServerUnaryReactor* AdvanceClock(
+      grpc::CallbackServerContext* context,
+      const awsfacade::simulator::v1::AdvanceClockRequest* request,
+      awsfacade::simulator::v1::AdvanceClockResponse* response) override;
   grpc::ServerUnaryReactor* GetClock(grpc::CallbackServerContext* context,
                                      const awsfacade::simulator::v1::GetClockRequest* request,
                                      awsfacade::simulator::v1::GetClockResponse* response) override;
-  grpc::ServerUnaryReactor* SetFaults(grpc::CallbackServerContext* context,
-                                      const awsfacade::simulator::v1::SetFaultsRequest* request,
-                                      awsfacade::simulator::v1::SetFaultsResponse* response) override;
-  grpc::ServerUnaryReactor* ClearFaults(grpc::CallbackServerContext* context,
-                                        const awsfacade::simulator::v1::ClearFaultsRequest* request,
-                                        awsfacade::simulator::v1::ClearFaultsResponse* response) override;
+  grpc::ServerUnaryReactor* SetFaults(
+      grpc::CallbackServerContext* context,
+      const awsfacade::simulator::v1::SetFaultsRequest* request,
+      awsfacade::simulator::v1::SetFaultsResponse* response) override;
+  grpc::ServerUnaryReactor* ClearFaults(
+      grpc::CallbackServerContext* context,
+      const awsfacade::simulator::v1::ClearFaultsRequest* request,
+      awsfacade::simulator::v1::ClearFaultsResponse* response) override;
   grpc::ServerUnaryReactor* Reset(grpc::CallbackServerContext* context,
                                   const awsfacade::simulator::v1::ResetRequest* request,
                                   awsfacade::simulator::v1::ResetResponse* response) override;

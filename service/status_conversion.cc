@@ -2,10 +2,10 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "backends/common/aws_error.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "absl/strings/str_cat.h"
 
 namespace awsfacade::service {
 namespace {
@@ -33,7 +33,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
   if (auto request_id = backends::AwsRequestId(status)) {
     (*info.mutable_metadata())["awsRequestId"] = *request_id;
   }
-  for (auto& [key, value] : backends::ErrorMetadata(status)) (*info.mutable_metadata())[key] = value;
+  for (auto& [key, value] : backends::ErrorMetadata(status))
+    (*info.mutable_metadata())[key] = value;
   rpc_status.add_details()->PackFrom(info);
 
   if (field) {

@@ -20,8 +20,8 @@
 #include "service/status_conversion.h"
 #include "service/subscriptions/sequence_number.h"
 #include "service/subscriptions/shard_lineage.h"
-#include "service/subscriptions/transient_errors.h"
 #include "service/subscriptions/subscription_options.h"
+#include "service/subscriptions/transient_errors.h"
 #include "service/wire_copy.h"
 
 namespace awsfacade::service {
@@ -29,8 +29,8 @@ namespace v1 = ::aws::dynamodbstreams::v1;
 using backends::AwsError;
 using subscriptions::BatchingOptions;
 using subscriptions::BufferBudget;
-using subscriptions::Position;
 using subscriptions::IsTransient;
+using subscriptions::Position;
 using subscriptions::TokenMode;
 
 namespace {
@@ -75,7 +75,6 @@ struct ShardState {
   std::optional<uint64_t> cursor;
 };
 
-
 // A backend call of the strand has not completed yet: the step stops, and
 // the completion runs the strand again (Subscription::Call).
 constexpr char kCallPendingPayload[] = "awsfacade.subscription/call-pending";
@@ -87,7 +86,8 @@ absl::Status CallPending() {
 }
 
 bool IsCallPending(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kAborted && status.GetPayload(kCallPendingPayload).has_value();
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kCallPendingPayload).has_value();
 }
 
 bool IsAwsError(const absl::Status& status, absl::string_view name) {
@@ -143,14 +143,16 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void Kick();
   // Before Started: the delayed call Start's next run makes, and how Start
   // runs again when one of its calls completes late.
-  void SetDelayedCall(std::optional<backends::CallDelay> delayed) { delayed_call_ = std::move(delayed); }
+  void SetDelayedCall(std::optional<backends::CallDelay> delayed) {
+    delayed_call_ = std::move(delayed);
+  }
   void SetResumeStart(std::function<void()> resume) {
     absl::MutexLock lock(&mu_);
     resume_start_ = std::move(resume);
   }
   void OnWriteDone(bool ok);
   void Cancel();
-  void Stop();     // server shutdown
+  void Stop();      // server shutdown
   void Detached();  // the reactor is gone
 
  private:
@@ -184,14 +186,16 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(
       void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
-                                                        backends::AsyncDone<Response>),
+                                                       backends::AsyncDone<Response>),
       std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
       const Request& request);
-  absl::StatusOr<v1::DescribeStreamResponse> CallDescribeStream(const v1::DescribeStreamRequest& r) {
+  absl::StatusOr<v1::DescribeStreamResponse> CallDescribeStream(
+      const v1::DescribeStreamRequest& r) {
     return Call(&backends::DynamoDbStreamsBackend::AsyncDescribeStream, &LateResults::describe,
                 "DescribeStream", r);
   }
-  absl::StatusOr<v1::GetShardIteratorResponse> CallGetShardIterator(const v1::GetShardIteratorRequest& r) {
+  absl::StatusOr<v1::GetShardIteratorResponse> CallGetShardIterator(
+      const v1::GetShardIteratorRequest& r) {
     return Call(&backends::DynamoDbStreamsBackend::AsyncGetShardIterator, &LateResults::iterator,
                 "GetShardIterator", r);
   }
@@ -360,9 +364,10 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
       shards_.emplace(shard.shard_id(), std::move(state));
     }
     if (mode_ == Mode::kShard && !found) {
-      return AwsError("ResourceNotFoundException",
-                      absl::StrCat("Shard ", only_shard_, " does not exist in stream ", stream_arn_),
-                      "ShardId");
+      return AwsError(
+          "ResourceNotFoundException",
+          absl::StrCat("Shard ", only_shard_, " does not exist in stream ", stream_arn_),
+          "ShardId");
     }
   }
   {
@@ -380,7 +385,8 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
                                     std::string* stream_status) {
   if (!describe_progress_ || describe_progress_->children_of != children_of) {
-    describe_progress_ = std::make_unique<DescribeProgress>(DescribeProgress{children_of, {}, "", ""});
+    describe_progress_ =
+        std::make_unique<DescribeProgress>(DescribeProgress{children_of, {}, "", ""});
   }
   DescribeProgress& progress = *describe_progress_;
   v1::DescribeStreamRequest request;
@@ -415,7 +421,7 @@ absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::stri
 template <typename Request, typename Response>
 absl::StatusOr<Response> Subscription::Call(
     void (backends::DynamoDbStreamsBackend::*method)(const backends::CallContext&, Request,
-                                                      backends::AsyncDone<Response>),
+                                                     backends::AsyncDone<Response>),
     std::optional<CallResult<Response>> LateResults::*slot, absl::string_view operation,
     const Request& request) {
   std::string key = request.SerializeAsString();
@@ -492,7 +498,8 @@ void Subscription::OnLateCompletion() {
 
 std::string Subscription::Token() const {
   std::string text = subscriptions::TokenTextHeader(mode_, stream_arn_);
-  for (const auto& [id, shard] : shards_) subscriptions::AppendTokenShard(&text, id, shard.parent, shard.pos);
+  for (const auto& [id, shard] : shards_)
+    subscriptions::AppendTokenShard(&text, id, shard.parent, shard.pos);
   return engine_->tokens_.Seal(text);
 }
 
@@ -522,7 +529,8 @@ absl::Status Subscription::AddNewShards(bool* stream_disabled) {
   if (absl::Status s = Describe(&all, "", &status); !s.ok()) return s;
   *stream_disabled = status == "DISABLED" || status == "DISABLING";
   const subscriptions::ShardLineage lineage(all);
-  for (const v1::Shard* shard : lineage.NewShards([&](const std::string& id) { return shards_.count(id) > 0; })) {
+  for (const v1::Shard* shard :
+       lineage.NewShards([&](const std::string& id) { return shards_.count(id) > 0; })) {
     ShardState state;
     state.parent = shard->parent_shard_id();
     shards_.emplace(shard->shard_id(), std::move(state));
@@ -621,7 +629,8 @@ void Subscription::OnWriteDone(bool ok) {
       last_sent_token_ = pending_write_.records().continuation_token();
       if (engine_->options_.observer) {
         engine_->options_.observer->OnRecordsDelivered(
-            pending_write_.records().records_size(), pending_write_.records().millis_behind_latest());
+            pending_write_.records().records_size(),
+            pending_write_.records().millis_behind_latest());
       }
     } else if (pending_write_.has_heartbeat()) {
       last_sent_token_ = pending_write_.heartbeat().continuation_token();
@@ -693,7 +702,8 @@ void Subscription::Backoff(const absl::Status& status) {
   retry_delay_ = retry_delay_ == absl::ZeroDuration()
                      ? engine_->options_.retry_min
                      : std::min(retry_delay_ * 2, engine_->options_.retry_max);
-  absl::Duration delay = std::max(retry_delay_, backends::RetryDelay(status).value_or(absl::ZeroDuration()));
+  absl::Duration delay =
+      std::max(retry_delay_, backends::RetryDelay(status).value_or(absl::ZeroDuration()));
   ScheduleKick(delay);
 }
 
@@ -705,7 +715,8 @@ bool Subscription::Readable(const ShardState& shard) const {
   if (mode_ == Mode::kShard || shard.parent.empty()) return true;
   auto parent = shards_.find(shard.parent);
   const bool parent_done = parent != shards_.end() && parent->second.pos.kind == Position::kDone;
-  return subscriptions::ParentAllowsReading(shard.parent, parent == shards_.end() ? nullptr : &parent_done);
+  return subscriptions::ParentAllowsReading(shard.parent,
+                                            parent == shards_.end() ? nullptr : &parent_done);
 }
 
 std::optional<std::string> Subscription::PickShard() {
@@ -739,8 +750,12 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
   request.set_shard_id(shard_id);
   switch (shard.pos.kind) {
     case Position::kFromStart:
-    case Position::kSinceTime: request.set_shard_iterator_type("TRIM_HORIZON"); break;
-    case Position::kLatest: request.set_shard_iterator_type("LATEST"); break;
+    case Position::kSinceTime:
+      request.set_shard_iterator_type("TRIM_HORIZON");
+      break;
+    case Position::kLatest:
+      request.set_shard_iterator_type("LATEST");
+      break;
     case Position::kAt:
       request.set_shard_iterator_type("AT_SEQUENCE_NUMBER");
       request.set_sequence_number(shard.pos.seq);
@@ -749,7 +764,8 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
       request.set_shard_iterator_type("AFTER_SEQUENCE_NUMBER");
       request.set_sequence_number(shard.pos.seq);
       break;
-    case Position::kDone: return absl::InternalError("reading a finished shard");
+    case Position::kDone:
+      return absl::InternalError("reading a finished shard");
   }
   auto response = CallGetShardIterator(request);
   if (!response.ok()) return response.status();
@@ -762,10 +778,9 @@ absl::Status Subscription::EnsureIterator(const std::string& shard_id, ShardStat
 
 void Subscription::FinishTrimmed(const std::string& shard_id, absl::string_view message) {
   ending_ = true;
-  absl::Status status = AwsError(
-      "TrimmedDataAccessException",
-      absl::StrCat("the subscription's position in shard ", shard_id,
-                   " is older than the stream's retention: ", message));
+  absl::Status status = AwsError("TrimmedDataAccessException",
+                                 absl::StrCat("the subscription's position in shard ", shard_id,
+                                              " is older than the stream's retention: ", message));
   backends::SetErrorMetadata(status, "shardId", shard_id);
   // The trim horizon: the oldest record the shard still has ("" when it has
   // none left: restart the subscription from TRIM_HORIZON). A chain of two
@@ -782,18 +797,19 @@ void Subscription::FinishTrimmed(const std::string& shard_id, absl::string_view 
   context.may_retry = false;
   backend()->AsyncGetShardIterator(
       context, std::move(request),
-      [backend = engine_->backend_, context, finish = std::move(finish)](
-          absl::StatusOr<v1::GetShardIteratorResponse> it) mutable {
+      [backend = engine_->backend_, context,
+       finish = std::move(finish)](absl::StatusOr<v1::GetShardIteratorResponse> it) mutable {
         if (!it.ok()) return finish("");
         v1::GetRecordsRequest read;
         read.set_shard_iterator(it->shard_iterator());
         read.set_limit(1);
-        backend->AsyncGetRecords(context, std::move(read),
-                                 [finish = std::move(finish)](absl::StatusOr<v1::GetRecordsResponse> page) mutable {
-                                   finish(page.ok() && page->records_size() > 0
-                                              ? page->records(0).dynamodb().sequence_number()
-                                              : "");
-                                 });
+        backend->AsyncGetRecords(
+            context, std::move(read),
+            [finish = std::move(finish)](absl::StatusOr<v1::GetRecordsResponse> page) mutable {
+              finish(page.ok() && page->records_size() > 0
+                         ? page->records(0).dynamodb().sequence_number()
+                         : "");
+            });
       });
 }
 
@@ -830,7 +846,8 @@ void Subscription::TakeRecord(const std::string& shard_id, ShardState& shard, v1
   out->set_shard_id(shard_id);
   *out->mutable_record() = std::move(record);
   batch_bytes_ += size;
-  if (batch_.records().records_size() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
+  if (batch_.records().records_size() >= options_.max_records ||
+      batch_bytes_ >= BatchBytesLimit()) {
     SealBatch();
   }
 }
@@ -839,7 +856,8 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   last_read_shard_ = shard_id;
   if (shard.reader == nullptr) shard.reader = engine_->ReaderFor(stream_arn_, shard_id, shard.pos);
-  const int limit = engine_->budget_.ReadRecords(std::max(1, options_.max_records - batch_.records().records_size()));
+  const int limit = engine_->budget_.ReadRecords(
+      std::max(1, options_.max_records - batch_.records().records_size()));
 
   // Attached: served from the shard reader's window.
   if (!shard.cursor && !shard.read_taken) {
@@ -1022,7 +1040,8 @@ bool Subscription::Step() {
     bool full = batch_.records().records_size() >= options_.max_records ||
                 batch_bytes_ >= BatchBytesLimit();
     bool delay_over = now >= batch_started_ + options_.batching_delay;
-    if (full || (CaughtUp() && delay_over) || (options_.batching_delay > absl::ZeroDuration() && delay_over)) {
+    if (full || (CaughtUp() && delay_over) ||
+        (options_.batching_delay > absl::ZeroDuration() && delay_over)) {
       SealBatch();
     }
   }
@@ -1151,8 +1170,7 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   SubscriptionReactor(grpc::CallbackServerContext* context, SubscriptionEngine* engine)
       : context_(context), engine_(engine), start_wait_(engine->scheduler_.get()) {}
 
-  void Begin(std::shared_ptr<Subscription> subscription,
-             absl::AnyInvocable<absl::Status()> start) {
+  void Begin(std::shared_ptr<Subscription> subscription, absl::AnyInvocable<absl::Status()> start) {
     subscription_ = std::move(subscription);
     subscription_->Attach(this);
     if (absl::Status admitted = engine_->Admit(subscription_, CallerIdentity(*context_));
@@ -1202,8 +1220,7 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   // once that is due, from a timer; when a call completes late, again from
   // its completion; a transient error, again after a short backoff. No
   // worker waits meanwhile.
-  void RunStart(std::optional<backends::CallDelay> delayed,
-                absl::Duration retry = kStartRetryMin) {
+  void RunStart(std::optional<backends::CallDelay> delayed, absl::Duration retry = kStartRetryMin) {
     engine_->workers_->Run([this, delayed = std::move(delayed), retry]() mutable {
       subscription_->SetDelayedCall(std::move(delayed));
       absl::Status status = start_();
@@ -1217,7 +1234,8 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
         again_at = engine_->clock_->Now() + retry;
       }
       if (again_at) {
-        if (!start_wait_.Arm(*again_at, [this, delay, retry] { RunStart(delay, delay ? retry : retry * 2); })) {
+        if (!start_wait_.Arm(
+                *again_at, [this, delay, retry] { RunStart(delay, delay ? retry : retry * 2); })) {
           FinishDirect(grpc::Status(grpc::StatusCode::CANCELLED, "subscription cancelled"));
         }
         return;
@@ -1279,15 +1297,15 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return absl::UnavailableError("the server is shutting down");
   if (static_cast<int>(open_.size()) >= options_.max_subscriptions) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "too many open subscriptions on this server (", options_.max_subscriptions, ")"));
+    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions on this server (",
+                                                     options_.max_subscriptions, ")"));
   }
   int& mine = per_caller_[caller];
   if (options_.max_subscriptions_per_caller > 0 && mine >= options_.max_subscriptions_per_caller) {
     if (mine == 0) per_caller_.erase(caller);
-    return absl::ResourceExhaustedError(
-        absl::StrCat("too many open subscriptions for caller ", caller, " (",
-                     options_.max_subscriptions_per_caller, ")"));
+    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions for caller ",
+                                                     caller, " (",
+                                                     options_.max_subscriptions_per_caller, ")"));
   }
   ++mine;
   open_.emplace(subscription.get(), Admitted{subscription, caller});
@@ -1296,9 +1314,9 @@ absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subs
   return absl::OkStatus();
 }
 
-std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(const std::string& stream_arn,
-                                                                          const std::string& shard_id,
-                                                                          const subscriptions::Position& pos) {
+std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(
+    const std::string& stream_arn, const std::string& shard_id,
+    const subscriptions::Position& pos) {
   std::string key = absl::StrCat(stream_arn, "\n", shard_id);
   std::shared_ptr<subscriptions::ShardReader> reader;
   {
@@ -1312,8 +1330,8 @@ std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(const 
       backend_notifies_ = backend_->WatchStream(stream_arn, [] {}) != nullptr;
     }
     subscriptions::ShardReaderOptions reader_options;
-    reader_options.reads_per_second =
-        options_.shard_reads_per_second.value_or(*backend_notifies_ ? 0 : kDefaultShardReadsPerSecond);
+    reader_options.reads_per_second = options_.shard_reads_per_second.value_or(
+        *backend_notifies_ ? 0 : kDefaultShardReadsPerSecond);
     reader_options.poll_min = options_.poll_min;
     reader_options.poll_max = options_.poll_max;
     reader_options.retry_min = options_.retry_min;
@@ -1325,7 +1343,8 @@ std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(const 
     env.executor = workers_.get();
     env.call_started = [this] { CallStarted(); };
     env.call_ended = [this] { CallEnded(); };
-    reader = std::make_shared<subscriptions::ShardReader>(std::move(env), stream_arn, shard_id, reader_options);
+    reader = std::make_shared<subscriptions::ShardReader>(std::move(env), stream_arn, shard_id,
+                                                          reader_options);
     if (readers_.size() >= 64 && (readers_.size() & (readers_.size() - 1)) == 0) {
       absl::erase_if(readers_, [](const auto& entry) { return entry.second.expired(); });
     }
@@ -1365,12 +1384,11 @@ void SubscriptionEngine::Shutdown(absl::Duration grace) {
   }
   for (auto& s : open) s->Stop();
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(
-                           +[](absl::flat_hash_map<Subscription*, Admitted>* open) {
-                             return open->empty();
-                           },
-                           &open_),
-                       grace);
+  mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](absl::flat_hash_map<Subscription*, Admitted>* open) { return open->empty(); },
+          &open_),
+      grace);
 }
 
 grpc::ServerWriteReactor<v1::SubscribeToShardResponse>* SubscriptionEngine::SubscribeToShard(

@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <memory>
-
 #include <string>
 
 #include "absl/container/flat_hash_map.h"

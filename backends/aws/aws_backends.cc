@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "backends/aws/protocols.h"
 #include "backends/aws/sigv4_signer.h"
@@ -90,14 +90,15 @@ class AwsServiceClient : public std::enable_shared_from_this<AwsServiceClient> {
                  const Request& request, AsyncDone<Response> done) const {
     auto response = std::make_unique<Response>();
     Response* out = response.get();
-    InvokeAsync(operation_name, context, request, out,
-                [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
-                  if (status.ok()) {
-                    std::move(done)(std::move(*response));
-                  } else {
-                    std::move(done)(std::move(status));
-                  }
-                });
+    InvokeAsync(
+        operation_name, context, request, out,
+        [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
+          if (status.ok()) {
+            std::move(done)(std::move(*response));
+          } else {
+            std::move(done)(std::move(status));
+          }
+        });
   }
 
   // The call, waited for, with the deadline and retry permission of this
@@ -166,7 +167,7 @@ struct AwsServiceClient::Operation {
   // Touched by one attempt at a time: each attempt's steps hand over
   // through the HTTP client's or the timer's queue.
   RetryState state;
-  Credentials credentials;  // the last attempt's, to redact AWS's answers
+  Credentials credentials;                    // the last attempt's, to redact AWS's answers
   google::protobuf::Message* const response;  // owned by `finish`
   Finish finish;
 };
@@ -230,9 +231,10 @@ void AwsServiceClient::SendAttempt(std::shared_ptr<Operation> call,
   const OperationSpec& operation = call->operation;
   const absl::Duration timeout = call->state.AttemptTimeout(call_timeout_);
   if (timeout <= absl::ZeroDuration()) {
-    Complete(std::move(call),
-             Fail(operation, absl::DeadlineExceededError(absl::StrCat(
-                                 "no time left for attempt ", call->state.attempt(), " of the call"))));
+    Complete(
+        std::move(call),
+        Fail(operation, absl::DeadlineExceededError(absl::StrCat(
+                            "no time left for attempt ", call->state.attempt(), " of the call"))));
     return;
   }
   if (!credentials.ok()) {
@@ -241,14 +243,16 @@ void AwsServiceClient::SendAttempt(std::shared_ptr<Operation> call,
                 credentials.status().code() == absl::StatusCode::kDeadlineExceeded
             ? credentials.status().code()
             : absl::StatusCode::kUnauthenticated;
-    Complete(std::move(call),
-             Fail(operation, absl::Status(code, absl::StrCat("AWS credentials (", credentials_->Name(),
-                                                             "): ", credentials.status().message()))));
+    Complete(
+        std::move(call),
+        Fail(operation, absl::Status(code, absl::StrCat("AWS credentials (", credentials_->Name(),
+                                                        "): ", credentials.status().message()))));
     return;
   }
   call->credentials = *credentials;
   HttpRequest attempt = call->request;
-  if (absl::Status signed_ok = signer_.Sign(attempt, *credentials, clock_->Now()); !signed_ok.ok()) {
+  if (absl::Status signed_ok = signer_.Sign(attempt, *credentials, clock_->Now());
+      !signed_ok.ok()) {
     Complete(std::move(call), Fail(operation, signed_ok));
     return;
   }
@@ -267,8 +271,8 @@ void AwsServiceClient::OnAnswer(std::shared_ptr<Operation> call,
     decision = Classify(0, "", TransportErrorOf(answer.status()), traits_);
   } else if (answer->status >= 200 && answer->status < 300) {
     state.OnSuccess();
-    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status,
-                                                  answer->headers, answer->body, call->response),
+    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status, answer->headers,
+                                                  answer->body, call->response),
                                     call->credentials);
     Complete(std::move(call), std::move(parsed));
     return;
@@ -282,9 +286,9 @@ void AwsServiceClient::OnAnswer(std::shared_ptr<Operation> call,
   // could only start at the deadline's edge, however short the backoff.
   const bool time_is_up =
       !answer.ok() && TransportErrorOf(answer.status()) == TransportError::kReadTimeout;
-  const RetryState::Next next = time_is_up
-                                    ? RetryState::Next{false, absl::ZeroDuration(), RetryStop::kDeadline}
-                                    : state.OnFailure(decision);
+  const RetryState::Next next =
+      time_is_up ? RetryState::Next{false, absl::ZeroDuration(), RetryStop::kDeadline}
+                 : state.OnFailure(decision);
   if (observer_ != nullptr) {
     if (decision.throttling) observer_->OnThrottled(observed_name_, operation.name);
     if (next.retry) observer_->OnRetry(observed_name_, operation.name);
@@ -297,8 +301,8 @@ void AwsServiceClient::OnAnswer(std::shared_ptr<Operation> call,
     return;
   }
   if (answer.ok()) {
-    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status,
-                                                  answer->headers, answer->body, call->response),
+    absl::Status parsed = Relayable(ParseResponse(spec_, operation, answer->status, answer->headers,
+                                                  answer->body, call->response),
                                     call->credentials);
     Complete(std::move(call), std::move(parsed));
     return;
@@ -308,12 +312,13 @@ void AwsServiceClient::OnAnswer(std::shared_ptr<Operation> call,
       TransportErrorOf(status) == TransportError::kReadTimeout ||
       TransportErrorOf(status) == TransportError::kConnectTimeout) {
     // The call's time ran out (or would, waiting for the retry).
-    status = absl::DeadlineExceededError(
-        absl::StrCat(status.message(), " (", state.attempt(), " attempt(s), call_timeout ",
-                     absl::FormatDuration(call_timeout_), ")"));
+    status = absl::DeadlineExceededError(absl::StrCat(status.message(), " (", state.attempt(),
+                                                      " attempt(s), call_timeout ",
+                                                      absl::FormatDuration(call_timeout_), ")"));
   } else {
-    status = absl::Status(status.code(), absl::StrCat(status.message(), " (", state.attempt(),
-                                                      " attempt(s), ", RetryStopName(next.stop), ")"));
+    status =
+        absl::Status(status.code(), absl::StrCat(status.message(), " (", state.attempt(),
+                                                 " attempt(s), ", RetryStopName(next.stop), ")"));
   }
   Complete(std::move(call), Fail(operation, std::move(status)));
 }
@@ -336,13 +341,13 @@ namespace pz = ::aws::personalize::v1;
 namespace cs = ::aws::cognitosync::v1;
 
 // Each operation in both forms: the blocking one waits for the asynchronous.
-#define AWSFACADE_AWS_OP(Class, ns, Op)                                                         \
-  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) {                  \
-    return client_->Call<ns::Op##Response>(#Op, request);                                       \
-  }                                                                                             \
-  void Class::Async##Op(const CallContext& context, ns::Op##Request request,                    \
-                        AsyncDone<ns::Op##Response> done) {                                     \
-    client_->CallAsync<ns::Op##Response>(#Op, context, request, std::move(done));               \
+#define AWSFACADE_AWS_OP(Class, ns, Op)                                           \
+  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) {    \
+    return client_->Call<ns::Op##Response>(#Op, request);                         \
+  }                                                                               \
+  void Class::Async##Op(const CallContext& context, ns::Op##Request request,      \
+                        AsyncDone<ns::Op##Response> done) {                       \
+    client_->CallAsync<ns::Op##Response>(#Op, context, request, std::move(done)); \
   }
 AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, ListStreams)
 AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, DescribeStream)
@@ -376,7 +381,6 @@ AWSFACADE_AWS_OP(AwsCognitoSync, cs, ListDatasets)
 AWSFACADE_AWS_OP(AwsCognitoSync, cs, DescribeDataset)
 AWSFACADE_AWS_OP(AwsCognitoSync, cs, DeleteDataset)
 #undef AWSFACADE_AWS_OP
-
 
 // --- Assembly.
 // ----------------------------------------------------------------

@@ -172,25 +172,28 @@ class AwsDynamoDb final : public DynamoDbBackend {
   // Non-blocking, as AwsDynamoDbStreams' Async* forms.
   bool IsAsynchronous() const override { return true; }
   void AsyncCreateTable(const CallContext& context, ::aws::dynamodb::v1::CreateTableRequest request,
-                         AsyncDone<::aws::dynamodb::v1::CreateTableResponse> done) override;
-  void AsyncDescribeTable(const CallContext& context, ::aws::dynamodb::v1::DescribeTableRequest request,
-                           AsyncDone<::aws::dynamodb::v1::DescribeTableResponse> done) override;
+                        AsyncDone<::aws::dynamodb::v1::CreateTableResponse> done) override;
+  void AsyncDescribeTable(const CallContext& context,
+                          ::aws::dynamodb::v1::DescribeTableRequest request,
+                          AsyncDone<::aws::dynamodb::v1::DescribeTableResponse> done) override;
   void AsyncUpdateTable(const CallContext& context, ::aws::dynamodb::v1::UpdateTableRequest request,
-                         AsyncDone<::aws::dynamodb::v1::UpdateTableResponse> done) override;
+                        AsyncDone<::aws::dynamodb::v1::UpdateTableResponse> done) override;
   void AsyncDeleteTable(const CallContext& context, ::aws::dynamodb::v1::DeleteTableRequest request,
-                         AsyncDone<::aws::dynamodb::v1::DeleteTableResponse> done) override;
+                        AsyncDone<::aws::dynamodb::v1::DeleteTableResponse> done) override;
   void AsyncPutItem(const CallContext& context, ::aws::dynamodb::v1::PutItemRequest request,
-                     AsyncDone<::aws::dynamodb::v1::PutItemResponse> done) override;
+                    AsyncDone<::aws::dynamodb::v1::PutItemResponse> done) override;
   void AsyncGetItem(const CallContext& context, ::aws::dynamodb::v1::GetItemRequest request,
-                     AsyncDone<::aws::dynamodb::v1::GetItemResponse> done) override;
+                    AsyncDone<::aws::dynamodb::v1::GetItemResponse> done) override;
   void AsyncDeleteItem(const CallContext& context, ::aws::dynamodb::v1::DeleteItemRequest request,
-                        AsyncDone<::aws::dynamodb::v1::DeleteItemResponse> done) override;
+                       AsyncDone<::aws::dynamodb::v1::DeleteItemResponse> done) override;
   void AsyncUpdateItem(const CallContext& context, ::aws::dynamodb::v1::UpdateItemRequest request,
-                        AsyncDone<::aws::dynamodb::v1::UpdateItemResponse> done) override;
-  void AsyncUpdateTimeToLive(const CallContext& context, ::aws::dynamodb::v1::UpdateTimeToLiveRequest request,
-                              AsyncDone<::aws::dynamodb::v1::UpdateTimeToLiveResponse> done) override;
-  void AsyncDescribeTimeToLive(const CallContext& context, ::aws::dynamodb::v1::DescribeTimeToLiveRequest request,
-                                AsyncDone<::aws::dynamodb::v1::DescribeTimeToLiveResponse> done) override;
+                       AsyncDone<::aws::dynamodb::v1::UpdateItemResponse> done) override;
+  void AsyncUpdateTimeToLive(
+      const CallContext& context, ::aws::dynamodb::v1::UpdateTimeToLiveRequest request,
+      AsyncDone<::aws::dynamodb::v1::UpdateTimeToLiveResponse> done) override;
+  void AsyncDescribeTimeToLive(
+      const CallContext& context, ::aws::dynamodb::v1::DescribeTimeToLiveRequest request,
+      AsyncDone<::aws::dynamodb::v1::DescribeTimeToLiveResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;
@@ -218,30 +221,42 @@ class AwsPersonalize final : public PersonalizeBackend {
 #undef AWSFACADE_AWS_PERSONALIZE_OP
   // Non-blocking, as AwsDynamoDbStreams' Async* forms.
   bool IsAsynchronous() const override { return true; }
-  void AsyncCreateDatasetGroup(const CallContext& context, ::aws::personalize::v1::CreateDatasetGroupRequest request,
-                                AsyncDone<::aws::personalize::v1::CreateDatasetGroupResponse> done) override;
-  void AsyncDescribeDatasetGroup(const CallContext& context, ::aws::personalize::v1::DescribeDatasetGroupRequest request,
-                                  AsyncDone<::aws::personalize::v1::DescribeDatasetGroupResponse> done) override;
-  void AsyncListDatasetGroups(const CallContext& context, ::aws::personalize::v1::ListDatasetGroupsRequest request,
-                               AsyncDone<::aws::personalize::v1::ListDatasetGroupsResponse> done) override;
-  void AsyncDeleteDatasetGroup(const CallContext& context, ::aws::personalize::v1::DeleteDatasetGroupRequest request,
-                                AsyncDone<::aws::personalize::v1::DeleteDatasetGroupResponse> done) override;
-  void AsyncCreateSchema(const CallContext& context, ::aws::personalize::v1::CreateSchemaRequest request,
-                          AsyncDone<::aws::personalize::v1::CreateSchemaResponse> done) override;
-  void AsyncDescribeSchema(const CallContext& context, ::aws::personalize::v1::DescribeSchemaRequest request,
-                            AsyncDone<::aws::personalize::v1::DescribeSchemaResponse> done) override;
-  void AsyncListSchemas(const CallContext& context, ::aws::personalize::v1::ListSchemasRequest request,
-                         AsyncDone<::aws::personalize::v1::ListSchemasResponse> done) override;
-  void AsyncDeleteSchema(const CallContext& context, ::aws::personalize::v1::DeleteSchemaRequest request,
-                          AsyncDone<::aws::personalize::v1::DeleteSchemaResponse> done) override;
-  void AsyncCreateDataset(const CallContext& context, ::aws::personalize::v1::CreateDatasetRequest request,
-                           AsyncDone<::aws::personalize::v1::CreateDatasetResponse> done) override;
-  void AsyncDescribeDataset(const CallContext& context, ::aws::personalize::v1::DescribeDatasetRequest request,
-                             AsyncDone<::aws::personalize::v1::DescribeDatasetResponse> done) override;
-  void AsyncListDatasets(const CallContext& context, ::aws::personalize::v1::ListDatasetsRequest request,
-                          AsyncDone<::aws::personalize::v1::ListDatasetsResponse> done) override;
-  void AsyncDeleteDataset(const CallContext& context, ::aws::personalize::v1::DeleteDatasetRequest request,
-                           AsyncDone<::aws::personalize::v1::DeleteDatasetResponse> done) override;
+  void AsyncCreateDatasetGroup(
+      const CallContext& context, ::aws::personalize::v1::CreateDatasetGroupRequest request,
+      AsyncDone<::aws::personalize::v1::CreateDatasetGroupResponse> done) override;
+  void AsyncDescribeDatasetGroup(
+      const CallContext& context, ::aws::personalize::v1::DescribeDatasetGroupRequest request,
+      AsyncDone<::aws::personalize::v1::DescribeDatasetGroupResponse> done) override;
+  void AsyncListDatasetGroups(
+      const CallContext& context, ::aws::personalize::v1::ListDatasetGroupsRequest request,
+      AsyncDone<::aws::personalize::v1::ListDatasetGroupsResponse> done) override;
+  void AsyncDeleteDatasetGroup(
+      const CallContext& context, ::aws::personalize::v1::DeleteDatasetGroupRequest request,
+      AsyncDone<::aws::personalize::v1::DeleteDatasetGroupResponse> done) override;
+  void AsyncCreateSchema(const CallContext& context,
+                         ::aws::personalize::v1::CreateSchemaRequest request,
+                         AsyncDone<::aws::personalize::v1::CreateSchemaResponse> done) override;
+  void AsyncDescribeSchema(const CallContext& context,
+                           ::aws::personalize::v1::DescribeSchemaRequest request,
+                           AsyncDone<::aws::personalize::v1::DescribeSchemaResponse> done) override;
+  void AsyncListSchemas(const CallContext& context,
+                        ::aws::personalize::v1::ListSchemasRequest request,
+                        AsyncDone<::aws::personalize::v1::ListSchemasResponse> done) override;
+  void AsyncDeleteSchema(const CallContext& context,
+                         ::aws::personalize::v1::DeleteSchemaRequest request,
+                         AsyncDone<::aws::personalize::v1::DeleteSchemaResponse> done) override;
+  void AsyncCreateDataset(const CallContext& context,
+                          ::aws::personalize::v1::CreateDatasetRequest request,
+                          AsyncDone<::aws::personalize::v1::CreateDatasetResponse> done) override;
+  void AsyncDescribeDataset(
+      const CallContext& context, ::aws::personalize::v1::DescribeDatasetRequest request,
+      AsyncDone<::aws::personalize::v1::DescribeDatasetResponse> done) override;
+  void AsyncListDatasets(const CallContext& context,
+                         ::aws::personalize::v1::ListDatasetsRequest request,
+                         AsyncDone<::aws::personalize::v1::ListDatasetsResponse> done) override;
+  void AsyncDeleteDataset(const CallContext& context,
+                          ::aws::personalize::v1::DeleteDatasetRequest request,
+                          AsyncDone<::aws::personalize::v1::DeleteDatasetResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;
@@ -263,16 +278,21 @@ class AwsCognitoSync final : public CognitoSyncBackend {
       const ::aws::cognitosync::v1::DeleteDatasetRequest& request) override;
   // Non-blocking, as AwsDynamoDbStreams' Async* forms.
   bool IsAsynchronous() const override { return true; }
-  void AsyncListRecords(const CallContext& context, ::aws::cognitosync::v1::ListRecordsRequest request,
-                         AsyncDone<::aws::cognitosync::v1::ListRecordsResponse> done) override;
-  void AsyncUpdateRecords(const CallContext& context, ::aws::cognitosync::v1::UpdateRecordsRequest request,
-                           AsyncDone<::aws::cognitosync::v1::UpdateRecordsResponse> done) override;
-  void AsyncListDatasets(const CallContext& context, ::aws::cognitosync::v1::ListDatasetsRequest request,
-                          AsyncDone<::aws::cognitosync::v1::ListDatasetsResponse> done) override;
-  void AsyncDescribeDataset(const CallContext& context, ::aws::cognitosync::v1::DescribeDatasetRequest request,
-                             AsyncDone<::aws::cognitosync::v1::DescribeDatasetResponse> done) override;
-  void AsyncDeleteDataset(const CallContext& context, ::aws::cognitosync::v1::DeleteDatasetRequest request,
-                           AsyncDone<::aws::cognitosync::v1::DeleteDatasetResponse> done) override;
+  void AsyncListRecords(const CallContext& context,
+                        ::aws::cognitosync::v1::ListRecordsRequest request,
+                        AsyncDone<::aws::cognitosync::v1::ListRecordsResponse> done) override;
+  void AsyncUpdateRecords(const CallContext& context,
+                          ::aws::cognitosync::v1::UpdateRecordsRequest request,
+                          AsyncDone<::aws::cognitosync::v1::UpdateRecordsResponse> done) override;
+  void AsyncListDatasets(const CallContext& context,
+                         ::aws::cognitosync::v1::ListDatasetsRequest request,
+                         AsyncDone<::aws::cognitosync::v1::ListDatasetsResponse> done) override;
+  void AsyncDescribeDataset(
+      const CallContext& context, ::aws::cognitosync::v1::DescribeDatasetRequest request,
+      AsyncDone<::aws::cognitosync::v1::DescribeDatasetResponse> done) override;
+  void AsyncDeleteDataset(const CallContext& context,
+                          ::aws::cognitosync::v1::DeleteDatasetRequest request,
+                          AsyncDone<::aws::cognitosync::v1::DeleteDatasetResponse> done) override;
 
  private:
   std::shared_ptr<const AwsServiceClient> client_;
@@ -296,6 +316,5 @@ struct AwsBackendSet {
 absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options);
 
 }  // namespace awsfacade::backends::aws
-
 
 #endif  // AWSFACADE_BACKENDS_AWS_AWS_BACKENDS_H_

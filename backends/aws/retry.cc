@@ -154,9 +154,9 @@ RetryPolicy::RetryPolicy(RetryOptions options, const Clock& clock,
       quota_(options_.initial_quota) {}
 
 RetryState RetryPolicy::Begin(absl::Time deadline, int max_attempts) {
-  return RetryState(*this, deadline,
-                    max_attempts > 0 ? std::min(max_attempts, options_.max_attempts)
-                                     : options_.max_attempts);
+  return RetryState(
+      *this, deadline,
+      max_attempts > 0 ? std::min(max_attempts, options_.max_attempts) : options_.max_attempts);
 }
 
 RetryState::Next RetryState::OnFailure(const RetryDecision& decision) {

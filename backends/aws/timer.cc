@@ -1,8 +1,8 @@
 #include "backends/aws/timer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <algorithm>
 #include <map>
 #include <system_error>
 #include <thread>
@@ -34,7 +34,7 @@ struct Timer::State {
         changed.WaitWithTimeout(&mu, absl::FromChrono(first->first.first - now));
         continue;
       }
-      absl::AnyInvocable<void() &&> fn = std::move(first->second);
+      absl::AnyInvocable<void()&&> fn = std::move(first->second);
       queue.erase(first);
       mu.Unlock();
       std::move(fn)();  // never under the lock: it may call RunAfter
@@ -80,9 +80,8 @@ Timer::~Timer() {
 
 void Timer::RunAfter(absl::Duration delay, absl::AnyInvocable<void() &&> fn) {
   const State::Clock::time_point when =
-      State::Clock::now() +
-      std::chrono::duration_cast<State::Clock::duration>(
-          absl::ToChronoNanoseconds(std::max(delay, absl::ZeroDuration())));
+      State::Clock::now() + std::chrono::duration_cast<State::Clock::duration>(
+                                absl::ToChronoNanoseconds(std::max(delay, absl::ZeroDuration())));
   absl::MutexLock lock(&state_->mu);
   state_->queue.emplace(std::make_pair(when, ++state_->arrivals), std::move(fn));
   state_->changed.Signal();

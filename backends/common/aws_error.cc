@@ -85,8 +85,7 @@ const AwsErrorSpec* FindAwsErrorSpec(absl::string_view name) {
 
 absl::Span<const AwsErrorSpec> AllAwsErrorSpecs() { return kAwsErrors; }
 
-absl::Status AwsError(absl::string_view name, absl::string_view message,
-                      absl::string_view field) {
+absl::Status AwsError(absl::string_view name, absl::string_view message, absl::string_view field) {
   const AwsErrorSpec* spec = FindAwsErrorSpec(name);
   absl::Status status(spec ? spec->code : absl::StatusCode::kUnknown, message);
   status.SetPayload(kNameUrl, absl::Cord(name));
@@ -135,8 +134,7 @@ absl::Status RedactedStatus(const absl::Status& status, absl::Span<const std::st
 
 void SetRetryDelay(absl::Status& status, absl::Duration delay) {
   if (!status.ok()) {
-    status.SetPayload(kRetryDelayUrl,
-                      absl::Cord(std::to_string(absl::ToInt64Milliseconds(delay))));
+    status.SetPayload(kRetryDelayUrl, absl::Cord(std::to_string(absl::ToInt64Milliseconds(delay))));
   }
 }
 

@@ -16,9 +16,9 @@ namespace awsfacade::backends {
 // How one AWS error name maps onto gRPC (docs/aws-semantics.md §8.1). This table is
 // the only place that decides a status code for an AWS error.
 struct AwsErrorSpec {
-  absl::string_view name;        // e.g. "ResourceNotFoundException"
-  absl::StatusCode code;         // absl codes are numerically gRPC codes
-  bool throttling;               // a rate limit: carries google.rpc.RetryInfo
+  absl::string_view name;  // e.g. "ResourceNotFoundException"
+  absl::StatusCode code;   // absl codes are numerically gRPC codes
+  bool throttling;         // a rate limit: carries google.rpc.RetryInfo
 };
 
 // The spec for `name`, or nullptr for a name the table does not know

@@ -69,12 +69,12 @@ void RunBlockingInline(const CallContext& context, Call&& call, AsyncDone<Respon
 // its blocking method <Op> (request and response types in namespace `ns`),
 // with RunBlockingInline as the default. A backend that does I/O overrides
 // it (and IsAsynchronous); a decorator forwards it to its child.
-#define AWSFACADE_ASYNC_FORM(ns, Op)                                                        \
-  virtual void Async##Op(const ::awsfacade::backends::CallContext& context,                 \
-                         ns::Op##Request request,                                           \
-                         ::awsfacade::backends::AsyncDone<ns::Op##Response> done) {         \
-    ::awsfacade::backends::RunBlockingInline<ns::Op##Response>(                             \
-        context, [&] { return Op(request); }, std::move(done));                             \
+#define AWSFACADE_ASYNC_FORM(ns, Op)                                                \
+  virtual void Async##Op(const ::awsfacade::backends::CallContext& context,         \
+                         ns::Op##Request request,                                   \
+                         ::awsfacade::backends::AsyncDone<ns::Op##Response> done) { \
+    ::awsfacade::backends::RunBlockingInline<ns::Op##Response>(                     \
+        context, [&] { return Op(request); }, std::move(done));                     \
   }
 
 #endif  // AWSFACADE_BACKENDS_COMMON_CALL_CONTEXT_H_

@@ -22,11 +22,12 @@ thread_local bool current_taken = false;
 }  // namespace
 
 absl::Status DelayedCallError(const CallDelay& delay, absl::Time now) {
-  absl::Status status = absl::UnavailableError(
-      absl::StrCat(delay.service, ".", delay.operation, " is delayed by an injected latency fault"));
+  absl::Status status = absl::UnavailableError(absl::StrCat(
+      delay.service, ".", delay.operation, " is delayed by an injected latency fault"));
   // "service\noperation\nready_at in Unix nanoseconds": names never hold a newline.
-  status.SetPayload(kDelayedCallUrl, absl::Cord(absl::StrCat(delay.service, "\n", delay.operation, "\n",
-                                                             absl::ToUnixNanos(delay.ready_at))));
+  status.SetPayload(kDelayedCallUrl,
+                    absl::Cord(absl::StrCat(delay.service, "\n", delay.operation, "\n",
+                                            absl::ToUnixNanos(delay.ready_at))));
   SetRetryDelay(status, std::max(delay.ready_at - now, absl::ZeroDuration()));
   return status;
 }

@@ -13,16 +13,22 @@ namespace {
 // Names whose value is a secret, lower case; found inside longer names too
 // ("x-amz-signature", "X-Amz-Security-Token", "aws_session_token").
 constexpr absl::string_view kSecretNames[] = {
-    "signature",       "security-token",    "securitytoken",     "security_token",
-    "sessiontoken",    "session_token",     "session-token",     "secretaccesskey",
-    "secret_access_key", "secret-access-key",
+    "signature",     "security-token", "securitytoken",   "security_token",    "sessiontoken",
+    "session_token", "session-token",  "secretaccesskey", "secret_access_key", "secret-access-key",
 };
 constexpr absl::string_view kAuthorization = "authorization";
 constexpr size_t kMinSecretBytes = 4;
 
 bool EndsValue(char c) {
   switch (c) {
-    case ',': case ';': case '&': case '"': case '\'': case '<': case '>': case '\\':
+    case ',':
+    case ';':
+    case '&':
+    case '"':
+    case '\'':
+    case '<':
+    case '>':
+    case '\\':
       return true;
     default:
       return absl::ascii_isspace(static_cast<unsigned char>(c));
@@ -65,7 +71,8 @@ std::string RedactCredentials(absl::string_view text, absl::Span<const std::stri
   const absl::string_view lower = lowered;
   std::vector<std::pair<size_t, size_t>> spans;  // [begin, end) to replace
   for (absl::string_view name : kSecretNames) {
-    for (size_t at = lower.find(name); at != absl::string_view::npos; at = lower.find(name, at + 1)) {
+    for (size_t at = lower.find(name); at != absl::string_view::npos;
+         at = lower.find(name, at + 1)) {
       const size_t begin = ValueStart(out, at + name.size());
       if (begin == absl::string_view::npos) continue;
       size_t end = begin;
@@ -80,8 +87,7 @@ std::string RedactCredentials(absl::string_view text, absl::Span<const std::stri
     size_t end = begin;
     while (end < out.size() && !EndsLine(out[end])) ++end;
     // SigV4: the signature is redacted above, the rest says what was signed.
-    if (lower.substr(begin, end - begin).find("signature=") !=
-        absl::string_view::npos) {
+    if (lower.substr(begin, end - begin).find("signature=") != absl::string_view::npos) {
       continue;
     }
     if (end > begin) spans.emplace_back(begin, end);

@@ -24,8 +24,7 @@ class TokenSealer {
 
   // The payload, or InvalidArgument when the token is malformed, altered, or
   // was sealed for another purpose. The caller maps this to its AWS error.
-  absl::StatusOr<std::string> Open(absl::string_view purpose,
-                                   absl::string_view token) const;
+  absl::StatusOr<std::string> Open(absl::string_view purpose, absl::string_view token) const;
 
  private:
   std::string Mac(absl::string_view purpose, absl::string_view payload) const;

@@ -104,7 +104,8 @@ absl::Status FaultInjector::Before(absl::string_view service, absl::string_view 
     if (*ready_at > now) {
       return DelayedCallError({std::string(service), std::string(operation), *ready_at}, now);
     }
-  } else if (absl::Duration latency = DrawLatency(service, operation); latency > absl::ZeroDuration()) {
+  } else if (absl::Duration latency = DrawLatency(service, operation);
+             latency > absl::ZeroDuration()) {
     return DelayedCallError({std::string(service), std::string(operation), now + latency}, now);
   }
   return DrawError(service, operation);

@@ -32,26 +32,27 @@ namespace awsfacade::backends::simulator {
 // thread-local scope (a run after the wait takes context.delayed here and
 // the child never sees it again); otherwise the child's Async* runs, so an
 // asynchronous backend stays asynchronous under the decorator.
-#define AWSFACADE_FAULTY_ASYNC_OP(ns, Op)                                           \
-  void Async##Op(const CallContext& context, ns::Op##Request request,               \
-                 AsyncDone<ns::Op##Response> done) override {                       \
-    CallContext inner = context;                                                    \
-    absl::Status fault;                                                             \
-    {                                                                               \
-      DelayedCallScope rerun(context.delayed);                                      \
-      fault = faults_->Before(kService, #Op);                                       \
-      if (rerun.taken()) inner.delayed.reset();                                     \
-    }                                                                               \
-    if (!fault.ok()) {                                                              \
-      std::move(done)(std::move(fault));                                            \
-      return;                                                                       \
-    }                                                                               \
-    child_->Async##Op(inner, std::move(request), std::move(done));                  \
+#define AWSFACADE_FAULTY_ASYNC_OP(ns, Op)                             \
+  void Async##Op(const CallContext& context, ns::Op##Request request, \
+                 AsyncDone<ns::Op##Response> done) override {         \
+    CallContext inner = context;                                      \
+    absl::Status fault;                                               \
+    {                                                                 \
+      DelayedCallScope rerun(context.delayed);                        \
+      fault = faults_->Before(kService, #Op);                         \
+      if (rerun.taken()) inner.delayed.reset();                       \
+    }                                                                 \
+    if (!fault.ok()) {                                                \
+      std::move(done)(std::move(fault));                              \
+      return;                                                         \
+    }                                                                 \
+    child_->Async##Op(inner, std::move(request), std::move(done));    \
   }
 
 class FaultyCognitoSync final : public CognitoSyncBackend {
  public:
-  FaultyCognitoSync(std::shared_ptr<CognitoSyncBackend> child, std::shared_ptr<FaultInjector> faults)
+  FaultyCognitoSync(std::shared_ptr<CognitoSyncBackend> child,
+                    std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
   AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, ListRecords)
   AWSFACADE_FAULTY_OP(::aws::cognitosync::v1, UpdateRecords)
@@ -73,7 +74,8 @@ class FaultyCognitoSync final : public CognitoSyncBackend {
 
 class FaultyPersonalize final : public PersonalizeBackend {
  public:
-  FaultyPersonalize(std::shared_ptr<PersonalizeBackend> child, std::shared_ptr<FaultInjector> faults)
+  FaultyPersonalize(std::shared_ptr<PersonalizeBackend> child,
+                    std::shared_ptr<FaultInjector> faults)
       : child_(std::move(child)), faults_(std::move(faults)) {}
   AWSFACADE_FAULTY_OP(::aws::personalize::v1, CreateDatasetGroup)
   AWSFACADE_FAULTY_OP(::aws::personalize::v1, DescribeDatasetGroup)

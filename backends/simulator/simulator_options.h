@@ -6,7 +6,6 @@
 #include <string>
 
 #include "absl/random/random.h"
-
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
 

@@ -14,9 +14,8 @@ int64_t CodePointCount(absl::string_view utf8) {
 }
 
 absl::Status Validator::Fail(absl::string_view field, absl::string_view message) const {
-  return AwsError(error_, absl::StrCat("1 validation error detected: Value at '", field, "' ",
-                                       message),
-                  field);
+  return AwsError(
+      error_, absl::StrCat("1 validation error detected: Value at '", field, "' ", message), field);
 }
 
 absl::Status Validator::Required(absl::string_view field, absl::string_view value) const {
@@ -29,11 +28,13 @@ absl::Status Validator::Length(absl::string_view field, absl::string_view value,
   int64_t n = CodePointCount(value);
   if (n < min) {
     return Fail(field, absl::StrCat("failed to satisfy constraint: Member must have length "
-                                    "greater than or equal to ", min));
+                                    "greater than or equal to ",
+                                    min));
   }
   if (n > max) {
     return Fail(field, absl::StrCat("failed to satisfy constraint: Member must have length "
-                                    "less than or equal to ", max));
+                                    "less than or equal to ",
+                                    max));
   }
   return absl::OkStatus();
 }
@@ -42,11 +43,13 @@ absl::Status Validator::Range(absl::string_view field, int64_t value, int64_t mi
                               int64_t max) const {
   if (value < min) {
     return Fail(field, absl::StrCat("failed to satisfy constraint: Member must have value "
-                                    "greater than or equal to ", min));
+                                    "greater than or equal to ",
+                                    min));
   }
   if (value > max) {
     return Fail(field, absl::StrCat("failed to satisfy constraint: Member must have value "
-                                    "less than or equal to ", max));
+                                    "less than or equal to ",
+                                    max));
   }
   return absl::OkStatus();
 }
@@ -56,7 +59,8 @@ absl::Status Validator::Charset(absl::string_view field, absl::string_view value
   for (char c : value) {
     if (!allowed(c)) {
       return Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
-                                      "regular expression pattern: ", pattern));
+                                      "regular expression pattern: ",
+                                      pattern));
     }
   }
   return absl::OkStatus();

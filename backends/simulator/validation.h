@@ -24,8 +24,8 @@ class Validator {
   absl::Status Required(absl::string_view field, absl::string_view value) const;
   absl::Status Range(absl::string_view field, int64_t value, int64_t min, int64_t max) const;
   // Every character satisfies `allowed`.
-  absl::Status Charset(absl::string_view field, absl::string_view value,
-                       bool (*allowed)(char), absl::string_view pattern) const;
+  absl::Status Charset(absl::string_view field, absl::string_view value, bool (*allowed)(char),
+                       absl::string_view pattern) const;
   // Builds the error for a rule not covered above.
   absl::Status Fail(absl::string_view field, absl::string_view message) const;
 

@@ -32,7 +32,8 @@ namespace pb = ::google::protobuf;
 using Json = nlohmann::ordered_json;
 
 constexpr absl::string_view kUsage =
-    "usage: awsfacade [--endpoint-url URL] [--output json|table|text|grpc-json] <service> <operation> "
+    "usage: awsfacade [--endpoint-url URL] [--output json|table|text|grpc-json] <service> "
+    "<operation> "
     "[parameters]\n";
 constexpr char kErrorFormat[] = "An error occurred (%s) when calling the %s operation: %s";
 
@@ -59,9 +60,11 @@ constexpr UnsupportedOption kUnsupportedAwsOptions[] = {
     {"profile", "the server holds the AWS credentials, for its AWS backend; the CLI sends none"},
     {"query", "pipe --output json to jq"},
     {"debug", ""},
-    {"no-verify-ssl", "an https:// --endpoint-url is verified with gRPC's default root certificates"},
+    {"no-verify-ssl",
+     "an https:// --endpoint-url is verified with gRPC's default root certificates"},
     {"ca-bundle", "an https:// --endpoint-url is verified with gRPC's default root certificates"},
-    {"no-paginate", "give the listing's own page token (see the operation's --help) to get one page"},
+    {"no-paginate",
+     "give the listing's own page token (see the operation's --help) to get one page"},
     {"page-size", "give the listing's own page size (e.g. --limit)"},
     {"no-sign-request", "requests are never signed: the server signs its AWS calls"},
     {"color", ""},
@@ -83,14 +86,18 @@ struct Pagination {
 const std::map<std::string, Pagination>& Paginations() {
   static const auto* table = new std::map<std::string, Pagination>{
       {"aws.cognitosync.v1.CognitoSyncService.ListRecords", {"NextToken", "NextToken", "Records"}},
-      {"aws.cognitosync.v1.CognitoSyncService.ListDatasets", {"NextToken", "NextToken", "Datasets"}},
-      {"aws.personalize.v1.PersonalizeService.ListDatasetGroups", {"nextToken", "nextToken", "datasetGroups"}},
+      {"aws.cognitosync.v1.CognitoSyncService.ListDatasets",
+       {"NextToken", "NextToken", "Datasets"}},
+      {"aws.personalize.v1.PersonalizeService.ListDatasetGroups",
+       {"nextToken", "nextToken", "datasetGroups"}},
       {"aws.personalize.v1.PersonalizeService.ListSchemas", {"nextToken", "nextToken", "schemas"}},
-      {"aws.personalize.v1.PersonalizeService.ListDatasets", {"nextToken", "nextToken", "datasets"}},
+      {"aws.personalize.v1.PersonalizeService.ListDatasets",
+       {"nextToken", "nextToken", "datasets"}},
       {"aws.dynamodbstreams.v1.DynamoDbStreamsService.ListStreams",
        {"ExclusiveStartStreamArn", "LastEvaluatedStreamArn", "Streams"}},
       {"aws.dynamodbstreams.v1.DynamoDbStreamsService.DescribeStream",
-       {"ExclusiveStartShardId", "StreamDescription.LastEvaluatedShardId", "StreamDescription.Shards"}},
+       {"ExclusiveStartShardId", "StreamDescription.LastEvaluatedShardId",
+        "StreamDescription.Shards"}},
   };
   return *table;
 }
@@ -115,8 +122,8 @@ std::optional<std::pair<std::string, int64_t>> DecodeStartingToken(absl::string_
   std::string text;
   if (!absl::Base64Unescape(token, &text)) return std::nullopt;
   Json json = Json::parse(text, nullptr, false);
-  if (!json.is_object() || !json.contains("NextToken") || !json["NextToken"].is_string() || !json.contains("Skip") ||
-      !json["Skip"].is_number_integer()) {
+  if (!json.is_object() || !json.contains("NextToken") || !json["NextToken"].is_string() ||
+      !json.contains("Skip") || !json["Skip"].is_number_integer()) {
     return std::nullopt;
   }
   return std::make_pair(json["NextToken"].get<std::string>(), json["Skip"].get<int64_t>());
@@ -124,7 +131,8 @@ std::optional<std::pair<std::string, int64_t>> DecodeStartingToken(absl::string_
 
 class Command {
  public:
-  Command(const CliOptions& options, std::ostream& out, std::ostream& err) : options_(options), out_(out), err_(err) {}
+  Command(const CliOptions& options, std::ostream& out, std::ostream& err)
+      : options_(options), out_(out), err_(err) {}
 
   int Run(const std::vector<std::string>& args);
 
@@ -160,7 +168,8 @@ absl::StatusOr<std::vector<CliFlag>> ParseFlags(const std::vector<std::string>& 
   std::vector<CliFlag> flags;
   for (size_t i = 0; i < words.size(); ++i) {
     absl::string_view word = words[i];
-    if (!absl::StartsWith(word, "--")) return absl::InvalidArgumentError(absl::StrCat("unexpected argument: ", word));
+    if (!absl::StartsWith(word, "--"))
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument: ", word));
     word.remove_prefix(2);
     CliFlag flag;
     if (size_t eq = word.find('='); eq != absl::string_view::npos) {
@@ -181,7 +190,8 @@ int Command::Run(const std::vector<std::string>& args) {
   for (const auto& entry : kServices) {
     if (entry.cli_name == args[0]) service = &entry;
   }
-  if (service == nullptr) return Usage(absl::StrCat("unknown service \"", args[0], "\" (see awsfacade --help)"));
+  if (service == nullptr)
+    return Usage(absl::StrCat("unknown service \"", args[0], "\" (see awsfacade --help)"));
   const pb::ServiceDescriptor* descriptor =
       pb::DescriptorPool::generated_pool()->FindServiceByName(std::string(service->grpc_name));
   if (descriptor == nullptr) return Usage(absl::StrCat("no descriptor for ", service->grpc_name));
@@ -191,15 +201,17 @@ int Command::Run(const std::vector<std::string>& args) {
   output_form_ = service->aws && options_.output != "grpc-json" ? JsonForm::kAws : JsonForm::kGrpc;
 
   std::vector<std::string> rest(args.begin() + 2, args.end());
-  const bool help = std::any_of(rest.begin(), rest.end(), [](const std::string& a) { return IsHelp(a); });
-  if (service->cli_name == "dynamodbstreams" && args[1] == "tail") return help ? TailHelp() : Tail(rest);
+  const bool help =
+      std::any_of(rest.begin(), rest.end(), [](const std::string& a) { return IsHelp(a); });
+  if (service->cli_name == "dynamodbstreams" && args[1] == "tail")
+    return help ? TailHelp() : Tail(rest);
   const pb::MethodDescriptor* method = nullptr;
   for (int i = 0; i < descriptor->method_count(); ++i) {
     if (KebabCase(descriptor->method(i)->name()) == args[1]) method = descriptor->method(i);
   }
   if (method == nullptr) {
-    return Usage(absl::StrCat("unknown operation \"", args[1], "\" of ", service->cli_name, " (see awsfacade ",
-                              service->cli_name, " --help)"));
+    return Usage(absl::StrCat("unknown operation \"", args[1], "\" of ", service->cli_name,
+                              " (see awsfacade ", service->cli_name, " --help)"));
   }
   if (help) return OperationHelp(*service, *method);
   return RunOperation(*method, rest);
@@ -207,18 +219,24 @@ int Command::Run(const std::vector<std::string>& args) {
 
 int Command::TopHelp() {
   out_ << kUsage << "\n"
-       << "Calls the aws-grpc-facade server over gRPC, shaped like the AWS CLI: the AWS API's own JSON in\n"
-       << "(flags or --cli-input-json) and out ({\"SS\": [\"a\"]}, {\"M\": {...}}, numbers as numbers).\n\n"
+       << "Calls the aws-grpc-facade server over gRPC, shaped like the AWS CLI: the AWS API's own "
+          "JSON in\n"
+       << "(flags or --cli-input-json) and out ({\"SS\": [\"a\"]}, {\"M\": {...}}, numbers as "
+          "numbers).\n\n"
        << "Services:\n";
   for (const auto& entry : kServices) {
-    out_ << "  " << entry.cli_name << std::string(18 - entry.cli_name.size(), ' ') << entry.grpc_name << "\n";
+    out_ << "  " << entry.cli_name << std::string(18 - entry.cli_name.size(), ' ')
+         << entry.grpc_name << "\n";
   }
   out_ << "\nGlobal options (before or after the service name):\n"
-       << "  --endpoint-url URL     http://HOST:PORT or https://HOST:PORT of the server (alias --endpoint\n"
+       << "  --endpoint-url URL     http://HOST:PORT or https://HOST:PORT of the server (alias "
+          "--endpoint\n"
        << "                         HOST:PORT); else $AWSFACADE_ENDPOINT; else 127.0.0.1:50051\n"
-       << "  --output FORMAT        json (default, as the AWS CLI prints it), table, text (tab-separated, as\n"
+       << "  --output FORMAT        json (default, as the AWS CLI prints it), table, text "
+          "(tab-separated, as\n"
        << "                         the AWS CLI's), or grpc-json (protobuf's JSON mapping)\n"
-       << "  --input FORMAT         json (default: AWS shapes) or grpc-json, for parameters and --cli-input-json\n"
+       << "  --input FORMAT         json (default: AWS shapes) or grpc-json, for parameters and "
+          "--cli-input-json\n"
        << "  --region REGION        accepted and ignored: the server's backend has its own region\n"
        << "  --no-cli-pager         accepted: output is never paged\n"
        << "AWS CLI options such as --profile, --query or --debug are not supported (exit 2).\n"
@@ -237,7 +255,8 @@ int Command::ServiceHelp(const ServiceEntry& service, const pb::ServiceDescripto
          << FirstSentence(CommentOf(method->full_name())) << "\n";
   }
   if (service.cli_name == "dynamodbstreams") {
-    out_ << "  tail" << std::string(22, ' ') << "Prints a table's stream records as JSON lines until interrupted.\n";
+    out_ << "  tail" << std::string(22, ' ')
+         << "Prints a table's stream records as JSON lines until interrupted.\n";
   }
   out_ << "\nRun `awsfacade " << service.cli_name << " <operation> --help` for its parameters.\n";
   return kExitOk;
@@ -248,20 +267,26 @@ constexpr absl::string_view kAttributeValueType = "aws.dynamodb.v1.AttributeValu
 // The `values` field of an AttributeValue member's wrapper message (SS, NS,
 // BS, M, L): on the wire the member's value is that field (json_codec.h).
 const pb::FieldDescriptor* WrapperValues(const pb::FieldDescriptor& field) {
-  if (field.containing_type()->full_name() != kAttributeValueType || field.message_type() == nullptr) return nullptr;
+  if (field.containing_type()->full_name() != kAttributeValueType ||
+      field.message_type() == nullptr)
+    return nullptr;
   const pb::Descriptor& wrapper = *field.message_type();
-  if (wrapper.field_count() != 1 || wrapper.field(0)->name() != "values" || !wrapper.field(0)->is_repeated()) {
+  if (wrapper.field_count() != 1 || wrapper.field(0)->name() != "values" ||
+      !wrapper.field(0)->is_repeated()) {
     return nullptr;
   }
   return wrapper.field(0);
 }
 
-bool IsWellKnown(const pb::Descriptor& type) { return absl::StartsWith(type.full_name(), "google.protobuf."); }
+bool IsWellKnown(const pb::Descriptor& type) {
+  return absl::StartsWith(type.full_name(), "google.protobuf.");
+}
 
 // A member's type as the AWS documentation names it ("list of string",
 // "map of string to structure AttributeValue", "timestamp", "blob").
 std::string TypeName(const pb::FieldDescriptor& field) {
-  if (field.is_map()) return absl::StrCat("map of string to ", TypeName(*field.message_type()->map_value()));
+  if (field.is_map())
+    return absl::StrCat("map of string to ", TypeName(*field.message_type()->map_value()));
   if (const pb::FieldDescriptor* values = WrapperValues(field)) return TypeName(*values);
   std::string type;
   switch (field.cpp_type()) {
@@ -286,7 +311,8 @@ std::string TypeName(const pb::FieldDescriptor& field) {
     case pb::FieldDescriptor::CPPTYPE_ENUM: {
       std::vector<std::string> values;
       for (int i = 0; i < field.enum_type()->value_count(); ++i) {
-        if (field.enum_type()->value(i)->number() != 0) values.push_back(field.enum_type()->value(i)->name());
+        if (field.enum_type()->value(i)->number() != 0)
+          values.push_back(field.enum_type()->value(i)->name());
       }
       type = absl::StrCat("one of ", absl::StrJoin(values, " | "));
       break;
@@ -295,8 +321,9 @@ std::string TypeName(const pb::FieldDescriptor& field) {
       const std::string& name = field.message_type()->full_name();
       type = name == "google.protobuf.Timestamp"  ? "timestamp"
              : name == "google.protobuf.Duration" ? "duration, e.g. 90s or 15m"
-             : IsWellKnown(*field.message_type()) ? std::string(field.message_type()->name())
-                                                  : absl::StrCat("structure ", field.message_type()->name());
+             : IsWellKnown(*field.message_type())
+                 ? std::string(field.message_type()->name())
+                 : absl::StrCat("structure ", field.message_type()->name());
       break;
     }
   }
@@ -315,7 +342,8 @@ const pb::Descriptor* StructureOf(const pb::FieldDescriptor& field) {
 int Command::OperationHelp(const ServiceEntry& service, const pb::MethodDescriptor& method) {
   out_ << "usage: awsfacade " << service.cli_name << " " << KebabCase(method.name())
        << " [parameters] [--cli-input-json JSON|file://path]\n\n";
-  out_ << Wrap(CommentOf(method.full_name()), 0) << "\nParameters (" << method.input_type()->name() << "):\n";
+  out_ << Wrap(CommentOf(method.full_name()), 0) << "\nParameters (" << method.input_type()->name()
+       << "):\n";
   const pb::Descriptor& input = *method.input_type();
   for (int i = 0; i < input.field_count(); ++i) {
     const pb::FieldDescriptor& field = *input.field(i);
@@ -324,7 +352,9 @@ int Command::OperationHelp(const ServiceEntry& service, const pb::MethodDescript
   }
   out_ << "  --cli-input-json (JSON or file://path)\n"
        << Wrap(
-              "The whole request as JSON with the AWS member names; flags given as well override its members.", 6);
+              "The whole request as JSON with the AWS member names; flags given as well override "
+              "its members.",
+              6);
   if (Paginations().count(method.full_name())) {
     out_ << "  --max-items (integer)\n"
          << Wrap("Print at most this many items in total, then a NextToken to resume with.", 6)
@@ -347,8 +377,8 @@ int Command::OperationHelp(const ServiceEntry& service, const pb::MethodDescript
   }
   if (!structures.empty()) out_ << "\nStructures (JSON objects; members by their AWS names):\n";
   for (const pb::Descriptor* type : structures) {
-    out_ << "  " << type->name() << (type->full_name() == kAttributeValueType ? " (exactly one member)" : "")
-         << ":\n";
+    out_ << "  " << type->name()
+         << (type->full_name() == kAttributeValueType ? " (exactly one member)" : "") << ":\n";
     for (int i = 0; i < type->field_count(); ++i) {
       const pb::FieldDescriptor& field = *type->field(i);
       out_ << "    " << field.json_name() << " (" << TypeName(field) << ")\n";
@@ -363,25 +393,35 @@ int Command::OperationHelp(const ServiceEntry& service, const pb::MethodDescript
 
 int Command::TailHelp() {
   out_ << "usage: awsfacade dynamodbstreams tail (--table-name NAME | --stream-arn ARN)\n"
-       << "                                      [--starting-position TRIM_HORIZON|LATEST | --starting-token TOKEN]\n"
+       << "                                      [--starting-position TRIM_HORIZON|LATEST | "
+          "--starting-token TOKEN]\n"
        << "                                      [--print-token]\n\n"
        << Wrap(
-              "Subscribes to the stream (SubscribeToStream) and prints each record as one JSON line (the "
-              "stream Record; with --output grpc-json in protobuf's JSON) until interrupted (Ctrl-C, exit 0) or "
-              "the stream ends. A table name is resolved with ListStreams (its latest stream). Disconnects and "
-              "server restarts are resumed from the last continuation token: no record is skipped or printed "
-              "twice. On exit (Ctrl-C, the stream's end, an error) the continuation token covering every "
-              "record printed is written to stderr as `ContinuationToken: TOKEN`, with the command that "
+              "Subscribes to the stream (SubscribeToStream) and prints each record as one JSON "
+              "line (the "
+              "stream Record; with --output grpc-json in protobuf's JSON) until interrupted "
+              "(Ctrl-C, exit 0) or "
+              "the stream ends. A table name is resolved with ListStreams (its latest stream). "
+              "Disconnects and "
+              "server restarts are resumed from the last continuation token: no record is skipped "
+              "or printed "
+              "twice. On exit (Ctrl-C, the stream's end, an error) the continuation token covering "
+              "every "
+              "record printed is written to stderr as `ContinuationToken: TOKEN`, with the command "
+              "that "
               "resumes from it.",
               0)
        << "\nParameters:\n"
        << "  --table-name (string)        the table whose latest stream to follow\n"
        << "  --stream-arn (string)        the stream to follow\n"
        << "  --starting-position (string) TRIM_HORIZON (default: every retained record) or LATEST\n"
-       << "  --starting-token (string)    resume after the records a printed continuation token covers\n"
+       << "  --starting-token (string)    resume after the records a printed continuation token "
+          "covers\n"
        << "                               (valid while those records are retained, 24 hours)\n"
-       << "  --print-token                after each event, also print {\"ContinuationToken\": \"...\"} as a\n"
-       << "                               line of its own (a checkpoint: it covers every record above it)\n";
+       << "  --print-token                after each event, also print {\"ContinuationToken\": "
+          "\"...\"} as a\n"
+       << "                               line of its own (a checkpoint: it covers every record "
+          "above it)\n";
   return kExitOk;
 }
 
@@ -390,15 +430,20 @@ int Command::Fail(const absl::Status& status, absl::string_view operation) {
     err_ << absl::StrFormat(kErrorFormat, *name, operation, AwsErrorMessage(status)) << "\n";
     return kExitServiceError;
   }
-  if (status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kDeadlineExceeded) {
-    err_ << "Could not connect to the endpoint " << options_.endpoint << ": " << status.message() << "\n";
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    err_ << "Could not connect to the endpoint " << options_.endpoint << ": " << status.message()
+         << "\n";
     return kExitConnection;
   }
-  err_ << absl::StrFormat(kErrorFormat, absl::StatusCodeToString(status.code()), operation, status.message()) << "\n";
+  err_ << absl::StrFormat(kErrorFormat, absl::StatusCodeToString(status.code()), operation,
+                          status.message())
+       << "\n";
   return kExitServiceError;
 }
 
-void PrintJson(const Json& json, const CliOptions& options, absl::string_view title, std::ostream& out) {
+void PrintJson(const Json& json, const CliOptions& options, absl::string_view title,
+               std::ostream& out) {
   if (options.output == "table") {
     RenderTable(json, std::string(title), out);
   } else if (options.output == "text") {
@@ -423,7 +468,8 @@ ConnectionOptions Command::Connection() const {
   return connection;
 }
 
-int Command::RunOperation(const pb::MethodDescriptor& method, const std::vector<std::string>& words) {
+int Command::RunOperation(const pb::MethodDescriptor& method,
+                          const std::vector<std::string>& words) {
   auto flags = ParseFlags(words);
   if (!flags.ok()) return Usage(flags.status().message());
   Json request = Json::object();
@@ -454,8 +500,8 @@ int Command::RunOperation(const pb::MethodDescriptor& method, const std::vector<
     }
     const pb::FieldDescriptor* field = FieldForFlag(*method.input_type(), flag.name);
     if (field == nullptr) {
-      return Usage(absl::StrCat("unknown parameter --", flag.name, " (see awsfacade ... ", KebabCase(method.name()),
-                                " --help)"));
+      return Usage(absl::StrCat("unknown parameter --", flag.name, " (see awsfacade ... ",
+                                KebabCase(method.name()), " --help)"));
     }
     std::optional<std::string> value = flag.value;
     if (value) {
@@ -477,15 +523,16 @@ int Command::RunOperation(const pb::MethodDescriptor& method, const std::vector<
     auto message = JsonToRequest(*method.input_type(), request, input_form_);
     if (!message.ok()) return Usage(message.status().message());
     int code = kExitOk;
-    absl::Status status = dispatch.streaming.at(method.full_name())(**message, [&](const pb::Message& m) {
-      auto json = MessageToJson(m, output_form_);
-      if (!json.ok()) {
-        code = Fail(json.status(), method.name());
-        return false;
-      }
-      out_ << json->dump() << std::endl;
-      return true;
-    });
+    absl::Status status =
+        dispatch.streaming.at(method.full_name())(**message, [&](const pb::Message& m) {
+          auto json = MessageToJson(m, output_form_);
+          if (!json.ok()) {
+            code = Fail(json.status(), method.name());
+            return false;
+          }
+          out_ << json->dump() << std::endl;
+          return true;
+        });
     return status.ok() ? code : Fail(status, method.name());
   }
   if (paginated) {
@@ -502,8 +549,9 @@ int Command::RunOperation(const pb::MethodDescriptor& method, const std::vector<
   return Print(**response, method.name());
 }
 
-int Command::RunPaginated(const pb::MethodDescriptor& method, const Pagination& pagination, Json request,
-                          std::optional<int64_t> max_items, std::optional<std::string> starting_token) {
+int Command::RunPaginated(const pb::MethodDescriptor& method, const Pagination& pagination,
+                          Json request, std::optional<int64_t> max_items,
+                          std::optional<std::string> starting_token) {
   int64_t skip = 0;
   if (starting_token) {
     auto decoded = DecodeStartingToken(*starting_token);
@@ -526,9 +574,11 @@ int Command::RunPaginated(const pb::MethodDescriptor& method, const Pagination& 
     Json& page = *page_json;
     Json* page_items = AtPath(page, pagination.items);
     Json* page_token = AtPath(page, pagination.output_token);
-    const std::string token = page_token && page_token->is_string() ? page_token->get<std::string>() : "";
+    const std::string token =
+        page_token && page_token->is_string() ? page_token->get<std::string>() : "";
     if (first) merged = page;
-    const int64_t count = page_items && page_items->is_array() ? static_cast<int64_t>(page_items->size()) : 0;
+    const int64_t count =
+        page_items && page_items->is_array() ? static_cast<int64_t>(page_items->size()) : 0;
     int64_t index = first ? skip : 0;
     for (; index < count; ++index) {
       if (max_items && static_cast<int64_t>(items.size()) >= *max_items) break;
@@ -581,8 +631,8 @@ void PrintResumeHint(absl::string_view stream_arn, absl::string_view token, std:
     return;
   }
   err << "ContinuationToken: " << token << "\n"
-      << "Resume with: awsfacade dynamodbstreams tail --stream-arn " << stream_arn << " --starting-token " << token
-      << "\n";
+      << "Resume with: awsfacade dynamodbstreams tail --stream-arn " << stream_arn
+      << " --starting-token " << token << "\n";
 }
 
 // The continuation token of a subscription event (each kind carries one).
@@ -609,17 +659,20 @@ int Command::Tail(const std::vector<std::string>& words) {
                           : flag.name == "starting-position" ? &position
                           : flag.name == "starting-token"    ? &starting_token
                                                              : nullptr;
-    if (target == nullptr) return Usage(absl::StrCat("unknown parameter --", flag.name, " of tail"));
+    if (target == nullptr)
+      return Usage(absl::StrCat("unknown parameter --", flag.name, " of tail"));
     if (!flag.value) return Usage(absl::StrCat("--", flag.name, " needs a value"));
     *target = *flag.value;
   }
-  if (table.empty() == arn.empty()) return Usage("tail needs exactly one of --table-name and --stream-arn");
+  if (table.empty() == arn.empty())
+    return Usage("tail needs exactly one of --table-name and --stream-arn");
   if (!starting_token.empty() && !position.empty()) {
     return Usage("give --starting-position or --starting-token, not both");
   }
   if (starting_token.empty() && position.empty()) position = "TRIM_HORIZON";
   if (starting_token.empty() && position != "TRIM_HORIZON" && position != "LATEST") {
-    return Usage("--starting-position must be TRIM_HORIZON or LATEST (to resume, use --starting-token)");
+    return Usage(
+        "--starting-position must be TRIM_HORIZON or LATEST (to resume, use --starting-token)");
   }
   ConnectionOptions connection_options = Connection();
   // A tail outlives restarts: keep trying for about a minute between events.
@@ -704,18 +757,19 @@ absl::Status SetEndpoint(absl::string_view value, CliOptions& options) {
   } else if (absl::ConsumePrefix(&rest, "http://")) {
     default_port = "80";
   } else if (rest.find("://") != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("endpoint \"", value, "\": the scheme must be http:// or https:// (or give HOST:PORT)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "endpoint \"", value, "\": the scheme must be http:// or https:// (or give HOST:PORT)"));
   }
   absl::ConsumeSuffix(&rest, "/");
   if (rest.empty() || rest.find('/') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("endpoint \"", value, "\" is not HOST:PORT or http(s)://HOST[:PORT] (no path)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "endpoint \"", value, "\" is not HOST:PORT or http(s)://HOST[:PORT] (no path)"));
   }
   const size_t colon = rest.rfind(':');
   const bool has_port = colon != absl::string_view::npos && rest.back() != ']';
   if (!has_port && default_port.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("endpoint \"", value, "\" has no port (HOST:PORT)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("endpoint \"", value, "\" has no port (HOST:PORT)"));
   }
   options.endpoint = has_port ? std::string(rest) : absl::StrCat(rest, ":", default_port);
   return absl::OkStatus();
@@ -723,7 +777,8 @@ absl::Status SetEndpoint(absl::string_view value, CliOptions& options) {
 
 }  // namespace
 
-absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args, const CliEnvironment& env) {
+absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args,
+                                            const CliEnvironment& env) {
   Invocation invocation;
   CliOptions& options = invocation.options;
   if (!env.endpoint.empty()) {
@@ -745,15 +800,15 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
     }
     for (const UnsupportedOption& unsupported : kUnsupportedAwsOptions) {
       if (name == unsupported.name) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name,
-                                                       " is an AWS CLI option that awsfacade does not support",
-                                                       unsupported.instead.empty() ? "" : " (", unsupported.instead,
-                                                       unsupported.instead.empty() ? "" : ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " is an AWS CLI option that awsfacade does not support",
+                         unsupported.instead.empty() ? "" : " (", unsupported.instead,
+                         unsupported.instead.empty() ? "" : ")"));
       }
     }
     if (name == "no-cli-pager") continue;
-    const bool global = name == "endpoint-url" || name == "endpoint" || name == "region" || name == "output" ||
-                        name == "input";
+    const bool global = name == "endpoint-url" || name == "endpoint" || name == "region" ||
+                        name == "output" || name == "input";
     if (!global) {
       invocation.command.push_back(args[i]);
       continue;
@@ -781,11 +836,13 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
   return invocation;
 }
 
-int RunCli(const CliOptions& options, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunCli(const CliOptions& options, const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err) {
   return Command(options, out, err).Run(args);
 }
 
-int Main(const std::vector<std::string>& args, const CliEnvironment& env, std::ostream& out, std::ostream& err) {
+int Main(const std::vector<std::string>& args, const CliEnvironment& env, std::ostream& out,
+         std::ostream& err) {
   auto invocation = ParseCommandLine(args, env);
   if (!invocation.ok()) {
     err << kUsage << "awsfacade: error: " << invocation.status().message() << "\n";

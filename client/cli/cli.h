@@ -43,14 +43,17 @@ struct Invocation {
 // INVALID_ARGUMENT with the message to print for a bad value, a missing
 // value, or an AWS CLI option this tool does not have (--profile, --query,
 // --debug, --no-verify-ssl, ...).
-absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args, const CliEnvironment& env);
+absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args,
+                                            const CliEnvironment& env);
 
 // Runs `awsfacade <service> <operation> [--flags]` (invocation.command):
 // data to `out`, status and errors to `err`; returns the exit code.
-int RunCli(const CliOptions& options, const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunCli(const CliOptions& options, const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err);
 
 // ParseCommandLine, then RunCli; a usage error exits 2.
-int Main(const std::vector<std::string>& args, const CliEnvironment& env, std::ostream& out, std::ostream& err);
+int Main(const std::vector<std::string>& args, const CliEnvironment& env, std::ostream& out,
+         std::ostream& err);
 
 // For SIGINT/SIGTERM (main calls it from its signal-handling thread): a
 // running `tail` writes its continuation token and the command that resumes

@@ -13,24 +13,25 @@ namespace {
 
 // Binds each RPC of an X-macro list to `connection` under `service` + "." +
 // the RPC name (the proto's full method name).
-#define AWSFACADE_CLI_BIND_UNARY(ns, Rpc)                                                                           \
-  dispatch.unary[service + "." #Rpc] =                                                                              \
-      [connection](                                                                                                 \
-          const google::protobuf::Message& request) -> absl::StatusOr<std::unique_ptr<google::protobuf::Message>> { \
-    auto response = connection->Rpc(static_cast<const ns::Rpc##Request&>(request));                                 \
-    if (!response.ok()) return response.status();                                                                   \
-    return std::unique_ptr<google::protobuf::Message>(new ns::Rpc##Response(*std::move(response)));                 \
+#define AWSFACADE_CLI_BIND_UNARY(ns, Rpc)                                                     \
+  dispatch.unary[service + "." #Rpc] = [connection](const google::protobuf::Message& request) \
+      -> absl::StatusOr<std::unique_ptr<google::protobuf::Message>> {                         \
+    auto response = connection->Rpc(static_cast<const ns::Rpc##Request&>(request));           \
+    if (!response.ok()) return response.status();                                             \
+    return std::unique_ptr<google::protobuf::Message>(                                        \
+        new ns::Rpc##Response(*std::move(response)));                                         \
   };
-#define AWSFACADE_CLI_BIND_STREAMING(ns, Rpc)                                                                 \
-  dispatch.streaming[service + "." #Rpc] =                                                                    \
-      [connection](const google::protobuf::Message& request,                                                  \
-                   const std::function<bool(const google::protobuf::Message&)>& on_message) -> absl::Status { \
-    auto range = connection->Rpc(static_cast<const ns::Rpc##Request&>(request));                              \
-    for (auto& message : range) {                                                                             \
-      if (!message.ok()) return message.status();                                                             \
-      if (!on_message(*message)) break;                                                                       \
-    }                                                                                                         \
-    return absl::OkStatus();                                                                                  \
+#define AWSFACADE_CLI_BIND_STREAMING(ns, Rpc)                                               \
+  dispatch.streaming[service + "." #Rpc] =                                                  \
+      [connection](const google::protobuf::Message& request,                                \
+                   const std::function<bool(const google::protobuf::Message&)>& on_message) \
+      -> absl::Status {                                                                     \
+    auto range = connection->Rpc(static_cast<const ns::Rpc##Request&>(request));            \
+    for (auto& message : range) {                                                           \
+      if (!message.ok()) return message.status();                                           \
+      if (!on_message(*message)) break;                                                     \
+    }                                                                                       \
+    return absl::OkStatus();                                                                \
   };
 
 }  // namespace

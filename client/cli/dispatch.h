@@ -15,12 +15,13 @@ namespace awsfacade::client::cli {
 
 // Calls one unary RPC through the client library: the request must be of
 // the RPC's request type; returns the response.
-using UnaryInvoker =
-    std::function<absl::StatusOr<std::unique_ptr<google::protobuf::Message>>(const google::protobuf::Message&)>;
+using UnaryInvoker = std::function<absl::StatusOr<std::unique_ptr<google::protobuf::Message>>(
+    const google::protobuf::Message&)>;
 // Calls one server-streaming RPC, handing each message to `on_message`
 // until it returns false or the stream ends; returns the final status.
-using StreamInvoker = std::function<absl::Status(const google::protobuf::Message&,
-                                                 const std::function<bool(const google::protobuf::Message&)>&)>;
+using StreamInvoker =
+    std::function<absl::Status(const google::protobuf::Message&,
+                               const std::function<bool(const google::protobuf::Message&)>&)>;
 
 // Every RPC of the four AWS services and of the simulator's control
 // service, keyed by full method name

@@ -60,7 +60,8 @@ namespace {
 // Where the sentence that starts at `from` ends (the index of its '.'),
 // "e.g. " and "i.e. " not counted; npos if it runs to the end.
 size_t SentenceEnd(absl::string_view text, size_t from) {
-  for (size_t end = text.find(". ", from); end != absl::string_view::npos; end = text.find(". ", end + 2)) {
+  for (size_t end = text.find(". ", from); end != absl::string_view::npos;
+       end = text.find(". ", end + 2)) {
     const absl::string_view before = text.substr(0, end);
     if (!absl::EndsWith(before, "e.g") && !absl::EndsWith(before, "i.e")) return end;
   }
@@ -75,7 +76,8 @@ std::string FirstSentence(absl::string_view comment, size_t max_length) {
     size_t second = SentenceEnd(comment, end + 2);
     end = second == absl::string_view::npos ? comment.size() - 1 : second;
   }
-  absl::string_view sentence = end == absl::string_view::npos ? comment : comment.substr(0, end + 1);
+  absl::string_view sentence =
+      end == absl::string_view::npos ? comment : comment.substr(0, end + 1);
   if (sentence.size() <= max_length) return std::string(sentence);
   return std::string(sentence.substr(0, max_length - 3)) + "...";
 }

@@ -21,8 +21,10 @@ std::string KebabCase(absl::string_view camel) {
     const char c = camel[i];
     if (std::isupper(static_cast<unsigned char>(c)) && i > 0) {
       const char prev = camel[i - 1];
-      const bool next_lower = i + 1 < camel.size() && std::islower(static_cast<unsigned char>(camel[i + 1]));
-      if (std::islower(static_cast<unsigned char>(prev)) || std::isdigit(static_cast<unsigned char>(prev)) ||
+      const bool next_lower =
+          i + 1 < camel.size() && std::islower(static_cast<unsigned char>(camel[i + 1]));
+      if (std::islower(static_cast<unsigned char>(prev)) ||
+          std::isdigit(static_cast<unsigned char>(prev)) ||
           (std::isupper(static_cast<unsigned char>(prev)) && next_lower)) {
         out.push_back('-');
       }
@@ -41,7 +43,8 @@ const pb::FieldDescriptor* FieldForFlag(const pb::Descriptor& request, absl::str
 
 namespace {
 
-absl::Status BadValue(const pb::FieldDescriptor& field, absl::string_view value, absl::string_view expected) {
+absl::Status BadValue(const pb::FieldDescriptor& field, absl::string_view value,
+                      absl::string_view expected) {
   return absl::InvalidArgumentError(
       absl::StrCat("--", KebabCase(field.json_name()), ": \"", value, "\" is not ", expected));
 }
@@ -54,7 +57,9 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
     if (*value == "false") return nlohmann::ordered_json(false);
     return BadValue(field, *value, "true or false");
   }
-  if (!value) return absl::InvalidArgumentError(absl::StrCat("--", KebabCase(field.json_name()), " needs a value"));
+  if (!value)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", KebabCase(field.json_name()), " needs a value"));
   const std::string& text = *value;
   switch (field.cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_INT32:
@@ -82,15 +87,17 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
       if (type == "google.protobuf.Duration") {
         // "90s" (protobuf's form), "15m", "1h30m", "250ms", or bare seconds.
         absl::Duration duration;
-        if (!absl::ParseDuration(text, &duration) && !absl::ParseDuration(absl::StrCat(text, "s"), &duration)) {
+        if (!absl::ParseDuration(text, &duration) &&
+            !absl::ParseDuration(absl::StrCat(text, "s"), &duration)) {
           return BadValue(field, text, "a duration such as 90s, 15m or 1h30m");
         }
         const char* sign = duration < absl::ZeroDuration() ? "-" : "";
         const absl::Duration magnitude = absl::AbsDuration(duration);
         const int64_t seconds = absl::ToInt64Seconds(magnitude);
         const int64_t nanos = absl::ToInt64Nanoseconds(magnitude - absl::Seconds(seconds));
-        return nlohmann::ordered_json(nanos == 0 ? absl::StrCat(sign, seconds, "s")
-                                                 : absl::StrFormat("%s%d.%09ds", sign, seconds, nanos));
+        return nlohmann::ordered_json(nanos == 0
+                                          ? absl::StrCat(sign, seconds, "s")
+                                          : absl::StrFormat("%s%d.%09ds", sign, seconds, nanos));
       }
       if (type == "google.protobuf.Timestamp") {  // epoch seconds or RFC 3339
         double seconds;
@@ -108,17 +115,19 @@ absl::StatusOr<nlohmann::ordered_json> ScalarToJson(const pb::FieldDescriptor& f
 
 }  // namespace
 
-absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const pb::FieldDescriptor& field,
-                                                       const std::vector<std::optional<std::string>>& values) {
+absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(
+    const pb::FieldDescriptor& field, const std::vector<std::optional<std::string>>& values) {
   if (field.is_map()) {
     if (values.size() != 1 || !values[0]) return BadValue(field, "", "one JSON object");
     auto parsed = nlohmann::ordered_json::parse(*values[0], nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) return BadValue(field, *values[0], "a JSON object");
+    if (parsed.is_discarded() || !parsed.is_object())
+      return BadValue(field, *values[0], "a JSON object");
     return parsed;
   }
   if (!field.is_repeated()) {
     if (values.size() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat("--", KebabCase(field.json_name()), " given more than once"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", KebabCase(field.json_name()), " given more than once"));
     }
     return ScalarToJson(field, values[0]);
   }
@@ -159,23 +168,28 @@ absl::StatusOr<nlohmann::ordered_json> ReadCliInputJson(absl::string_view argume
 }
 
 absl::StatusOr<std::unique_ptr<pb::Message>> JsonToRequest(const pb::Descriptor& type,
-                                                           const nlohmann::ordered_json& json, JsonForm form) {
+                                                           const nlohmann::ordered_json& json,
+                                                           JsonForm form) {
   const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(&type);
-  if (prototype == nullptr) return absl::InternalError(absl::StrCat("no generated type ", type.full_name()));
+  if (prototype == nullptr)
+    return absl::InternalError(absl::StrCat("no generated type ", type.full_name()));
   std::unique_ptr<pb::Message> message(prototype->New());
   if (form == JsonForm::kAws) {
     backends::aws::AwsJsonReadOptions options;
     options.reject_unknown_members = true;  // a typo is an error, as in the AWS CLI
     options.accept_rfc3339_timestamps = true;
     absl::Status status = backends::aws::AwsJsonToMessage(json.dump(), message.get(), options);
-    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("invalid ", type.name(), ": ", status.message()));
+    if (!status.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid ", type.name(), ": ", status.message()));
     return message;
   }
   pb::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto status = pb::util::JsonStringToMessage(json.dump(), message.get(), options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid ", type.name(), ": ", status.message().as_string()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", type.name(), ": ", status.message().as_string()));
   }
   return message;
 }

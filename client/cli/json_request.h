@@ -34,8 +34,9 @@ const google::protobuf::FieldDescriptor* FieldForFlag(const google::protobuf::De
 // parsed by type, maps/messages/lists as JSON (a repeated scalar also takes
 // the flag several times), well-known types (timestamps) as their JSON
 // string. INVALID_ARGUMENT for a value of the wrong type.
-absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(const google::protobuf::FieldDescriptor& field,
-                                                       const std::vector<std::optional<std::string>>& values);
+absl::StatusOr<nlohmann::ordered_json> FlagValueToJson(
+    const google::protobuf::FieldDescriptor& field,
+    const std::vector<std::optional<std::string>>& values);
 
 // A parameter's text: `argument` itself, or the content of the file it names
 // as file://path (as the AWS CLI reads any parameter); INVALID_ARGUMENT
@@ -59,13 +60,13 @@ enum class JsonForm { kAws, kGrpc };
 
 // The request from JSON of `form`; INVALID_ARGUMENT naming the problem for
 // unknown members or bad values.
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> JsonToRequest(const google::protobuf::Descriptor& type,
-                                                                         const nlohmann::ordered_json& json,
-                                                                         JsonForm form);
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> JsonToRequest(
+    const google::protobuf::Descriptor& type, const nlohmann::ordered_json& json, JsonForm form);
 
 // JSON of `form` for a response (fields that are set only). Fails only for
 // what the AWS form cannot express (a string that is not UTF-8).
-absl::StatusOr<nlohmann::ordered_json> MessageToJson(const google::protobuf::Message& message, JsonForm form);
+absl::StatusOr<nlohmann::ordered_json> MessageToJson(const google::protobuf::Message& message,
+                                                     JsonForm form);
 
 }  // namespace awsfacade::client::cli
 

@@ -31,5 +31,6 @@ int main(int argc, char** argv) {
 
   awsfacade::client::cli::CliEnvironment env;
   if (const char* endpoint = std::getenv("AWSFACADE_ENDPOINT")) env.endpoint = endpoint;
-  return awsfacade::client::cli::Main(std::vector<std::string>(argv + 1, argv + argc), env, std::cout, std::cerr);
+  return awsfacade::client::cli::Main(std::vector<std::string>(argv + 1, argv + argc), env,
+                                      std::cout, std::cerr);
 }

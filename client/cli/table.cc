@@ -45,7 +45,9 @@ void PrintGrid(const std::string& title, const std::vector<std::string>& header,
   out << rule << "\n";
 }
 
-bool IsScalar(const nlohmann::ordered_json& value) { return !value.is_object() && !value.is_array(); }
+bool IsScalar(const nlohmann::ordered_json& value) {
+  return !value.is_object() && !value.is_array();
+}
 
 // A scalar as the AWS CLI's text output prints it (Python's str()).
 std::string TextCell(const nlohmann::ordered_json& value) {
@@ -73,7 +75,8 @@ void TextObject(const nlohmann::ordered_json& object, const std::optional<std::s
       }
     }
   } else {  // a row of a list: the list's columns, then the rest as nested
-    for (const auto& column : *columns) cells.push_back(object.contains(column) ? TextCell(object[column]) : "");
+    for (const auto& column : *columns)
+      cells.push_back(object.contains(column) ? TextCell(object[column]) : "");
     for (const auto& key : keys) {
       if (std::find(columns->begin(), columns->end(), key) == columns->end()) nested.push_back(key);
     }
@@ -96,7 +99,8 @@ void Text(const nlohmann::ordered_json& value, const std::optional<std::string>&
     return;
   }
   if (value.empty()) return;
-  const bool has_objects = std::any_of(value.begin(), value.end(), [](const auto& e) { return e.is_object(); });
+  const bool has_objects =
+      std::any_of(value.begin(), value.end(), [](const auto& e) { return e.is_object(); });
   if (has_objects) {
     std::set<std::string> scalar_keys;
     for (const auto& element : value) {
@@ -115,7 +119,8 @@ void Text(const nlohmann::ordered_json& value, const std::optional<std::string>&
   }
   if (!scalars.empty()) {
     if (name) {
-      for (const auto& scalar : scalars) out << absl::AsciiStrToUpper(*name) << "\t" << scalar << "\n";
+      for (const auto& scalar : scalars)
+        out << absl::AsciiStrToUpper(*name) << "\t" << scalar << "\n";
     } else {
       out << absl::StrJoin(scalars, "\t") << "\n";
     }
@@ -127,7 +132,9 @@ void Text(const nlohmann::ordered_json& value, const std::optional<std::string>&
 
 }  // namespace
 
-void RenderText(const nlohmann::ordered_json& value, std::ostream& out) { Text(value, std::nullopt, nullptr, out); }
+void RenderText(const nlohmann::ordered_json& value, std::ostream& out) {
+  Text(value, std::nullopt, nullptr, out);
+}
 
 void RenderTable(const nlohmann::ordered_json& value, const std::string& title, std::ostream& out) {
   if (value.is_object()) {
@@ -137,7 +144,8 @@ void RenderTable(const nlohmann::ordered_json& value, const std::string& title, 
     }
     if (!scalars.empty()) PrintGrid(title, {}, scalars, out);
     for (const auto& [key, member] : value.items()) {
-      if (member.is_object() || member.is_array()) RenderTable(member, title.empty() ? key : title + "." + key, out);
+      if (member.is_object() || member.is_array())
+        RenderTable(member, title.empty() ? key : title + "." + key, out);
     }
     return;
   }
@@ -157,7 +165,8 @@ void RenderTable(const nlohmann::ordered_json& value, const std::string& title, 
     for (const auto& element : value) {
       std::vector<std::string> row;
       if (all_objects) {
-        for (const auto& column : columns) row.push_back(element.contains(column) ? Cell(element[column]) : "");
+        for (const auto& column : columns)
+          row.push_back(element.contains(column) ? Cell(element[column]) : "");
       } else {
         row.push_back(Cell(element));
       }

@@ -12,7 +12,8 @@ CallState& ThreadCallState() {
 
 const CallState& CurrentCallState() { return ThreadCallState(); }
 
-CallStateSpan::CallStateSpan(CallState state) : previous_(std::exchange(ThreadCallState(), std::move(state))) {}
+CallStateSpan::CallStateSpan(CallState state)
+    : previous_(std::exchange(ThreadCallState(), std::move(state))) {}
 
 CallStateSpan::~CallStateSpan() { ThreadCallState() = std::move(previous_); }
 
@@ -31,7 +32,8 @@ RetryPolicy EffectiveRetryPolicy(const ConnectionOptions& connection) {
 absl::Time EffectiveDeadline(const ConnectionOptions& connection, bool streaming) {
   const CallState& state = CurrentCallState();
   if (state.deadline) return *state.deadline;
-  absl::Duration timeout = state.options.timeout.value_or(streaming ? connection.stream_timeout : connection.timeout);
+  absl::Duration timeout =
+      state.options.timeout.value_or(streaming ? connection.stream_timeout : connection.timeout);
   return timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
 }
 

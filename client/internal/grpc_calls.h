@@ -16,7 +16,8 @@ namespace awsfacade::client::internal {
 // then the status converted in FromGrpcStatus.
 template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> UnaryCall(Stub& stub,
-                                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                   grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                const Request&, Response*),
                                    const Request& request, const ConnectionOptions& options) {
   grpc::ClientContext context;
   ConfigureContext(context, EffectiveDeadline(options, /*streaming=*/false));
@@ -30,8 +31,8 @@ absl::StatusOr<Response> UnaryCall(Stub& stub,
 // read; destroying the range before the end cancels it.
 template <typename Stub, typename Request, typename Response>
 StreamRange<Response> StreamingCall(std::shared_ptr<Stub> stub,
-                                    std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(grpc::ClientContext*,
-                                                                                                  const Request&),
+                                    std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(
+                                        grpc::ClientContext*, const Request&),
                                     Request request, const ConnectionOptions& options) {
   struct Call {
     grpc::ClientContext context;
@@ -46,16 +47,16 @@ StreamRange<Response> StreamingCall(std::shared_ptr<Stub> stub,
   };
   auto call = std::make_shared<Call>();
   ConfigureContext(call->context, EffectiveDeadline(options, /*streaming=*/true));
-  return StreamRange<Response>(
-      [stub = std::move(stub), method, request = std::move(request), call]() -> absl::variant<absl::Status, Response> {
-        if (call->finished) return absl::OkStatus();
-        if (!call->reader) call->reader = ((*stub).*method)(&call->context, request);
-        Response response;
-        if (call->reader->Read(&response)) return response;
-        call->finished = true;
-        grpc::Status status = call->reader->Finish();
-        return FromGrpcStatus(status, call->context.GetServerTrailingMetadata());
-      });
+  return StreamRange<Response>([stub = std::move(stub), method, request = std::move(request),
+                                call]() -> absl::variant<absl::Status, Response> {
+    if (call->finished) return absl::OkStatus();
+    if (!call->reader) call->reader = ((*stub).*method)(&call->context, request);
+    Response response;
+    if (call->reader->Read(&response)) return response;
+    call->finished = true;
+    grpc::Status status = call->reader->Finish();
+    return FromGrpcStatus(status, call->context.GetServerTrailingMetadata());
+  });
 }
 
 }  // namespace awsfacade::client::internal

@@ -30,7 +30,8 @@ struct PageAccessors {
 // call options in force when the range was made. A page that hands back the
 // token it was asked with ends the range with INTERNAL instead of looping.
 template <typename Item, typename Request, typename Response>
-StreamRange<Item> MakePaginationRange(Request request, std::function<absl::StatusOr<Response>(const Request&)> call,
+StreamRange<Item> MakePaginationRange(Request request,
+                                      std::function<absl::StatusOr<Response>(const Request&)> call,
                                       PageAccessors<Request, Response, Item> accessors) {
   struct State {
     Request request;
@@ -73,8 +74,9 @@ StreamRange<Item> MakePaginationRange(Request request, std::function<absl::Statu
 // client's merged call options.
 template <typename Item, typename Connection, typename Request, typename Response>
 StreamRange<Item> ListAll(std::shared_ptr<Connection> connection,
-                          absl::StatusOr<Response> (Connection::*rpc)(const Request&), const CallOptions& options,
-                          Request request, PageAccessors<Request, Response, Item> accessors) {
+                          absl::StatusOr<Response> (Connection::*rpc)(const Request&),
+                          const CallOptions& options, Request request,
+                          PageAccessors<Request, Response, Item> accessors) {
   CallStateSpan span({options, {}});
   return MakePaginationRange<Item, Request, Response>(
       std::move(request), [connection, rpc](const Request& r) { return ((*connection).*rpc)(r); },

@@ -11,7 +11,8 @@ bool IsRetryable(const RetryPolicy& policy, const absl::Status& status) {
 
 absl::Duration BackoffDelay(const RetryPolicy& policy, int failures, const absl::Status& status) {
   if (auto server_delay = RetryDelay(status)) return *server_delay;
-  absl::Duration delay = policy.initial_backoff * std::pow(policy.multiplier, std::max(0, failures - 1));
+  absl::Duration delay =
+      policy.initial_backoff * std::pow(policy.multiplier, std::max(0, failures - 1));
   return std::min(delay, policy.max_backoff);
 }
 

@@ -32,15 +32,18 @@ bool SleepBefore(absl::Duration delay, absl::Time deadline);
 // retry, runs out of attempts, or the next attempt would start after the
 // deadline. Every attempt sees the same absolute deadline.
 template <typename T>
-absl::StatusOr<T> RetryLoop(const ConnectionOptions& options, const std::function<absl::StatusOr<T>()>& attempt) {
+absl::StatusOr<T> RetryLoop(const ConnectionOptions& options,
+                            const std::function<absl::StatusOr<T>()>& attempt) {
   const RetryPolicy policy = EffectiveRetryPolicy(options);
   CallState state = CurrentCallState();
   state.deadline = EffectiveDeadline(options, /*streaming=*/false);
   CallStateSpan span(state);
   for (int failures = 1;; ++failures) {
     absl::StatusOr<T> result = attempt();
-    if (result.ok() || !IsRetryable(policy, result.status()) || failures >= policy.max_attempts) return result;
-    if (!SleepBefore(BackoffDelay(policy, failures, result.status()), *state.deadline)) return result;
+    if (result.ok() || !IsRetryable(policy, result.status()) || failures >= policy.max_attempts)
+      return result;
+    if (!SleepBefore(BackoffDelay(policy, failures, result.status()), *state.deadline))
+      return result;
   }
 }
 
@@ -87,7 +90,8 @@ StreamRange<Event> ResumingSubscription(const ConnectionOptions& options, Reques
   return StreamRange<Event>([state]() -> absl::variant<absl::Status, Event> {
     CallStateSpan span(state->call_state);
     for (;;) {
-      if (!state->call) state->call = std::make_unique<StreamRange<Event>>(state->start(state->request));
+      if (!state->call)
+        state->call = std::make_unique<StreamRange<Event>>(state->start(state->request));
       auto next = StreamRangeAccess::Read(*state->call);
       if (auto* event = absl::get_if<Event>(&next)) {
         std::string token = EventContinuationToken(*event);
@@ -104,7 +108,8 @@ StreamRange<Event> ResumingSubscription(const ConnectionOptions& options, Reques
       const absl::Status as_seen = status.code() == absl::StatusCode::kCancelled
                                        ? absl::UnavailableError(status.message())
                                        : status;
-      if (status.ok() || !IsRetryable(state->policy, as_seen) || ++state->failures >= state->policy.max_attempts) {
+      if (status.ok() || !IsRetryable(state->policy, as_seen) ||
+          ++state->failures >= state->policy.max_attempts) {
         return status;
       }
       if (auto final_token = ContinuationToken(status); final_token && !final_token->empty()) {
@@ -116,7 +121,8 @@ StreamRange<Event> ResumingSubscription(const ConnectionOptions& options, Reques
         position->set_type("CONTINUATION");
         position->set_continuation_token(state->token);
       }
-      if (!SleepBefore(BackoffDelay(state->policy, state->failures, status), *state->call_state.deadline)) {
+      if (!SleepBefore(BackoffDelay(state->policy, state->failures, status),
+                       *state->call_state.deadline)) {
         return status;
       }
     }

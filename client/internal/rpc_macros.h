@@ -32,26 +32,30 @@
   absl::StatusOr<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override {         \
     return ::awsfacade::client::internal::UnaryCall(*stub_, &Stub::Rpc, request, options_); \
   }
-#define AWSFACADE_CLIENT_GRPC_STREAMING(ns, Rpc)                                                      \
-  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override { \
-    return ::awsfacade::client::internal::StreamingCall(stub_, &Stub::Rpc, request, options_);        \
+#define AWSFACADE_CLIENT_GRPC_STREAMING(ns, Rpc)                                               \
+  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request)     \
+      override {                                                                               \
+    return ::awsfacade::client::internal::StreamingCall(stub_, &Stub::Rpc, request, options_); \
   }
 
 // Retry decorator (members child_, options_).
-#define AWSFACADE_CLIENT_RETRY_UNARY(ns, Rpc)                                                                 \
-  absl::StatusOr<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override {                           \
-    return ::awsfacade::client::internal::RetryLoop<ns::Rpc##Response>(options_,                              \
-                                                                       [&] { return child_->Rpc(request); }); \
+#define AWSFACADE_CLIENT_RETRY_UNARY(ns, Rpc)                                       \
+  absl::StatusOr<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override { \
+    return ::awsfacade::client::internal::RetryLoop<ns::Rpc##Response>(             \
+        options_, [&] { return child_->Rpc(request); });                            \
   }
-#define AWSFACADE_CLIENT_PASSTHROUGH_STREAMING(ns, Rpc)                                               \
-  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override { \
-    return child_->Rpc(request);                                                                      \
+#define AWSFACADE_CLIENT_PASSTHROUGH_STREAMING(ns, Rpc)                                    \
+  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) \
+      override {                                                                           \
+    return child_->Rpc(request);                                                           \
   }
-#define AWSFACADE_CLIENT_RESUMING_STREAMING(ns, Rpc)                                                  \
-  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) override { \
-    auto child = child_;                                                                              \
-    return ::awsfacade::client::internal::ResumingSubscription<ns::Rpc##Request, ns::Rpc##Response>(  \
-        options_, request, [child](const ns::Rpc##Request& r) { return child->Rpc(r); });             \
+#define AWSFACADE_CLIENT_RESUMING_STREAMING(ns, Rpc)                                       \
+  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request) \
+      override {                                                                           \
+    auto child = child_;                                                                   \
+    return ::awsfacade::client::internal::ResumingSubscription<ns::Rpc##Request,           \
+                                                               ns::Rpc##Response>(         \
+        options_, request, [child](const ns::Rpc##Request& r) { return child->Rpc(r); });  \
   }
 
 // Client (members connection_, defaults_): per-call options on top of the
@@ -63,12 +67,12 @@
         {::awsfacade::client::internal::MergeCallOptions(defaults_, call), {}});             \
     return connection_->Rpc(request);                                                        \
   }
-#define AWSFACADE_CLIENT_FORWARD_STREAMING(ns, Rpc)                                                            \
-  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(const ns::Rpc##Request& request,                     \
-                                                          const ::awsfacade::client::CallOptions& call = {}) { \
-    ::awsfacade::client::internal::CallStateSpan span(                                                         \
-        {::awsfacade::client::internal::MergeCallOptions(defaults_, call), {}});                               \
-    return connection_->Rpc(request);                                                                          \
+#define AWSFACADE_CLIENT_FORWARD_STREAMING(ns, Rpc)                                         \
+  ::awsfacade::client::StreamRange<ns::Rpc##Response> Rpc(                                  \
+      const ns::Rpc##Request& request, const ::awsfacade::client::CallOptions& call = {}) { \
+    ::awsfacade::client::internal::CallStateSpan span(                                      \
+        {::awsfacade::client::internal::MergeCallOptions(defaults_, call), {}});            \
+    return connection_->Rpc(request);                                                       \
   }
 
 #endif  // AWSFACADE_CLIENT_INTERNAL_RPC_MACROS_H_

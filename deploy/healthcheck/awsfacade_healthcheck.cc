@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) {
     std::cerr << "awsfacade-healthcheck: " << addr << ": "
-              << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
-              << status.error_message() << "\n";
+              << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
+              << ": " << status.error_message() << "\n";
     return 1;
   }
   const std::string state = HealthCheckResponse::ServingStatus_Name(response.status());

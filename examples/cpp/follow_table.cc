@@ -16,7 +16,8 @@ namespace ddb = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
 
 int Fail(const std::string& what, const absl::Status& status) {
-  std::cerr << what << " failed: " << status << " (AWS error: " << ac::AwsErrorName(status).value_or("none") << ")\n";
+  std::cerr << what << " failed: " << status
+            << " (AWS error: " << ac::AwsErrorName(status).value_or("none") << ")\n";
   return 1;
 }
 

@@ -32,9 +32,13 @@ class BufferBudget {
 
   bool Over() const { return bytes_.load(std::memory_order_relaxed) >= max_bytes_; }
   // The byte limit of a batch whose subscriber asked for `wanted`.
-  int64_t BatchBytes(int64_t wanted) const { return Over() ? std::min(wanted, kSqueezedBatchBytes) : wanted; }
+  int64_t BatchBytes(int64_t wanted) const {
+    return Over() ? std::min(wanted, kSqueezedBatchBytes) : wanted;
+  }
   // The GetRecords limit for a read that wants `wanted` records.
-  int ReadRecords(int wanted) const { return Over() ? std::min(wanted, kSqueezedReadRecords) : wanted; }
+  int ReadRecords(int wanted) const {
+    return Over() ? std::min(wanted, kSqueezedReadRecords) : wanted;
+  }
 
   int64_t records() const { return records_.load(std::memory_order_relaxed); }
   int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }

@@ -22,8 +22,8 @@ void AppendTokenShard(std::string* text, absl::string_view shard_id, absl::strin
   std::string value;
   if (kind == Position::kAfter || kind == Position::kAt) value = pos.seq;
   if (kind == Position::kSinceTime) value = absl::StrCat(absl::ToUnixNanos(pos.time));
-  absl::StrAppend(text, "\n", shard_id, "|", parent, "|", std::string(1, static_cast<char>(kind)), "|",
-                  value);
+  absl::StrAppend(text, "\n", shard_id, "|", parent, "|", std::string(1, static_cast<char>(kind)),
+                  "|", value);
 }
 
 absl::StatusOr<TokenContents> ParseTokenText(absl::string_view text) {
@@ -75,7 +75,8 @@ absl::StatusOr<TokenContents> ContinuationTokenCodec::Open(absl::string_view tok
                                                            absl::string_view stream_arn,
                                                            absl::string_view shard_id) const {
   auto bad = [](absl::string_view why) {
-    return backends::AwsError("ValidationException", absl::StrCat("ContinuationToken is not valid: ", why),
+    return backends::AwsError("ValidationException",
+                              absl::StrCat("ContinuationToken is not valid: ", why),
                               "StartingPosition.ContinuationToken");
   };
   absl::StatusOr<std::string> text = sealer_->Open(kTokenPurpose, token);

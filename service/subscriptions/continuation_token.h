@@ -72,7 +72,8 @@ class ContinuationTokenCodec {
   // ValidationException on StartingPosition.ContinuationToken when it was
   // not issued here or was altered, is malformed, or belongs to another
   // mode, stream or (kShard) shard.
-  absl::StatusOr<TokenContents> Open(absl::string_view token, TokenMode mode, absl::string_view stream_arn,
+  absl::StatusOr<TokenContents> Open(absl::string_view token, TokenMode mode,
+                                     absl::string_view stream_arn,
                                      absl::string_view shard_id = "") const;
 
  private:

@@ -16,7 +16,8 @@ class ReadBudget {
  public:
   ReadBudget(const backends::Clock* clock, double reads_per_second)
       : clock_(clock),
-        interval_(reads_per_second > 0 ? absl::Seconds(1.0 / reads_per_second) : absl::ZeroDuration()) {}
+        interval_(reads_per_second > 0 ? absl::Seconds(1.0 / reads_per_second)
+                                       : absl::ZeroDuration()) {}
 
   // Takes a read now and returns InfinitePast, or takes nothing and returns
   // when the next read may be taken.

@@ -14,7 +14,6 @@ namespace {
 
 constexpr int kReadLimit = 1000;
 
-
 const std::string& SeqOf(const ShardReader::Record& r) { return r.dynamodb().sequence_number(); }
 
 }  // namespace
@@ -146,7 +145,8 @@ ShardReader::Served ShardReader::Serve(uint64_t* cursor, int limit,
     absl::MutexLock lock(&mu_);
     if (*cursor < base_) return Served::kDetached;
     if (*cursor < end()) {
-      const uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(std::max(limit, 1)), end() - *cursor);
+      const uint64_t n =
+          std::min<uint64_t>(static_cast<uint64_t>(std::max(limit, 1)), end() - *cursor);
       for (uint64_t i = 0; i < n; ++i) out->push_back(window_[*cursor - base_ + i]);
       *cursor += n;
       return Served::kRecords;
@@ -281,8 +281,9 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
       } else {
         caught_up_ = true;
         dirty_ = notify_generation_ != generation;  // a write during the read
-        poll_delay_ = poll_delay_ == absl::ZeroDuration() ? options_.poll_min
-                                                          : std::min(poll_delay_ * 2, options_.poll_max);
+        poll_delay_ = poll_delay_ == absl::ZeroDuration()
+                          ? options_.poll_min
+                          : std::min(poll_delay_ * 2, options_.poll_max);
         next_poll_ = now + poll_delay_;
       }
       if (page->records_size() > 0 || ended_) wake = TakeWaiters();
@@ -290,10 +291,12 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
       not_before_ = delay->ready_at;  // an injected latency: run it when due
       delayed_ = *std::move(delay);
     } else if (IsTransient(page.status())) {
-      retry_delay_ = retry_delay_ == absl::ZeroDuration() ? options_.retry_min
-                                                          : std::min(retry_delay_ * 2, options_.retry_max);
+      retry_delay_ = retry_delay_ == absl::ZeroDuration()
+                         ? options_.retry_min
+                         : std::min(retry_delay_ * 2, options_.retry_max);
       not_before_ =
-          now + std::max(retry_delay_, backends::RetryDelay(page.status()).value_or(absl::ZeroDuration()));
+          now + std::max(retry_delay_,
+                         backends::RetryDelay(page.status()).value_or(absl::ZeroDuration()));
     } else if (backends::AwsErrorName(page.status()).value_or("") == "ExpiredIteratorException") {
       iterator_.clear();
       v1::GetShardIteratorRequest request;

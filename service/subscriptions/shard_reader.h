@@ -107,7 +107,8 @@ class ShardReader : public std::enable_shared_from_this<ShardReader> {
  private:
   void MaybeRead();  // starts a read when one is due
   void ReadNow();
-  void OnRead(uint64_t generation, absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> page);
+  void OnRead(uint64_t generation,
+              absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> page);
   void Acquire(::aws::dynamodbstreams::v1::GetShardIteratorRequest request);
   void OnIterator(absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> it);
   void ArmTimer(absl::Time at) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -56,8 +56,8 @@ absl::StatusOr<BatchingOptions> ParseBatchingOptions(
   }
   for (const auto& name : in.event_names()) {
     if (name != "INSERT" && name != "MODIFY" && name != "REMOVE") {
-      return Invalid("Options.EventNames",
-                     absl::StrCat("EventNames holds '", name, "': expected INSERT, MODIFY or REMOVE"));
+      return Invalid("Options.EventNames", absl::StrCat("EventNames holds '", name,
+                                                        "': expected INSERT, MODIFY or REMOVE"));
     }
     o.event_names.push_back(name);
   }

@@ -38,7 +38,8 @@ class ClientLiveTest : public ::testing::Test {
     options_.retry_policy.max_backoff = absl::Milliseconds(5);
     ddb_ = std::make_unique<DynamoDbClient>(MakeDynamoDbConnection(options_));
     streams_ = std::make_unique<DynamoDbStreamsClient>(MakeDynamoDbStreamsConnection(options_));
-    sim_ = sim::SimulatorService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    sim_ = sim::SimulatorService::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   }
 
   // A table keyed by pk (S) with a NEW_IMAGE stream; returns the stream ARN.
@@ -67,15 +68,16 @@ class ClientLiveTest : public ::testing::Test {
     ASSERT_TRUE(response.ok()) << response.status();
   }
 
-  void SetFault(const std::string& service, const std::string& operation, sim::FaultKind kind, int max_count,
-                absl::Duration latency = absl::ZeroDuration()) {
+  void SetFault(const std::string& service, const std::string& operation, sim::FaultKind kind,
+                int max_count, absl::Duration latency = absl::ZeroDuration()) {
     sim::SetFaultsRequest request;
     auto* rule = request.add_rules();
     rule->set_service(service);
     rule->set_operation(operation);
     rule->set_kind(kind);
     rule->set_max_count(max_count);
-    if (latency > absl::ZeroDuration()) rule->mutable_latency()->set_seconds(absl::ToInt64Seconds(latency));
+    if (latency > absl::ZeroDuration())
+      rule->mutable_latency()->set_seconds(absl::ToInt64Seconds(latency));
     sim::SetFaultsResponse response;
     grpc::ClientContext context;
     ASSERT_TRUE(sim_->SetFaults(&context, request, &response).ok());
@@ -89,7 +91,8 @@ class ClientLiveTest : public ::testing::Test {
 };
 
 TEST_F(ClientLiveTest, ListAllStreamsFollowsPagesOfOne) {
-  std::vector<std::string> created = {CreateTable("alpha"), CreateTable("bravo"), CreateTable("charlie")};
+  std::vector<std::string> created = {CreateTable("alpha"), CreateTable("bravo"),
+                                      CreateTable("charlie")};
   streams::ListStreamsRequest request;
   request.set_limit(1);  // one stream per page: three pages
   std::vector<std::string> listed;
@@ -104,11 +107,13 @@ TEST_F(ClientLiveTest, ListAllStreamsFollowsPagesOfOne) {
 
 TEST_F(ClientLiveTest, AwsErrorNameIsReadableFromTheStatus) {
   streams::DescribeStreamRequest request;
-  request.set_stream_arn("arn:aws:dynamodb:us-east-1:123456789012:table/nope/stream/2024-01-01T00:00:00.000");
+  request.set_stream_arn(
+      "arn:aws:dynamodb:us-east-1:123456789012:table/nope/stream/2024-01-01T00:00:00.000");
   auto response = streams_->DescribeStream(request);
   EXPECT_EQ(response.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(AwsErrorName(response.status()), "ResourceNotFoundException");
-  EXPECT_THAT(std::string(response.status().message()), ::testing::StartsWith("ResourceNotFoundException: "));
+  EXPECT_THAT(std::string(response.status().message()),
+              ::testing::StartsWith("ResourceNotFoundException: "));
 }
 
 TEST_F(ClientLiveTest, RetriesInjectedThrottlingAfterTheServersRetryInfoDelay) {
@@ -135,7 +140,8 @@ TEST_F(ClientLiveTest, InjectedThrottlingSurfacesWhenRetriesRunOut) {
 }
 
 TEST_F(ClientLiveTest, PerCallDeadlineCutsASlowCall) {
-  SetFault("dynamodbstreams", "ListStreams", sim::FAULT_KIND_LATENCY, /*max_count=*/0, absl::Seconds(3));
+  SetFault("dynamodbstreams", "ListStreams", sim::FAULT_KIND_LATENCY, /*max_count=*/0,
+           absl::Seconds(3));
   CallOptions call;
   call.timeout = absl::Milliseconds(300);
   absl::Time start = absl::Now();
@@ -145,7 +151,8 @@ TEST_F(ClientLiveTest, PerCallDeadlineCutsASlowCall) {
 }
 
 TEST_F(ClientLiveTest, PerClientDeadlineAppliesToEveryCall) {
-  SetFault("dynamodbstreams", "ListStreams", sim::FAULT_KIND_LATENCY, /*max_count=*/0, absl::Seconds(3));
+  SetFault("dynamodbstreams", "ListStreams", sim::FAULT_KIND_LATENCY, /*max_count=*/0,
+           absl::Seconds(3));
   CallOptions defaults;
   defaults.timeout = absl::Milliseconds(300);
   DynamoDbStreamsClient client(MakeDynamoDbStreamsConnection(options_), defaults);
@@ -157,10 +164,12 @@ TEST_F(ClientLiveTest, PerClientDeadlineAppliesToEveryCall) {
 // Reads events until `want` records arrived (or the range ends); appends
 // the records' pk values.
 void ReadRecords(StreamRange<streams::SubscribeToStreamResponse>::iterator& it,
-                 StreamRange<streams::SubscribeToStreamResponse>& range, size_t want, std::vector<std::string>& pks) {
+                 StreamRange<streams::SubscribeToStreamResponse>& range, size_t want,
+                 std::vector<std::string>& pks) {
   while (pks.size() < want && it != range.end()) {
     ASSERT_TRUE(it->ok()) << it->status() << "; records so far: " << absl::StrJoin(pks, ", ");
-    for (auto& r : (*it)->records().records()) pks.push_back(r.record().dynamodb().new_image().at("pk").s());
+    for (auto& r : (*it)->records().records())
+      pks.push_back(r.record().dynamodb().new_image().at("pk").s());
     if (pks.size() >= want) return;
     ++it;
   }
@@ -220,7 +229,8 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossACutConnectionWithoutLossOrDupli
 // cancels it (CANCELLED, no token); the subscription must go on regardless,
 // with nothing lost or repeated.
 TEST_F(ClientLiveTest, SubscriptionResumesAcrossAGracefulServerRestart) {
-  const std::string state_dir = ::testing::TempDir() + "/graceful-restart-" + std::to_string(getpid());
+  const std::string state_dir =
+      ::testing::TempDir() + "/graceful-restart-" + std::to_string(getpid());
   auto first = ServerProcess::Start({"--state_dir=" + state_dir});
   ASSERT_TRUE(first.ok()) << first.status();
   const int port = (*first)->port();
@@ -231,7 +241,8 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossAGracefulServerRestart) {
   options.retry_policy = RetryPolicy{};
   options.retry_policy.max_attempts = 100;
   options.retry_policy.max_backoff = absl::Milliseconds(200);
-  ddb_ = std::make_unique<DynamoDbClient>(MakeDynamoDbConnection(options));  // CreateTable and Put use it
+  ddb_ = std::make_unique<DynamoDbClient>(
+      MakeDynamoDbConnection(options));  // CreateTable and Put use it
   DynamoDbStreamsClient client(MakeDynamoDbStreamsConnection(options));
   const std::string arn = CreateTable("rolling");
   for (int i = 0; i < 3; ++i) Put("rolling", "item-" + std::to_string(i));
@@ -243,7 +254,8 @@ TEST_F(ClientLiveTest, SubscriptionResumesAcrossAGracefulServerRestart) {
   ASSERT_EQ(pks.size(), 3u);
 
   EXPECT_EQ((*first)->SignalAndWait(SIGTERM), 0);
-  auto second = ServerProcess::Start({"--state_dir=" + state_dir, "--listen=127.0.0.1:" + std::to_string(port)});
+  auto second = ServerProcess::Start(
+      {"--state_dir=" + state_dir, "--listen=127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(second.ok()) << second.status();
   for (int i = 3; i < 6; ++i) Put("rolling", "item-" + std::to_string(i));
   ++it;

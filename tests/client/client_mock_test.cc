@@ -32,7 +32,8 @@ using ::testing::StrictMock;
 // A failed status as the gRPC layer makes it: through FromGrpcStatus, with
 // ErrorInfo (and RetryInfo when `retry_delay` is set) in the details.
 absl::Status ServerError(grpc::StatusCode code, const std::string& aws_name,
-                         absl::Duration retry_delay = absl::ZeroDuration(), const std::string& final_token = "") {
+                         absl::Duration retry_delay = absl::ZeroDuration(),
+                         const std::string& final_token = "") {
   google::rpc::Status details;
   details.set_code(code);
   details.set_message(aws_name + ": it failed");
@@ -42,14 +43,16 @@ absl::Status ServerError(grpc::StatusCode code, const std::string& aws_name,
   if (retry_delay > absl::ZeroDuration()) {
     google::rpc::RetryInfo retry;
     retry.mutable_retry_delay()->set_seconds(absl::ToInt64Seconds(retry_delay));
-    retry.mutable_retry_delay()->set_nanos(static_cast<int>(absl::ToInt64Nanoseconds(retry_delay % absl::Seconds(1))));
+    retry.mutable_retry_delay()->set_nanos(
+        static_cast<int>(absl::ToInt64Nanoseconds(retry_delay % absl::Seconds(1))));
     details.add_details()->PackFrom(retry);
   }
   // string_ref does not own: the strings must outlive the conversion.
   const std::string key(kContinuationTokenTrailer);
   std::multimap<grpc::string_ref, grpc::string_ref> trailers;
   if (!final_token.empty()) trailers.emplace(key, final_token);
-  return FromGrpcStatus(grpc::Status(code, aws_name + ": it failed", details.SerializeAsString()), trailers);
+  return FromGrpcStatus(grpc::Status(code, aws_name + ": it failed", details.SerializeAsString()),
+                        trailers);
 }
 
 ConnectionOptions FastRetries(int max_attempts = 5) {
@@ -68,7 +71,8 @@ streams::ListStreamsResponse StreamsPage(std::vector<std::string> arns, const st
 }
 
 template <typename T>
-std::vector<std::string> Drain(StreamRange<T> range, std::string (*name)(const T&), absl::Status* final_status) {
+std::vector<std::string> Drain(StreamRange<T> range, std::string (*name)(const T&),
+                               absl::Status* final_status) {
   std::vector<std::string> out;
   *final_status = absl::OkStatus();
   for (auto& item : range) {
@@ -84,8 +88,8 @@ std::vector<std::string> Drain(StreamRange<T> range, std::string (*name)(const T
 std::string ArnOf(const streams::Stream& s) { return s.stream_arn(); }
 
 TEST(ClientStatusTest, KeepsAwsErrorNameMessageAndRetryDelay) {
-  absl::Status status =
-      ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException", absl::Milliseconds(250));
+  absl::Status status = ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException",
+                                    absl::Milliseconds(250));
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(AwsErrorName(status), "LimitExceededException");
   EXPECT_EQ(AwsErrorMessage(status), "it failed");
@@ -94,7 +98,8 @@ TEST(ClientStatusTest, KeepsAwsErrorNameMessageAndRetryDelay) {
 }
 
 TEST(ClientStatusTest, PlainGrpcErrorHasNoAwsName) {
-  absl::Status status = FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"));
+  absl::Status status =
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"));
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(AwsErrorName(status).has_value());
   EXPECT_EQ(AwsErrorMessage(status), "connection refused");
@@ -117,7 +122,8 @@ TEST(ClientPaginationTest, ListAllStreamsFollowsLastEvaluatedStreamArn) {
   streams::ListStreamsRequest request;
   request.set_table_name("T");
   absl::Status final_status;
-  EXPECT_THAT(Drain(client.ListAllStreams(request), &ArnOf, &final_status), ElementsAre("a1", "a2", "a3"));
+  EXPECT_THAT(Drain(client.ListAllStreams(request), &ArnOf, &final_status),
+              ElementsAre("a1", "a2", "a3"));
   EXPECT_TRUE(final_status.ok()) << final_status;
 }
 
@@ -181,10 +187,12 @@ TEST(ClientPaginationTest, CognitoListAllRecordsFollowsNextToken) {
   first.add_records()->set_key("k1");
   first.set_next_token("t1");
   second.add_records()->set_key("k2");
-  EXPECT_CALL(*mock, ListRecords(_)).WillOnce(Return(first)).WillOnce([&](const cognito::ListRecordsRequest& r) {
-    EXPECT_EQ(r.next_token(), "t1");
-    return second;
-  });
+  EXPECT_CALL(*mock, ListRecords(_))
+      .WillOnce(Return(first))
+      .WillOnce([&](const cognito::ListRecordsRequest& r) {
+        EXPECT_EQ(r.next_token(), "t1");
+        return second;
+      });
   CognitoSyncClient client(mock);
   std::vector<std::string> keys;
   for (auto& record : client.ListAllRecords({})) keys.push_back(record->key());
@@ -197,10 +205,12 @@ TEST(ClientPaginationTest, PersonalizeListAllDatasetsFollowsNextToken) {
   first.add_datasets()->set_name("d1");
   first.set_next_token("t1");
   second.add_datasets()->set_name("d2");
-  EXPECT_CALL(*mock, ListDatasets(_)).WillOnce(Return(first)).WillOnce([&](const personalize::ListDatasetsRequest& r) {
-    EXPECT_EQ(r.next_token(), "t1");
-    return second;
-  });
+  EXPECT_CALL(*mock, ListDatasets(_))
+      .WillOnce(Return(first))
+      .WillOnce([&](const personalize::ListDatasetsRequest& r) {
+        EXPECT_EQ(r.next_token(), "t1");
+        return second;
+      });
   PersonalizeClient client(mock);
   std::vector<std::string> names;
   for (auto& dataset : client.ListAllDatasets({})) names.push_back(dataset->name());
@@ -210,8 +220,8 @@ TEST(ClientPaginationTest, PersonalizeListAllDatasetsFollowsNextToken) {
 TEST(ClientRetryTest, WaitsTheServersRetryInfoDelay) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
-      .WillOnce(
-          Return(ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException", absl::Milliseconds(300))))
+      .WillOnce(Return(ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException",
+                                   absl::Milliseconds(300))))
       .WillOnce(Return(streams::GetRecordsResponse()));
   auto connection = internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries());
   absl::Time start = absl::Now();
@@ -231,16 +241,20 @@ TEST(ClientRetryTest, BacksOffExponentiallyWithoutRetryInfo) {
   options.retry_policy.initial_backoff = absl::Milliseconds(100);
   options.retry_policy.max_backoff = absl::Seconds(1);
   absl::Time start = absl::Now();
-  EXPECT_TRUE(DynamoDbStreamsClient(internal::MakeDynamoDbStreamsRetryConnection(mock, options)).GetRecords({}).ok());
+  EXPECT_TRUE(DynamoDbStreamsClient(internal::MakeDynamoDbStreamsRetryConnection(mock, options))
+                  .GetRecords({})
+                  .ok());
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));  // 100 + 200
 }
 
 TEST(ClientRetryTest, DoesNotRetryNonRetryableCodes) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
-      .WillOnce(Return(ServerError(grpc::StatusCode::FAILED_PRECONDITION, "ExpiredIteratorException")));
+      .WillOnce(
+          Return(ServerError(grpc::StatusCode::FAILED_PRECONDITION, "ExpiredIteratorException")));
   auto response =
-      DynamoDbStreamsClient(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries())).GetRecords({});
+      DynamoDbStreamsClient(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries()))
+          .GetRecords({});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(AwsErrorName(response.status()), "ExpiredIteratorException");
 }
@@ -263,14 +277,16 @@ TEST(ClientRetryTest, PerClientPolicyAppliesToEveryCall) {
       .WillRepeatedly(Return(ServerError(grpc::StatusCode::UNAVAILABLE, "InternalServerError")));
   CallOptions defaults;
   defaults.retry_policy = FastRetries(1).retry_policy;
-  DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries(5)), defaults);
+  DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries(5)),
+                               defaults);
   EXPECT_EQ(client.ListStreams({}).status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(ClientRetryTest, NoRetryWhenTheDelayWouldPassTheDeadline) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, GetRecords(_))
-      .WillOnce(Return(ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException", absl::Seconds(5))));
+      .WillOnce(Return(ServerError(grpc::StatusCode::RESOURCE_EXHAUSTED, "LimitExceededException",
+                                   absl::Seconds(5))));
   DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries()));
   CallOptions call;
   call.timeout = absl::Milliseconds(200);
@@ -280,10 +296,15 @@ TEST(ClientRetryTest, NoRetryWhenTheDelayWouldPassTheDeadline) {
 }
 
 // Events of a subscription, each carrying its continuation token.
-streams::SubscribeToStreamResponse Batch(std::vector<std::string> sequence_numbers, const std::string& token) {
+streams::SubscribeToStreamResponse Batch(std::vector<std::string> sequence_numbers,
+                                         const std::string& token) {
   streams::SubscribeToStreamResponse event;
   for (auto& sn : sequence_numbers) {
-    event.mutable_records()->add_records()->mutable_record()->mutable_dynamodb()->set_sequence_number(sn);
+    event.mutable_records()
+        ->add_records()
+        ->mutable_record()
+        ->mutable_dynamodb()
+        ->set_sequence_number(sn);
   }
   event.mutable_records()->set_continuation_token(token);
   return event;
@@ -294,7 +315,8 @@ streams::SubscribeToStreamResponse Heartbeat(const std::string& token) {
   return event;
 }
 
-std::vector<std::string> SequenceNumbers(StreamRange<streams::SubscribeToStreamResponse> range, absl::Status* end) {
+std::vector<std::string> SequenceNumbers(StreamRange<streams::SubscribeToStreamResponse> range,
+                                         absl::Status* end) {
   std::vector<std::string> out;
   *end = absl::OkStatus();
   for (auto& event : range) {
@@ -302,7 +324,8 @@ std::vector<std::string> SequenceNumbers(StreamRange<streams::SubscribeToStreamR
       *end = event.status();
       break;
     }
-    for (auto& r : event->records().records()) out.push_back(r.record().dynamodb().sequence_number());
+    for (auto& r : event->records().records())
+      out.push_back(r.record().dynamodb().sequence_number());
   }
   return out;
 }
@@ -314,7 +337,8 @@ TEST(ClientSubscriptionTest, ResumesFromTheTrailersFinalTokenAfterUnavailable) {
         EXPECT_EQ(r.starting_position().type(), "TRIM_HORIZON");
         return MakeStreamRange<streams::SubscribeToStreamResponse>(
             {Batch({"1", "2"}, "t2"), Heartbeat("t2h")},
-            ServerError(grpc::StatusCode::UNAVAILABLE, "ServiceUnavailable", absl::ZeroDuration(), "final"));
+            ServerError(grpc::StatusCode::UNAVAILABLE, "ServiceUnavailable", absl::ZeroDuration(),
+                        "final"));
       })
       .WillOnce([](const streams::SubscribeToStreamRequest& r) {
         EXPECT_EQ(r.stream_arn(), "arn");
@@ -364,8 +388,8 @@ TEST(ClientSubscriptionTest, ResumesAfterTheStoppingServerCancelsTheResumedCall)
   EXPECT_CALL(*mock, SubscribeToStream(_))
       .WillOnce([](const streams::SubscribeToStreamRequest&) {
         return MakeStreamRange<streams::SubscribeToStreamResponse>(
-            {Batch({"1"}, "t1")},
-            ServerError(grpc::StatusCode::UNAVAILABLE, "ServiceUnavailable", absl::ZeroDuration(), "final"));
+            {Batch({"1"}, "t1")}, ServerError(grpc::StatusCode::UNAVAILABLE, "ServiceUnavailable",
+                                              absl::ZeroDuration(), "final"));
       })
       .WillOnce([](const streams::SubscribeToStreamRequest& r) {
         EXPECT_EQ(r.starting_position().continuation_token(), "final");
@@ -386,7 +410,8 @@ TEST(ClientSubscriptionTest, NonRetryableErrorEndsTheSubscription) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
   EXPECT_CALL(*mock, SubscribeToStream(_)).WillOnce([](const streams::SubscribeToStreamRequest&) {
     return MakeStreamRange<streams::SubscribeToStreamResponse>(
-        {Batch({"1"}, "t1")}, ServerError(grpc::StatusCode::OUT_OF_RANGE, "TrimmedDataAccessException"));
+        {Batch({"1"}, "t1")},
+        ServerError(grpc::StatusCode::OUT_OF_RANGE, "TrimmedDataAccessException"));
   });
   DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries()));
   absl::Status end;
@@ -396,10 +421,12 @@ TEST(ClientSubscriptionTest, NonRetryableErrorEndsTheSubscription) {
 
 TEST(ClientSubscriptionTest, GivesUpAfterMaxAttemptsWithoutProgress) {
   auto mock = std::make_shared<StrictMock<MockDynamoDbStreamsConnection>>();
-  EXPECT_CALL(*mock, SubscribeToStream(_)).Times(3).WillRepeatedly([](const streams::SubscribeToStreamRequest&) {
-    return MakeStreamRange<streams::SubscribeToStreamResponse>(
-        {}, FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")));
-  });
+  EXPECT_CALL(*mock, SubscribeToStream(_))
+      .Times(3)
+      .WillRepeatedly([](const streams::SubscribeToStreamRequest&) {
+        return MakeStreamRange<streams::SubscribeToStreamResponse>(
+            {}, FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")));
+      });
   DynamoDbStreamsClient client(internal::MakeDynamoDbStreamsRetryConnection(mock, FastRetries(3)));
   absl::Status end;
   EXPECT_TRUE(SequenceNumbers(client.SubscribeToStream({}), &end).empty());

@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(int upstream_port) {
   proxy->upstream_port_ = upstream_port;
   proxy->listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr = Loopback(0);
-  if (proxy->listen_fd_ < 0 || bind(proxy->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+  if (proxy->listen_fd_ < 0 ||
+      bind(proxy->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       listen(proxy->listen_fd_, 16) != 0) {
     return absl::InternalError(absl::StrCat("proxy listen: ", std::strerror(errno)));
   }

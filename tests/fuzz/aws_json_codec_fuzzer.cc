@@ -92,13 +92,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   absl::StatusOr<std::string> written = codec::MessageToAwsJson(*message);
   absl::StatusOr<std::string> dynamic_written = codec::MessageToAwsJson(*dynamic);
-  AWSFACADE_FUZZ_CHECK(written.ok() == dynamic_written.ok() &&
-                           (!written.ok() || *written == *dynamic_written),
-                       absl::StrCat(type->full_name(), ":\n",
-                                    written.ok() ? *written : written.status().ToString(),
-                                    "\nvs dynamic\n",
-                                    dynamic_written.ok() ? *dynamic_written
-                                                         : dynamic_written.status().ToString()));
+  AWSFACADE_FUZZ_CHECK(
+      written.ok() == dynamic_written.ok() && (!written.ok() || *written == *dynamic_written),
+      absl::StrCat(type->full_name(), ":\n", written.ok() ? *written : written.status().ToString(),
+                   "\nvs dynamic\n",
+                   dynamic_written.ok() ? *dynamic_written : dynamic_written.status().ToString()));
   if (!written.ok()) return 0;  // e.g. a Timestamp outside 0001..9999: refused, fine
 
   std::unique_ptr<pb::Message> again(message->New());

@@ -115,10 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::unique_ptr<pb::Message> response(op.response_prototype->New());
   std::string request_id;
-  absl::Status status =
-      codec::ParseResponse(*op.service, *op.spec, status_code, headers, body, response.get(),
-                         &request_id);
-  AWSFACADE_FUZZ_CHECK(request_id == codec::FindHeaderValue(headers, "x-amzn-RequestId"), request_id);
+  absl::Status status = codec::ParseResponse(*op.service, *op.spec, status_code, headers, body,
+                                             response.get(), &request_id);
+  AWSFACADE_FUZZ_CHECK(request_id == codec::FindHeaderValue(headers, "x-amzn-RequestId"),
+                       request_id);
   if (Is2xx(status_code)) {
     AWSFACADE_FUZZ_CHECK(status.ok() || status.code() == absl::StatusCode::kInternal,
                          status.ToString());

@@ -35,8 +35,7 @@ void Collect(const fs::path& path, std::vector<fs::path>* files) {
   } else if (fs::is_regular_file(path, ec)) {
     files->push_back(path);
   } else {
-    std::fprintf(stderr, "corpus_driver: %s is neither a file nor a directory\n",
-                 path.c_str());
+    std::fprintf(stderr, "corpus_driver: %s is neither a file nor a directory\n", path.c_str());
   }
 }
 

@@ -176,12 +176,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   absl::string_view text = awsfacade::fuzz::AsView(data, size);
   switch (awsfacade::fuzz::Choose(awsfacade::fuzz::TakeLine(&text), kFunctions)) {
-    case 0: Condition(text, ctx, item); break;
-    case 1: Update(text, ctx, item); break;
-    case 2: Projection(text, ctx, item); break;
-    case 3: CheckError(sim::ValidateExpressionUsage({text}, ctx)); break;
-    case 4: Number(text); break;
-    case 5: Value(text); break;
+    case 0:
+      Condition(text, ctx, item);
+      break;
+    case 1:
+      Update(text, ctx, item);
+      break;
+    case 2:
+      Projection(text, ctx, item);
+      break;
+    case 3:
+      CheckError(sim::ValidateExpressionUsage({text}, ctx));
+      break;
+    case 4:
+      Number(text);
+      break;
+    case 5:
+      Value(text);
+      break;
   }
   return 0;
 }

@@ -16,13 +16,13 @@ namespace awsfacade::fuzz {
 
 // A property the target checks. Failing aborts, which libFuzzer reports as a
 // crash and the corpus test as a failure.
-#define AWSFACADE_FUZZ_CHECK(cond, what)                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: fuzz check failed: %s: %s\n", __FILE__, __LINE__, \
-                   #cond, std::string(what).c_str());                                 \
-      std::abort();                                                                   \
-    }                                                                                 \
+#define AWSFACADE_FUZZ_CHECK(cond, what)                                                    \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
+      std::fprintf(stderr, "%s:%d: fuzz check failed: %s: %s\n", __FILE__, __LINE__, #cond, \
+                   std::string(what).c_str());                                              \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (0)
 
 // True when AWSFACADE_FUZZ_DEBUG is set: targets then print what each
@@ -33,7 +33,8 @@ inline bool Debug() {
 }
 
 inline absl::string_view AsView(const uint8_t* data, size_t size) {
-  return size == 0 ? absl::string_view() : absl::string_view(reinterpret_cast<const char*>(data), size);
+  return size == 0 ? absl::string_view()
+                   : absl::string_view(reinterpret_cast<const char*>(data), size);
 }
 
 // Splits off the first line ("selector\nrest"). Without '\n', all of the

@@ -81,7 +81,8 @@ class Recorder {
 };
 
 std::string DynamoDbSequence(Recorder& r) {
-  auto table = r.Json<ddb::CreateTableResponse, ddb::CreateTableRequest>("DynamoDB.CreateTable", R"j({
+  auto table =
+      r.Json<ddb::CreateTableResponse, ddb::CreateTableRequest>("DynamoDB.CreateTable", R"j({
       "TableName": "Music", "BillingMode": "PROVISIONED",
       "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
       "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"},
@@ -277,7 +278,8 @@ void TokenSeeds(const fs::path& corpus) {
       request.set_identity_pool_id(awsfacade::fuzz::kPool);
       request.set_identity_id(awsfacade::fuzz::kIdentity);
       request.set_dataset_name(awsfacade::fuzz::kDataset);
-      token = awsfacade::fuzz::Must(world.sims.cognito_sync.ListRecords(request)).sync_session_token();
+      token =
+          awsfacade::fuzz::Must(world.sims.cognito_sync.ListRecords(request)).sync_session_token();
     } else {
       absl::Status s = world.Use(kind, "", &token);
       AWSFACADE_FUZZ_CHECK(s.ok() && !token.empty(), kinds[kind]);
@@ -285,18 +287,19 @@ void TokenSeeds(const fs::path& corpus) {
     absl::StatusOr<std::string> payload = world.sims.sealer->Open(world.Purpose(kind), token);
     AWSFACADE_FUZZ_CHECK(payload.ok(), absl::StrCat(kinds[kind], ": purpose out of step"));
     Write(dir, absl::StrCat(kinds[kind], ".raw"), absl::StrCat(kinds[kind], "\nraw\n", token));
-    Write(dir, absl::StrCat(kinds[kind], ".sealed"), absl::StrCat(kinds[kind], "\nsealed\n", *payload));
+    Write(dir, absl::StrCat(kinds[kind], ".sealed"),
+          absl::StrCat(kinds[kind], "\nsealed\n", *payload));
     // The token of another kind: sealed for another purpose.
     if (kind > 0) {
       Write(dir, absl::StrCat(kinds[kind], ".foreign"),
             absl::StrCat(kinds[kind - 1], "\nraw\n", token));
     }
     if (kind == 0) {
-      Write(corpus / "token_sealer", "iterator",
-            absl::StrCat(world.Purpose(kind), "\n", token));
+      Write(corpus / "token_sealer", "iterator", absl::StrCat(world.Purpose(kind), "\n", token));
     }
   }
-  Write(corpus / "token_sealer", "payload", "personalize.ListSchemas\n7 arn:aws:personalize:us-east-1:123456789012:schema/s");
+  Write(corpus / "token_sealer", "payload",
+        "personalize.ListSchemas\n7 arn:aws:personalize:us-east-1:123456789012:schema/s");
 }
 
 // Continuation tokens of the subscription engine (format in

@@ -78,10 +78,9 @@ aws::HttpRequest ParseRequest(absl::string_view input) {
 
 // The headers SigV4Signer leaves unsigned (sigv4_signer.h).
 bool Unsigned(absl::string_view name) {
-  for (absl::string_view h :
-       {"connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
-        "authorization"}) {
+  for (absl::string_view h : {"connection", "expect", "keep-alive", "proxy-authenticate",
+                              "proxy-authorization", "te", "trailer", "transfer-encoding",
+                              "upgrade", "user-agent", "x-amzn-trace-id", "authorization"}) {
     if (absl::EqualsIgnoreCase(name, h)) return true;
   }
   return false;
@@ -131,10 +130,9 @@ void CheckSigning(const aws::HttpRequest& request, const aws::Credentials& crede
     if (!Unsigned(header.first)) signed_headers.push_back(header);
   }
   const std::string* given_hash = FindHeader(first.headers, "x-amz-content-sha256");
-  const std::string payload_hash =
-      given_hash != nullptr ? *given_hash : aws::HexSha256(first.body);
-  aws::CanonicalRequestResult pure = aws::CanonicalRequest(first.method, first.path, first.query,
-                                                           signed_headers, payload_hash);
+  const std::string payload_hash = given_hash != nullptr ? *given_hash : aws::HexSha256(first.body);
+  aws::CanonicalRequestResult pure =
+      aws::CanonicalRequest(first.method, first.path, first.query, signed_headers, payload_hash);
   AWSFACADE_FUZZ_CHECK(pure.canonical_request == first_trace.canonical_request,
                        absl::StrCat("signer:\n", first_trace.canonical_request, "\npure:\n",
                                     pure.canonical_request));
@@ -157,7 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const aws::HttpRequest request = ParseRequest(awsfacade::fuzz::AsView(data, size));
 
   for (bool keep_slash : {false, true}) {
-    for (absl::string_view text : {absl::string_view(request.path), absl::string_view(request.body)}) {
+    for (absl::string_view text :
+         {absl::string_view(request.path), absl::string_view(request.body)}) {
       std::string encoded = aws::UriEncode(text, keep_slash);
       AWSFACADE_FUZZ_CHECK(aws::UriDecode(encoded) == text, encoded);
     }
@@ -166,18 +165,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // that vanishes: "a/.." -> "" but "" -> "/", as botocore's
   // remove_dot_segments and normalize_url_path do.
   const std::string normalized = aws::NormalizePath(request.path);
-  AWSFACADE_FUZZ_CHECK(!absl::StartsWith(request.path, "/") ||
-                           aws::NormalizePath(normalized) == normalized,
-                       absl::StrCat("'", absl::CEscape(request.path), "' -> '",
-                                    absl::CEscape(normalized), "' -> '",
-                                    absl::CEscape(aws::NormalizePath(normalized)), "'"));
+  AWSFACADE_FUZZ_CHECK(
+      !absl::StartsWith(request.path, "/") || aws::NormalizePath(normalized) == normalized,
+      absl::StrCat("'", absl::CEscape(request.path), "' -> '", absl::CEscape(normalized), "' -> '",
+                   absl::CEscape(aws::NormalizePath(normalized)), "'"));
   aws::CanonicalUri(request.path, {});
   aws::CanonicalUri(request.path, aws::CanonicalRequestOptions::ForS3());
   const std::string query = aws::CanonicalQueryString(request.query);
   for (char ch : query) {
-    AWSFACADE_FUZZ_CHECK(absl::ascii_isalnum(ch) || absl::string_view("-_.~%=&").find(ch) !=
-                                                       absl::string_view::npos,
-                         query);
+    AWSFACADE_FUZZ_CHECK(
+        absl::ascii_isalnum(ch) || absl::string_view("-_.~%=&").find(ch) != absl::string_view::npos,
+        query);
   }
   aws::CanonicalHeaders(request.headers);
   for (const auto& header : request.headers) aws::TrimHeaderValue(header.second);

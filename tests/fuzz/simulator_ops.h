@@ -69,7 +69,8 @@ Operation MakeOperation(std::string name, Backend& (*backend)(Simulators&),
   return {std::move(name), [backend, method](Simulators& sims, absl::string_view bytes) {
             CallResult result;
             Request request;
-            if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return result;
+            if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+              return result;
             result.parsed = true;
             absl::StatusOr<Response> response = (backend(sims).*method)(request);
             result.status = response.status();
@@ -88,9 +89,7 @@ inline backends::simulator::DynamoDbSimulator& Dynamo(Simulators& s) { return s.
 inline backends::simulator::PersonalizeSimulator& Personalize(Simulators& s) {
   return s.personalize;
 }
-inline backends::simulator::CognitoSyncSimulator& Cognito(Simulators& s) {
-  return s.cognito_sync;
-}
+inline backends::simulator::CognitoSyncSimulator& Cognito(Simulators& s) { return s.cognito_sync; }
 
 }  // namespace internal
 
@@ -105,8 +104,7 @@ inline const std::vector<Operation>& Operations() {
     using internal::MakeOperation;
     using internal::Personalize;
     return new std::vector<Operation>{
-#define AWSFACADE_FUZZ_OP(service, sim, cls, op) \
-  MakeOperation(service "." #op, &sim, &cls::op)
+#define AWSFACADE_FUZZ_OP(service, sim, cls, op) MakeOperation(service "." #op, &sim, &cls::op)
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, CreateTable),
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, DescribeTable),
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, UpdateTable),

@@ -42,7 +42,8 @@ template <typename Message, typename Load, typename Get>
 bool LoadOne(const char* service, const Message& in, Simulators& sims, Load load, Get get) {
   const std::string fresh = DeterministicBytes(get(Save(sims)));
   absl::Status status = load(sims, in);
-  if (awsfacade::fuzz::Debug()) std::fprintf(stderr, "%s: %s\n", service, status.ToString().c_str());
+  if (awsfacade::fuzz::Debug())
+    std::fprintf(stderr, "%s: %s\n", service, status.ToString().c_str());
   if (!status.ok()) {
     AWSFACADE_FUZZ_CHECK(status.code() == absl::StatusCode::kDataLoss, status.ToString());
     AWSFACADE_FUZZ_CHECK(DeterministicBytes(get(Save(sims))) == fresh,
@@ -52,7 +53,8 @@ bool LoadOne(const char* service, const Message& in, Simulators& sims, Load load
   const std::string saved = DeterministicBytes(get(Save(sims)));
   Simulators again;
   absl::Status reload = load(again, get(Save(sims)));
-  AWSFACADE_FUZZ_CHECK(reload.ok(), std::string(service) + ": its own save does not load: " + reload.ToString());
+  AWSFACADE_FUZZ_CHECK(reload.ok(),
+                       std::string(service) + ": its own save does not load: " + reload.ToString());
   AWSFACADE_FUZZ_CHECK(DeterministicBytes(get(Save(again))) == saved,
                        std::string(service) + ": save, load, save differs");
   return true;

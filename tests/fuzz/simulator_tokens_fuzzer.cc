@@ -55,8 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool changed = status.ok() && kind == awsfacade::fuzz::TokenKinds().size() - 1;
   CheckError(status);
   if (awsfacade::fuzz::Debug()) {
-    std::fprintf(stderr, "%s %s: %s, follow-up token: %s\n", awsfacade::fuzz::TokenKinds()[kind].c_str(),
-                 sealed ? "sealed" : "raw", status.ToString().c_str(), next.empty() ? "no" : "yes");
+    std::fprintf(stderr, "%s %s: %s, follow-up token: %s\n",
+                 awsfacade::fuzz::TokenKinds()[kind].c_str(), sealed ? "sealed" : "raw",
+                 status.ToString().c_str(), next.empty() ? "no" : "yes");
   }
   if (status.ok() && !next.empty()) {
     absl::Status follow = world.Use(kind, next);

@@ -32,7 +32,8 @@ using awsfacade::backends::simulator::StoredState;
 void WriteFile(const std::string& path, absl::string_view data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   AWSFACADE_FUZZ_CHECK(fd >= 0, path);
-  AWSFACADE_FUZZ_CHECK(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()), path);
+  AWSFACADE_FUZZ_CHECK(::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()),
+                       path);
   ::close(fd);
 }
 
@@ -76,12 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StoredState again;
   auto reopened = StateDir::Open({dir}, 7, &again);
   AWSFACADE_FUZZ_CHECK(reopened.ok(), reopened.status().ToString());
-  AWSFACADE_FUZZ_CHECK(again.entries.size() == stored.entries.size() + 1 && !again.dropped_torn_tail,
-                       "the appended entry is not the last one");
+  AWSFACADE_FUZZ_CHECK(
+      again.entries.size() == stored.entries.size() + 1 && !again.dropped_torn_tail,
+      "the appended entry is not the last one");
   AWSFACADE_FUZZ_CHECK(again.entries.back().method() == "fuzz/Next", "wrong last entry");
 
   absl::StatusOr<uint64_t> begun = (*reopened)->BeginSnapshot();
-  AWSFACADE_FUZZ_CHECK(begun.ok() && *begun == next.index(), "the snapshot begins after the last entry");
+  AWSFACADE_FUZZ_CHECK(begun.ok() && *begun == next.index(),
+                       "the snapshot begins after the last entry");
   awsfacade::simulator::state::JournalEntry after;
   after.set_index(next.index() + 1);
   after.set_method("fuzz/After");
@@ -94,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StoredState last;
   auto final_open = StateDir::Open({dir}, 7, &last);
   AWSFACADE_FUZZ_CHECK(final_open.ok(), final_open.status().ToString());
-  AWSFACADE_FUZZ_CHECK(last.snapshot && last.snapshot->last_index() == *begun, "the snapshot is back");
+  AWSFACADE_FUZZ_CHECK(last.snapshot && last.snapshot->last_index() == *begun,
+                       "the snapshot is back");
   AWSFACADE_FUZZ_CHECK(last.entries.size() == 1 && last.entries[0].method() == "fuzz/After",
                        "the entry appended during the snapshot, and only it, follows it");
   return 0;

@@ -40,13 +40,14 @@ namespace v1 = ::aws::dynamodbstreams::v1;
 constexpr char kPurpose[] = "dynamodbstreams.subscription";  // as subscription_engine.cc seals
 
 struct Server {
-  std::shared_ptr<awsfacade::fuzz::TokenWorld> world = std::make_shared<awsfacade::fuzz::TokenWorld>();
+  std::shared_ptr<awsfacade::fuzz::TokenWorld> world =
+      std::make_shared<awsfacade::fuzz::TokenWorld>();
   // The simulator inside the world, as the engine's backend.
-  std::shared_ptr<awsfacade::backends::DynamoDbStreamsBackend> backend{world, &world->sims.dynamodb};
+  std::shared_ptr<awsfacade::backends::DynamoDbStreamsBackend> backend{world,
+                                                                       &world->sims.dynamodb};
   awsfacade::service::InlineExecutor executor;
   awsfacade::service::Scheduler timers;
-  awsfacade::service::SubscriptionEngine engine{backend, world->sims.sealer,
-                                                [] {
+  awsfacade::service::SubscriptionEngine engine{backend, world->sims.sealer, [] {
                                                   awsfacade::service::SubscriptionEngineOptions o;
                                                   o.worker_threads = 1;
                                                   // Short waits: a subscription whose shards

@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   AWSFACADE_FUZZ_CHECK(!sealer.Open(absl::StrCat(purpose, "x"), token).ok(),
                        "opens under another purpose");
   AWSFACADE_FUZZ_CHECK(!other.Open(purpose, token).ok(), "opens under another key");
-  AWSFACADE_FUZZ_CHECK(!sealer.Open(purpose, absl::string_view(token).substr(0, token.size() - 1)).ok(),
-                       "opens truncated");
+  AWSFACADE_FUZZ_CHECK(
+      !sealer.Open(purpose, absl::string_view(token).substr(0, token.size() - 1)).ok(),
+      "opens truncated");
   return 0;
 }

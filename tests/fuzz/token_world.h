@@ -28,8 +28,8 @@ inline constexpr char kDataset[] = "fuzz-dataset";
 // Token kinds, in the order the fuzzer's selector names them.
 inline const std::vector<std::string>& TokenKinds() {
   static const auto* kinds = new std::vector<std::string>{
-      "dynamodbstreams.ShardIterator",     "personalize.ListDatasetGroups.nextToken",
-      "personalize.ListSchemas.nextToken", "personalize.ListDatasets.nextToken",
+      "dynamodbstreams.ShardIterator",      "personalize.ListDatasetGroups.nextToken",
+      "personalize.ListSchemas.nextToken",  "personalize.ListDatasets.nextToken",
       "cognito-sync.ListRecords.NextToken", "cognito-sync.ListDatasets.NextToken",
       "cognito-sync.SyncSessionToken"};
   return *kinds;
@@ -75,7 +75,8 @@ struct TokenWorld {
     }
     ddbs::DescribeStreamRequest describe;
     describe.set_stream_arn(stream_arn);
-    shard_id = Must(sims.dynamodb.DescribeStream(describe)).stream_description().shards(0).shard_id();
+    shard_id =
+        Must(sims.dynamodb.DescribeStream(describe)).stream_description().shards(0).shard_id();
 
     for (const char* name : {"fuzz-group", "fuzz-group-2"}) {
       pz::CreateDatasetGroupRequest group;
@@ -84,10 +85,11 @@ struct TokenWorld {
       if (group_arn.empty()) group_arn = arn;
     }
     std::vector<std::string> schemas;
-    for (const char* fields :
-         {R"({"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},)"
-          R"({"name":"TIMESTAMP","type":"long"})",
-          R"({"name":"ITEM_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true})"}) {
+    for (
+        const char* fields :
+        {R"({"name":"USER_ID","type":"string"},{"name":"ITEM_ID","type":"string"},)"
+         R"({"name":"TIMESTAMP","type":"long"})",
+         R"({"name":"ITEM_ID","type":"string"},{"name":"GENRE","type":"string","categorical":true})"}) {
       pz::CreateSchemaRequest schema;
       schema.set_name(absl::StrCat("fuzz-schema-", schemas.size()));
       schema.set_schema(absl::StrCat(
@@ -131,13 +133,21 @@ struct TokenWorld {
   // them: keep in step with backends/simulator/*.cc).
   std::string Purpose(size_t kind) const {
     switch (kind) {
-      case 0: return "dynamodbstreams.iterator";
-      case 1: return "personalize.ListDatasetGroups";
-      case 2: return "personalize.ListSchemas";
-      case 3: return absl::StrCat("personalize.ListDatasets|", group_arn);
-      case 4: return absl::StrCat("cognito-sync.ListRecords|", kPool, "|", kIdentity, "|", kDataset, "|0");
-      case 5: return absl::StrCat("cognito-sync.ListDatasets|", kPool, "|", kIdentity);
-      default: return absl::StrCat("cognito-sync.SyncSession|", kPool, "|", kIdentity, "|", kDataset);
+      case 0:
+        return "dynamodbstreams.iterator";
+      case 1:
+        return "personalize.ListDatasetGroups";
+      case 2:
+        return "personalize.ListSchemas";
+      case 3:
+        return absl::StrCat("personalize.ListDatasets|", group_arn);
+      case 4:
+        return absl::StrCat("cognito-sync.ListRecords|", kPool, "|", kIdentity, "|", kDataset,
+                            "|0");
+      case 5:
+        return absl::StrCat("cognito-sync.ListDatasets|", kPool, "|", kIdentity);
+      default:
+        return absl::StrCat("cognito-sync.SyncSession|", kPool, "|", kIdentity, "|", kDataset);
     }
   }
 

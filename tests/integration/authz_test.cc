@@ -31,7 +31,8 @@ using ::testing::Not;
 constexpr char kAccount[] = "123456789012";  // the server's default --account_id
 // The bearer token of the policy's "admin" (its SHA-256 is in the policy).
 constexpr char kAdminToken[] = "authz-test-admin";
-constexpr char kAdminTokenSha256[] = "62de2288beea4127f90d219b3de7e6240088cc119ba1edbf241b7db47da6430e";
+constexpr char kAdminTokenSha256[] =
+    "62de2288beea4127f90d219b3de7e6240088cc119ba1edbf241b7db47da6430e";
 
 // Anyone on loopback may use DynamoDB and Streams on tables a*; the admin
 // token may do anything, the simulator's controls included.
@@ -72,8 +73,9 @@ class AuthzIntegrationTest : public ::testing::Test {
   // As the admin: a table keyed by pk (S) with a KEYS_ONLY stream; its stream ARN.
   std::string CreateTable(const std::string& name) {
     ddb::CreateTableResponse response;
-    grpc::Status status =
-        ddb_->CreateTable(Admin().get(), backends::simulator::dynamodb_test::TableRequest(name, "KEYS_ONLY"), &response);
+    grpc::Status status = ddb_->CreateTable(
+        Admin().get(), backends::simulator::dynamodb_test::TableRequest(name, "KEYS_ONLY"),
+        &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.table_description().latest_stream_arn();
   }
@@ -96,7 +98,8 @@ class AuthzIntegrationTest : public ::testing::Test {
   }
 
   // The TRIM_HORIZON iterator of the stream's first shard.
-  std::string FirstIterator(const std::string& stream_arn, std::unique_ptr<grpc::ClientContext> context) {
+  std::string FirstIterator(const std::string& stream_arn,
+                            std::unique_ptr<grpc::ClientContext> context) {
     streams::DescribeStreamRequest describe;
     describe.set_stream_arn(stream_arn);
     streams::DescribeStreamResponse described;
@@ -152,8 +155,9 @@ TEST_F(AuthzIntegrationTest, TableArnOfAnotherAccountOrRegionOrKindIsRefused) {
   grpc::Status other_region = Get(TableArn("allowed", "eu-west-1"), "k");
   EXPECT_EQ(other_region.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(other_region.error_message(), HasSubstr("Invalid AWS region"));
-  for (const std::string& bad : std::vector<std::string>{TableArn("allowed") + "/index/byDate", "arn:aws:s3:::allowed",
-                                                         "arn:aws:dynamodb:us-east-1", "a/b"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{TableArn("allowed") + "/index/byDate", "arn:aws:s3:::allowed",
+                                "arn:aws:dynamodb:us-east-1", "a/b"}) {
     grpc::Status status = Get(bad, "k");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
     auto info = ErrorInfoOf(status);
@@ -215,7 +219,8 @@ TEST_F(AuthzIntegrationTest, ContinuationTokenOfAnotherStreamDoesNotCarryItsRigh
   // Used by the loopback caller on the allowed stream: refused, not resumed.
   request.set_stream_arn(allowed);
   request.mutable_starting_position()->set_type("CONTINUATION");
-  request.mutable_starting_position()->set_continuation_token(std::string(token->second.data(), token->second.size()));
+  request.mutable_starting_position()->set_continuation_token(
+      std::string(token->second.data(), token->second.size()));
   auto context = ContextWithDeadline();
   auto other = streams_->SubscribeToStream(context.get(), request);
   EXPECT_FALSE(other->Read(&event));
@@ -259,7 +264,8 @@ std::set<std::string> ListedServices(const std::shared_ptr<grpc::Channel>& chann
   grpc::reflection::v1::ServerReflectionResponse response;
   std::set<std::string> names;
   if (stream->Write(request) && stream->Read(&response)) {
-    for (const auto& service : response.list_services_response().service()) names.insert(service.name());
+    for (const auto& service : response.list_services_response().service())
+      names.insert(service.name());
   }
   stream->WritesDone();
   stream->Finish();
@@ -270,7 +276,8 @@ grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel, const st
                          grpc::health::v1::HealthCheckResponse* response) {
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
-  return grpc::health::v1::Health::NewStub(channel)->Check(ContextWithDeadline().get(), request, response);
+  return grpc::health::v1::Health::NewStub(channel)->Check(ContextWithDeadline().get(), request,
+                                                           response);
 }
 
 TEST(SimulatorControlFlagTest, OffMeansNotServedNotListedNotHealthy) {
@@ -278,8 +285,8 @@ TEST(SimulatorControlFlagTest, OffMeansNotServedNotListedNotHealthy) {
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
   sim::ResetResponse reset;
-  grpc::Status status =
-      sim::SimulatorService::NewStub(channel)->Reset(ContextWithDeadline().get(), sim::ResetRequest(), &reset);
+  grpc::Status status = sim::SimulatorService::NewStub(channel)->Reset(ContextWithDeadline().get(),
+                                                                       sim::ResetRequest(), &reset);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
   const std::set<std::string> listed = ListedServices(channel);
   EXPECT_THAT(listed, Contains("aws.dynamodb.v1.DynamoDbService")) << "reflection answered";
@@ -293,17 +300,20 @@ TEST(HealthTest, AnswersForEachServiceByItsFullName) {
   auto server = ServerProcess::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
-  for (const char* name : {"", "aws.cognitosync.v1.CognitoSyncService", "aws.personalize.v1.PersonalizeService",
-                           "aws.dynamodbstreams.v1.DynamoDbStreamsService", "aws.dynamodb.v1.DynamoDbService",
-                           "awsfacade.simulator.v1.SimulatorService"}) {
+  for (const char* name :
+       {"", "aws.cognitosync.v1.CognitoSyncService", "aws.personalize.v1.PersonalizeService",
+        "aws.dynamodbstreams.v1.DynamoDbStreamsService", "aws.dynamodb.v1.DynamoDbService",
+        "awsfacade.simulator.v1.SimulatorService"}) {
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status status = HealthCheck(channel, name, &response);
     ASSERT_TRUE(status.ok()) << "'" << name << "': " << status.error_message();
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << name;
   }
-  for (const char* unknown : {"aws.dynamodb.v1.NoSuchService", "aws.dynamodb.v1", "DynamoDbService"}) {
+  for (const char* unknown :
+       {"aws.dynamodb.v1.NoSuchService", "aws.dynamodb.v1", "DynamoDbService"}) {
     grpc::health::v1::HealthCheckResponse response;
-    EXPECT_EQ(HealthCheck(channel, unknown, &response).error_code(), grpc::StatusCode::NOT_FOUND) << unknown;
+    EXPECT_EQ(HealthCheck(channel, unknown, &response).error_code(), grpc::StatusCode::NOT_FOUND)
+        << unknown;
   }
 }
 

@@ -33,7 +33,8 @@ class CognitoSyncIntegrationTest : public ::testing::Test {
   }
 
   // Writes key=value pairs as new keys, through a fresh session token.
-  void Write(const std::string& dataset, const std::vector<std::pair<std::string, std::string>>& kv) {
+  void Write(const std::string& dataset,
+             const std::vector<std::pair<std::string, std::string>>& kv) {
     v1::ListRecordsResponse listed;
     auto context = ContextWithDeadline();
     ASSERT_TRUE(stub_->ListRecords(context.get(), ListRequest(dataset), &listed).ok());

@@ -40,7 +40,8 @@ class PersonalizeIntegrationTest : public ::testing::Test {
   // Creates `groups` dataset groups with `per_group` datasets each (types
   // cycle through the five Personalize dataset types).
   std::vector<std::string> CreateDatasets(int groups, int per_group) {
-    static const char* kTypes[] = {"Interactions", "Items", "Users", "Actions", "Action_Interactions"};
+    static const char* kTypes[] = {"Interactions", "Items", "Users", "Actions",
+                                   "Action_Interactions"};
     v1::CreateSchemaRequest schema;
     schema.set_name("schema");
     schema.set_schema(kSchema);

@@ -122,14 +122,13 @@ TYPED_TEST(ReflectionTest, ListsAndDescribesEveryService) {
   EXPECT_EQ(response.original_request().list_services(), "");
   std::set<std::string> names;
   for (const auto& s : response.list_services_response().service()) names.insert(s.name());
-  EXPECT_THAT(names, ::testing::UnorderedElementsAreArray(std::set<std::string>{
-                         "aws.cognitosync.v1.CognitoSyncService",
-                         "aws.personalize.v1.PersonalizeService",
-                         "aws.dynamodb.v1.DynamoDbService",
-                         "aws.dynamodbstreams.v1.DynamoDbStreamsService",
-                         "awsfacade.simulator.v1.SimulatorService", "grpc.health.v1.Health",
-                         "grpc.reflection.v1.ServerReflection",
-                         "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_THAT(
+      names,
+      ::testing::UnorderedElementsAreArray(std::set<std::string>{
+          "aws.cognitosync.v1.CognitoSyncService", "aws.personalize.v1.PersonalizeService",
+          "aws.dynamodb.v1.DynamoDbService", "aws.dynamodbstreams.v1.DynamoDbStreamsService",
+          "awsfacade.simulator.v1.SimulatorService", "grpc.health.v1.Health",
+          "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}));
   for (const auto& name : names) {
     response = this->FileContainingSymbol(name);
     ASSERT_FALSE(response.has_error_response())
@@ -143,12 +142,13 @@ TYPED_TEST(ReflectionTest, ListsAndDescribesEveryService) {
 // What `grpcurl describe` prints: the proto comments come with the
 // descriptors (gRPC's own reflection sends none).
 TYPED_TEST(ReflectionTest, DescriptionsCarryTheProtoComments) {
-  typename TestFixture::Response response =
-      this->FileContainingSymbol("aws.dynamodbstreams.v1.GetShardIteratorRequest.shard_iterator_type");
+  typename TestFixture::Response response = this->FileContainingSymbol(
+      "aws.dynamodbstreams.v1.GetShardIteratorRequest.shard_iterator_type");
   ASSERT_FALSE(response.has_error_response()) << response.error_response().error_message();
   google::protobuf::DescriptorPool pool;
   this->BuildAll(response, &pool, nullptr);
-  const auto* message = pool.FindMessageTypeByName("aws.dynamodbstreams.v1.GetShardIteratorRequest");
+  const auto* message =
+      pool.FindMessageTypeByName("aws.dynamodbstreams.v1.GetShardIteratorRequest");
   ASSERT_NE(message, nullptr);
   google::protobuf::SourceLocation location;
   ASSERT_TRUE(message->GetSourceLocation(&location));
@@ -191,9 +191,9 @@ TYPED_TEST(ReflectionTest, DescriptorsAreTheCompiledOnesPlusComments) {
       EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(sent, expected))
           << sent.name();
     }
-    EXPECT_EQ(files.front().name(),
-              google::protobuf::DescriptorPool::generated_pool()->FindFileContainingSymbol(
-                  std::string(symbol))->name());
+    EXPECT_EQ(files.front().name(), google::protobuf::DescriptorPool::generated_pool()
+                                        ->FindFileContainingSymbol(std::string(symbol))
+                                        ->name());
   }
 }
 
@@ -225,7 +225,8 @@ TYPED_TEST(ReflectionTest, UnknownNamesAreNotFoundAndTheStreamGoesOn) {
   EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(response.error_response().error_message(), HasSubstr("aws/nosuch.proto"));
 
-  request.mutable_file_containing_extension()->set_containing_type("aws.dynamodb.v1.AttributeValue");
+  request.mutable_file_containing_extension()->set_containing_type(
+      "aws.dynamodb.v1.AttributeValue");
   request.mutable_file_containing_extension()->set_extension_number(100);
   response = this->Ask(request);
   EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);

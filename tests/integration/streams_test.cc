@@ -50,17 +50,26 @@ std::string Render(const AttributeMap& map) {
   for (const auto& [name, value] : map) {
     std::string v;
     switch (value.value_case()) {
-      case ddb::AttributeValue::kS: v = "S:" + value.s(); break;
-      case ddb::AttributeValue::kN: v = "N:" + value.n(); break;
+      case ddb::AttributeValue::kS:
+        v = "S:" + value.s();
+        break;
+      case ddb::AttributeValue::kN:
+        v = "N:" + value.n();
+        break;
       case ddb::AttributeValue::kSs: {
         std::vector<std::string> items(value.ss().values().begin(), value.ss().values().end());
         std::sort(items.begin(), items.end());
         v = "SS:[" + absl::StrJoin(items, ",") + "]";
         break;
       }
-      case ddb::AttributeValue::kBoolValue: v = value.bool_value() ? "BOOL:true" : "BOOL:false"; break;
-      case ddb::AttributeValue::kNullValue: v = "NULL"; break;
-      default: v = "other:" + value.ShortDebugString();
+      case ddb::AttributeValue::kBoolValue:
+        v = value.bool_value() ? "BOOL:true" : "BOOL:false";
+        break;
+      case ddb::AttributeValue::kNullValue:
+        v = "NULL";
+        break;
+      default:
+        v = "other:" + value.ShortDebugString();
     }
     parts.push_back(name + "=" + v);
   }
@@ -86,7 +95,8 @@ class StreamsIntegrationTest : public ::testing::Test {
   }
 
   // A table keyed by pk (S) [and sk (N)] with a stream; returns its ARN.
-  std::string CreateTable(const std::string& name, const std::string& view_type, bool with_sort_key = false) {
+  std::string CreateTable(const std::string& name, const std::string& view_type,
+                          bool with_sort_key = false) {
     ddb::CreateTableRequest request;
     request.set_table_name(name);
     auto* pk = request.add_attribute_definitions();
@@ -124,7 +134,8 @@ class StreamsIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  void Update(const std::string& table, std::map<std::string, ddb::AttributeValue> key, const std::string& expression,
+  void Update(const std::string& table, std::map<std::string, ddb::AttributeValue> key,
+              const std::string& expression,
               std::map<std::string, ddb::AttributeValue> values = {}) {
     ddb::UpdateItemRequest request;
     request.set_table_name(table);
@@ -189,7 +200,8 @@ class StreamsIntegrationTest : public ::testing::Test {
     return iterator;
   }
 
-  grpc::Status GetRecords(const std::string& iterator, streams::GetRecordsResponse* response, int limit = 0) {
+  grpc::Status GetRecords(const std::string& iterator, streams::GetRecordsResponse* response,
+                          int limit = 0) {
     streams::GetRecordsRequest request;
     request.set_shard_iterator(iterator);
     if (limit > 0) request.set_limit(limit);
@@ -199,8 +211,8 @@ class StreamsIntegrationTest : public ::testing::Test {
 
   // Every record of a shard from TRIM_HORIZON, `limit` per call. Stops when
   // NextShardIterator is absent (sets *closed) or at an empty page.
-  std::vector<streams::Record> ReadShard(const std::string& arn, const std::string& shard, int limit,
-                                         bool* closed) {
+  std::vector<streams::Record> ReadShard(const std::string& arn, const std::string& shard,
+                                         int limit, bool* closed) {
     std::vector<streams::Record> records;
     std::string iterator = TrimHorizon(arn, shard);
     *closed = false;
@@ -221,7 +233,8 @@ class StreamsIntegrationTest : public ::testing::Test {
     return records;
   }
 
-  sim::ForceShardRolloverResponse Rollover(const std::string& arn, grpc::Status* status_out = nullptr) {
+  sim::ForceShardRolloverResponse Rollover(const std::string& arn,
+                                           grpc::Status* status_out = nullptr) {
     sim::ForceShardRolloverRequest request;
     request.set_stream_arn(arn);
     sim::ForceShardRolloverResponse response;
@@ -244,7 +257,8 @@ class StreamsIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  static void ExpectAwsError(const grpc::Status& status, grpc::StatusCode code, const std::string& name) {
+  static void ExpectAwsError(const grpc::Status& status, grpc::StatusCode code,
+                             const std::string& name) {
     EXPECT_EQ(status.error_code(), code) << status.error_message();
     EXPECT_THAT(status.error_message(), HasSubstr(name));
     auto info = ErrorInfoOf(status);
@@ -261,8 +275,9 @@ class StreamsIntegrationTest : public ::testing::Test {
 
 TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
   const std::string arn = CreateTable("events", "NEW_AND_OLD_IMAGES", /*with_sort_key=*/true);
-  EXPECT_THAT(arn, MatchesRegex(R"(arn:aws:dynamodb:us-east-1:123456789012:table/events/stream/)"
-                                R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})"));
+  EXPECT_THAT(arn,
+              MatchesRegex(R"(arn:aws:dynamodb:us-east-1:123456789012:table/events/stream/)"
+                           R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})"));
 
   // ListStreams (of this table) names it.
   streams::ListStreamsRequest list;
@@ -273,7 +288,8 @@ TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
   ASSERT_EQ(listed.streams_size(), 1);
   EXPECT_EQ(listed.streams(0).stream_arn(), arn);
   EXPECT_EQ(listed.streams(0).table_name(), "events");
-  EXPECT_EQ(arn, "arn:aws:dynamodb:us-east-1:123456789012:table/events/stream/" + listed.streams(0).stream_label());
+  EXPECT_EQ(arn, "arn:aws:dynamodb:us-east-1:123456789012:table/events/stream/" +
+                     listed.streams(0).stream_label());
   EXPECT_TRUE(listed.last_evaluated_stream_arn().empty());
 
   streams::DescribeStreamResponse described;
@@ -293,7 +309,11 @@ TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
   EXPECT_TRUE(desc.shards(0).sequence_number_range().ending_sequence_number().empty());
   const std::string shard = desc.shards(0).shard_id();
 
-  Put("events", {{"pk", S("a")}, {"sk", N("1")}, {"n", N("5")}, {"s", S("x")}, {"tags", SS({"red", "green"})}});
+  Put("events", {{"pk", S("a")},
+                 {"sk", N("1")},
+                 {"n", N("5")},
+                 {"s", S("x")},
+                 {"tags", SS({"red", "green"})}});
   Update("events", {{"pk", S("a")}, {"sk", N("1")}}, "SET s = :y ADD n :one REMOVE tags",
          {{":y", S("y")}, {":one", N("1")}});
   // Identical to the stored item: AWS writes no record.
@@ -322,13 +342,16 @@ TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
     EXPECT_THAT(r.dynamodb().sequence_number(), MatchesRegex("[0-9]{21,40}"));
     EXPECT_GT(r.dynamodb().size_bytes(), 0);
     EXPECT_TRUE(r.dynamodb().has_approximate_creation_date_time());
-    EXPECT_EQ(r.dynamodb().approximate_creation_date_time().nanos(), 0) << "rounded down to the second";
+    EXPECT_EQ(r.dynamodb().approximate_creation_date_time().nanos(), 0)
+        << "rounded down to the second";
     EXPECT_FALSE(r.has_user_identity()) << "only TTL removes carry userIdentity";
   }
-  EXPECT_EQ(Render(insert.dynamodb().new_image()), "{n=N:5,pk=S:a,s=S:x,sk=N:1,tags=SS:[green,red]}");
+  EXPECT_EQ(Render(insert.dynamodb().new_image()),
+            "{n=N:5,pk=S:a,s=S:x,sk=N:1,tags=SS:[green,red]}");
   EXPECT_EQ(Render(insert.dynamodb().old_image()), "{}");
   EXPECT_EQ(Render(modify.dynamodb().new_image()), "{n=N:6,pk=S:a,s=S:y,sk=N:1}");
-  EXPECT_EQ(Render(modify.dynamodb().old_image()), "{n=N:5,pk=S:a,s=S:x,sk=N:1,tags=SS:[green,red]}");
+  EXPECT_EQ(Render(modify.dynamodb().old_image()),
+            "{n=N:5,pk=S:a,s=S:x,sk=N:1,tags=SS:[green,red]}");
   EXPECT_EQ(Render(remove.dynamodb().new_image()), "{}");
   EXPECT_EQ(Render(remove.dynamodb().old_image()), "{n=N:6,pk=S:a,s=S:y,sk=N:1}");
   // AWS sizes: Keys + images by the item-size rules (pk=a: 3, sk=1: 4, n: 3,
@@ -352,7 +375,9 @@ TEST_F(StreamsIntegrationTest, WritesBecomeRecordsWithExactKeysAndImages) {
 
   // AFTER_SEQUENCE_NUMBER of the INSERT starts at the MODIFY.
   std::string after;
-  ASSERT_TRUE(Iterator(arn, shard, "AFTER_SEQUENCE_NUMBER", &after, insert.dynamodb().sequence_number()).ok());
+  ASSERT_TRUE(
+      Iterator(arn, shard, "AFTER_SEQUENCE_NUMBER", &after, insert.dynamodb().sequence_number())
+          .ok());
   streams::GetRecordsResponse rest;
   ASSERT_TRUE(GetRecords(after, &rest, 1).ok());
   ASSERT_EQ(rest.records_size(), 1);
@@ -387,10 +412,12 @@ TEST_F(StreamsIntegrationTest, ViewTypeDecidesWhichImagesRecordsCarry) {
       EXPECT_EQ(Render(r.dynamodb().keys()), "{pk=S:k}") << view;
       EXPECT_EQ(r.dynamodb().stream_view_type(), view);
       if (!r.dynamodb().new_image().empty()) {
-        EXPECT_EQ(Render(r.dynamodb().new_image()), r.event_name() == "INSERT" ? "{pk=S:k,v=N:1}" : "{pk=S:k,v=N:2}");
+        EXPECT_EQ(Render(r.dynamodb().new_image()),
+                  r.event_name() == "INSERT" ? "{pk=S:k,v=N:1}" : "{pk=S:k,v=N:2}");
       }
       if (!r.dynamodb().old_image().empty()) {
-        EXPECT_EQ(Render(r.dynamodb().old_image()), r.event_name() == "MODIFY" ? "{pk=S:k,v=N:1}" : "{pk=S:k,v=N:2}");
+        EXPECT_EQ(Render(r.dynamodb().old_image()),
+                  r.event_name() == "MODIFY" ? "{pk=S:k,v=N:1}" : "{pk=S:k,v=N:2}");
       }
     }
     EXPECT_THAT(names, ElementsAre("INSERT", "MODIFY", "REMOVE")) << view;
@@ -402,7 +429,8 @@ TEST_F(StreamsIntegrationTest, ForgedOrAlteredIteratorIsValidationException) {
   const std::string arn = CreateTable("forgery", "KEYS_ONLY");
   Put("forgery", {{"pk", S("a")}});
   const std::string iterator = TrimHorizon(arn, Shards(arn).at(0).shard_id());
-  std::vector<std::string> forged = {"forged-iterator", iterator + "x", iterator.substr(0, iterator.size() - 1)};
+  std::vector<std::string> forged = {"forged-iterator", iterator + "x",
+                                     iterator.substr(0, iterator.size() - 1)};
   for (size_t at : {size_t{2}, iterator.size() / 2, iterator.size() - 2}) {
     std::string altered = iterator;
     altered[at] = altered[at] == 'A' ? 'B' : 'A';
@@ -436,10 +464,12 @@ TEST_F(StreamsIntegrationTest, ForgedOrAlteredIteratorIsValidationException) {
 TEST_F(StreamsIntegrationTest, UnknownStreamOrShardIsResourceNotFound) {
   const std::string arn = CreateTable("known", "KEYS_ONLY");
   const std::string shard = Shards(arn).at(0).shard_id();
-  const std::string unknown = "arn:aws:dynamodb:us-east-1:123456789012:table/unknown/stream/2026-01-01T00:00:00.000";
+  const std::string unknown =
+      "arn:aws:dynamodb:us-east-1:123456789012:table/unknown/stream/2026-01-01T00:00:00.000";
 
   streams::DescribeStreamResponse described;
-  ExpectAwsError(Describe(unknown, &described), grpc::StatusCode::NOT_FOUND, "ResourceNotFoundException");
+  ExpectAwsError(Describe(unknown, &described), grpc::StatusCode::NOT_FOUND,
+                 "ResourceNotFoundException");
   std::string iterator;
   ExpectAwsError(Iterator(unknown, shard, "TRIM_HORIZON", &iterator), grpc::StatusCode::NOT_FOUND,
                  "ResourceNotFoundException");
@@ -490,7 +520,8 @@ TEST_F(StreamsIntegrationTest, ForcedRolloverClosesTheShardAndOpensAChild) {
   ASSERT_EQ(child_records.size(), 1u);
   EXPECT_EQ(child_records[0].event_name(), "MODIFY");
   EXPECT_EQ(Render(child_records[0].dynamodb().new_image()), "{pk=S:a,v=N:2}");
-  EXPECT_TRUE(SeqLess(parent_records[1].dynamodb().sequence_number(), child_records[0].dynamodb().sequence_number()));
+  EXPECT_TRUE(SeqLess(parent_records[1].dynamodb().sequence_number(),
+                      child_records[0].dynamodb().sequence_number()));
 
   // ShardFilter CHILD_SHARDS lists the child.
   streams::DescribeStreamResponse children;
@@ -522,7 +553,8 @@ TEST_F(StreamsIntegrationTest, IteratorExpiresFifteenMinutesAfterIssue) {
   const std::string second = page.next_shard_iterator();  // issued at +14 min
   ASSERT_NO_FATAL_FAILURE(Advance(2 * 60));
   streams::GetRecordsResponse expired;
-  ExpectAwsError(GetRecords(first, &expired), grpc::StatusCode::FAILED_PRECONDITION, "ExpiredIteratorException");
+  ExpectAwsError(GetRecords(first, &expired), grpc::StatusCode::FAILED_PRECONDITION,
+                 "ExpiredIteratorException");
   streams::GetRecordsResponse fresh;
   status = GetRecords(second, &fresh);
   EXPECT_TRUE(status.ok()) << "an iterator 2 minutes old expired: " << status.error_message();
@@ -532,7 +564,8 @@ TEST_F(StreamsIntegrationTest, IteratorExpiresFifteenMinutesAfterIssue) {
   request.mutable_by()->set_seconds(0);
   sim::AdvanceClockResponse response;
   auto context = ContextWithDeadline();
-  EXPECT_EQ(sim_->AdvanceClock(context.get(), request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(sim_->AdvanceClock(context.get(), request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(StreamsIntegrationTest, RecordsOlderThanADayAreTrimmed) {
@@ -548,8 +581,8 @@ TEST_F(StreamsIntegrationTest, RecordsOlderThanADayAreTrimmed) {
   ASSERT_NO_FATAL_FAILURE(Advance(22 * 3600));  // "old" is 25 h old, "young" 22 h
 
   std::string iterator;
-  ExpectAwsError(Iterator(arn, shard, "AT_SEQUENCE_NUMBER", &iterator, old_sequence), grpc::StatusCode::OUT_OF_RANGE,
-                 "TrimmedDataAccessException");
+  ExpectAwsError(Iterator(arn, shard, "AT_SEQUENCE_NUMBER", &iterator, old_sequence),
+                 grpc::StatusCode::OUT_OF_RANGE, "TrimmedDataAccessException");
   streams::GetRecordsResponse rest;
   ASSERT_TRUE(GetRecords(TrimHorizon(arn, shard), &rest).ok());
   ASSERT_GE(rest.records_size(), 1);

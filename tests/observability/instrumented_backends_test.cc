@@ -172,8 +172,9 @@ TEST(InstrumentedStreamsAsyncTest, ReportsTheCallWhenItCompletesThroughTheChilds
   std::optional<absl::StatusOr<ddbs::GetRecordsResponse>> answer;
   ddbs::GetRecordsRequest request;
   request.set_shard_iterator("it-1");
-  instrumented->AsyncGetRecords(context, request,
-                                [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
+  instrumented->AsyncGetRecords(
+      context, request,
+      [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
   EXPECT_EQ(answer, std::nullopt);
   EXPECT_THAT(observer->calls(), IsEmpty());  // not done yet
   ASSERT_EQ(child->held(), 1);
@@ -196,8 +197,9 @@ TEST(InstrumentedStreamsAsyncTest, ADelayedCallIsNotReportedOnlyItsRun) {
   auto observer = std::make_shared<LabelObserver>();
   InstrumentedDynamoDbStreams instrumented(child, observer, "simulator");
   std::optional<absl::StatusOr<ddbs::GetRecordsResponse>> answer;
-  instrumented.AsyncGetRecords(CallContext{}, {},
-                               [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
+  instrumented.AsyncGetRecords(
+      CallContext{}, {},
+      [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
   std::move(child->TakeHeld().done)(
       DelayedCallError(CallDelay{"dynamodbstreams", "GetRecords", absl::Now()}, absl::Now()));
   ASSERT_TRUE(answer.has_value());

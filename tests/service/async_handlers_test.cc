@@ -56,14 +56,15 @@ class BlockedExecutor {
 };
 
 struct StreamsServer {
-  StreamsServer(std::shared_ptr<backends::DynamoDbStreamsBackend> backend, service::Executor* executor)
+  StreamsServer(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
+                service::Executor* executor)
       : service(std::move(backend), executor, &timers, nullptr) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
-    stub = v1::DynamoDbStreamsService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    stub = v1::DynamoDbStreamsService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   }
   ~StreamsServer() { server->Shutdown(); }
 
@@ -80,7 +81,8 @@ class PendingGetRecords {
   PendingGetRecords(v1::DynamoDbStreamsService::Stub& stub, absl::Time deadline) {
     context_.set_deadline(absl::ToChronoTime(deadline));
     request_.set_shard_iterator("it-1");
-    thread_ = std::thread([this, &stub] { status_ = stub.GetRecords(&context_, request_, &response_); });
+    thread_ =
+        std::thread([this, &stub] { status_ = stub.GetRecords(&context_, request_, &response_); });
   }
   ~PendingGetRecords() {
     if (thread_.joinable()) thread_.join();
@@ -107,7 +109,8 @@ TEST(AsyncStreamsHandlerTest, AnAsynchronousBackendIsServedWhileTheExecutorIsBlo
   PendingGetRecords call(*server.stub, deadline);
 
   // The call reached the backend although the executor's one thread is stuck.
-  ASSERT_TRUE(Eventually([&] { return backend->held() == 1; })) << "the call waits for the executor";
+  ASSERT_TRUE(Eventually([&] { return backend->held() == 1; }))
+      << "the call waits for the executor";
   AsyncStreamsFake::HeldCall held = backend->TakeHeld();
   EXPECT_EQ(held.request.shard_iterator(), "it-1");
   EXPECT_LE(absl::AbsDuration(held.context.deadline - deadline), absl::Seconds(1));
@@ -130,10 +133,12 @@ TEST(AsyncStreamsHandlerTest, ADelayedAsynchronousCallRunsAgainWithItsDelayInThe
   PendingGetRecords call(*server.stub, absl::Now() + absl::Seconds(20));
 
   ASSERT_TRUE(Eventually([&] { return backend->held() == 1; }));
-  const backends::CallDelay delay{"dynamodbstreams", "GetRecords", absl::Now() + absl::Milliseconds(50)};
+  const backends::CallDelay delay{"dynamodbstreams", "GetRecords",
+                                  absl::Now() + absl::Milliseconds(50)};
   std::move(backend->TakeHeld().done)(backends::DelayedCallError(delay, absl::Now()));
 
-  ASSERT_TRUE(Eventually([&] { return backend->held() == 1; })) << "the delayed call never ran again";
+  ASSERT_TRUE(Eventually([&] { return backend->held() == 1; }))
+      << "the delayed call never ran again";
   AsyncStreamsFake::HeldCall rerun = backend->TakeHeld();
   ASSERT_TRUE(rerun.context.delayed.has_value());
   EXPECT_EQ(rerun.context.delayed->operation, "GetRecords");

@@ -44,15 +44,17 @@ TEST(AuthorizerTest, OperationAndResourceComeFromTheRequest) {
   list.set_dataset_name("prefs");
   EXPECT_EQ(Authorizer::Operation(list), "aws.cognitosync.v1.CognitoSyncService/ListRecords");
   auto a = Policy(R"({"rules": []})");
-  EXPECT_THAT(a->Resource(list),
-              IsOkAndHolds("arn:aws:cognito-sync:us-east-1:123456789012:identitypool/us-east-1:0000-0001/"
-                           "identity/us-east-1:a11ce/dataset/prefs"));
+  EXPECT_THAT(
+      a->Resource(list),
+      IsOkAndHolds("arn:aws:cognito-sync:us-east-1:123456789012:identitypool/us-east-1:0000-0001/"
+                   "identity/us-east-1:a11ce/dataset/prefs"));
   aws::dynamodb::v1::PutItemRequest put;
   put.set_table_name("orders");
   EXPECT_THAT(a->Resource(put), IsOkAndHolds(kOrders));
   aws::personalize::v1::CreateDatasetGroupRequest group;
   group.set_name("g");
-  EXPECT_THAT(a->Resource(group), IsOkAndHolds("arn:aws:personalize:us-east-1:123456789012:dataset-group/g"));
+  EXPECT_THAT(a->Resource(group),
+              IsOkAndHolds("arn:aws:personalize:us-east-1:123456789012:dataset-group/g"));
   aws::personalize::v1::ListDatasetGroupsRequest unfiltered;
   EXPECT_THAT(a->Resource(unfiltered), IsOkAndHolds(""));
 }
@@ -66,32 +68,41 @@ TEST(AuthorizerTest, TableArnIsTheSameResourceAsTheTableName) {
   get.set_table_name("arn:aws:dynamodb:us-east-1:123456789012:table/denied");
   aws::dynamodb::v1::PutItemRequest put;
   put.set_table_name("arn:aws:dynamodb:us-east-1:123456789012:table/denied");
-  for (const google::protobuf::Message* request : {static_cast<const google::protobuf::Message*>(&get),
-                                                   static_cast<const google::protobuf::Message*>(&put)}) {
+  for (const google::protobuf::Message* request :
+       {static_cast<const google::protobuf::Message*>(&get),
+        static_cast<const google::protobuf::Message*>(&put)}) {
     absl::StatusOr<std::string> resource = a->Resource(*request);
     EXPECT_THAT(resource, IsOkAndHolds("arn:aws:dynamodb:us-east-1:123456789012:table/denied"));
-    EXPECT_EQ(a->Decide("peer:ipv4:127.0.0.1", Authorizer::Operation(*request), resource.value_or("")).code(),
-              absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(
+        a->Decide("peer:ipv4:127.0.0.1", Authorizer::Operation(*request), resource.value_or(""))
+            .code(),
+        absl::StatusCode::kPermissionDenied);
   }
   get.set_table_name("arn:aws:dynamodb:us-east-1:123456789012:table/allowed");
-  EXPECT_THAT(a->Resource(get), IsOkAndHolds("arn:aws:dynamodb:us-east-1:123456789012:table/allowed"));
+  EXPECT_THAT(a->Resource(get),
+              IsOkAndHolds("arn:aws:dynamodb:us-east-1:123456789012:table/allowed"));
   get.set_table_name("allowed");
-  EXPECT_THAT(a->Resource(get), IsOkAndHolds("arn:aws:dynamodb:us-east-1:123456789012:table/allowed"));
+  EXPECT_THAT(a->Resource(get),
+              IsOkAndHolds("arn:aws:dynamodb:us-east-1:123456789012:table/allowed"));
 }
 
 TEST(AuthorizerTest, AnotherAccountIsDeniedAnotherRegionOrAMalformedNameInvalid) {
   auto a = Policy(R"({"rules": []})");
   aws::dynamodb::v1::DeleteTableRequest drop;
   drop.set_table_name("arn:aws:dynamodb:us-east-1:999999999999:table/orders");
-  EXPECT_THAT(a->Resource(drop), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("999999999999")));
+  EXPECT_THAT(a->Resource(drop),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("999999999999")));
   drop.set_table_name("arn:aws:dynamodb:eu-west-1:123456789012:table/orders");
-  EXPECT_THAT(a->Resource(drop), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Invalid AWS region")));
-  EXPECT_THAT(backends::AwsErrorName(a->Resource(drop).status()), Optional(std::string("ValidationException")));
-  for (const char* bad : {"arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/byDate",
-                          "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000",
-                          "arn:aws-cn:dynamodb:us-east-1:123456789012:table/orders",
-                          "arn:aws:dynamodbx:us-east-1:123456789012:table/orders", "arn:aws:dynamodb:us-east-1",
-                          "arn:aws:dynamodb:us-east-1:123456789012:table/a*", "orders/../x", "ab", "", "tab*"}) {
+  EXPECT_THAT(a->Resource(drop),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Invalid AWS region")));
+  EXPECT_THAT(backends::AwsErrorName(a->Resource(drop).status()),
+              Optional(std::string("ValidationException")));
+  for (const char* bad :
+       {"arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/byDate",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000",
+        "arn:aws-cn:dynamodb:us-east-1:123456789012:table/orders",
+        "arn:aws:dynamodbx:us-east-1:123456789012:table/orders", "arn:aws:dynamodb:us-east-1",
+        "arn:aws:dynamodb:us-east-1:123456789012:table/a*", "orders/../x", "ab", "", "tab*"}) {
     drop.set_table_name(bad);
     absl::Status status = a->Resource(drop).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -106,11 +117,14 @@ TEST(AuthorizerTest, AnotherAccountIsDeniedAnotherRegionOrAMalformedNameInvalid)
 TEST(AuthorizerTest, StreamAndPersonalizeArnsMustBeThisServersToo) {
   auto a = Policy(R"({"rules": []})");
   aws::dynamodbstreams::v1::DescribeStreamRequest describe;
-  describe.set_stream_arn("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
+  describe.set_stream_arn(
+      "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
   EXPECT_THAT(a->Resource(describe), IsOkAndHolds(describe.stream_arn()));
-  describe.set_stream_arn("arn:aws:dynamodb:us-east-1:999999999999:table/orders/stream/2026-01-01T00:00:00.000");
+  describe.set_stream_arn(
+      "arn:aws:dynamodb:us-east-1:999999999999:table/orders/stream/2026-01-01T00:00:00.000");
   EXPECT_THAT(a->Resource(describe), StatusIs(absl::StatusCode::kPermissionDenied));
-  describe.set_stream_arn("arn:aws:dynamodb:us-west-2:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
+  describe.set_stream_arn(
+      "arn:aws:dynamodb:us-west-2:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
   EXPECT_THAT(a->Resource(describe), StatusIs(absl::StatusCode::kInvalidArgument));
   describe.set_stream_arn("arn:aws:dynamodb:us-east-1:123456789012:table/orders");
   EXPECT_THAT(a->Resource(describe), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -128,7 +142,8 @@ TEST(AuthorizerTest, StreamAndPersonalizeArnsMustBeThisServersToo) {
   EXPECT_THAT(a->Resource(group), StatusIs(absl::StatusCode::kPermissionDenied));
   group.set_dataset_group_arn("arn:aws:personalize:eu-west-1:123456789012:dataset-group/g");
   EXPECT_THAT(a->Resource(group), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(backends::AwsErrorName(a->Resource(group).status()), Optional(std::string("InvalidInputException")));
+  EXPECT_THAT(backends::AwsErrorName(a->Resource(group).status()),
+              Optional(std::string("InvalidInputException")));
   // CreateDataset acts on its group, but its schema must be this server's too.
   aws::personalize::v1::CreateDatasetRequest dataset;
   dataset.set_dataset_group_arn("arn:aws:personalize:us-east-1:123456789012:dataset-group/g");
@@ -149,21 +164,25 @@ TEST(AuthorizerTest, CognitoIdsOutsideTheirPatternsAreInvalid) {
   list.set_identity_id("us-east-1:b0b");
   list.set_dataset_name("x/identity/us-east-1:a11ce/dataset/prefs");
   EXPECT_THAT(a->Resource(list), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(backends::AwsErrorName(a->Resource(list).status()), Optional(std::string("InvalidParameterException")));
+  EXPECT_THAT(backends::AwsErrorName(a->Resource(list).status()),
+              Optional(std::string("InvalidParameterException")));
   list.set_dataset_name("prefs");
   list.set_identity_pool_id("us-east-1:0001/identity/us-east-1:a11ce");
   EXPECT_THAT(a->Resource(list), StatusIs(absl::StatusCode::kInvalidArgument));
   aws::cognitosync::v1::ListDatasetsRequest datasets;  // identity-level: no DatasetName
   datasets.set_identity_pool_id("us-east-1:0001");
   datasets.set_identity_id("us-east-1:b0b");
-  EXPECT_THAT(a->Resource(datasets),
-              IsOkAndHolds("arn:aws:cognito-sync:us-east-1:123456789012:identitypool/us-east-1:0001/identity/"
-                           "us-east-1:b0b/dataset/"));
+  EXPECT_THAT(
+      a->Resource(datasets),
+      IsOkAndHolds(
+          "arn:aws:cognito-sync:us-east-1:123456789012:identitypool/us-east-1:0001/identity/"
+          "us-east-1:b0b/dataset/"));
 }
 
 TEST(AuthorizerTest, GetRecordsResourceIsTheStreamSealedInItsIterator) {
   auto a = Policy(R"({"rules": []})");
-  const std::string stream = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000";
+  const std::string stream =
+      "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000";
   const std::string token = a->SealIterator(stream, "backend|iterator|with bars");
   aws::dynamodbstreams::v1::GetRecordsRequest get;
   get.set_shard_iterator(token);
@@ -174,8 +193,9 @@ TEST(AuthorizerTest, GetRecordsResourceIsTheStreamSealedInItsIterator) {
   EXPECT_EQ(opened->iterator, "backend|iterator|with bars");
   // Forged, the backend's own, or sealed under another key: invalid, never "".
   auto other = Policy(R"({"rules": []})");
-  for (const std::string& bad : {std::string("opaque"), std::string(""), stream + "|1|AAAA",
-                                 other->SealIterator(stream, "x"), token.substr(0, token.size() - 2)}) {
+  for (const std::string& bad :
+       {std::string("opaque"), std::string(""), stream + "|1|AAAA",
+        other->SealIterator(stream, "x"), token.substr(0, token.size() - 2)}) {
     get.set_shard_iterator(bad);
     absl::Status status = a->Resource(get).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -195,8 +215,10 @@ TEST(AuthorizerTest, SimulatorControlsAreOperationsWithoutAResourceButRollover) 
   EXPECT_EQ(Authorizer::Operation(reset), "awsfacade.simulator.v1.SimulatorService/Reset");
   EXPECT_THAT(a->Resource(reset), IsOkAndHolds(""));
   awsfacade::simulator::v1::ForceShardRolloverRequest rollover;
-  rollover.set_stream_arn("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
-  EXPECT_EQ(Authorizer::Operation(rollover), "awsfacade.simulator.v1.SimulatorService/ForceShardRollover");
+  rollover.set_stream_arn(
+      "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000");
+  EXPECT_EQ(Authorizer::Operation(rollover),
+            "awsfacade.simulator.v1.SimulatorService/ForceShardRollover");
   EXPECT_THAT(a->Resource(rollover), IsOkAndHolds(rollover.stream_arn()));
 }
 
@@ -207,8 +229,11 @@ TEST(AuthorizerTest, RuleWithoutResourcesAllowsAnyResourceAndNone) {
   EXPECT_TRUE(a->Decide("token:ops", "aws.dynamodb.v1.DynamoDbService/GetItem", kOrders).ok());
   EXPECT_TRUE(a->Decide("token:ops", "awsfacade.simulator.v1.SimulatorService/Reset", "").ok());
   EXPECT_FALSE(a->Decide("token:other", "aws.dynamodb.v1.DynamoDbService/GetItem", kOrders).ok());
-  auto empty = Policy(R"({"rules": [{"callers": ["*"], "operations": ["*/GetItem"], "resources": []}]})");
-  EXPECT_TRUE(empty->Decide("peer:ipv4:127.0.0.1", "aws.dynamodb.v1.DynamoDbService/GetItem", kOrders).ok());
+  auto empty =
+      Policy(R"({"rules": [{"callers": ["*"], "operations": ["*/GetItem"], "resources": []}]})");
+  EXPECT_TRUE(
+      empty->Decide("peer:ipv4:127.0.0.1", "aws.dynamodb.v1.DynamoDbService/GetItem", kOrders)
+          .ok());
 }
 
 TEST(AuthorizerTest, DefaultDenyNamesCallerOperationAndResource) {
@@ -231,12 +256,16 @@ TEST(AuthorizerTest, CallsWithoutAResourceNeedAStarResource) {
   auto a = Policy(R"({"rules": [
       {"callers": ["*"], "operations": ["*/GetRecords"], "resources": ["arn:aws:dynamodb:*"]},
       {"callers": ["token:ci"], "operations": ["*/GetRecords"], "resources": ["*"]}]})");
-  EXPECT_FALSE(a->Decide("peer:ipv4:127.0.0.1", "aws.dynamodbstreams.v1.DynamoDbStreamsService/GetRecords", "").ok());
-  EXPECT_TRUE(a->Decide("token:ci", "aws.dynamodbstreams.v1.DynamoDbStreamsService/GetRecords", "").ok());
+  EXPECT_FALSE(a->Decide("peer:ipv4:127.0.0.1",
+                         "aws.dynamodbstreams.v1.DynamoDbStreamsService/GetRecords", "")
+                   .ok());
+  EXPECT_TRUE(
+      a->Decide("token:ci", "aws.dynamodbstreams.v1.DynamoDbStreamsService/GetRecords", "").ok());
 }
 
 TEST(AuthorizerTest, OneIdentityIsNeverServedAnothersCognitoData) {
-  auto a = Policy(R"({"rules": [{"callers": ["x509:alice"], "operations": ["aws.cognitosync.v1.CognitoSyncService/*"],
+  auto a = Policy(
+      R"({"rules": [{"callers": ["x509:alice"], "operations": ["aws.cognitosync.v1.CognitoSyncService/*"],
       "resources": ["arn:aws:cognito-sync:*:*:identitypool/*/identity/us-east-1:alice/dataset/*"]}]})");
   const std::string op = "aws.cognitosync.v1.CognitoSyncService/ListRecords";
   const std::string base = "arn:aws:cognito-sync:us-east-1:1:identitypool/us-east-1:pool/identity/";
@@ -251,7 +280,9 @@ TEST(AuthorizerTest, BadPoliciesAreInvalidArgument) {
                            R"({"rules": [{"callers": [], "operations": ["*"]}]})",
                            R"({"rules": [{"callers": ["*"], "operations": "x"}]})",
                            R"({"tokens": {"t": "plain"}, "rules": []})", "not json"}) {
-    EXPECT_EQ(Authorizer::FromJson(json, "r", "a").status().code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_EQ(Authorizer::FromJson(json, "r", "a").status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << json;
   }
 }
 

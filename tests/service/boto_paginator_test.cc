@@ -60,7 +60,8 @@ TEST(BotoPaginatorTest, MaxItemsInsidePageGivesTruncateAmount) {
 }
 
 TEST(BotoPaginatorTest, ResumeInsidePageAddsToTruncateAmount) {
-  PagedRun run = Paginate({9, 3}, 1, "eyJuZXh0VG9rZW4iOiAidDMiLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ==");
+  PagedRun run =
+      Paginate({9, 3}, 1, "eyJuZXh0VG9rZW4iOiAidDMiLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ==");
   EXPECT_THAT(run.pages, ElementsAre(ElementsAre(4)));
   EXPECT_EQ(run.resume_token, "eyJuZXh0VG9rZW4iOiAidDMiLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ==");
 }
@@ -134,12 +135,15 @@ TEST(BotoPaginatorTest, RepeatedServiceTokenIsAnError) {
   ASSERT_TRUE(p->OnPage(1, "same").ok());
   auto repeated = p->OnPage(1, "same");
   EXPECT_FALSE(repeated.ok());
-  EXPECT_THAT(repeated.status().message(), ::testing::HasSubstr("same next token was received twice"));
+  EXPECT_THAT(repeated.status().message(),
+              ::testing::HasSubstr("same next token was received twice"));
 }
 
 TEST(BotoPaginatorTest, EncodesLikePythonJsonDumps) {
-  EXPECT_EQ(BotoPaginator::EncodeToken("nextToken", std::string("a\"b\\c\xc3\xa9\xf0\x9f\x98\x80"), 3),
-            absl::Base64Escape(R"({"nextToken": "a\"b\\c\u00e9\ud83d\ude00", "boto_truncate_amount": 3})"));
+  EXPECT_EQ(
+      BotoPaginator::EncodeToken("nextToken", std::string("a\"b\\c\xc3\xa9\xf0\x9f\x98\x80"), 3),
+      absl::Base64Escape(
+          R"({"nextToken": "a\"b\\c\u00e9\ud83d\ude00", "boto_truncate_amount": 3})"));
 }
 
 TEST(BotoPaginatorTest, ResumeWithSmallerPageSizeRepeatsLikeBotocore) {

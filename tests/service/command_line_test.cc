@@ -34,7 +34,8 @@ TEST(CommandLineTest, AcceptsEveryFormAbslAccepts) {
 TEST(CommandLineTest, UnknownFlagNamesTheClosestKnownOne) {
   absl::Status s = Check({"--cl_test_prot=12"});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("unknown flag --cl_test_prot; did you mean --cl_test_port?"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("unknown flag --cl_test_prot; did you mean --cl_test_port?"));
 }
 
 TEST(CommandLineTest, UnknownFlagFarFromEveryNameSuggestsNothing) {

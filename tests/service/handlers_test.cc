@@ -32,13 +32,13 @@ using ::testing::Truly;
 
 template <typename Service, typename Mock>
 struct InProcess {
-  explicit InProcess(std::shared_ptr<Mock> mock)
-      : service(mock, &executor, &timers) {
+  explicit InProcess(std::shared_ptr<Mock> mock) : service(mock, &executor, &timers) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
-    channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+    channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                  grpc::InsecureChannelCredentials());
   }
   ~InProcess() { server->Shutdown(); }
   service::InlineExecutor executor;
@@ -70,9 +70,8 @@ TEST(CognitoSyncHandlerTest, ForwardsRequestAndReturnsResponse) {
   canned.add_records()->set_key("k");
   canned.set_dataset_exists(true);
   EXPECT_CALL(*mock, ListRecords(Truly([&](const cs::ListRecordsRequest& got) {
-                return MessageDifferencer::Equals(got, request);
-              })))
-      .WillOnce(Return(canned));
+    return MessageDifferencer::Equals(got, request);
+  }))).WillOnce(Return(canned));
   auto stub = cs::CognitoSyncService::NewStub(p.channel);
   grpc::ClientContext context;
   cs::ListRecordsResponse response;
@@ -83,7 +82,8 @@ TEST(CognitoSyncHandlerTest, ForwardsRequestAndReturnsResponse) {
 TEST(CognitoSyncHandlerTest, AwsErrorBecomesGrpcStatusWithErrorInfo) {
   auto mock = std::make_shared<StrictMock<MockCognitoSyncBackend>>();
   InProcess<service::CognitoSyncService, MockCognitoSyncBackend> p(mock);
-  absl::Status error = backends::AwsError("ResourceNotFoundException", "no dataset d", "DatasetName");
+  absl::Status error =
+      backends::AwsError("ResourceNotFoundException", "no dataset d", "DatasetName");
   backends::SetAwsRequestId(error, "req-1");
   EXPECT_CALL(*mock, DescribeDataset(_)).WillOnce(Return(error));
   auto stub = cs::CognitoSyncService::NewStub(p.channel);
@@ -110,12 +110,15 @@ TEST(CognitoSyncHandlerTest, PaginateListRecordsFollowsNextTokenToTheEnd) {
     return r;
   };
   ::testing::InSequence in_order;
-  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) { return r.next_token().empty() && r.max_results() == 1; })))
-      .WillOnce(Return(page("a", "t1")));
-  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) { return r.next_token() == "t1"; })))
-      .WillOnce(Return(page("b", "t2")));
-  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) { return r.next_token() == "t2"; })))
-      .WillOnce(Return(page("c", "")));
+  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) {
+    return r.next_token().empty() && r.max_results() == 1;
+  }))).WillOnce(Return(page("a", "t1")));
+  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) {
+    return r.next_token() == "t1";
+  }))).WillOnce(Return(page("b", "t2")));
+  EXPECT_CALL(*mock, ListRecords(Truly([](const auto& r) {
+    return r.next_token() == "t2";
+  }))).WillOnce(Return(page("c", "")));
   auto stub = cs::CognitoSyncService::NewStub(p.channel);
   grpc::ClientContext context;
   cs::PaginateListRecordsRequest request;
@@ -161,11 +164,11 @@ TEST(PersonalizeHandlerTest, PaginatorSendsPageSizeAndCutsAtMaxItems) {
   };
   ::testing::InSequence in_order;
   EXPECT_CALL(*mock, ListDatasets(Truly([](const auto& r) {
-                return r.max_results() == 3 && r.next_token().empty() && r.dataset_group_arn() == "arn:g";
-              })))
-      .WillOnce(Return(page(0, "t3")));
-  EXPECT_CALL(*mock, ListDatasets(Truly([](const auto& r) { return r.next_token() == "t3"; })))
-      .WillOnce(Return(page(3, "t6")));
+    return r.max_results() == 3 && r.next_token().empty() && r.dataset_group_arn() == "arn:g";
+  }))).WillOnce(Return(page(0, "t3")));
+  EXPECT_CALL(*mock, ListDatasets(Truly([](const auto& r) {
+    return r.next_token() == "t3";
+  }))).WillOnce(Return(page(3, "t6")));
   auto stub = pz::PersonalizeService::NewStub(p.channel);
   grpc::ClientContext context;
   pz::PaginateListDatasetsRequest request;
@@ -208,10 +211,10 @@ TEST(PersonalizeHandlerTest, EveryUnaryRpcReachesItsBackendMethod) {
   InProcess<service::PersonalizeService, MockPersonalizeBackend> p(mock);
   auto stub = pz::PersonalizeService::NewStub(p.channel);
 #define AWSFACADE_CALL(Op)                                                     \
-  {                                                                           \
-    EXPECT_CALL(*mock, Op(_)).WillOnce(Return(pz::Op##Response()));           \
-    grpc::ClientContext context;                                              \
-    pz::Op##Response response;                                                \
+  {                                                                            \
+    EXPECT_CALL(*mock, Op(_)).WillOnce(Return(pz::Op##Response()));            \
+    grpc::ClientContext context;                                               \
+    pz::Op##Response response;                                                 \
     EXPECT_TRUE(stub->Op(&context, pz::Op##Request(), &response).ok()) << #Op; \
   }
   AWSFACADE_CALL(CreateDatasetGroup)
@@ -234,7 +237,8 @@ TEST(PersonalizeHandlerTest, EveryUnaryRpcReachesItsBackendMethod) {
 // the server seals it with the stream it was issued for, authorizes
 // GetRecords on that stream, and hands the backend its own iterator back.
 TEST(StreamsHandlerTest, UnderAPolicyTheBackendReadsWithItsOwnIterator) {
-  const std::string orders = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000";
+  const std::string orders =
+      "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000";
   const std::string aws_iterator = orders + "|1|AAAAfirst";
   auto authz = service::Authorizer::FromJson(R"({"rules": [{"callers": ["*"], "operations": ["*"],
       "resources": ["arn:aws:dynamodb:*:*:table/orders/stream/*"]}]})",
@@ -273,7 +277,8 @@ TEST(StreamsHandlerTest, UnderAPolicyTheBackendReadsWithItsOwnIterator) {
   ASSERT_TRUE(stub->GetRecords(&c2, get, &first).ok());
   EXPECT_NE(first.next_shard_iterator(), page.next_shard_iterator());
 
-  EXPECT_CALL(*mock, GetRecords(Property(&ds::GetRecordsRequest::shard_iterator, orders + "|1|AAAAnext")))
+  EXPECT_CALL(*mock,
+              GetRecords(Property(&ds::GetRecordsRequest::shard_iterator, orders + "|1|AAAAnext")))
       .WillOnce(Return(ds::GetRecordsResponse()));
   get.set_shard_iterator(first.next_shard_iterator());
   ds::GetRecordsResponse second;

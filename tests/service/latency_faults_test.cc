@@ -99,7 +99,8 @@ class LatencyFaultTest : public ::testing::Test {
   std::string CreateTable(const std::string& name) {
     ddb::CreateTableResponse response;
     grpc::Status status = ddb_->CreateTable(
-        Context().get(), backends::simulator::dynamodb_test::TableRequest(name, "NEW_IMAGE"), &response);
+        Context().get(), backends::simulator::dynamodb_test::TableRequest(name, "NEW_IMAGE"),
+        &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.table_description().latest_stream_arn();
   }
@@ -258,7 +259,8 @@ TEST_F(LatencyFaultTest, DelayedSubscriptionReadsHoldNoEngineWorker) {
     ASSERT_TRUE(ddb_->PutItem(Context().get(), put, &response).ok());
   }
   ASSERT_TRUE(
-      faults_->SetRules({Latency("dynamodbstreams", "GetRecords", absl::Seconds(3), workers)}).ok());
+      faults_->SetRules({Latency("dynamodbstreams", "GetRecords", absl::Seconds(3), workers)})
+          .ok());
   auto stub = ddbs::DynamoDbStreamsService::NewStub(Connection());
   const absl::Time start = absl::Now();
   std::vector<absl::Time> delayed_at(workers);

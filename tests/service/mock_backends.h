@@ -18,8 +18,8 @@ class MockCognitoSyncBackend : public backends::CognitoSyncBackend {
               (override));
   MOCK_METHOD(absl::StatusOr<cs::UpdateRecordsResponse>, UpdateRecords,
               (const cs::UpdateRecordsRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<cs::ListDatasetsResponse>, ListDatasets, (const cs::ListDatasetsRequest&),
-              (override));
+  MOCK_METHOD(absl::StatusOr<cs::ListDatasetsResponse>, ListDatasets,
+              (const cs::ListDatasetsRequest&), (override));
   MOCK_METHOD(absl::StatusOr<cs::DescribeDatasetResponse>, DescribeDataset,
               (const cs::DescribeDatasetRequest&), (override));
   MOCK_METHOD(absl::StatusOr<cs::DeleteDatasetResponse>, DeleteDataset,

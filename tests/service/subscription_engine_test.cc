@@ -14,9 +14,9 @@
 #include "absl/synchronization/notification.h"
 #include "backends/common/call_deadline.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/service/streams_harness.h"
 #include "tests/service/subscriptions/forwarding_backend.h"
@@ -82,7 +82,8 @@ v1::SubscribeToStreamRequest StreamRequest(const std::string& arn, const std::st
 }
 
 // Reads until `done(seen)` is true or the deadline passes, then cancels.
-Seen Subscribe(const std::shared_ptr<grpc::Channel>& channel, const v1::SubscribeToStreamRequest& request,
+Seen Subscribe(const std::shared_ptr<grpc::Channel>& channel,
+               const v1::SubscribeToStreamRequest& request,
                const std::function<bool(const Seen&)>& done, int timeout_seconds = 20) {
   auto stub = v1::DynamoDbStreamsService::NewStub(channel);
   grpc::ClientContext context;
@@ -243,8 +244,9 @@ TEST(SubscriptionEngineTest, HeartbeatNeverCarriesATokenPastRecordsHeldForBatchi
   }
   if (tokens.size() > 2) tokens.erase(tokens.begin() + 1, tokens.end() - 1);
   for (const std::string& token : tokens) {
-    Seen resumed = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", token), HasRecords(1),
-                             /*timeout_seconds=*/5);
+    Seen resumed =
+        Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", token), HasRecords(1),
+                  /*timeout_seconds=*/5);
     EXPECT_THAT(resumed.records, ElementsAre(std::make_pair(std::string("held"), 1)))
         << "a heartbeat's token skipped a record still held for batching";
   }
@@ -259,7 +261,8 @@ TEST(SubscriptionEngineTest, RolloverEndsShardNamesChildrenAndContinuesThere) {
   h.Put("orders", "a", 2);
   auto facade = h.StartFacade();
   Seen seen = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), HasRecords(2));
-  ASSERT_THAT(seen.records, ElementsAre(std::make_pair(std::string("a"), 1), std::make_pair(std::string("a"), 2)));
+  ASSERT_THAT(seen.records, ElementsAre(std::make_pair(std::string("a"), 1),
+                                        std::make_pair(std::string("a"), 2)));
   ASSERT_THAT(seen.shard_ends, SizeIs(1));
   EXPECT_EQ(seen.shard_ends[0].shard_id(), rollover->closed_shard_ids[0]);
   EXPECT_THAT(seen.shard_ends[0].child_shard_ids(), ElementsAreArray(rollover->new_shard_ids));
@@ -293,8 +296,9 @@ TEST(SubscriptionEngineTest, TokensStayBoundedThroughManyRolloversAndResumeWitho
   EXPECT_LE(late, early + 16) << "token grew from " << early << " to " << late << " bytes";
   // Resuming from it reads only what came after: no finished shard again.
   h.Put("orders", "a", kRollovers + 1);
-  Seen rest = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", seen.last_token), HasRecords(1),
-                        /*timeout_seconds=*/5);
+  Seen rest =
+      Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", seen.last_token), HasRecords(1),
+                /*timeout_seconds=*/5);
   EXPECT_THAT(rest.records, ElementsAre(std::make_pair(std::string("a"), kRollovers + 1)));
 }
 
@@ -334,8 +338,10 @@ TEST(SubscriptionEngineTest, ContinuationTokenResumesExactlyAfterTheEvent) {
   request.mutable_options()->set_max_records_per_batch(1);
   Seen first = Subscribe(facade->channel, request, HasRecords(3));
   ASSERT_THAT(first.records, SizeIs(3));
-  Seen rest = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", first.last_token), HasRecords(3));
-  EXPECT_THAT(rest.records, ElementsAre(std::make_pair(std::string("k3"), 3), std::make_pair(std::string("k4"), 4),
+  Seen rest = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", first.last_token),
+                        HasRecords(3));
+  EXPECT_THAT(rest.records, ElementsAre(std::make_pair(std::string("k3"), 3),
+                                        std::make_pair(std::string("k4"), 4),
                                         std::make_pair(std::string("k5"), 5)));
 }
 
@@ -349,10 +355,12 @@ TEST(SubscriptionEngineTest, ForgedOrForeignTokensAreInvalidArgument) {
   ASSERT_FALSE(first.last_token.empty());
   std::string forged = first.last_token;
   forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
-  for (const auto& [stream, token] : {std::make_pair(arn, forged), std::make_pair(other, first.last_token),
-                                      std::make_pair(arn, std::string("garbage"))}) {
-    Seen seen = Subscribe(facade->channel, StreamRequest(stream, "CONTINUATION", token),
-                          [](const Seen&) { return false; }, 5);
+  for (const auto& [stream, token] :
+       {std::make_pair(arn, forged), std::make_pair(other, first.last_token),
+        std::make_pair(arn, std::string("garbage"))}) {
+    Seen seen = Subscribe(
+        facade->channel, StreamRequest(stream, "CONTINUATION", token),
+        [](const Seen&) { return false; }, 5);
     EXPECT_EQ(seen.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     auto info = ErrorInfoOf(seen.status);
     ASSERT_TRUE(info.has_value());
@@ -372,9 +380,11 @@ TEST(SubscriptionEngineTest, TrimmedPositionIsOutOfRangeWithTheTrimHorizon) {
   h.Put("orders", "b", 2);  // not delivered to `first`
   h.clock->Advance(absl::Hours(25));
   h.Put("orders", "c", 3);
-  Seen resumed = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", first.last_token),
-                           [](const Seen&) { return false; }, 10);
-  EXPECT_EQ(resumed.status.error_code(), grpc::StatusCode::OUT_OF_RANGE) << resumed.status.error_message();
+  Seen resumed = Subscribe(
+      facade->channel, StreamRequest(arn, "CONTINUATION", first.last_token),
+      [](const Seen&) { return false; }, 10);
+  EXPECT_EQ(resumed.status.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+      << resumed.status.error_message();
   auto info = ErrorInfoOf(resumed.status);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->reason(), "TrimmedDataAccessException");
@@ -390,7 +400,8 @@ TEST(SubscriptionEngineTest, CancellationReleasesTheSubscription) {
   Seen seen = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"),
                         [](const Seen& s) { return s.heartbeats >= 1; });
   EXPECT_EQ(seen.status.error_code(), grpc::StatusCode::CANCELLED);
-  for (int i = 0; i < 100 && facade->engine->active() > 0; ++i) absl::SleepFor(absl::Milliseconds(20));
+  for (int i = 0; i < 100 && facade->engine->active() > 0; ++i)
+    absl::SleepFor(absl::Milliseconds(20));
   EXPECT_EQ(facade->engine->active(), 0);
 }
 
@@ -405,8 +416,8 @@ TEST(SubscriptionEngineTest, CapRefusesSubscriptionsPastIt) {
   auto reader = stub->SubscribeToStream(&first, StreamRequest(arn, "TRIM_HORIZON"));
   v1::SubscribeToStreamResponse event;
   ASSERT_TRUE(reader->Read(&event));  // the first is open (a heartbeat came)
-  Seen second = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"),
-                          [](const Seen&) { return false; }, 5);
+  Seen second = Subscribe(
+      facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [](const Seen&) { return false; }, 5);
   EXPECT_EQ(second.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   first.TryCancel();
   reader->Finish();
@@ -439,7 +450,8 @@ TEST(SubscriptionEngineTest, EventNameFilterStillAdvancesTheToken) {
   h.Put("orders", "a", 3);
   // The token covers the filtered-out INSERT of b read in the same page:
   // even an unfiltered resume starts after it.
-  Seen next = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", seen.last_token), HasRecords(1));
+  Seen next = Subscribe(facade->channel, StreamRequest(arn, "CONTINUATION", seen.last_token),
+                        HasRecords(1));
   EXPECT_THAT(next.records, ElementsAre(std::make_pair(std::string("a"), 3)));
 }
 
@@ -452,23 +464,28 @@ TEST(SubscriptionEngineTest, BadRequestsAreInvalidArgumentNamingTheField) {
     std::string field;
   };
   std::vector<Case> cases = {
-      {[](auto& r) { r.mutable_starting_position()->set_type("SOMEWHERE"); }, "StartingPosition.Type"},
-      {[](auto& r) { r.mutable_starting_position()->set_type("AT_SEQUENCE_NUMBER"); }, "StartingPosition.Type"},
-      {[](auto& r) { r.mutable_options()->set_max_records_per_batch(5000); }, "Options.MaxRecordsPerBatch"},
+      {[](auto& r) { r.mutable_starting_position()->set_type("SOMEWHERE"); },
+       "StartingPosition.Type"},
+      {[](auto& r) { r.mutable_starting_position()->set_type("AT_SEQUENCE_NUMBER"); },
+       "StartingPosition.Type"},
+      {[](auto& r) { r.mutable_options()->set_max_records_per_batch(5000); },
+       "Options.MaxRecordsPerBatch"},
       {[](auto& r) { r.mutable_options()->add_event_names("UPSERT"); }, "Options.EventNames"},
       {[](auto& r) { r.set_stream_arn(""); }, "StreamArn"},
   };
   for (const auto& c : cases) {
     auto request = StreamRequest(arn, "TRIM_HORIZON");
     c.mutate(request);
-    Seen seen = Subscribe(facade->channel, request, [](const Seen&) { return false; }, 5);
+    Seen seen = Subscribe(
+        facade->channel, request, [](const Seen&) { return false; }, 5);
     EXPECT_EQ(seen.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
     auto info = ErrorInfoOf(seen.status);
     ASSERT_TRUE(info.has_value()) << c.field;
     EXPECT_EQ(info->metadata().at("field"), c.field);
   }
-  Seen missing = Subscribe(facade->channel, StreamRequest(arn + "x", "TRIM_HORIZON"),
-                           [](const Seen&) { return false; }, 5);
+  Seen missing = Subscribe(
+      facade->channel, StreamRequest(arn + "x", "TRIM_HORIZON"), [](const Seen&) { return false; },
+      5);
   EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
@@ -602,7 +619,8 @@ TEST(SubscriptionEngineTest, StalledReadersTogetherStayNearTheBufferBudget) {
   const int64_t bounded = BufferedBytesWithStalledReaders(kBudget);
   EXPECT_LE(bounded, kBound);
   const int64_t unbounded = BufferedBytesWithStalledReaders(int64_t{1} << 40);
-  EXPECT_GT(unbounded, kBound) << "the load does not exceed the bound without a budget: the test shows nothing";
+  EXPECT_GT(unbounded, kBound)
+      << "the load does not exceed the bound without a budget: the test shows nothing";
 }
 
 TEST(SubscriptionEngineTest, InjectedThrottlingAndErrorsNeverSurfaceOrLoseRecords) {
@@ -611,10 +629,11 @@ TEST(SubscriptionEngineTest, InjectedThrottlingAndErrorsNeverSurfaceOrLoseRecord
   for (int i = 0; i < 200; ++i) h.Put("orders", "k" + std::to_string(i % 7), i);
   using Rule = backends::simulator::FaultInjector::Rule;
   using Kind = backends::simulator::FaultInjector::Kind;
-  ASSERT_TRUE(h.faults
-                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.3, "", {}, 1, 0},
-                              Rule{"dynamodbstreams", "", Kind::kInternalError, 0.1, "", {}, 2, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      h.faults
+          ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.3, "", {}, 1, 0},
+                      Rule{"dynamodbstreams", "", Kind::kInternalError, 0.1, "", {}, 2, 0}})
+          .ok());
   auto facade = h.StartFacade();
   auto request = StreamRequest(arn, "TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(10);
@@ -662,9 +681,10 @@ TEST(SubscriptionEngineTest, BackendCallsMakeOneAttemptSoRetriesHappenAtOneLayer
   for (int i = 0; i < 50; ++i) h.Put("orders", "k" + std::to_string(i % 5), i);
   using Rule = backends::simulator::FaultInjector::Rule;
   using Kind = backends::simulator::FaultInjector::Kind;
-  ASSERT_TRUE(h.faults
-                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.3, "", {}, 3, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      h.faults
+          ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.3, "", {}, 3, 0}})
+          .ok());
   auto probe = std::make_shared<RetryLayerProbe>(h.streams);
   auto facade = h.StartFacade({}, probe);
   auto request = StreamRequest(arn, "TRIM_HORIZON");
@@ -692,15 +712,18 @@ class LateCompletions final : public ForwardingStreamsBackend {
   }
   void AsyncDescribeStream(const backends::CallContext& context, v1::DescribeStreamRequest r,
                            backends::AsyncDone<v1::DescribeStreamResponse> done) override {
-    Later(context, [this, r] { return child_->DescribeStream(r); }, std::move(done));
+    Later(
+        context, [this, r] { return child_->DescribeStream(r); }, std::move(done));
   }
   void AsyncGetShardIterator(const backends::CallContext& context, v1::GetShardIteratorRequest r,
                              backends::AsyncDone<v1::GetShardIteratorResponse> done) override {
-    Later(context, [this, r] { return child_->GetShardIterator(r); }, std::move(done));
+    Later(
+        context, [this, r] { return child_->GetShardIterator(r); }, std::move(done));
   }
   void AsyncGetRecords(const backends::CallContext& context, v1::GetRecordsRequest r,
                        backends::AsyncDone<v1::GetRecordsResponse> done) override {
-    Later(context, [this, r] { return child_->GetRecords(r); }, std::move(done));
+    Later(
+        context, [this, r] { return child_->GetRecords(r); }, std::move(done));
   }
   std::atomic<int> late{0};
 
@@ -744,10 +767,12 @@ TEST(SubscriptionEngineTest, CallsCompletingLaterOnAnotherThreadDeliverTheSameHi
   for (int i = 30; i < 60; ++i) h.Put("orders", "k", i);
   using Rule = backends::simulator::FaultInjector::Rule;
   using Kind = backends::simulator::FaultInjector::Kind;
-  ASSERT_TRUE(h.faults
-                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.2, "", {}, 5, 0},
-                              Rule{"dynamodbstreams", "DescribeStream", Kind::kInternalError, 0.2, "", {}, 6, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      h.faults
+          ->SetRules(
+              {Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.2, "", {}, 5, 0},
+               Rule{"dynamodbstreams", "DescribeStream", Kind::kInternalError, 0.2, "", {}, 6, 0}})
+          .ok());
   auto late = std::make_shared<LateCompletions>(h.streams);
   auto facade = h.StartFacade({}, late);
   auto request = StreamRequest(arn, "TRIM_HORIZON");
@@ -834,7 +859,8 @@ TEST(SubscriptionEngineTest, SubscribersOnOneShardShareTheShardReadBudget) {
   std::vector<std::thread> readers;
   for (int i = 0; i < kSubscribers; ++i) {
     readers.emplace_back([&, i] {
-      seen[i] = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), HasRecords(kRecords), 60);
+      seen[i] =
+          Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), HasRecords(kRecords), 60);
     });
   }
   for (int v = 0; v < kRecords; ++v) {
@@ -870,9 +896,11 @@ TEST(SubscriptionEngineTest, LatestOnAPolledBackendGetsNewRecords) {
     return s.records.size() >= 2;
   });
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  EXPECT_THAT(seen.records, ElementsAre(std::make_pair(std::string("new"), 1), std::make_pair(std::string("new"), 2)))
+  EXPECT_THAT(seen.records, ElementsAre(std::make_pair(std::string("new"), 1),
+                                        std::make_pair(std::string("new"), 2)))
       << seen.status.error_message();
-  EXPECT_LE(backend->get_records.load(), static_cast<int>(5 * elapsed) + 1) << "in " << elapsed << " s";
+  EXPECT_LE(backend->get_records.load(), static_cast<int>(5 * elapsed) + 1)
+      << "in " << elapsed << " s";
 }
 
 // Issue 13 §4: the checker with many subscribers on the same shards, at
@@ -892,10 +920,11 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
   std::string arn = h.CreateTable("history", "NEW_IMAGE");
   using Rule = backends::simulator::FaultInjector::Rule;
   using Kind = backends::simulator::FaultInjector::Kind;
-  ASSERT_TRUE(h.faults
-                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.05, "", {}, 21, 0},
-                              Rule{"dynamodbstreams", "", Kind::kInternalError, 0.02, "", {}, 22, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      h.faults
+          ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.05, "", {}, 21, 0},
+                      Rule{"dynamodbstreams", "", Kind::kInternalError, 0.02, "", {}, 22, 0}})
+          .ok());
   auto facade = h.StartFacade();
   std::atomic<int> written{0};
   std::vector<int> final_version(kItems, 0);
@@ -928,8 +957,9 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
       std::string token;
       const absl::Time give_up = absl::Now() + absl::Minutes(3);
       while (absl::Now() < give_up && r.error.empty()) {
-        auto request = !token.empty() ? StreamRequest(arn, "CONTINUATION", token)
-                                      : StreamRequest(arn, r.from_start ? "TRIM_HORIZON" : "LATEST");
+        auto request = !token.empty()
+                           ? StreamRequest(arn, "CONTINUATION", token)
+                           : StreamRequest(arn, r.from_start ? "TRIM_HORIZON" : "LATEST");
         request.mutable_options()->set_max_records_per_batch(1 + static_cast<int>(rng() % 300));
         const int64_t disconnect_after = 1 + rng() % 3000;
         auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
@@ -995,7 +1025,8 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
       } else if (last == r.last.end()) {
         continue;  // LATEST after the item's last write
       }
-      EXPECT_EQ(last->second, final_version[i]) << "subscriber " << s << " lost the end of item" << i;
+      EXPECT_EQ(last->second, final_version[i])
+          << "subscriber " << s << " lost the end of item" << i;
     }
     if (r.from_start) EXPECT_EQ(r.delivered, kWrites) << "subscriber " << s;
   }
@@ -1015,10 +1046,11 @@ TEST(SubscriptionEngineTest, CheckerNoLossNoReorderNoDuplicatesAcrossResumes) {
   std::string arn = h.CreateTable("history", "NEW_IMAGE");
   using Rule = backends::simulator::FaultInjector::Rule;
   using Kind = backends::simulator::FaultInjector::Kind;
-  ASSERT_TRUE(h.faults
-                  ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.05, "", {}, 11, 0},
-                              Rule{"dynamodbstreams", "", Kind::kInternalError, 0.02, "", {}, 12, 0}})
-                  .ok());
+  ASSERT_TRUE(
+      h.faults
+          ->SetRules({Rule{"dynamodbstreams", "GetRecords", Kind::kThrottle, 0.05, "", {}, 11, 0},
+                      Rule{"dynamodbstreams", "", Kind::kInternalError, 0.02, "", {}, 12, 0}})
+          .ok());
   auto facade = h.StartFacade();
 
   std::atomic<bool> writing{true};
@@ -1042,7 +1074,8 @@ TEST(SubscriptionEngineTest, CheckerNoLossNoReorderNoDuplicatesAcrossResumes) {
   std::mt19937 rng(99);
   absl::Time give_up = absl::Now() + absl::Minutes(4);
   while (absl::Now() < give_up) {
-    auto request = token.empty() ? StreamRequest(arn, "TRIM_HORIZON") : StreamRequest(arn, "CONTINUATION", token);
+    auto request = token.empty() ? StreamRequest(arn, "TRIM_HORIZON")
+                                 : StreamRequest(arn, "CONTINUATION", token);
     request.mutable_options()->set_max_records_per_batch(1 + static_cast<int>(rng() % 500));
     const size_t disconnect_after = 1 + rng() % 8000;  // records before this client drops
     auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);

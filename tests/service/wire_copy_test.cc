@@ -9,7 +9,8 @@
 namespace awsfacade::service {
 namespace {
 
-void ExpectSameFields(const google::protobuf::Descriptor* a, const google::protobuf::Descriptor* b) {
+void ExpectSameFields(const google::protobuf::Descriptor* a,
+                      const google::protobuf::Descriptor* b) {
   ASSERT_EQ(a->field_count(), b->field_count()) << a->full_name() << " vs " << b->full_name();
   for (int i = 0; i < a->field_count(); ++i) {
     const auto* fa = a->field(i);
@@ -28,11 +29,16 @@ void ExpectSameFields(const google::protobuf::Descriptor* a, const google::proto
 TEST(WireCopyTest, PairedMessagesShareTheirFields) {
   namespace cs = ::aws::cognitosync::v1;
   namespace st = ::aws::dynamodbstreams::v1;
-  ExpectSameFields(cs::ListRecordsRequest::descriptor(), cs::PaginateListRecordsRequest::descriptor());
-  ExpectSameFields(cs::ListRecordsResponse::descriptor(), cs::PaginateListRecordsResponse::descriptor());
-  ExpectSameFields(cs::ListDatasetsRequest::descriptor(), cs::PaginateListDatasetsRequest::descriptor());
-  ExpectSameFields(cs::ListDatasetsResponse::descriptor(), cs::PaginateListDatasetsResponse::descriptor());
-  ExpectSameFields(st::SubscribeToStreamResponse::descriptor(), st::SubscribeToShardResponse::descriptor());
+  ExpectSameFields(cs::ListRecordsRequest::descriptor(),
+                   cs::PaginateListRecordsRequest::descriptor());
+  ExpectSameFields(cs::ListRecordsResponse::descriptor(),
+                   cs::PaginateListRecordsResponse::descriptor());
+  ExpectSameFields(cs::ListDatasetsRequest::descriptor(),
+                   cs::PaginateListDatasetsRequest::descriptor());
+  ExpectSameFields(cs::ListDatasetsResponse::descriptor(),
+                   cs::PaginateListDatasetsResponse::descriptor());
+  ExpectSameFields(st::SubscribeToStreamResponse::descriptor(),
+                   st::SubscribeToShardResponse::descriptor());
 }
 
 TEST(WireCopyTest, CopiesEveryField) {

@@ -18,15 +18,16 @@ namespace awsfacade::backends::simulator {
 // the simulator itself, from the same line), the others read beside each
 // other. They sit directly on the simulators, inside fault injection, so an
 // injected fault is never journaled.
-#define AWSFACADE_JOURNALED_WRITE(ns, Op)                                                 \
- public:                                                                                  \
-  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {          \
-    return keeper_->Write(kService, #Op, request, [&] { return child_->Op(request); });    \
-  }                                                                                       \
-                                                                                          \
- private:                                                                                 \
-  const bool replays_##Op##_ = keeper_->RegisterReplay<ns::Op##Request>(                  \
-      kService, #Op, [child = child_](const ns::Op##Request& r) { return child->Op(r).status(); });
+#define AWSFACADE_JOURNALED_WRITE(ns, Op)                                               \
+ public:                                                                                \
+  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {        \
+    return keeper_->Write(kService, #Op, request, [&] { return child_->Op(request); }); \
+  }                                                                                     \
+                                                                                        \
+ private:                                                                               \
+  const bool replays_##Op##_ = keeper_->RegisterReplay<ns::Op##Request>(                \
+      kService, #Op,                                                                    \
+      [child = child_](const ns::Op##Request& r) { return child->Op(r).status(); });
 
 #define AWSFACADE_JOURNALED_READ(ns, Op)                                         \
  public:                                                                         \

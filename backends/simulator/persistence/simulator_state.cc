@@ -26,15 +26,16 @@ void BindSimulatorState(StateKeeper& keeper, std::shared_ptr<CognitoSyncSimulato
 
 std::string SimulatorSettings(const SimulatorOptions& common,
                               const DynamoDbSimulatorOptions& dynamodb) {
-  return absl::StrCat("region=", common.region, "\naccount_id=", common.account_id,
-                      "\nshard_rollover_interval=", absl::FormatDuration(dynamodb.shard_rollover_interval),
-                      "\nshard_rollover_records=", dynamodb.shard_rollover_records,
-                      "\nopen_shards_per_stream=", dynamodb.open_shards_per_stream,
-                      "\niterator_lifetime=", absl::FormatDuration(dynamodb.iterator_lifetime),
-                      "\nretention=", absl::FormatDuration(dynamodb.retention),
-                      "\nget_records_per_second_per_shard=", dynamodb.get_records_per_second_per_shard,
-                      "\nmax_tables=", dynamodb.max_tables,
-                      "\nttl_deletion_delay=", absl::FormatDuration(dynamodb.ttl_deletion_delay), "\n");
+  return absl::StrCat(
+      "region=", common.region, "\naccount_id=", common.account_id,
+      "\nshard_rollover_interval=", absl::FormatDuration(dynamodb.shard_rollover_interval),
+      "\nshard_rollover_records=", dynamodb.shard_rollover_records,
+      "\nopen_shards_per_stream=", dynamodb.open_shards_per_stream,
+      "\niterator_lifetime=", absl::FormatDuration(dynamodb.iterator_lifetime),
+      "\nretention=", absl::FormatDuration(dynamodb.retention),
+      "\nget_records_per_second_per_shard=", dynamodb.get_records_per_second_per_shard,
+      "\nmax_tables=", dynamodb.max_tables,
+      "\nttl_deletion_delay=", absl::FormatDuration(dynamodb.ttl_deletion_delay), "\n");
 }
 
 }  // namespace awsfacade::backends::simulator

@@ -22,7 +22,8 @@ void BindSimulatorState(StateKeeper& keeper, std::shared_ptr<CognitoSyncSimulato
 // StateDirOptions::settings wants it: ARNs name the region and account;
 // shard IDs, rollovers, trimming, iterator expiry, Time to Live deletions
 // and the table quota follow the DynamoDB options.
-std::string SimulatorSettings(const SimulatorOptions& common, const DynamoDbSimulatorOptions& dynamodb);
+std::string SimulatorSettings(const SimulatorOptions& common,
+                              const DynamoDbSimulatorOptions& dynamodb);
 
 }  // namespace awsfacade::backends::simulator
 

@@ -55,7 +55,8 @@ void PutU32(uint32_t v, std::string* out) {
 
 uint32_t GetU32(absl::string_view data) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << (8 * i);
   return v;
 }
 
@@ -119,7 +120,8 @@ absl::Status WriteFileAtomically(const std::string& dir, const std::string& name
 // "<prefix><20 digits><suffix>" -> the number.
 std::optional<uint64_t> IndexOf(absl::string_view name, absl::string_view prefix,
                                 absl::string_view suffix) {
-  if (!absl::ConsumePrefix(&name, prefix) || !absl::ConsumeSuffix(&name, suffix)) return std::nullopt;
+  if (!absl::ConsumePrefix(&name, prefix) || !absl::ConsumeSuffix(&name, suffix))
+    return std::nullopt;
   if (name.size() != 20) return std::nullopt;
   uint64_t v = 0;
   if (!absl::SimpleAtoi(name, &v)) return std::nullopt;
@@ -151,7 +153,8 @@ absl::Status Corrupt(absl::string_view path, size_t offset, absl::string_view wh
 
 // A file that should be there is not (or one is where none should be).
 absl::Status Gap(absl::string_view dir, absl::string_view why) {
-  return absl::DataLossError(absl::StrCat(dir, ": ", why, "; the state directory is left untouched"));
+  return absl::DataLossError(
+      absl::StrCat(dir, ": ", why, "; the state directory is left untouched"));
 }
 
 // "entry 3 is missing" or "entries 1 to 2 are missing".
@@ -205,14 +208,17 @@ absl::Status CheckSettings(const std::string& dir, const std::string& given) {
   std::vector<std::string> differences;
   for (const auto& [name, value] : now) {
     const auto& key = name;  // C++17 lambdas cannot capture a structured binding
-    auto it = std::find_if(before.begin(), before.end(), [&](const auto& kv) { return kv.first == key; });
+    auto it =
+        std::find_if(before.begin(), before.end(), [&](const auto& kv) { return kv.first == key; });
     const std::string was = it == before.end() ? std::string("unset") : it->second;
-    if (was != value) differences.push_back(absl::StrCat(name, ": ", was, " there, ", value, " now"));
+    if (was != value)
+      differences.push_back(absl::StrCat(name, ": ", was, " there, ", value, " now"));
   }
   for (const auto& [name, value] : before) {
     const auto& key = name;
     auto it = std::find_if(now.begin(), now.end(), [&](const auto& kv) { return kv.first == key; });
-    if (it == now.end()) differences.push_back(absl::StrCat(name, ": ", value, " there, unset now"));
+    if (it == now.end())
+      differences.push_back(absl::StrCat(name, ": ", value, " there, unset now"));
   }
   return absl::FailedPreconditionError(absl::StrCat(
       dir, " holds state made with other settings (", absl::StrJoin(differences, "; "),
@@ -231,9 +237,11 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
   const std::string dir = options.path;
   if (dir.empty()) return absl::InvalidArgumentError("the state directory path is empty");
   // Like mkdir -p: missing parents too (0755), the directory itself 0700.
-  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
+  for (size_t slash = dir.find('/', 1); slash != std::string::npos;
+       slash = dir.find('/', slash + 1)) {
     const std::string parent = dir.substr(0, slash);
-    if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) return Errno("cannot create", parent);
+    if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
+      return Errno("cannot create", parent);
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create", dir);
   auto self = std::unique_ptr<StateDir>(new StateDir(std::move(options)));
@@ -249,13 +257,14 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     for (const std::string& name : *names) {
       if (name != "." && name != ".." && !absl::EndsWith(name, ".tmp") && name != kKeyFile &&
           name != kSettingsFile && name != SegmentName(1)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            dir, " is not empty and has no ", kFormatFile,
-            " file: not a simulator state directory (refusing to write into it)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, " is not empty and has no ", kFormatFile,
+                         " file: not a simulator state directory (refusing to write into it)"));
       }
     }
     std::string key(kTokenKeyBytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
+        1) {
       return absl::InternalError("no random bytes for the token key");
     }
     if (absl::Status s = WriteFileAtomically(dir, kKeyFile, key); !s.ok()) return s;
@@ -265,8 +274,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
     const int fd = ::open(first_segment.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return Errno("cannot create", first_segment);
     ::close(fd);
-    if (absl::Status s = WriteFileAtomically(
-            dir, kFormatFile, absl::StrCat(kFormatLine, "\nseed ", new_seed, "\n"));
+    if (absl::Status s = WriteFileAtomically(dir, kFormatFile,
+                                             absl::StrCat(kFormatLine, "\nseed ", new_seed, "\n"));
         !s.ok()) {
       return s;
     }
@@ -284,7 +293,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
   absl::StatusOr<std::string> key = ReadFile(key_path);
   if (!key.ok()) return key.status();
   if (key->size() < kTokenKeyBytes) {
-    return absl::DataLossError(absl::StrCat(key_path, " is shorter than ", kTokenKeyBytes, " bytes"));
+    return absl::DataLossError(
+        absl::StrCat(key_path, " is shorter than ", kTokenKeyBytes, " bytes"));
   }
   stored->token_key = *std::move(key);
 
@@ -329,8 +339,9 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
   segments.erase(std::remove_if(segments.begin(), segments.end(),
                                 [&](const auto& s) { return s.first < next; }),
                  segments.end());
-  const std::string before_journal =
-      snapshot_index ? SnapshotName(*snapshot_index) : std::string("the start of the journal (no snapshot)");
+  const std::string before_journal = snapshot_index
+                                         ? SnapshotName(*snapshot_index)
+                                         : std::string("the start of the journal (no snapshot)");
   if (segments.empty()) {
     return Gap(dir, absl::StrCat(SegmentName(next), ", the journal after ", before_journal,
                                  ", is missing: any entries from ", next, " on are lost"));
@@ -367,18 +378,20 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(StateDirOptions options
         // A crash mid-write leaves the last frame cut short (or, after a
         // power loss without --state_fsync, garbage up to the end).
         const bool torn = last && (frame.ok() || frame_ends_at_eof);
-        if (!torn) return Corrupt(path, offset, frame.ok() ? "frame cut short" : frame.status().message());
+        if (!torn)
+          return Corrupt(path, offset, frame.ok() ? "frame cut short" : frame.status().message());
         stored->dropped_torn_tail = true;
         break;
       }
       state::JournalEntry entry;
-      if (!entry.ParseFromArray((*frame)->payload.data(), static_cast<int>((*frame)->payload.size())) ||
+      if (!entry.ParseFromArray((*frame)->payload.data(),
+                                static_cast<int>((*frame)->payload.size())) ||
           entry.index() == 0) {
         return Corrupt(path, offset, "not a journal entry");
       }
       if (entry.index() != next) {
-        return Corrupt(path, offset, absl::StrCat("entry ", entry.index(), " where ", next,
-                                                  " was expected"));
+        return Corrupt(path, offset,
+                       absl::StrCat("entry ", entry.index(), " where ", next, " was expected"));
       }
       last_frame = offset;
       offset += (*frame)->used;

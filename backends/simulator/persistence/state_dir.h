@@ -71,8 +71,8 @@ class StateDir {
  public:
   // Opens (or initializes, with `new_seed` and a fresh key) the directory
   // and reads everything in it.
-  static absl::StatusOr<std::unique_ptr<StateDir>> Open(StateDirOptions options,
-                                                        uint64_t new_seed, StoredState* stored);
+  static absl::StatusOr<std::unique_ptr<StateDir>> Open(StateDirOptions options, uint64_t new_seed,
+                                                        StoredState* stored);
 
   ~StateDir();
   StateDir(const StateDir&) = delete;

@@ -43,8 +43,8 @@ absl::StatusOr<std::unique_ptr<StateKeeper>> StateKeeper::Open(PersistenceOption
   absl::StatusOr<std::unique_ptr<StateDir>> dir = StateDir::Open(options.dir, new_seed, &stored);
   if (!dir.ok()) return dir.status();
   auto journal_clock = std::make_shared<JournalClock>(std::move(clock));
-  auto keeper = std::unique_ptr<StateKeeper>(
-      new StateKeeper(*std::move(dir), std::move(stored), std::move(options), std::move(journal_clock)));
+  auto keeper = std::unique_ptr<StateKeeper>(new StateKeeper(
+      *std::move(dir), std::move(stored), std::move(options), std::move(journal_clock)));
   // The simulator service's own calls.
   keeper->RegisterReplay<::awsfacade::simulator::v1::AdvanceClockRequest>(
       "simulator", "AdvanceClock", [raw = keeper.get()](const auto& request) {
@@ -71,8 +71,8 @@ absl::StatusOr<StateKeeper::Recovery> StateKeeper::Recover() {
     clock_->base().set_offset(absl::Microseconds(snapshot.clock_offset_micros()));
     if (!load_) return absl::FailedPreconditionError("no way to load a snapshot was set");
     if (absl::Status s = load_(snapshot); !s.ok()) {
-      return absl::DataLossError(absl::StrCat("snapshot ", snapshot.last_index(),
-                                              " does not load: ", s.message()));
+      return absl::DataLossError(
+          absl::StrCat("snapshot ", snapshot.last_index(), " does not load: ", s.message()));
     }
     last_time_ = absl::FromUnixMicros(snapshot.time_unix_micros());
     out.snapshot_index = snapshot.last_index();
@@ -123,7 +123,8 @@ absl::Time StateKeeper::NextTimeLocked() {
 }
 
 absl::Status StateKeeper::JournalLocked(absl::string_view service, absl::string_view method,
-                                        const google::protobuf::MessageLite& request, absl::Time t) {
+                                        const google::protobuf::MessageLite& request,
+                                        absl::Time t) {
   state::JournalEntry entry;
   entry.set_index(dir_->last_index() + 1);
   entry.set_time_unix_micros(absl::ToUnixMicros(t));
@@ -183,7 +184,8 @@ void StateKeeper::NotifyWritability() {
   {
     absl::MutexLock retry(&retry_mu_);
     retrying_ = !writable;
-    if (retrying_ && !retry_thread_.joinable()) retry_thread_ = std::thread([this] { RetryLoop(); });
+    if (retrying_ && !retry_thread_.joinable())
+      retry_thread_ = std::thread([this] { RetryLoop(); });
   }
   if (observer_) observer_(writable, cause);
 }
@@ -192,12 +194,12 @@ void StateKeeper::RetryLoop() {
   absl::MutexLock lock(&retry_mu_);
   while (true) {
     retry_mu_.Await(absl::Condition(
-        +[](StateKeeper* k) ABSL_EXCLUSIVE_LOCKS_REQUIRED(k->retry_mu_) {
-          return k->retrying_ || k->stopping_;
-        },
+        +[](StateKeeper* k)
+             ABSL_EXCLUSIVE_LOCKS_REQUIRED(k->retry_mu_) { return k->retrying_ || k->stopping_; },
         this));
     // One interval after the failure (or the last retry), unless stopped.
-    if (stopping_ || retry_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.retry_interval)) {
+    if (stopping_ ||
+        retry_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.retry_interval)) {
       return;
     }
     retry_mu_.Unlock();

@@ -3,8 +3,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -189,7 +189,8 @@ class StateKeeper {
   // write; one call at a time, holding no lock of the keeper but the
   // observer's own, so once SetWritabilityObserver() returns the previous
   // observer is not running and never runs again. Null: none.
-  void SetWritabilityObserver(std::function<void(bool writable, const absl::Status& cause)> observer);
+  void SetWritabilityObserver(
+      std::function<void(bool writable, const absl::Status& cause)> observer);
 
   // For tests: called as a snapshot starts being written, with the gate
   // open (a test can hold it there and watch other calls go on).
@@ -221,7 +222,8 @@ class StateKeeper {
                              const google::protobuf::MessageLite& request, absl::Time t)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
   // Records that writes cannot be saved; `bytes`: what a retry must fit.
-  void CannotSaveLocked(const absl::Status& cause, size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
+  void CannotSaveLocked(const absl::Status& cause, size_t bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_);
   // When the journal has grown enough and no snapshot is being written,
   // begins one and leaves it in `due` for CompleteSnapshot(), with
   // snapshot_mu_ held for it: a hand-off clang's analysis cannot follow
@@ -246,8 +248,7 @@ class StateKeeper {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(snapshot_mu_);
   // The second, with the gate open: serializes and writes it, then releases
   // snapshot_mu_.
-  absl::Status CompleteSnapshot(const state::Snapshot& snapshot)
-      ABSL_UNLOCK_FUNCTION(snapshot_mu_);
+  absl::Status CompleteSnapshot(const state::Snapshot& snapshot) ABSL_UNLOCK_FUNCTION(snapshot_mu_);
 
   static thread_local bool in_write_;
 

@@ -4,18 +4,17 @@
 // of attempts, without hanging. Plus endpoint resolution, start-up checks,
 // and the asynchronous calls (at the end).
 #include "backends/aws/aws_backends.h"
-#include "backends/common/call_deadline.h"
 
 #include <dirent.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
-#include <utility>
-#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,6 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/call_deadline.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/backends/aws/fake_http_server.h"
@@ -97,7 +97,7 @@ class AwsBackendsFaultTest : public ::testing::Test {
   }
 
   SystemClock clock_;
-  std::shared_ptr<AwsRetryObserver> retry_observer_;  // set before Start
+  std::shared_ptr<AwsRetryObserver> retry_observer_;                  // set before Start
   std::shared_ptr<RandomSource> random_ = MakeDefaultRandomSource();  // likewise
   std::shared_ptr<Script> script_;
   std::unique_ptr<FakeHttpServer> server_;
@@ -157,8 +157,8 @@ TEST_F(AwsBackendsFaultTest, RetryObserverSeesThrottlesAndRetries) {
          FakeResponse::Ok(std::string(kListStreamsBody))});
   ASSERT_TRUE(ListStreams().ok());
   EXPECT_THAT(observer->throttles(), ::testing::ElementsAre("dynamodbstreams/ListStreams"));
-  EXPECT_THAT(observer->retries(), ::testing::ElementsAre("dynamodbstreams/ListStreams",
-                                                          "dynamodbstreams/ListStreams"));
+  EXPECT_THAT(observer->retries(),
+              ::testing::ElementsAre("dynamodbstreams/ListStreams", "dynamodbstreams/ListStreams"));
 }
 
 TEST_F(AwsBackendsFaultTest, RetryObserverSeesAThrottleThatIsNotRetried) {
@@ -208,8 +208,9 @@ TEST(AwsBackendsSecretsTest, AnErrorQuotingTheRequestHeadersIsRelayedWithoutSecr
         token, "\\n'\\nAuthorization: ", auth, "\\nX-Amz-Security-Token: ", token,
         "\\nquery: ?X-Amz-Security-Token=", token, "&X-Amz-Signature=0123456789abcdef");
     FakeResponse r = FakeResponse::Status(
-        400, absl::StrCat(R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":")",
-                          message, R"("})"));
+        400, absl::StrCat(
+                 R"({"__type":"com.amazon.coral.service#InvalidSignatureException","message":")",
+                 message, R"("})"));
     r.headers.emplace_back("x-amzn-RequestId", "REQ-SIG");
     return r;
   });
@@ -481,7 +482,6 @@ TEST(AwsEndpointsTest, FlagBeatsEnvironmentAndIgnoreSwitchDropsVariables) {
   EXPECT_EQ(EndpointsFromEnvironment(env).dynamodb, "");
 }
 
-
 // --- The asynchronous calls (Async*) -----------------------------------------
 // They complete through their callback with the same answers as the blocking
 // methods, honour the CallContext (deadline, one attempt), wait out backoffs
@@ -555,7 +555,8 @@ class OneThreadHttpClient final : public HttpClient {
       if (queue_.empty() || (!stopping_ && queue_.begin()->first.first > absl::Now())) {
         const absl::Time wake =
             queue_.empty() ? absl::Now() + absl::Milliseconds(20) : queue_.begin()->first.first;
-        mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(wake, absl::Now() + absl::Milliseconds(20)));
+        mu_.AwaitWithDeadline(absl::Condition(&stopping_),
+                              std::min(wake, absl::Now() + absl::Milliseconds(20)));
         continue;
       }
       Pending pending = std::move(queue_.begin()->second);
@@ -660,9 +661,9 @@ AwsBackendSet MakeBackends(std::shared_ptr<HttpClient> http, absl::Duration base
 }
 
 TEST(AwsAsyncTest, BackendSaysItIsAsynchronous) {
-  AwsBackendSet backends =
-      MakeBackends(std::make_shared<OneThreadHttpClient>([](const HttpRequest&) { return Ok("{}"); }),
-                   absl::Milliseconds(1), MakeDefaultRandomSource());
+  AwsBackendSet backends = MakeBackends(
+      std::make_shared<OneThreadHttpClient>([](const HttpRequest&) { return Ok("{}"); }),
+      absl::Milliseconds(1), MakeDefaultRandomSource());
   EXPECT_TRUE(backends.dynamodb_streams->IsAsynchronous());
 }
 
@@ -674,7 +675,8 @@ TEST(AwsAsyncTest, AsyncAndBlockingGiveTheSameAnswers) {
     const int n = served.fetch_add(1);
     if (request.Header("X-Amz-Target") == "DynamoDBStreams_20120810.DescribeStream") {
       FakeResponse r = FakeResponse::Status(
-          400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})");
+          400,
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"})");
       r.headers.emplace_back("x-amzn-RequestId", "REQ-404");
       return r;
     }
@@ -742,11 +744,13 @@ TEST(AwsAsyncTest, ConcurrentBackoffsHoldNoThreads) {
   // is in its backoff (300 ms, far longer than this takes): a timer entry
   // each, and not one more thread.
   const absl::Time give_up = absl::Now() + absl::Seconds(20);
-  while (observer->retries() < kCalls && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  while (observer->retries() < kCalls && absl::Now() < give_up)
+    absl::SleepFor(absl::Milliseconds(1));
   ASSERT_EQ(observer->retries(), kCalls);
   EXPECT_LE(ThreadCount(), threads_before);
   // (Each call tells the observer just before it arms its timer entry.)
-  while ((*timer)->pending() < kCalls && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  while ((*timer)->pending() < kCalls && absl::Now() < give_up)
+    absl::SleepFor(absl::Milliseconds(1));
   EXPECT_EQ((*timer)->pending(), kCalls);
   EXPECT_EQ(http->requests(), kCalls);
 

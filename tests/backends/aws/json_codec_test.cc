@@ -292,37 +292,44 @@ TEST(JsonCodecTest, WritesIso8601TimestampsAsTheAwsCliPrintsThem) {
   ts->set_seconds(1577836800);
   AwsJsonWriteOptions options;
   options.iso8601_timestamps = true;
-  EXPECT_EQ(*MessageToAwsJson(patch, options), R"({"DeviceLastModifiedDate":"2020-01-01T00:00:00+00:00"})");
+  EXPECT_EQ(*MessageToAwsJson(patch, options),
+            R"({"DeviceLastModifiedDate":"2020-01-01T00:00:00+00:00"})");
   ts->set_nanos(250000000);
   EXPECT_EQ(*MessageToAwsJson(patch, options),
             R"({"DeviceLastModifiedDate":"2020-01-01T00:00:00.250000+00:00"})");
   ts->set_nanos(999);  // below a microsecond: printed whole, as Python does
-  EXPECT_EQ(*MessageToAwsJson(patch, options), R"({"DeviceLastModifiedDate":"2020-01-01T00:00:00+00:00"})");
+  EXPECT_EQ(*MessageToAwsJson(patch, options),
+            R"({"DeviceLastModifiedDate":"2020-01-01T00:00:00+00:00"})");
 }
 
 TEST(JsonCodecTest, ReadsRfc3339TimestampsWhenAsked) {
   AwsJsonReadOptions options;
   options.accept_rfc3339_timestamps = true;
   ::aws::cognitosync::v1::Record r;
-  ASSERT_TRUE(AwsJsonToMessage(R"({"LastModifiedDate": "2020-01-01T01:00:00.5+01:00"})", &r, options).ok());
+  ASSERT_TRUE(
+      AwsJsonToMessage(R"({"LastModifiedDate": "2020-01-01T01:00:00.5+01:00"})", &r, options).ok());
   EXPECT_EQ(r.last_modified_date().seconds(), 1577836800);
   EXPECT_EQ(r.last_modified_date().nanos(), 500000000);
   ASSERT_TRUE(AwsJsonToMessage(R"({"LastModifiedDate": 1577836800})", &r, options).ok());
   EXPECT_EQ(r.last_modified_date().seconds(), 1577836800);
-  EXPECT_THAT(AwsJsonToMessage(R"({"LastModifiedDate": "yesterday"})", &r, options),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("$.LastModifiedDate: expected epoch seconds or an RFC 3339 time")));
+  EXPECT_THAT(
+      AwsJsonToMessage(R"({"LastModifiedDate": "yesterday"})", &r, options),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("$.LastModifiedDate: expected epoch seconds or an RFC 3339 time")));
 }
 
 TEST(JsonCodecTest, UnknownMembersAreRejectedWhenAsked) {
   AwsJsonReadOptions options;
   options.reject_unknown_members = true;
   ::aws::dynamodb::v1::PutItemRequest request;
-  EXPECT_THAT(AwsJsonToMessage(R"({"TableName": "t", "Itme": {}})", &request, options),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("$.Itme: unknown member of PutItemRequest, must be one of: TableName, Item")));
+  EXPECT_THAT(
+      AwsJsonToMessage(R"({"TableName": "t", "Itme": {}})", &request, options),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("$.Itme: unknown member of PutItemRequest, must be one of: TableName, Item")));
   EXPECT_THAT(AwsJsonToMessage(R"({"Item": {"a": {"SX": ["x"]}}})", &request, options),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("$.Item.a.SX: unknown member of AttributeValue")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("$.Item.a.SX: unknown member of AttributeValue")));
   EXPECT_TRUE(AwsJsonToMessage(R"({"Item": {"a": {"SS": ["x"]}}})", &request, options).ok());
 }
 

@@ -23,11 +23,13 @@ TEST(RedactCredentialsTest, ReplacesTheGivenSecretsWherever) {
 }
 
 TEST(RedactCredentialsTest, RedactsSignaturesInHeadersAndQueries) {
-  EXPECT_EQ(RedactCredentials("Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/"
-                              "dynamodb/aws4_request, SignedHeaders=host;x-amz-date, "
-                              "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"),
-            "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, "
-            "SignedHeaders=host;x-amz-date, Signature=<redacted>");
+  EXPECT_EQ(
+      RedactCredentials(
+          "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/"
+          "dynamodb/aws4_request, SignedHeaders=host;x-amz-date, "
+          "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"),
+      "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, "
+      "SignedHeaders=host;x-amz-date, Signature=<redacted>");
   EXPECT_EQ(RedactCredentials("GET /?X-Amz-Credential=AKID%2F2026&X-Amz-Signature=abcdef0123&x=1"),
             "GET /?X-Amz-Credential=AKID%2F2026&X-Amz-Signature=<redacted>&x=1");
 }
@@ -35,8 +37,10 @@ TEST(RedactCredentialsTest, RedactsSignaturesInHeadersAndQueries) {
 TEST(RedactCredentialsTest, RedactsSessionTokensAsHeaderQueryJsonAndXml) {
   EXPECT_EQ(RedactCredentials("x-amz-security-token:FQoGZXIvYXdz+/=\nhost:x"),
             "x-amz-security-token:<redacted>\nhost:x");
-  EXPECT_EQ(RedactCredentials("X-Amz-Security-Token: FQoGZXIvYXdz"), "X-Amz-Security-Token: <redacted>");
-  EXPECT_EQ(RedactCredentials("?X-Amz-Security-Token=FQoG%2Bx&a=b"), "?X-Amz-Security-Token=<redacted>&a=b");
+  EXPECT_EQ(RedactCredentials("X-Amz-Security-Token: FQoGZXIvYXdz"),
+            "X-Amz-Security-Token: <redacted>");
+  EXPECT_EQ(RedactCredentials("?X-Amz-Security-Token=FQoG%2Bx&a=b"),
+            "?X-Amz-Security-Token=<redacted>&a=b");
   EXPECT_EQ(RedactCredentials(R"({"SessionToken": "FQoG", "SecretAccessKey":"wJal"})"),
             R"({"SessionToken": "<redacted>", "SecretAccessKey":"<redacted>"})");
   EXPECT_EQ(RedactCredentials("<SessionToken>FQoG</SessionToken>"),
@@ -45,8 +49,9 @@ TEST(RedactCredentialsTest, RedactsSessionTokensAsHeaderQueryJsonAndXml) {
 
 TEST(RedactCredentialsTest, WorksOnJsonEscapedText) {
   // A log line: the message rendered as a JSON string.
-  EXPECT_EQ(RedactCredentials(R"({"message":"x-amz-security-token:FQoG\nAuthorization: Bearer abc\"x"})"),
-            R"({"message":"x-amz-security-token:<redacted>\nAuthorization: <redacted>\"x"})");
+  EXPECT_EQ(
+      RedactCredentials(R"({"message":"x-amz-security-token:FQoG\nAuthorization: Bearer abc\"x"})"),
+      R"({"message":"x-amz-security-token:<redacted>\nAuthorization: <redacted>\"x"})");
 }
 
 TEST(RedactCredentialsTest, LeavesProseAndErrorNamesAlone) {

@@ -45,7 +45,7 @@ TEST(FaultInjectorTest, TheRunAfterTheDelayDrawsItsErrorsButNoLatency) {
       faults.SetRules({Rule(Kind::kLatency, absl::Seconds(1)), Rule(Kind::kThrottle)}).ok());
   std::optional<CallDelay> delay = DelayedCallOf(faults.Before("dynamodb", "GetItem"));
   ASSERT_TRUE(delay.has_value());
-  EXPECT_EQ(faults.fired(), 1);  // the throttle is drawn when the call runs
+  EXPECT_EQ(faults.fired(), 1);   // the throttle is drawn when the call runs
   delay->ready_at = absl::Now();  // as if the wait were over
   DelayedCallScope rerun(delay);
   absl::Status status = faults.Before("dynamodb", "GetItem");

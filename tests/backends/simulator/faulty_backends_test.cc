@@ -20,7 +20,8 @@ using ::awsfacade::testing::AsyncStreamsFake;
 using ::testing::Optional;
 namespace ddbs = ::aws::dynamodbstreams::v1;
 
-FaultInjector::Rule StreamsRule(FaultInjector::Kind kind, absl::Duration latency = absl::ZeroDuration()) {
+FaultInjector::Rule StreamsRule(FaultInjector::Kind kind,
+                                absl::Duration latency = absl::ZeroDuration()) {
   FaultInjector::Rule rule;
   rule.service = "dynamodbstreams";
   rule.operation = "GetRecords";
@@ -36,8 +37,9 @@ class FaultyStreamsAsyncTest : public ::testing::Test {
     std::optional<absl::StatusOr<ddbs::GetRecordsResponse>> answer;
     ddbs::GetRecordsRequest request;
     request.set_shard_iterator("it-1");
-    faulty_.AsyncGetRecords(context, request,
-                            [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
+    faulty_.AsyncGetRecords(
+        context, request,
+        [&answer](absl::StatusOr<ddbs::GetRecordsResponse> r) { answer = std::move(r); });
     return answer;
   }
 
@@ -72,7 +74,8 @@ TEST_F(FaultyStreamsAsyncTest, AnInjectedErrorAnswersWithoutTheChild) {
 // wait carries the delay in its context, takes it here, and reaches the
 // child without it.
 TEST_F(FaultyStreamsAsyncTest, ALatencyFaultKeepsTheDelayedCallProtocol) {
-  ASSERT_TRUE(faults_->SetRules({StreamsRule(FaultInjector::Kind::kLatency, absl::Seconds(5))}).ok());
+  ASSERT_TRUE(
+      faults_->SetRules({StreamsRule(FaultInjector::Kind::kLatency, absl::Seconds(5))}).ok());
   std::optional<absl::StatusOr<ddbs::GetRecordsResponse>> first = Call(CallContext{});
   ASSERT_TRUE(first.has_value());
   std::optional<CallDelay> delay = DelayedCallOf(first->status());

@@ -18,15 +18,16 @@ constexpr char kArn[] =
 std::string TwoShardText() {
   std::string text = TokenTextHeader(TokenMode::kStream, kArn);
   AppendTokenShard(&text, "shardId-1", "", Position{Position::kDone, "", {}});
-  AppendTokenShard(&text, "shardId-2", "shardId-1", Position{Position::kAfter, "000000000000000000042", {}});
+  AppendTokenShard(&text, "shardId-2", "shardId-1",
+                   Position{Position::kAfter, "000000000000000000042", {}});
   return text;
 }
 
 TEST(ContinuationTokenTest, TextFormatIsTheV1FormatOfEarlierVersions) {
   // Tokens in clients' hands were issued in exactly this format: it must
   // keep parsing, and new tokens keep it.
-  EXPECT_EQ(TwoShardText(),
-            std::string("v1|t|") + kArn + "\nshardId-1||D|\nshardId-2|shardId-1|A|000000000000000000042");
+  EXPECT_EQ(TwoShardText(), std::string("v1|t|") + kArn +
+                                "\nshardId-1||D|\nshardId-2|shardId-1|A|000000000000000000042");
 }
 
 TEST(ContinuationTokenTest, LatestIsWrittenAsSinceTheTimeItStarted) {
@@ -56,9 +57,12 @@ TEST(ContinuationTokenTest, RoundTripsEveryPositionKind) {
 TEST(ContinuationTokenTest, MalformedTextSaysWhatIsWrong) {
   EXPECT_THAT(ParseTokenText("v2|t|arn").status().message(), HasSubstr("unknown format"));
   EXPECT_THAT(ParseTokenText("v1|x|arn").status().message(), HasSubstr("unknown format"));
-  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|A").status().message(), HasSubstr("malformed shard entry"));
-  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|T|soon").status().message(), HasSubstr("malformed time"));
-  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|Z|").status().message(), HasSubstr("unknown position kind"));
+  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|A").status().message(),
+              HasSubstr("malformed shard entry"));
+  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|T|soon").status().message(),
+              HasSubstr("malformed time"));
+  EXPECT_THAT(ParseTokenText("v1|t|arn\ns|p|Z|").status().message(),
+              HasSubstr("unknown position kind"));
 }
 
 class CodecTest : public ::testing::Test {
@@ -69,15 +73,17 @@ class CodecTest : public ::testing::Test {
 };
 
 TEST_F(CodecTest, OpensWhatItSealed) {
-  absl::StatusOr<TokenContents> opened = codec_.Open(codec_.Seal(TwoShardText()), TokenMode::kStream, kArn);
+  absl::StatusOr<TokenContents> opened =
+      codec_.Open(codec_.Seal(TwoShardText()), TokenMode::kStream, kArn);
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->shards.size(), 2u);
 }
 
 TEST_F(CodecTest, ATokenSealedByAnEarlierVersionStillOpens) {
   // The earlier engine sealed the same text under the same purpose.
-  std::string old = sealer_->Seal("dynamodbstreams.subscription",
-                                  std::string("v1|s|") + kArn + "\nshardId-9||A|000000000000000000100");
+  std::string old =
+      sealer_->Seal("dynamodbstreams.subscription",
+                    std::string("v1|s|") + kArn + "\nshardId-9||A|000000000000000000100");
   absl::StatusOr<TokenContents> opened = codec_.Open(old, TokenMode::kShard, kArn, "shardId-9");
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->shards[0].pos.seq, "000000000000000000100");
@@ -93,12 +99,13 @@ TEST_F(CodecTest, RefusesForeignTokensNamingTheField) {
     std::string why;
   } cases[] = {
       {"garbage", TokenMode::kStream, kArn, "", "not issued by this service"},
-      {backends::TokenSealer(std::string(32, 'x')).Seal("dynamodbstreams.subscription", TwoShardText()),
+      {backends::TokenSealer(std::string(32, 'x'))
+           .Seal("dynamodbstreams.subscription", TwoShardText()),
        TokenMode::kStream, kArn, "", "not issued by this service"},
       {stream_token, TokenMode::kShard, kArn, "shardId-1", "belongs to a SubscribeToStream"},
       {stream_token, TokenMode::kStream, "arn:other", "", "another stream"},
-      {codec_.Seal(TokenTextHeader(TokenMode::kShard, kArn) + "\nshardId-1||S|"), TokenMode::kShard, kArn,
-       "shardId-2", "another shard"},
+      {codec_.Seal(TokenTextHeader(TokenMode::kShard, kArn) + "\nshardId-1||S|"), TokenMode::kShard,
+       kArn, "shardId-2", "another shard"},
       {codec_.Seal("v1|t|arn\ns|p|T|soon"), TokenMode::kStream, "arn", "", "malformed time"},
   };
   for (const Case& c : cases) {
@@ -107,7 +114,8 @@ TEST_F(CodecTest, RefusesForeignTokensNamingTheField) {
     EXPECT_EQ(opened.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(opened.status().message(), HasSubstr(c.why));
     EXPECT_EQ(backends::AwsErrorName(opened.status()).value_or(""), "ValidationException");
-    EXPECT_EQ(backends::AwsErrorField(opened.status()).value_or(""), "StartingPosition.ContinuationToken");
+    EXPECT_EQ(backends::AwsErrorField(opened.status()).value_or(""),
+              "StartingPosition.ContinuationToken");
   }
 }
 

@@ -32,7 +32,8 @@ class ForwardingStreamsBackend : public backends::DynamoDbStreamsBackend {
       const ::aws::dynamodbstreams::v1::GetRecordsRequest& r) override {
     return child_->GetRecords(r);
   }
-  std::unique_ptr<Subscription> WatchStream(absl::string_view arn, std::function<void()> on_change) override {
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn,
+                                            std::function<void()> on_change) override {
     return child_->WatchStream(arn, std::move(on_change));
   }
 

@@ -62,7 +62,8 @@ TEST(ShardLineageTest, ListedTellsTrimmedShardsApart) {
 TEST(ShardLineageTest, AParentCycleInAMalformedListingEnds) {
   std::vector<v1::Shard> listed = {MakeShard("x", "y"), MakeShard("y", "x")};
   ShardLineage lineage(listed);
-  EXPECT_THAT(Ids(lineage.NewShards([](const std::string&) { return false; })), ElementsAre("x", "y"));
+  EXPECT_THAT(Ids(lineage.NewShards([](const std::string&) { return false; })),
+              ElementsAre("x", "y"));
 }
 
 TEST(ShardLineageTest, ParentsFirst) {

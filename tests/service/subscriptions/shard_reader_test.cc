@@ -21,7 +21,8 @@ class Counting final : public testing::ForwardingStreamsBackend {
     ++reads;
     return child_->GetRecords(r);
   }
-  std::unique_ptr<Subscription> WatchStream(absl::string_view arn, std::function<void()> cb) override {
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn,
+                                            std::function<void()> cb) override {
     return notifies_ ? child_->WatchStream(arn, std::move(cb)) : nullptr;
   }
   std::atomic<int> reads{0};
@@ -58,7 +59,8 @@ class ShardReaderTest : public ::testing::Test {
       const int before = *wakes;
       ShardReader::Served s = reader.Serve(cursor, 1000, &out, [wakes] { ++*wakes; });
       for (const auto& r : out) seqs.push_back(r->dynamodb().sequence_number());
-      if (s == ShardReader::Served::kRecords || (s == ShardReader::Served::kWait && *wakes != before))
+      if (s == ShardReader::Served::kRecords ||
+          (s == ShardReader::Served::kWait && *wakes != before))
         continue;
       return seqs;
     }
@@ -152,15 +154,17 @@ TEST_F(ShardReaderTest, PositionsInsideOrAheadAttachBehindTheWindowDoNot) {
   EXPECT_EQ(reader->Serve(&again, 10, &out, [] {}), ShardReader::Served::kDetached);
   EXPECT_FALSE(reader->Attach(Position{Position::kAfter, seq(1), {}}).has_value());  // behind
   EXPECT_FALSE(reader->Attach(Position{Position::kAt, seq(2), {}}).has_value());     // just behind
-  EXPECT_TRUE(reader->Attach(Position{Position::kAt, seq(3), {}}).has_value());      // the window's first
-  EXPECT_TRUE(reader->Attach(Position{Position::kAfter, seq(2), {}}).has_value());   // its anchor
+  EXPECT_TRUE(
+      reader->Attach(Position{Position::kAt, seq(3), {}}).has_value());  // the window's first
+  EXPECT_TRUE(reader->Attach(Position{Position::kAfter, seq(2), {}}).has_value());  // its anchor
   std::optional<uint64_t> inside = reader->Attach(Position{Position::kAfter, seq(3), {}});
   ASSERT_TRUE(inside.has_value());
   EXPECT_EQ(ServeAll(*reader, &*inside, &wakes), (std::vector<std::string>{seq(4), seq(5)}));
   std::optional<uint64_t> at = reader->Attach(Position{Position::kAt, seq(4), {}});
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(ServeAll(*reader, &*at, &wakes), (std::vector<std::string>{seq(4), seq(5)}));
-  EXPECT_TRUE(reader->Attach(Position{Position::kAfter, "99999999999999999999999", {}}).has_value());
+  EXPECT_TRUE(
+      reader->Attach(Position{Position::kAfter, "99999999999999999999999", {}}).has_value());
 }
 
 TEST_F(ShardReaderTest, AClosedShardEndsEveryAttachedSubscriber) {

@@ -188,7 +188,8 @@ TEST(StateDirTest, AppendsBetweenBeginAndCompleteSurviveWithOrWithoutTheSnapshot
       EXPECT_EQ(*begun, 4u);
       EXPECT_EQ((*d)->journal_bytes(), 0);
       for (uint64_t i = 5; i <= 6; ++i) ASSERT_TRUE((*d)->Append(Entry(i, "x/Put")).ok());
-      EXPECT_EQ(::access(Segment(dir, 5).c_str(), F_OK), 0) << "appends after the begin start a segment";
+      EXPECT_EQ(::access(Segment(dir, 5).c_str(), F_OK), 0)
+          << "appends after the begin start a segment";
       if (complete) {
         state::Snapshot snap;
         snap.set_last_index(4);
@@ -348,9 +349,10 @@ TEST(StateDirTest, TheSegmentAfterTheSnapshotMissingIsDataLoss) {
   const std::string dir = NewDir();
   GracefulStopAfterTwo(dir);
   ASSERT_EQ(::unlink(Segment(dir, 3).c_str()), 0);
-  ExpectRefused(dir,
-                "journal-00000000000000000003.log, the journal after snapshot-00000000000000000002.pb, "
-                "is missing");
+  ExpectRefused(
+      dir,
+      "journal-00000000000000000003.log, the journal after snapshot-00000000000000000002.pb, "
+      "is missing");
 }
 
 TEST(StateDirTest, AFreshDirectoryWithoutItsFirstSegmentIsDataLoss) {
@@ -376,7 +378,8 @@ TEST(StateDirTest, AMissingMiddleSegmentIsDataLossEvenWhenTheNextIsEmpty) {
   }
   ASSERT_EQ(ReadAll(Segment(dir, 4)), "");
   ASSERT_EQ(::unlink(Segment(dir, 2).c_str()), 0);
-  ExpectRefused(dir, "entries 2 to 3 are missing: journal-00000000000000000001.log (which ends at entry 1)");
+  ExpectRefused(
+      dir, "entries 2 to 3 are missing: journal-00000000000000000001.log (which ends at entry 1)");
 }
 
 TEST(StateDirTest, ASegmentStartingPastTheEndOfTheOneBeforeIsDataLoss) {

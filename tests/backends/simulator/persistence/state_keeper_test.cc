@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "backends/common/aws_error.h"
 #include "awsfacade/simulator/v1/simulator.pb.h"
+#include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -63,7 +63,8 @@ struct Harness {
     EXPECT_TRUE(k.ok()) << k.status();
     keeper = *std::move(k);
     keeper->RegisterReplay<ForceShardRolloverRequest>(
-        "fake", "Put", [this](const ForceShardRolloverRequest& r) { return store.Put(*keeper->clock(), r); });
+        "fake", "Put",
+        [this](const ForceShardRolloverRequest& r) { return store.Put(*keeper->clock(), r); });
     keeper->SetStateHooks([](state::Snapshot*) { return absl::OkStatus(); },
                           [this](const state::Snapshot& s) {
                             ++loads;
@@ -229,9 +230,8 @@ TEST(StateKeeperTest, ReadsInsideAWriteDoNotDeadlockAndReadsRunTogether) {
   ASSERT_TRUE(h.keeper->Recover().ok());
   ForceShardRolloverRequest r;
   r.set_stream_arn("x");
-  absl::Status s = h.keeper->Write("fake", "Put", r, [&] {
-    return h.keeper->Read([] { return absl::OkStatus(); });
-  });
+  absl::Status s = h.keeper->Write("fake", "Put", r,
+                                   [&] { return h.keeper->Read([] { return absl::OkStatus(); }); });
   EXPECT_TRUE(s.ok());
   // Two reads overlap: the second starts while the first is still inside.
   absl::Notification inside, second_done;
@@ -386,7 +386,8 @@ TEST(StateKeeperTest, AFailedCallsEntryLeftLastByACrashIsDropped) {
     auto recovery = h.keeper->Recover();
     ASSERT_TRUE(recovery.ok()) << recovery.status();
     EXPECT_FALSE(recovery->dropped_failed_call);
-    EXPECT_THAT(h.store.keys, ElementsAre("a", "b")) << "the dropped entry is gone from the journal";
+    EXPECT_THAT(h.store.keys, ElementsAre("a", "b"))
+        << "the dropped entry is gone from the journal";
     ASSERT_TRUE(failing_on_replay(h).ok());
     ASSERT_TRUE(h.Put("c").ok());
   }
