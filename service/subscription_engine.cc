@@ -1271,8 +1271,8 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
                                        SubscriptionEngineOptions options)
     : backend_(std::move(backend)),
       tokens_(std::move(sealer)),
-      budget_(options.max_buffered_bytes),
       options_(options),
+      budget_(options.max_buffered_bytes),
       clock_(options.clock != nullptr ? options.clock : std::make_shared<backends::SystemClock>()),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
       scheduler_(std::make_unique<Scheduler>(clock_.get())) {}

@@ -934,7 +934,9 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
       int item = static_cast<int>(rng() % kItems);
       h.Put("history", "item" + std::to_string(item), ++final_version[item]);
       written = i + 1;
-      if (i % 2000 == 1999) ASSERT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+      if (i % 2000 == 1999) {
+        ASSERT_TRUE(h.simulator->ForceShardRollover(arn).ok());
+      }
     }
   });
   struct Result {
@@ -1028,7 +1030,9 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
       EXPECT_EQ(last->second, final_version[i])
           << "subscriber " << s << " lost the end of item" << i;
     }
-    if (r.from_start) EXPECT_EQ(r.delivered, kWrites) << "subscriber " << s;
+    if (r.from_start) {
+      EXPECT_EQ(r.delivered, kWrites) << "subscriber " << s;
+    }
   }
   EXPECT_GT(resumes, kSubscribers);
 }
