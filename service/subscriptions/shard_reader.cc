@@ -96,7 +96,7 @@ void ShardReader::OnIterator(absl::StatusOr<v1::GetShardIteratorResponse> it) {
 
 std::optional<uint64_t> ShardReader::CursorFor(const Position& pos) const {
   if (iterator_.empty() && !acquiring_ && !ended_) return std::nullopt;
-  auto index_of = [&](const std::string& seq, bool inclusive) {
+  auto index_of = [&](const std::string& seq, bool inclusive) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = std::partition_point(window_.begin(), window_.end(), [&](const auto& r) {
       const int c = CompareSequenceNumbers(SeqOf(*r), seq);
       return inclusive ? c < 0 : c <= 0;
