@@ -713,6 +713,22 @@ class Parser {
     return absl::OkStatus();
   }
 
+  // After "(" and what it holds: the ")", and the redundant-parentheses check
+  // (DynamoDB refuses "((a))").
+  absl::StatusOr<Node> CloseParenthesized(absl::StatusOr<Node> inner) {
+    if (!inner.ok()) return inner;
+    if (!IsPunct(Peek(), ")")) return SyntaxError(pos_);
+    ++pos_;
+    if (inner->parenthesized) {
+      problems_.Add(
+          Problem::kRedundantParens,
+          absl::StrCat("Invalid ", parameter_, ": The expression has redundant parentheses;"));
+    }
+    inner->parenthesized = true;
+    inner->end = pos_;
+    return inner;
+  }
+
   // ( condition-or-operand ) | function ( operand, ... ) | :value | path
   absl::StatusOr<Node> ParseTerm() {
     NestingGuard guard(this);
@@ -720,18 +736,7 @@ class Parser {
     const Token& t = Peek();
     if (IsPunct(t, "(")) {
       ++pos_;
-      absl::StatusOr<Node> inner = ParseOr();
-      if (!inner.ok()) return inner;
-      if (!IsPunct(Peek(), ")")) return SyntaxError(pos_);
-      ++pos_;
-      if (inner->parenthesized) {
-        problems_.Add(
-            Problem::kRedundantParens,
-            absl::StrCat("Invalid ", parameter_, ": The expression has redundant parentheses;"));
-      }
-      inner->parenthesized = true;
-      inner->end = pos_;
-      return inner;
+      return CloseParenthesized(ParseOr());
     }
     Node node;
     if (t.kind == TokenKind::kValueRef) {
@@ -985,18 +990,7 @@ class Parser {
     const Token& t = Peek();
     if (IsPunct(t, "(")) {
       ++pos_;
-      absl::StatusOr<Node> inner = ParseSetValue();
-      if (!inner.ok()) return inner;
-      if (!IsPunct(Peek(), ")")) return SyntaxError(pos_);
-      ++pos_;
-      if (inner->parenthesized) {
-        problems_.Add(
-            Problem::kRedundantParens,
-            absl::StrCat("Invalid ", parameter_, ": The expression has redundant parentheses;"));
-      }
-      inner->parenthesized = true;
-      inner->end = pos_;
-      return inner;
+      return CloseParenthesized(ParseSetValue());
     }
     Node node;
     if (t.kind == TokenKind::kValueRef) {
