@@ -2,21 +2,17 @@
 # Formats the project's C++ sources in place with clang-format-14 and the
 # root .clang-format (Google style, 100 columns).
 #
-#   scripts/format.sh              every tracked .cc/.h file; then empties
-#                                  scripts/format-pending.txt
+#   scripts/format.sh              every tracked .cc/.h file
 #   scripts/format.sh FILE...      only these
 #   scripts/format.sh --check      formats nothing; lists the files that differ
 #                                  and exits 1 when there is one (what
 #                                  scripts/check-format.sh runs)
 #
 # Files are those git tracks (so nothing generated or under build*/); outside a
-# git checkout, the .cc/.h files below the source folders. In --check mode the
-# files listed in scripts/format-pending.txt (written before the tree was
-# formatted once) are skipped and counted.
+# git checkout, the .cc/.h files below the source folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format-14}
-PENDING=scripts/format-pending.txt
 if ! command -v "$CLANG_FORMAT" >/dev/null; then
   echo "format: $CLANG_FORMAT is missing; run scripts/install-deps.sh" >&2
   exit 1
@@ -36,29 +32,19 @@ fi
 
 if [ "$check" -eq 0 ]; then
   "$CLANG_FORMAT" -i --style=file "${files[@]}"
-  if [ $# -eq 0 ] && [ -s "$PENDING" ]; then
-    sed -i '/^[^#]/d' "$PENDING"  # everything is formatted now: nothing pending
-  fi
   echo "format: ${#files[@]} files formatted" >&2
   exit 0
 fi
 
-declare -A pending=()
-if [ -f "$PENDING" ]; then
-  while read -r f; do pending[$f]=1; done < <(grep -v '^#' "$PENDING" || true)
-fi
-to_check=()
-for f in "${files[@]}"; do [ -n "${pending[$f]:-}" ] || to_check+=("$f"); done
-skipped=$((${#files[@]} - ${#to_check[@]}))
 # One clang-format run over every file: --dry-run reports each place that
 # would change as "<file>:<line>:<col>: error: code should be clang-formatted".
-report=$("$CLANG_FORMAT" --style=file --dry-run "${to_check[@]}" 2>&1 || true)
+report=$("$CLANG_FORMAT" --style=file --dry-run "${files[@]}" 2>&1 || true)
 mapfile -t differ < <(grep -oP '^.+?(?=:\d+:\d+: (error|warning): code should be clang-formatted)' \
                         <<<"$report" | uniq -c | awk '{print $2 ": " $1 " places"}')
-checked=$((${#files[@]} - skipped))
+checked=${#files[@]}
 if [ ${#differ[@]} -gt 0 ]; then
   echo "check-format: ${#differ[@]} of $checked files differ from .clang-format (scripts/format.sh FILE... fixes them):" >&2
   printf '  %s\n' "${differ[@]}" >&2
   exit 1
 fi
-echo "check-format: $checked files follow .clang-format ($skipped pending in $PENDING, skipped)" >&2
+echo "check-format: $checked files follow .clang-format" >&2
