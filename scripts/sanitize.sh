@@ -2,8 +2,9 @@
 # Builds some of the tests with a sanitizer (clang-16, -O1, no debug info, in a
 # build directory of their own) and runs them.
 #
-#   scripts/sanitize.sh tsan   ThreadSanitizer: the subscription and DynamoDB
-#                              Streams tests (build-tsan/)
+#   scripts/sanitize.sh tsan   ThreadSanitizer: the subscription units and the
+#                              simulator's stream store (build-tsan/), with
+#                              absl_tsan_shim.cc making absl::Mutex visible
 #   scripts/sanitize.sh asan   AddressSanitizer + UndefinedBehaviorSanitizer
 #                              (leaks included): every unit test binary of
 #                              tests/backends, tests/service,
@@ -11,8 +12,9 @@
 #                              (build-asan/)
 #
 # Our code is instrumented; Debian's gRPC, Protobuf and Abseil are not, so
-# TSan cannot see their synchronisation: the reports it makes inside them
-# are suppressed by scripts/sanitizers/tsan.supp (each entry says why).
+# TSan cannot see their synchronisation: absl_tsan_shim.cc annotates
+# absl::Mutex/CondVar/Notification, the libraries' interceptor calls are
+# ignored, and scripts/sanitizers/tsan.supp says why for each entry.
 # Any report fails the test that made it. Each binary's output goes to
 # <build dir>/sanitize-logs/<binary>.log; the failing ones are printed.
 # Exits 1 when a binary fails. JOBS: build parallelism (default: every core).
@@ -28,9 +30,10 @@ case "$MODE" in
   tsan)
     BUILD_DIR=build-tsan
     FLAGS="-fsanitize=thread"
-    # The subscription engine's and the streams handlers' tests, and the
-    # simulator's stream store (what SubscribeToShard reads).
-    TEST_FILTER='*Subscri*:*Stream*'
+    # The subscription units (no gRPC: TSan cannot see Debian's gRPC's own
+    # hand-overs between threads, docs/development.md) and the simulator's
+    # stream store (what SubscribeToShard reads).
+    TEST_FILTER='BufferBudget*:Codec*:ContinuationToken*:ReadBudget*:SequenceNumber*:ShardLineage*:ShardReader*:SubscriptionOptions*:StreamStore*:*ViewType*'
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$SUPP/tsan.supp"
     ;;
   asan)
@@ -53,12 +56,47 @@ fi
 
 # -w: the warnings are the normal (g++ -Werror) build's business.
 FLAGS="$FLAGS -fno-omit-frame-pointer -w"
+LINK_FLAGS=$FLAGS
+if [ "$MODE" = tsan ]; then
+  # Debian's Abseil is not built for TSan: absl_tsan_shim.cc gives its
+  # Mutex, CondVar and Notification the annotations TSan needs, linked into
+  # every test binary (-rdynamic: the libraries' own calls reach it too).
+  # Ninja does not know the binaries depend on it: a changed shim removes
+  # them so that they are linked again.
+  mkdir -p "$BUILD_DIR"
+  "$CXX_16" -std=c++17 -O1 $FLAGS -I"$ROOT" -c "$SUPP/absl_tsan_shim.cc" -o "$BUILD_DIR/absl_tsan_shim.o.new"
+  if ! cmp -s "$BUILD_DIR/absl_tsan_shim.o.new" "$BUILD_DIR/absl_tsan_shim.o"; then
+    mv "$BUILD_DIR/absl_tsan_shim.o.new" "$BUILD_DIR/absl_tsan_shim.o"
+    RELINK=1
+  fi
+  LINK_FLAGS="$FLAGS -rdynamic $ROOT/$BUILD_DIR/absl_tsan_shim.o -ldl"
+  # The shim's self-check: without it TSan reports absl-locked code as racy,
+  # with it that code passes, and a real race is still reported.
+  check=$BUILD_DIR/absl_tsan_shim_check
+  ABSL_LIBS=(-labsl_synchronization -labsl_time -labsl_base -labsl_raw_logging_internal)
+  "$CXX_16" -std=c++17 -O1 $FLAGS -I"$ROOT" "$SUPP/absl_tsan_shim_check.cc" -o "$check-bare" "${ABSL_LIBS[@]}"
+  "$CXX_16" -std=c++17 -O1 $FLAGS -I"$ROOT" "$SUPP/absl_tsan_shim_check.cc" -o "$check" -rdynamic \
+    "$BUILD_DIR/absl_tsan_shim.o" -ldl "${ABSL_LIBS[@]}"
+  shim_check() {  # shim_check BINARY MODE WANT: WANT is "race" or "clean"
+    local got=clean
+    if ! TSAN_OPTIONS="halt_on_error=1" "$1" "$2" >"$1.$2.log" 2>&1; then got=race; fi
+    if [ "$got" != "$3" ]; then
+      echo "sanitize tsan: the shim self-check failed: $(basename "$1") $2 gave $got, expected $3" >&2
+      cat "$1.$2.log" >&2
+      exit 1
+    fi
+  }
+  shim_check "$check-bare" locked race
+  shim_check "$check" locked clean
+  shim_check "$check" unlocked race
+  echo "sanitize tsan: absl_tsan_shim self-check passed (without it a locked counter reads as a race)" >&2
+fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   GEN=()
   if command -v ninja >/dev/null; then GEN=(-G Ninja); fi
   CC=clang-16 CXX="$CXX_16" cmake -S . -B "$BUILD_DIR" "${GEN[@]}" \
     -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1" \
-    -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$FLAGS" \
+    -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" \
     -DAWSFACADE_BUILD_BENCH=OFF >&2
 else
   cmake -S . -B "$BUILD_DIR" >/dev/null
@@ -75,11 +113,26 @@ else
     grep -oP '^tests/((backends|service|observability)/[^:]*_test|client/client_mock_test)(?=: CXX_EXECUTABLE_LINKER)' |
     sort -u)
 fi
+if [ -n "${RELINK:-}" ]; then
+  for t in "${TARGETS[@]}"; do rm -f "$BUILD_DIR/$t"; done
+fi
 start=$SECONDS
 cmake --build "$BUILD_DIR" --parallel "${JOBS:-$(nproc)}" -- "${TARGETS[@]}" >&2
 echo "sanitize $MODE: built ${#TARGETS[@]} test binaries in $((SECONDS - start)) s" >&2
 
 mkdir -p "$BUILD_DIR/sanitize-logs"
+if [ "$MODE" = tsan ]; then
+  # tsan.supp plus one called_from_lib line per uninstrumented library of
+  # the gRPC/Protobuf/Abseil family the binaries load (see tsan.supp).
+  supp=$BUILD_DIR/tsan.supp
+  {
+    cat "$SUPP/tsan.supp"
+    for t in "${TARGETS[@]}"; do ldd "$BUILD_DIR/$t"; done |
+      grep -oE '\b(libabsl_[a-z0-9_]+|libgrpc(\+\+)?|libgpr|libupb|libprotobuf|libre2|libaddress_sorting)\.so' |
+      sort -u | sed 's/^/called_from_lib:/'
+  } >"$supp"
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/$supp"
+fi
 start=$SECONDS
 failed=()
 for t in "${TARGETS[@]}"; do
