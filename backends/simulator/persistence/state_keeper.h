@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "backends/common/clock.h"
 #include "backends/simulator/persistence/state_dir.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
 
 namespace awsfacade::backends::simulator {
@@ -121,6 +122,22 @@ class StateKeeper {
             return absl::DataLossError("the request does not parse");
           }
           return replay(request);
+        };
+    return true;
+  }
+  // The same for a request known by its descriptor alone (a decorator
+  // generic over operations): `prototype` is a default instance of the
+  // request type, parsed into a new message of its type for each replay.
+  bool RegisterReplay(absl::string_view service, absl::string_view method,
+                      const google::protobuf::Message& prototype,
+                      std::function<absl::Status(const google::protobuf::Message&)> replay) {
+    replayers_[absl::StrCat(service, "/", method)] =
+        [&prototype, replay = std::move(replay)](const std::string& bytes) {
+          std::unique_ptr<google::protobuf::Message> request(prototype.New());
+          if (!request->ParseFromString(bytes)) {
+            return absl::DataLossError("the request does not parse");
+          }
+          return replay(*request);
         };
     return true;
   }
