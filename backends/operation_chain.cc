@@ -33,4 +33,8 @@ const pb::MethodDescriptor* MethodFor(const pb::Descriptor& request_type) {
   return nullptr;
 }
 
+absl::Status NotImplementedByBackend(absl::string_view operation) {
+  return absl::UnimplementedError(absl::StrCat(kNotImplementedByBackend, " ", operation));
+}
+
 }  // namespace awsfacade::backends
