@@ -11,17 +11,18 @@
 // The operations of aws.dynamodb.v1.DynamoDbService that reach a backend:
 // the one list the typed parts expand (this interface, the chain's typed
 // ends, the handlers). An operation added to the proto is added here.
-#define AWSFACADE_DYNAMODB_OPERATIONS(X)   \
-  X(::aws::dynamodb::v1, CreateTable)      \
-  X(::aws::dynamodb::v1, DescribeTable)    \
-  X(::aws::dynamodb::v1, UpdateTable)      \
-  X(::aws::dynamodb::v1, DeleteTable)      \
-  X(::aws::dynamodb::v1, PutItem)          \
-  X(::aws::dynamodb::v1, GetItem)          \
-  X(::aws::dynamodb::v1, DeleteItem)       \
-  X(::aws::dynamodb::v1, UpdateItem)       \
-  X(::aws::dynamodb::v1, UpdateTimeToLive) \
-  X(::aws::dynamodb::v1, DescribeTimeToLive)
+#define AWSFACADE_DYNAMODB_OPERATIONS(X)     \
+  X(::aws::dynamodb::v1, CreateTable)        \
+  X(::aws::dynamodb::v1, DescribeTable)      \
+  X(::aws::dynamodb::v1, UpdateTable)        \
+  X(::aws::dynamodb::v1, DeleteTable)        \
+  X(::aws::dynamodb::v1, PutItem)            \
+  X(::aws::dynamodb::v1, GetItem)            \
+  X(::aws::dynamodb::v1, DeleteItem)         \
+  X(::aws::dynamodb::v1, UpdateItem)         \
+  X(::aws::dynamodb::v1, UpdateTimeToLive)   \
+  X(::aws::dynamodb::v1, DescribeTimeToLive) \
+  X(::aws::dynamodb::v1, DescribeLimits)
 
 namespace awsfacade::backends {
 

@@ -316,6 +316,8 @@ absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
       if (absl::Status s = TableArn("GlobalTableSourceArn", source, true).status(); !s.ok())
         return s;
     }
+    // An account-level call (DescribeLimits) names no table.
+    if (!HasField(request, "table_name")) return std::string();
     return TableArn("TableName", Field(request, "table_name"), /*arn_allowed=*/true);
   }
   if (package == "aws.dynamodbstreams.v1" || package == "awsfacade.simulator.v1") {

@@ -1823,6 +1823,21 @@ absl::StatusOr<v1::DescribeTimeToLiveResponse> DynamoDbSimulator::DescribeTimeTo
   return response;
 }
 
+absl::StatusOr<v1::DescribeLimitsResponse> DynamoDbSimulator::DescribeLimits(
+    const v1::DescribeLimitsRequest& /*request*/) {
+  // The defaults of the DynamoDB Developer Guide's "Service, account, and
+  // table quotas" (provisioned capacity, per Region); the simulator keeps no
+  // account of its own to raise them.
+  constexpr int64_t kAccountMaxCapacityUnits = 80000;
+  constexpr int64_t kTableMaxCapacityUnits = 40000;
+  v1::DescribeLimitsResponse response;
+  response.set_account_max_read_capacity_units(kAccountMaxCapacityUnits);
+  response.set_account_max_write_capacity_units(kAccountMaxCapacityUnits);
+  response.set_table_max_read_capacity_units(kTableMaxCapacityUnits);
+  response.set_table_max_write_capacity_units(kTableMaxCapacityUnits);
+  return response;
+}
+
 // --- Streams
 // -------------------------------------------------------------------
 
