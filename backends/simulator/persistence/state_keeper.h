@@ -111,23 +111,10 @@ class StateKeeper {
                      std::function<absl::Status(const state::Snapshot&)> load);
 
   // Declares a journaled call and how to replay it; returns true (so a
-  // decorator can register from a member initializer).
-  template <typename Request>
-  bool RegisterReplay(absl::string_view service, absl::string_view method,
-                      std::function<absl::Status(const Request&)> replay) {
-    replayers_[absl::StrCat(service, "/", method)] =
-        [replay = std::move(replay)](const std::string& bytes) {
-          Request request;
-          if (!request.ParseFromString(bytes)) {
-            return absl::DataLossError("the request does not parse");
-          }
-          return replay(request);
-        };
-    return true;
-  }
-  // The same for a request known by its descriptor alone (a decorator
-  // generic over operations): `prototype` is a default instance of the
-  // request type, parsed into a new message of its type for each replay.
+  // decorator can register from a member initializer). `prototype` is a
+  // default instance of the request type (the operation chain's journal
+  // knows it by its descriptor alone), parsed into a new message of its type
+  // for each replay.
   bool RegisterReplay(absl::string_view service, absl::string_view method,
                       const google::protobuf::Message& prototype,
                       std::function<absl::Status(const google::protobuf::Message&)> replay) {
@@ -140,6 +127,15 @@ class StateKeeper {
           return replay(*request);
         };
     return true;
+  }
+  // The same for a request type known at compile time.
+  template <typename Request>
+  bool RegisterReplay(absl::string_view service, absl::string_view method,
+                      std::function<absl::Status(const Request&)> replay) {
+    return RegisterReplay(service, method, Request::default_instance(),
+                          [replay = std::move(replay)](const google::protobuf::Message& request) {
+                            return replay(static_cast<const Request&>(request));
+                          });
   }
 
   struct Recovery {
