@@ -1,9 +1,28 @@
 #ifndef AWSFACADE_BACKENDS_DYNAMODB_BACKEND_H_
 #define AWSFACADE_BACKENDS_DYNAMODB_BACKEND_H_
 
+#include <memory>
+
 #include "absl/status/statusor.h"
 #include "aws/dynamodb/v1/dynamodb.pb.h"
 #include "backends/common/call_context.h"
+#include "backends/operation_chain.h"
+
+// The operations of aws.dynamodb.v1.DynamoDbService that reach a backend:
+// the one list the typed parts expand (this interface, the chain's typed
+// ends, the handlers). An operation added to the proto is added here.
+#define AWSFACADE_DYNAMODB_OPERATIONS(X)     \
+  X(::aws::dynamodb::v1, CreateTable)        \
+  X(::aws::dynamodb::v1, DescribeTable)      \
+  X(::aws::dynamodb::v1, UpdateTable)        \
+  X(::aws::dynamodb::v1, DeleteTable)        \
+  X(::aws::dynamodb::v1, PutItem)            \
+  X(::aws::dynamodb::v1, GetItem)            \
+  X(::aws::dynamodb::v1, DeleteItem)         \
+  X(::aws::dynamodb::v1, UpdateItem)         \
+  X(::aws::dynamodb::v1, UpdateTimeToLive)   \
+  X(::aws::dynamodb::v1, DescribeTimeToLive) \
+  X(::aws::dynamodb::v1, DescribeLimits)
 
 namespace awsfacade::backends {
 
@@ -16,37 +35,21 @@ class DynamoDbBackend {
  public:
   virtual ~DynamoDbBackend() = default;
 
-#define AWSFACADE_DYNAMODB_OP(Op)                               \
-  virtual absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
-      const ::aws::dynamodb::v1::Op##Request& request) = 0;
-  AWSFACADE_DYNAMODB_OP(CreateTable)
-  AWSFACADE_DYNAMODB_OP(DescribeTable)
-  AWSFACADE_DYNAMODB_OP(UpdateTable)
-  AWSFACADE_DYNAMODB_OP(DeleteTable)
-  AWSFACADE_DYNAMODB_OP(PutItem)
-  AWSFACADE_DYNAMODB_OP(GetItem)
-  AWSFACADE_DYNAMODB_OP(DeleteItem)
-  AWSFACADE_DYNAMODB_OP(UpdateItem)
-  AWSFACADE_DYNAMODB_OP(UpdateTimeToLive)
-  AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
-#undef AWSFACADE_DYNAMODB_OP
+  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_BACKEND_METHOD)
 
   // The asynchronous forms (backends/common/call_context.h, as for
   // DynamoDbStreamsBackend): by default the blocking method, inline; the
-  // AWS backend overrides them and says IsAsynchronous(); decorators
-  // forward both to their child.
+  // AWS backend is asynchronous and says IsAsynchronous().
   virtual bool IsAsynchronous() const { return false; }
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, CreateTable)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DescribeTable)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateTable)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DeleteTable)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, PutItem)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, GetItem)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DeleteItem)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateItem)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, UpdateTimeToLive)
-  AWSFACADE_ASYNC_FORM(::aws::dynamodb::v1, DescribeTimeToLive)
+  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_ASYNC_FORM)
+
+  // The operation chain this backend is the typed end of
+  // (backends/operation_chain.h); nullptr for an implementation.
+  virtual std::shared_ptr<OperationInvoker> chain() const { return nullptr; }
 };
+
+// DynamoDbBackend over an operation chain (backends/operation_chain.h).
+AWSFACADE_OPERATION_CHAIN(DynamoDbBackend, DynamoDbOverChain, AWSFACADE_DYNAMODB_OPERATIONS)
 
 }  // namespace awsfacade::backends
 

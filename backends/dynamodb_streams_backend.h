@@ -7,6 +7,16 @@
 #include "absl/status/statusor.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
 #include "backends/common/call_context.h"
+#include "backends/operation_chain.h"
+
+// The operations of aws.dynamodbstreams.v1.DynamoDbStreamsService that reach
+// a backend: the one list the typed parts expand
+// (backends/operation_chain.h).
+#define AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(X)  \
+  X(::aws::dynamodbstreams::v1, ListStreams)      \
+  X(::aws::dynamodbstreams::v1, DescribeStream)   \
+  X(::aws::dynamodbstreams::v1, GetShardIterator) \
+  X(::aws::dynamodbstreams::v1, GetRecords)
 
 namespace awsfacade::backends {
 
@@ -19,19 +29,13 @@ namespace awsfacade::backends {
 // backends/common/call_context.h): by default they run the blocking form
 // inline under the context's scopes, which suits backends that do no I/O
 // (the simulator); a backend that talks to the network (AWS) overrides
-// them, and so does every decorator (forwarding to its child's Async*).
+// them. Decorators are layers of an operation chain
+// (backends/operation_chain.h).
 class DynamoDbStreamsBackend {
  public:
   virtual ~DynamoDbStreamsBackend() = default;
 
-  virtual absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) = 0;
-  virtual absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) = 0;
-  virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) = 0;
-  virtual absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) = 0;
+  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_BACKEND_METHOD)
 
   // True when the Async* forms are the backend's own non-blocking calls
   // (AWS, over curl multi): a caller then starts them from any thread,
@@ -40,31 +44,11 @@ class DynamoDbStreamsBackend {
   // a caller that must not be held up (a gRPC callback) keeps its executor
   // hop. Decorators answer what their child answers.
   virtual bool IsAsynchronous() const { return false; }
+  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_ASYNC_FORM)
 
-  virtual void AsyncDescribeStream(
-      const CallContext& context, ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
-      AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) {
-    RunInline(
-        context, [&] { return DescribeStream(request); }, std::move(done));
-  }
-  virtual void AsyncGetShardIterator(
-      const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
-      AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) {
-    RunInline(
-        context, [&] { return GetShardIterator(request); }, std::move(done));
-  }
-  virtual void AsyncGetRecords(const CallContext& context,
-                               ::aws::dynamodbstreams::v1::GetRecordsRequest request,
-                               AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) {
-    RunInline(
-        context, [&] { return GetRecords(request); }, std::move(done));
-  }
-  virtual void AsyncListStreams(const CallContext& context,
-                                ::aws::dynamodbstreams::v1::ListStreamsRequest request,
-                                AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) {
-    RunInline(
-        context, [&] { return ListStreams(request); }, std::move(done));
-  }
+  // The operation chain this backend is the typed end of
+  // (backends/operation_chain.h); nullptr for an implementation.
+  virtual std::shared_ptr<OperationInvoker> chain() const { return nullptr; }
 
   // Optional wake-up hook for the subscription engine: `callback` runs
   // (on the writer's thread, without backend locks held; it must not block)
@@ -79,13 +63,16 @@ class DynamoDbStreamsBackend {
                                                     std::function<void()> /*callback*/) {
     return nullptr;
   }
-
- protected:
-  template <typename Call, typename Response>
-  static void RunInline(const CallContext& context, Call&& call, AsyncDone<Response> done) {
-    RunBlockingInline<Response>(context, std::forward<Call>(call), std::move(done));
-  }
 };
+
+// DynamoDbStreamsBackend over an operation chain (backends/operation_chain.h).
+// WatchStream, not an operation, is the inner backend's.
+AWSFACADE_OPERATION_CHAIN(
+    DynamoDbStreamsBackend, DynamoDbStreamsOverChain, AWSFACADE_DYNAMODB_STREAMS_OPERATIONS,
+    std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
+                                              std::function<void()> callback) override {
+      return inner_ == nullptr ? nullptr : inner_->WatchStream(stream_arn, std::move(callback));
+    })
 
 }  // namespace awsfacade::backends
 

@@ -1,55 +1,55 @@
 #ifndef AWSFACADE_BACKENDS_PERSONALIZE_BACKEND_H_
 #define AWSFACADE_BACKENDS_PERSONALIZE_BACKEND_H_
 
+#include <memory>
+
 #include "absl/status/statusor.h"
 #include "aws/personalize/v1/personalize.pb.h"
 #include "backends/common/call_context.h"
+#include "backends/operation_chain.h"
+
+// The operations of aws.personalize.v1.PersonalizeService that reach a
+// backend: the one list the typed parts expand (backends/operation_chain.h).
+#define AWSFACADE_PERSONALIZE_OPERATIONS(X)       \
+  X(::aws::personalize::v1, CreateDatasetGroup)   \
+  X(::aws::personalize::v1, DescribeDatasetGroup) \
+  X(::aws::personalize::v1, ListDatasetGroups)    \
+  X(::aws::personalize::v1, DeleteDatasetGroup)   \
+  X(::aws::personalize::v1, CreateSchema)         \
+  X(::aws::personalize::v1, DescribeSchema)       \
+  X(::aws::personalize::v1, ListSchemas)          \
+  X(::aws::personalize::v1, DeleteSchema)         \
+  X(::aws::personalize::v1, CreateDataset)        \
+  X(::aws::personalize::v1, DescribeDataset)      \
+  X(::aws::personalize::v1, ListDatasets)         \
+  X(::aws::personalize::v1, DeleteDataset)
 
 namespace awsfacade::backends {
 
 // Amazon Personalize, the dataset part (docs/aws-semantics.md §5, §7.3), one
-// method per AWS operation. Errors are AwsError statuses. Methods may block;
-// service/ runs them on the backend's executor.
+// method per AWS operation. Errors are AwsError statuses (ListDatasets:
+// InvalidInputException, InvalidNextTokenException for a forged or foreign
+// token). Methods may block; service/ runs them on the backend's executor.
 class PersonalizeBackend {
  public:
   virtual ~PersonalizeBackend() = default;
 
-#define AWSFACADE_PERSONALIZE_OP(Op)                               \
-  virtual absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
-      const ::aws::personalize::v1::Op##Request& request) = 0;
-  AWSFACADE_PERSONALIZE_OP(CreateDatasetGroup)
-  AWSFACADE_PERSONALIZE_OP(DescribeDatasetGroup)
-  AWSFACADE_PERSONALIZE_OP(ListDatasetGroups)
-  AWSFACADE_PERSONALIZE_OP(DeleteDatasetGroup)
-  AWSFACADE_PERSONALIZE_OP(CreateSchema)
-  AWSFACADE_PERSONALIZE_OP(DescribeSchema)
-  AWSFACADE_PERSONALIZE_OP(ListSchemas)
-  AWSFACADE_PERSONALIZE_OP(DeleteSchema)
-  AWSFACADE_PERSONALIZE_OP(CreateDataset)
-  AWSFACADE_PERSONALIZE_OP(DescribeDataset)
-  // InvalidInputException, InvalidNextTokenException (forged or foreign token).
-  AWSFACADE_PERSONALIZE_OP(ListDatasets)
-  AWSFACADE_PERSONALIZE_OP(DeleteDataset)
-#undef AWSFACADE_PERSONALIZE_OP
+  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_BACKEND_METHOD)
 
   // The asynchronous forms (backends/common/call_context.h, as for
   // DynamoDbStreamsBackend): by default the blocking method, inline; the
-  // AWS backend overrides them and says IsAsynchronous(); decorators
-  // forward both to their child.
+  // AWS backend is asynchronous and says IsAsynchronous().
   virtual bool IsAsynchronous() const { return false; }
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateDatasetGroup)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeDatasetGroup)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListDatasetGroups)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteDatasetGroup)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateSchema)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeSchema)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListSchemas)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteSchema)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, CreateDataset)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DescribeDataset)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, ListDatasets)
-  AWSFACADE_ASYNC_FORM(::aws::personalize::v1, DeleteDataset)
+  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_ASYNC_FORM)
+
+  // The operation chain this backend is the typed end of
+  // (backends/operation_chain.h); nullptr for an implementation.
+  virtual std::shared_ptr<OperationInvoker> chain() const { return nullptr; }
 };
+
+// PersonalizeBackend over an operation chain (backends/operation_chain.h).
+AWSFACADE_OPERATION_CHAIN(PersonalizeBackend, PersonalizeOverChain,
+                          AWSFACADE_PERSONALIZE_OPERATIONS)
 
 }  // namespace awsfacade::backends
 

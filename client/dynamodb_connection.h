@@ -10,17 +10,18 @@
 
 // The RPCs of aws.dynamodb.v1.DynamoDbService (see proto/aws/dynamodb/v1/dynamodb.proto for
 // each contract), as X(namespace, Rpc) lists.
-#define AWSFACADE_DYNAMODB_UNARY_RPCS(X)   \
-  X(::aws::dynamodb::v1, CreateTable)      \
-  X(::aws::dynamodb::v1, DescribeTable)    \
-  X(::aws::dynamodb::v1, UpdateTable)      \
-  X(::aws::dynamodb::v1, DeleteTable)      \
-  X(::aws::dynamodb::v1, PutItem)          \
-  X(::aws::dynamodb::v1, GetItem)          \
-  X(::aws::dynamodb::v1, DeleteItem)       \
-  X(::aws::dynamodb::v1, UpdateItem)       \
-  X(::aws::dynamodb::v1, UpdateTimeToLive) \
-  X(::aws::dynamodb::v1, DescribeTimeToLive)
+#define AWSFACADE_DYNAMODB_UNARY_RPCS(X)     \
+  X(::aws::dynamodb::v1, CreateTable)        \
+  X(::aws::dynamodb::v1, DescribeTable)      \
+  X(::aws::dynamodb::v1, UpdateTable)        \
+  X(::aws::dynamodb::v1, DeleteTable)        \
+  X(::aws::dynamodb::v1, PutItem)            \
+  X(::aws::dynamodb::v1, GetItem)            \
+  X(::aws::dynamodb::v1, DeleteItem)         \
+  X(::aws::dynamodb::v1, UpdateItem)         \
+  X(::aws::dynamodb::v1, UpdateTimeToLive)   \
+  X(::aws::dynamodb::v1, DescribeTimeToLive) \
+  X(::aws::dynamodb::v1, DescribeLimits)
 // Server streams, passed through (no resume).
 #define AWSFACADE_DYNAMODB_STREAMING_RPCS(X)
 // Subscriptions: resumed from their continuation token after a disconnect.

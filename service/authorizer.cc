@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/common/crypto.h"
 #include "nlohmann/json.hpp"
 #include "service/caller_identity.h"
@@ -63,9 +64,11 @@ constexpr char kPartition[] = "aws";
 constexpr char kIteratorPurpose[] = "awsfacade.authz.shard_iterator";
 // The validation error of each service (what its backend answers for input
 // its model refuses).
-constexpr char kValidation[] = "ValidationException";              // DynamoDB, Streams
-constexpr char kInvalidInput[] = "InvalidInputException";          // Personalize
-constexpr char kInvalidParameter[] = "InvalidParameterException";  // Cognito Sync
+using backends::aws_errors::kAccessDenied;
+using backends::aws_errors::kInvalidInput;      // Personalize
+using backends::aws_errors::kInvalidParameter;  // Cognito Sync
+using backends::aws_errors::kUnrecognizedClient;
+using backends::aws_errors::kValidation;  // DynamoDB, Streams
 
 bool AllOf(absl::string_view value, bool (*allowed)(char)) {
   return std::all_of(value.begin(), value.end(), allowed);
@@ -183,13 +186,13 @@ absl::StatusOr<std::string> Authorizer::Caller(const grpc::ServerContextBase& co
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     absl::string_view value(it->second.data(), it->second.size());
     if (!absl::ConsumePrefix(&value, "Bearer ")) {
-      return backends::AwsError("UnrecognizedClientException",
+      return backends::AwsError(kUnrecognizedClient,
                                 "the authorization header is not \"Bearer <token>\"");
     }
     const backends::Digest digest = backends::Sha256(value);
     auto name = token_names_.find(absl::BytesToHexString(backends::AsView(digest)));
     if (name == token_names_.end()) {
-      return backends::AwsError("UnrecognizedClientException", "the bearer token is not known");
+      return backends::AwsError(kUnrecognizedClient, "the bearer token is not known");
     }
     return absl::StrCat("token:", name->second);
   }
@@ -226,7 +229,7 @@ absl::StatusOr<std::string> Authorizer::CheckOwnArn(absl::string_view field, abs
                               field);
   }
   if (parts[4] != account_id_) {
-    return backends::AwsError("AccessDeniedException",
+    return backends::AwsError(kAccessDenied,
                               absl::StrCat(field, " ", arn, " belongs to account ", parts[4],
                                            "; this server serves account ", account_id_, " only"));
   }
@@ -313,6 +316,8 @@ absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
       if (absl::Status s = TableArn("GlobalTableSourceArn", source, true).status(); !s.ok())
         return s;
     }
+    // An account-level call (DescribeLimits) names no table.
+    if (!HasField(request, "table_name")) return std::string();
     return TableArn("TableName", Field(request, "table_name"), /*arn_allowed=*/true);
   }
   if (package == "aws.dynamodbstreams.v1" || package == "awsfacade.simulator.v1") {
@@ -361,10 +366,9 @@ absl::Status Authorizer::Decide(const std::string& caller, const std::string& op
     }
   }
   return backends::AwsError(
-      "AccessDeniedException",
-      absl::StrCat(caller, " is not authorized to perform ", operation,
-                   resource.empty() ? std::string(" (no resource)")
-                                    : absl::StrCat(" on resource ", resource)));
+      kAccessDenied, absl::StrCat(caller, " is not authorized to perform ", operation,
+                                  resource.empty() ? std::string(" (no resource)")
+                                                   : absl::StrCat(" on resource ", resource)));
 }
 
 absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
@@ -374,9 +378,9 @@ absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
   const std::string operation = Operation(request);
   absl::StatusOr<std::string> resource = Resource(request);
   if (resource.status().code() == absl::StatusCode::kPermissionDenied) {
-    return backends::AwsError("AccessDeniedException",
-                              absl::StrCat(*caller, " is not authorized to perform ", operation,
-                                           ": ", resource.status().message()));
+    return backends::AwsError(
+        kAccessDenied, absl::StrCat(*caller, " is not authorized to perform ", operation, ": ",
+                                    resource.status().message()));
   }
   if (!resource.ok()) return resource.status();
   return Decide(*caller, operation, *resource);

@@ -29,41 +29,6 @@ CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBack
                                        const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
-grpc::ServerUnaryReactor* CognitoSyncService::ListRecords(grpc::CallbackServerContext* context,
-                                                          const v1::ListRecordsRequest* request,
-                                                          v1::ListRecordsResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::CognitoSyncBackend::AsyncListRecords);
-}
-
-grpc::ServerUnaryReactor* CognitoSyncService::UpdateRecords(grpc::CallbackServerContext* context,
-                                                            const v1::UpdateRecordsRequest* request,
-                                                            v1::UpdateRecordsResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::CognitoSyncBackend::AsyncUpdateRecords);
-}
-
-grpc::ServerUnaryReactor* CognitoSyncService::ListDatasets(grpc::CallbackServerContext* context,
-                                                           const v1::ListDatasetsRequest* request,
-                                                           v1::ListDatasetsResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::CognitoSyncBackend::AsyncListDatasets);
-}
-
-grpc::ServerUnaryReactor* CognitoSyncService::DescribeDataset(
-    grpc::CallbackServerContext* context, const v1::DescribeDatasetRequest* request,
-    v1::DescribeDatasetResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::CognitoSyncBackend::AsyncDescribeDataset);
-}
-
-grpc::ServerUnaryReactor* CognitoSyncService::DeleteDataset(grpc::CallbackServerContext* context,
-                                                            const v1::DeleteDatasetRequest* request,
-                                                            v1::DeleteDatasetResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::CognitoSyncBackend::AsyncDeleteDataset);
-}
-
 grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(
     grpc::CallbackServerContext* context, const v1::PaginateListRecordsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {

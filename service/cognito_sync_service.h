@@ -15,25 +15,9 @@ class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService
   CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend, Executor* executor,
                      Scheduler* timers, const Authorizer* authz = nullptr);
 
-  grpc::ServerUnaryReactor* ListRecords(
-      grpc::CallbackServerContext* context, const aws::cognitosync::v1::ListRecordsRequest* request,
-      aws::cognitosync::v1::ListRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateRecords(
-      grpc::CallbackServerContext* context,
-      const aws::cognitosync::v1::UpdateRecordsRequest* request,
-      aws::cognitosync::v1::UpdateRecordsResponse* response) override;
-  grpc::ServerUnaryReactor* ListDatasets(
-      grpc::CallbackServerContext* context,
-      const aws::cognitosync::v1::ListDatasetsRequest* request,
-      aws::cognitosync::v1::ListDatasetsResponse* response) override;
-  grpc::ServerUnaryReactor* DescribeDataset(
-      grpc::CallbackServerContext* context,
-      const aws::cognitosync::v1::DescribeDatasetRequest* request,
-      aws::cognitosync::v1::DescribeDatasetResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteDataset(
-      grpc::CallbackServerContext* context,
-      const aws::cognitosync::v1::DeleteDatasetRequest* request,
-      aws::cognitosync::v1::DeleteDatasetResponse* response) override;
+  // One unary handler per operation of the service's list.
+  using Backend = backends::CognitoSyncBackend;
+  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_UNARY_HANDLER)
 
   // One message per page, following NextToken to the last page.
   grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListRecordsResponse>* PaginateListRecords(

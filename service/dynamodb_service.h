@@ -16,21 +16,9 @@ class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::Callbac
   DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend, Executor* executor,
                   Scheduler* timers, const Authorizer* authz = nullptr);
 
-#define AWSFACADE_DYNAMODB_UNARY(Op)                                          \
-  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,          \
-                               const aws::dynamodb::v1::Op##Request* request, \
-                               aws::dynamodb::v1::Op##Response* response) override;
-  AWSFACADE_DYNAMODB_UNARY(CreateTable)
-  AWSFACADE_DYNAMODB_UNARY(DescribeTable)
-  AWSFACADE_DYNAMODB_UNARY(UpdateTable)
-  AWSFACADE_DYNAMODB_UNARY(DeleteTable)
-  AWSFACADE_DYNAMODB_UNARY(PutItem)
-  AWSFACADE_DYNAMODB_UNARY(GetItem)
-  AWSFACADE_DYNAMODB_UNARY(DeleteItem)
-  AWSFACADE_DYNAMODB_UNARY(UpdateItem)
-  AWSFACADE_DYNAMODB_UNARY(UpdateTimeToLive)
-  AWSFACADE_DYNAMODB_UNARY(DescribeTimeToLive)
-#undef AWSFACADE_DYNAMODB_UNARY
+  // One unary handler per operation of the service's list.
+  using Backend = backends::DynamoDbBackend;
+  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_UNARY_HANDLER)
 
  private:
   std::shared_ptr<backends::DynamoDbBackend> backend_;

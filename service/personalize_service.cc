@@ -15,27 +15,6 @@ PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBack
                                        const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
-#define AWSFACADE_PERSONALIZE_UNARY(Op)                                                  \
-  grpc::ServerUnaryReactor* PersonalizeService::Op(grpc::CallbackServerContext* context, \
-                                                   const v1::Op##Request* request,       \
-                                                   v1::Op##Response* response) {         \
-    return ServeAsyncUnary(context, request, response, handler_, backend_.get(),         \
-                           &backends::PersonalizeBackend::Async##Op);                    \
-  }
-AWSFACADE_PERSONALIZE_UNARY(CreateDatasetGroup)
-AWSFACADE_PERSONALIZE_UNARY(DescribeDatasetGroup)
-AWSFACADE_PERSONALIZE_UNARY(ListDatasetGroups)
-AWSFACADE_PERSONALIZE_UNARY(DeleteDatasetGroup)
-AWSFACADE_PERSONALIZE_UNARY(CreateSchema)
-AWSFACADE_PERSONALIZE_UNARY(DescribeSchema)
-AWSFACADE_PERSONALIZE_UNARY(ListSchemas)
-AWSFACADE_PERSONALIZE_UNARY(DeleteSchema)
-AWSFACADE_PERSONALIZE_UNARY(CreateDataset)
-AWSFACADE_PERSONALIZE_UNARY(DescribeDataset)
-AWSFACADE_PERSONALIZE_UNARY(ListDatasets)
-AWSFACADE_PERSONALIZE_UNARY(DeleteDataset)
-#undef AWSFACADE_PERSONALIZE_UNARY
-
 grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>*
 PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,
                                          const v1::PaginateListDatasetsRequest* request) {

@@ -185,6 +185,21 @@ grpc::ServerUnaryReactor* ServeAsyncUnary(
       backend->IsAsynchronous());
 }
 
+// The unary handler of operation `Op` (request and response types in
+// namespace `ns`), defined in a service class that has `backend_` (a
+// pointer to the backend interface, named `Backend` in the class) and
+// `handler_`: ServeAsyncUnary over the backend's Async* form. A service's
+// handlers are its operation list expanded
+// (AWSFACADE_<SERVICE>_OPERATIONS(AWSFACADE_UNARY_HANDLER), from
+// backends/<service>_backend.h).
+#define AWSFACADE_UNARY_HANDLER(ns, Op)                                                    \
+  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                       \
+                               const ns::Op##Request* request, ns::Op##Response* response) \
+      override {                                                                           \
+    return ::awsfacade::service::ServeAsyncUnary(context, request, response, handler_,     \
+                                                 backend_.get(), &Backend::Async##Op);     \
+  }
+
 // A server stream of pages. `next` yields the next page, std::nullopt when
 // the run is over, or an error; it runs on the executor, one call at a time,
 // and the next call starts only after the previous page was written (so a

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
@@ -75,7 +76,7 @@ using ::google::protobuf::internal::WireFormatLite;
 using ::grpc::internal::MethodHandler;
 using ::grpc::internal::RpcMethod;
 
-constexpr char kSerializationException[] = "SerializationException";
+using backends::aws_errors::kSerialization;
 
 // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
 bool IsValidUtf8(absl::string_view s) {
@@ -237,7 +238,7 @@ absl::Status Parse(grpc::ByteBuffer& buffer, Message& message) {
                   *message.GetDescriptor());
   }
   if (why.empty()) why = "the bytes are not a serialized message of that type";
-  return backends::AwsError(kSerializationException,
+  return backends::AwsError(kSerialization,
                             absl::StrCat("request could not be parsed as ", type, ": ", why));
 }
 
@@ -282,9 +283,9 @@ class StrictHandler final : public MethodHandler {
     // Every wrapped handler was made by grpc_cpp_plugin for a protobuf
     // request type, which derives from Message alone: the request is one.
     auto* message = static_cast<Message*>(request);
-    absl::Status parsed = req == nullptr ? backends::AwsError(kSerializationException,
-                                                              "the call carried no request message")
-                                         : Parse(bytes, *message);
+    absl::Status parsed =
+        req == nullptr ? backends::AwsError(kSerialization, "the call carried no request message")
+                       : Parse(bytes, *message);
     if (parsed.ok()) {
       state->handler = generated_;
       return request;

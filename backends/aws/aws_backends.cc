@@ -7,12 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "backends/aws/protocols.h"
 #include "backends/aws/sigv4_signer.h"
 #include "backends/common/aws_error.h"
-#include "backends/common/call_deadline.h"
 
 namespace awsfacade::backends::aws {
 
@@ -63,7 +61,8 @@ std::string DefaultEndpoint(absl::string_view endpoint_prefix, absl::string_view
 // Immutable after construction (the retry policy, the HTTP client and the
 // timer are thread-safe), so every call shares it. A call in flight keeps it
 // alive (shared_from_this), so its backend may be dropped meanwhile.
-class AwsServiceClient : public std::enable_shared_from_this<AwsServiceClient> {
+class AwsServiceClient final : public OperationInvoker,
+                               public std::enable_shared_from_this<AwsServiceClient> {
  public:
   AwsServiceClient(const ServiceSpec& spec, HttpRequest endpoint, std::string region,
                    std::shared_ptr<const Clock> clock, std::shared_ptr<HttpClient> http,
@@ -84,41 +83,12 @@ class AwsServiceClient : public std::enable_shared_from_this<AwsServiceClient> {
         observer_(std::move(observer)),
         timer_(std::move(timer)) {}
 
-  // The call, asynchronously (AsyncDone's contract).
-  template <typename Response, typename Request>
-  void CallAsync(absl::string_view operation_name, const CallContext& context,
-                 const Request& request, AsyncDone<Response> done) const {
-    auto response = std::make_unique<Response>();
-    Response* out = response.get();
-    InvokeAsync(
-        operation_name, context, request, out,
-        [response = std::move(response), done = std::move(done)](absl::Status status) mutable {
-          if (status.ok()) {
-            std::move(done)(std::move(*response));
-          } else {
-            std::move(done)(std::move(status));
-          }
-        });
+  // The call, asynchronously (AsyncDone's contract): the operation is the
+  // method's name, its AWS operation.
+  void Invoke(const OperationCall& call, OperationDone done) override {
+    InvokeAsync(call.method->name(), call.context, *call.request, call.response, std::move(done));
   }
-
-  // The call, waited for, with the deadline and retry permission of this
-  // thread's scopes (backends/common/call_deadline.h). Never from an
-  // HttpClient or Timer callback: it would wait for the thread it blocks.
-  template <typename Response, typename Request>
-  absl::StatusOr<Response> Call(absl::string_view operation_name, const Request& request) const {
-    CallContext context;
-    context.deadline = CurrentCallDeadline();
-    context.may_retry = CurrentCallMayRetry();
-    absl::Notification finished;
-    absl::StatusOr<Response> result;
-    CallAsync<Response>(operation_name, context, request,
-                        [&result, &finished](absl::StatusOr<Response> answer) {
-                          result = std::move(answer);
-                          finished.Notify();
-                        });
-    finished.WaitForNotification();
-    return result;
-  }
+  bool IsAsynchronous() const override { return true; }
 
  private:
   using Finish = absl::AnyInvocable<void(absl::Status) &&>;
@@ -333,55 +303,6 @@ void AwsServiceClient::Complete(std::shared_ptr<Operation> call, absl::Status st
   }
 }
 
-// --- The four services: one line per operation. -----------------------------
-
-namespace ddbs = ::aws::dynamodbstreams::v1;
-namespace ddb = ::aws::dynamodb::v1;
-namespace pz = ::aws::personalize::v1;
-namespace cs = ::aws::cognitosync::v1;
-
-// Each operation in both forms: the blocking one waits for the asynchronous.
-#define AWSFACADE_AWS_OP(Class, ns, Op)                                           \
-  absl::StatusOr<ns::Op##Response> Class::Op(const ns::Op##Request& request) {    \
-    return client_->Call<ns::Op##Response>(#Op, request);                         \
-  }                                                                               \
-  void Class::Async##Op(const CallContext& context, ns::Op##Request request,      \
-                        AsyncDone<ns::Op##Response> done) {                       \
-    client_->CallAsync<ns::Op##Response>(#Op, context, request, std::move(done)); \
-  }
-AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, ListStreams)
-AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, DescribeStream)
-AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetShardIterator)
-AWSFACADE_AWS_OP(AwsDynamoDbStreams, ddbs, GetRecords)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, CreateTable)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DescribeTable)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, UpdateTable)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DeleteTable)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, PutItem)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, GetItem)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DeleteItem)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, UpdateItem)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, UpdateTimeToLive)
-AWSFACADE_AWS_OP(AwsDynamoDb, ddb, DescribeTimeToLive)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, CreateDatasetGroup)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DescribeDatasetGroup)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, ListDatasetGroups)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DeleteDatasetGroup)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, CreateSchema)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DescribeSchema)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, ListSchemas)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DeleteSchema)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, CreateDataset)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DescribeDataset)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, ListDatasets)
-AWSFACADE_AWS_OP(AwsPersonalize, pz, DeleteDataset)
-AWSFACADE_AWS_OP(AwsCognitoSync, cs, ListRecords)
-AWSFACADE_AWS_OP(AwsCognitoSync, cs, UpdateRecords)
-AWSFACADE_AWS_OP(AwsCognitoSync, cs, ListDatasets)
-AWSFACADE_AWS_OP(AwsCognitoSync, cs, DescribeDataset)
-AWSFACADE_AWS_OP(AwsCognitoSync, cs, DeleteDataset)
-#undef AWSFACADE_AWS_OP
-
 // --- Assembly.
 // ----------------------------------------------------------------
 
@@ -422,9 +343,9 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
         "with a role (web identity, container or instance credentials)."));
   }
 
-  auto make = [&](const ServiceSpec& spec, const std::string& override_url,
-                  absl::string_view botocore_name)
-      -> absl::StatusOr<std::shared_ptr<const AwsServiceClient>> {
+  auto make =
+      [&](const ServiceSpec& spec, const std::string& override_url,
+          absl::string_view botocore_name) -> absl::StatusOr<std::shared_ptr<AwsServiceClient>> {
     const std::string url =
         override_url.empty() ? DefaultEndpoint(spec.endpoint_prefix, options.region) : override_url;
     absl::StatusOr<HttpRequest> endpoint = RequestForUrl("POST", url);
@@ -441,7 +362,7 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
       retry = std::shared_ptr<RetryPolicy>(new RetryPolicy(retry_options, *options.clock),
                                            [clock = options.clock](RetryPolicy* p) { delete p; });
     }
-    return std::make_shared<const AwsServiceClient>(
+    return std::make_shared<AwsServiceClient>(
         spec, *std::move(endpoint), options.region, options.clock, options.http,
         options.credentials, std::move(retry), std::move(traits), options.call_timeout,
         absl::StrReplaceAll(botocore_name, {{"-", ""}}), options.retry_observer, options.timer);
@@ -451,16 +372,16 @@ absl::StatusOr<AwsBackendSet> CreateAwsBackends(AwsBackendOptions options) {
   auto streams =
       make(DynamoDbStreamsService(), options.endpoints.dynamodb_streams, "dynamodbstreams");
   if (!streams.ok()) return streams.status();
-  out.dynamodb_streams = std::make_shared<AwsDynamoDbStreams>(*std::move(streams));
+  out.dynamodb_streams = std::make_shared<DynamoDbStreamsOverChain>(*std::move(streams));
   auto dynamodb = make(DynamoDbService(), options.endpoints.dynamodb, "dynamodb");
   if (!dynamodb.ok()) return dynamodb.status();
-  out.dynamodb = std::make_shared<AwsDynamoDb>(*std::move(dynamodb));
+  out.dynamodb = std::make_shared<DynamoDbOverChain>(*std::move(dynamodb));
   auto personalize = make(PersonalizeService(), options.endpoints.personalize, "personalize");
   if (!personalize.ok()) return personalize.status();
-  out.personalize = std::make_shared<AwsPersonalize>(*std::move(personalize));
+  out.personalize = std::make_shared<PersonalizeOverChain>(*std::move(personalize));
   auto cognito = make(CognitoSyncService(), options.endpoints.cognito_sync, "cognito-sync");
   if (!cognito.ok()) return cognito.status();
-  out.cognito_sync = std::make_shared<AwsCognitoSync>(*std::move(cognito));
+  out.cognito_sync = std::make_shared<CognitoSyncOverChain>(*std::move(cognito));
   return out;
 }
 

@@ -3,7 +3,8 @@
 
 // The real-AWS backend: the four service interfaces of backends/ implemented
 // over the parts in this directory. Every operation is one generic call
-// (aws_backends.cc, AwsServiceClient), asynchronous from end to end:
+// (aws_backends.cc, AwsServiceClient: the bottom of an operation chain,
+// backends/operation_chain.h), asynchronous from end to end:
 //
 //   protocols.h BuildRequest -> endpoint (override or AWS's hostname)
 //   -> SigV4Signer::Sign with the credentials of the moment
@@ -112,199 +113,22 @@ struct AwsBackendOptions {
   std::shared_ptr<Timer> timer;
 };
 
-class AwsServiceClient;  // the generic sign + send + retry + parse call
-
-class AwsDynamoDbStreams final : public DynamoDbStreamsBackend {
- public:
-  explicit AwsDynamoDbStreams(std::shared_ptr<const AwsServiceClient> client)
-      : client_(std::move(client)) {}
-  absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
-      const ::aws::dynamodbstreams::v1::ListStreamsRequest& request) override;
-  absl::StatusOr<::aws::dynamodbstreams::v1::DescribeStreamResponse> DescribeStream(
-      const ::aws::dynamodbstreams::v1::DescribeStreamRequest& request) override;
-  absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> GetShardIterator(
-      const ::aws::dynamodbstreams::v1::GetShardIteratorRequest& request) override;
-  absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> GetRecords(
-      const ::aws::dynamodbstreams::v1::GetRecordsRequest& request) override;
-
-  // Non-blocking: `done` runs on the HTTP client's thread (an answer), the
-  // timer's thread (credentials could not be had), or the calling thread (a
-  // request that cannot be built or signed). context.deadline bounds the
-  // call together with call_timeout; !context.may_retry makes one attempt.
-  // context.delayed is ignored (AWS has no injected latency).
-  bool IsAsynchronous() const override { return true; }
-  void AsyncListStreams(const CallContext& context,
-                        ::aws::dynamodbstreams::v1::ListStreamsRequest request,
-                        AsyncDone<::aws::dynamodbstreams::v1::ListStreamsResponse> done) override;
-  void AsyncDescribeStream(
-      const CallContext& context, ::aws::dynamodbstreams::v1::DescribeStreamRequest request,
-      AsyncDone<::aws::dynamodbstreams::v1::DescribeStreamResponse> done) override;
-  void AsyncGetShardIterator(
-      const CallContext& context, ::aws::dynamodbstreams::v1::GetShardIteratorRequest request,
-      AsyncDone<::aws::dynamodbstreams::v1::GetShardIteratorResponse> done) override;
-  void AsyncGetRecords(const CallContext& context,
-                       ::aws::dynamodbstreams::v1::GetRecordsRequest request,
-                       AsyncDone<::aws::dynamodbstreams::v1::GetRecordsResponse> done) override;
-  // No WatchStream: AWS cannot notify, so the subscription engine polls.
-
- private:
-  std::shared_ptr<const AwsServiceClient> client_;
-};
-
-class AwsDynamoDb final : public DynamoDbBackend {
- public:
-  explicit AwsDynamoDb(std::shared_ptr<const AwsServiceClient> client)
-      : client_(std::move(client)) {}
-#define AWSFACADE_AWS_DYNAMODB_OP(Op)                   \
-  absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
-      const ::aws::dynamodb::v1::Op##Request& request) override;
-  AWSFACADE_AWS_DYNAMODB_OP(CreateTable)
-  AWSFACADE_AWS_DYNAMODB_OP(DescribeTable)
-  AWSFACADE_AWS_DYNAMODB_OP(UpdateTable)
-  AWSFACADE_AWS_DYNAMODB_OP(DeleteTable)
-  AWSFACADE_AWS_DYNAMODB_OP(PutItem)
-  AWSFACADE_AWS_DYNAMODB_OP(GetItem)
-  AWSFACADE_AWS_DYNAMODB_OP(DeleteItem)
-  AWSFACADE_AWS_DYNAMODB_OP(UpdateItem)
-  AWSFACADE_AWS_DYNAMODB_OP(UpdateTimeToLive)
-  AWSFACADE_AWS_DYNAMODB_OP(DescribeTimeToLive)
-#undef AWSFACADE_AWS_DYNAMODB_OP
-  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
-  bool IsAsynchronous() const override { return true; }
-  void AsyncCreateTable(const CallContext& context, ::aws::dynamodb::v1::CreateTableRequest request,
-                        AsyncDone<::aws::dynamodb::v1::CreateTableResponse> done) override;
-  void AsyncDescribeTable(const CallContext& context,
-                          ::aws::dynamodb::v1::DescribeTableRequest request,
-                          AsyncDone<::aws::dynamodb::v1::DescribeTableResponse> done) override;
-  void AsyncUpdateTable(const CallContext& context, ::aws::dynamodb::v1::UpdateTableRequest request,
-                        AsyncDone<::aws::dynamodb::v1::UpdateTableResponse> done) override;
-  void AsyncDeleteTable(const CallContext& context, ::aws::dynamodb::v1::DeleteTableRequest request,
-                        AsyncDone<::aws::dynamodb::v1::DeleteTableResponse> done) override;
-  void AsyncPutItem(const CallContext& context, ::aws::dynamodb::v1::PutItemRequest request,
-                    AsyncDone<::aws::dynamodb::v1::PutItemResponse> done) override;
-  void AsyncGetItem(const CallContext& context, ::aws::dynamodb::v1::GetItemRequest request,
-                    AsyncDone<::aws::dynamodb::v1::GetItemResponse> done) override;
-  void AsyncDeleteItem(const CallContext& context, ::aws::dynamodb::v1::DeleteItemRequest request,
-                       AsyncDone<::aws::dynamodb::v1::DeleteItemResponse> done) override;
-  void AsyncUpdateItem(const CallContext& context, ::aws::dynamodb::v1::UpdateItemRequest request,
-                       AsyncDone<::aws::dynamodb::v1::UpdateItemResponse> done) override;
-  void AsyncUpdateTimeToLive(
-      const CallContext& context, ::aws::dynamodb::v1::UpdateTimeToLiveRequest request,
-      AsyncDone<::aws::dynamodb::v1::UpdateTimeToLiveResponse> done) override;
-  void AsyncDescribeTimeToLive(
-      const CallContext& context, ::aws::dynamodb::v1::DescribeTimeToLiveRequest request,
-      AsyncDone<::aws::dynamodb::v1::DescribeTimeToLiveResponse> done) override;
-
- private:
-  std::shared_ptr<const AwsServiceClient> client_;
-};
-
-class AwsPersonalize final : public PersonalizeBackend {
- public:
-  explicit AwsPersonalize(std::shared_ptr<const AwsServiceClient> client)
-      : client_(std::move(client)) {}
-#define AWSFACADE_AWS_PERSONALIZE_OP(Op)                   \
-  absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
-      const ::aws::personalize::v1::Op##Request& request) override;
-  AWSFACADE_AWS_PERSONALIZE_OP(CreateDatasetGroup)
-  AWSFACADE_AWS_PERSONALIZE_OP(DescribeDatasetGroup)
-  AWSFACADE_AWS_PERSONALIZE_OP(ListDatasetGroups)
-  AWSFACADE_AWS_PERSONALIZE_OP(DeleteDatasetGroup)
-  AWSFACADE_AWS_PERSONALIZE_OP(CreateSchema)
-  AWSFACADE_AWS_PERSONALIZE_OP(DescribeSchema)
-  AWSFACADE_AWS_PERSONALIZE_OP(ListSchemas)
-  AWSFACADE_AWS_PERSONALIZE_OP(DeleteSchema)
-  AWSFACADE_AWS_PERSONALIZE_OP(CreateDataset)
-  AWSFACADE_AWS_PERSONALIZE_OP(DescribeDataset)
-  AWSFACADE_AWS_PERSONALIZE_OP(ListDatasets)
-  AWSFACADE_AWS_PERSONALIZE_OP(DeleteDataset)
-#undef AWSFACADE_AWS_PERSONALIZE_OP
-  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
-  bool IsAsynchronous() const override { return true; }
-  void AsyncCreateDatasetGroup(
-      const CallContext& context, ::aws::personalize::v1::CreateDatasetGroupRequest request,
-      AsyncDone<::aws::personalize::v1::CreateDatasetGroupResponse> done) override;
-  void AsyncDescribeDatasetGroup(
-      const CallContext& context, ::aws::personalize::v1::DescribeDatasetGroupRequest request,
-      AsyncDone<::aws::personalize::v1::DescribeDatasetGroupResponse> done) override;
-  void AsyncListDatasetGroups(
-      const CallContext& context, ::aws::personalize::v1::ListDatasetGroupsRequest request,
-      AsyncDone<::aws::personalize::v1::ListDatasetGroupsResponse> done) override;
-  void AsyncDeleteDatasetGroup(
-      const CallContext& context, ::aws::personalize::v1::DeleteDatasetGroupRequest request,
-      AsyncDone<::aws::personalize::v1::DeleteDatasetGroupResponse> done) override;
-  void AsyncCreateSchema(const CallContext& context,
-                         ::aws::personalize::v1::CreateSchemaRequest request,
-                         AsyncDone<::aws::personalize::v1::CreateSchemaResponse> done) override;
-  void AsyncDescribeSchema(const CallContext& context,
-                           ::aws::personalize::v1::DescribeSchemaRequest request,
-                           AsyncDone<::aws::personalize::v1::DescribeSchemaResponse> done) override;
-  void AsyncListSchemas(const CallContext& context,
-                        ::aws::personalize::v1::ListSchemasRequest request,
-                        AsyncDone<::aws::personalize::v1::ListSchemasResponse> done) override;
-  void AsyncDeleteSchema(const CallContext& context,
-                         ::aws::personalize::v1::DeleteSchemaRequest request,
-                         AsyncDone<::aws::personalize::v1::DeleteSchemaResponse> done) override;
-  void AsyncCreateDataset(const CallContext& context,
-                          ::aws::personalize::v1::CreateDatasetRequest request,
-                          AsyncDone<::aws::personalize::v1::CreateDatasetResponse> done) override;
-  void AsyncDescribeDataset(
-      const CallContext& context, ::aws::personalize::v1::DescribeDatasetRequest request,
-      AsyncDone<::aws::personalize::v1::DescribeDatasetResponse> done) override;
-  void AsyncListDatasets(const CallContext& context,
-                         ::aws::personalize::v1::ListDatasetsRequest request,
-                         AsyncDone<::aws::personalize::v1::ListDatasetsResponse> done) override;
-  void AsyncDeleteDataset(const CallContext& context,
-                          ::aws::personalize::v1::DeleteDatasetRequest request,
-                          AsyncDone<::aws::personalize::v1::DeleteDatasetResponse> done) override;
-
- private:
-  std::shared_ptr<const AwsServiceClient> client_;
-};
-
-class AwsCognitoSync final : public CognitoSyncBackend {
- public:
-  explicit AwsCognitoSync(std::shared_ptr<const AwsServiceClient> client)
-      : client_(std::move(client)) {}
-  absl::StatusOr<::aws::cognitosync::v1::ListRecordsResponse> ListRecords(
-      const ::aws::cognitosync::v1::ListRecordsRequest& request) override;
-  absl::StatusOr<::aws::cognitosync::v1::UpdateRecordsResponse> UpdateRecords(
-      const ::aws::cognitosync::v1::UpdateRecordsRequest& request) override;
-  absl::StatusOr<::aws::cognitosync::v1::ListDatasetsResponse> ListDatasets(
-      const ::aws::cognitosync::v1::ListDatasetsRequest& request) override;
-  absl::StatusOr<::aws::cognitosync::v1::DescribeDatasetResponse> DescribeDataset(
-      const ::aws::cognitosync::v1::DescribeDatasetRequest& request) override;
-  absl::StatusOr<::aws::cognitosync::v1::DeleteDatasetResponse> DeleteDataset(
-      const ::aws::cognitosync::v1::DeleteDatasetRequest& request) override;
-  // Non-blocking, as AwsDynamoDbStreams' Async* forms.
-  bool IsAsynchronous() const override { return true; }
-  void AsyncListRecords(const CallContext& context,
-                        ::aws::cognitosync::v1::ListRecordsRequest request,
-                        AsyncDone<::aws::cognitosync::v1::ListRecordsResponse> done) override;
-  void AsyncUpdateRecords(const CallContext& context,
-                          ::aws::cognitosync::v1::UpdateRecordsRequest request,
-                          AsyncDone<::aws::cognitosync::v1::UpdateRecordsResponse> done) override;
-  void AsyncListDatasets(const CallContext& context,
-                         ::aws::cognitosync::v1::ListDatasetsRequest request,
-                         AsyncDone<::aws::cognitosync::v1::ListDatasetsResponse> done) override;
-  void AsyncDescribeDataset(
-      const CallContext& context, ::aws::cognitosync::v1::DescribeDatasetRequest request,
-      AsyncDone<::aws::cognitosync::v1::DescribeDatasetResponse> done) override;
-  void AsyncDeleteDataset(const CallContext& context,
-                          ::aws::cognitosync::v1::DeleteDatasetRequest request,
-                          AsyncDone<::aws::cognitosync::v1::DeleteDatasetResponse> done) override;
-
- private:
-  std::shared_ptr<const AwsServiceClient> client_;
-};
-
 // The four backends over one HTTP client and one credentials provider
-// (each backend keeps them alive).
+// (each backend keeps them alive). Each is the typed end of a chain
+// (backends/operation_chain.h) whose bottom is the service's generic AWS
+// call, so every operation of the service's list is served with no code of
+// its own. They are asynchronous: an Async* form's `done` runs on the HTTP
+// client's thread (an answer), the timer's thread (credentials could not be
+// had), or the calling thread (a request that cannot be built or signed).
+// context.deadline bounds the call together with call_timeout;
+// !context.may_retry makes one attempt; context.delayed is ignored (AWS has
+// no injected latency). No WatchStream: AWS cannot notify, so the
+// subscription engine polls.
 struct AwsBackendSet {
-  std::shared_ptr<AwsCognitoSync> cognito_sync;
-  std::shared_ptr<AwsPersonalize> personalize;
-  std::shared_ptr<AwsDynamoDb> dynamodb;
-  std::shared_ptr<AwsDynamoDbStreams> dynamodb_streams;
+  std::shared_ptr<CognitoSyncBackend> cognito_sync;
+  std::shared_ptr<PersonalizeBackend> personalize;
+  std::shared_ptr<DynamoDbBackend> dynamodb;
+  std::shared_ptr<DynamoDbStreamsBackend> dynamodb_streams;
 };
 
 // Builds the backends, filling the defaults above, and fetches credentials

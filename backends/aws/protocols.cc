@@ -16,6 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "aws/dynamodb/v1/dynamodb.pb.h"
+#include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "aws/personalize/v1/personalize.pb.h"
 #include "backends/aws/json_codec.h"
 #include "backends/common/aws_error.h"
 #include "google/protobuf/descriptor.h"
@@ -29,29 +32,28 @@ using L = HttpLocation;
 // ---------------------------------------------------------------------------
 // The operation tables (docs/aws-semantics.md §1-§5).
 
-constexpr OperationSpec kDynamoDbStreamsOperations[] = {
-    {"ListStreams", "POST", "/", {}, {}},
-    {"DescribeStream", "POST", "/", {}, {}},
-    {"GetShardIterator", "POST", "/", {}, {}},
-    {"GetRecords", "POST", "/", {}, {}},
-};
+// awsJson 1.0 and 1.1: every unary method of the service's proto is an
+// operation, `POST /` with its name in X-Amz-Target, so the table is read
+// from the descriptor (the facade-only server streams are not operations).
+// Names point into the descriptor, which lives as long as the program.
+absl::Span<const OperationSpec> AwsJsonOperations(const pb::ServiceDescriptor& service) {
+  auto* operations = new std::vector<OperationSpec>();
+  for (int i = 0; i < service.method_count(); ++i) {
+    const pb::MethodDescriptor& method = *service.method(i);
+    if (method.client_streaming() || method.server_streaming()) continue;
+    operations->push_back({method.name(), "POST", "/", {}, {}});
+  }
+  return *operations;
+}
 
-constexpr OperationSpec kDynamoDbOperations[] = {
-    {"CreateTable", "POST", "/", {}, {}},      {"DescribeTable", "POST", "/", {}, {}},
-    {"UpdateTable", "POST", "/", {}, {}},      {"DeleteTable", "POST", "/", {}, {}},
-    {"PutItem", "POST", "/", {}, {}},          {"GetItem", "POST", "/", {}, {}},
-    {"DeleteItem", "POST", "/", {}, {}},       {"UpdateItem", "POST", "/", {}, {}},
-    {"UpdateTimeToLive", "POST", "/", {}, {}}, {"DescribeTimeToLive", "POST", "/", {}, {}},
-};
-
-constexpr OperationSpec kPersonalizeOperations[] = {
-    {"CreateDatasetGroup", "POST", "/", {}, {}}, {"DescribeDatasetGroup", "POST", "/", {}, {}},
-    {"ListDatasetGroups", "POST", "/", {}, {}},  {"DeleteDatasetGroup", "POST", "/", {}, {}},
-    {"CreateSchema", "POST", "/", {}, {}},       {"DescribeSchema", "POST", "/", {}, {}},
-    {"ListSchemas", "POST", "/", {}, {}},        {"DeleteSchema", "POST", "/", {}, {}},
-    {"CreateDataset", "POST", "/", {}, {}},      {"DescribeDataset", "POST", "/", {}, {}},
-    {"ListDatasets", "POST", "/", {}, {}},       {"DeleteDataset", "POST", "/", {}, {}},
-};
+// `spec` with the operations of `proto_service`, the service of the proto
+// file that declares `request` (a message of the service, which also links
+// the file in).
+const ServiceSpec* AwsJsonService(ServiceSpec spec, const pb::Descriptor& request,
+                                  const char* proto_service) {
+  spec.operations = AwsJsonOperations(*request.file()->FindServiceByName(proto_service));
+  return new ServiceSpec(spec);
+}
 
 // Cognito Sync (restJson1), docs/aws-semantics.md §2.2. Query keys are listed in the
 // order botocore sends them.
@@ -101,14 +103,6 @@ constexpr OperationSpec kCognitoSyncOperations[] = {
     {"DeleteDataset", "DELETE", kDatasetUri, kCognitoDataset, {}},
 };
 
-constexpr ServiceSpec kDynamoDbStreams = {"DynamoDB Streams",         Protocol::kAwsJson1_0,
-                                          "DynamoDBStreams_20120810", "dynamodb",
-                                          "streams.dynamodb",         kDynamoDbStreamsOperations};
-constexpr ServiceSpec kDynamoDb = {"DynamoDB",          Protocol::kAwsJson1_0,
-                                   "DynamoDB_20120810", "dynamodb",
-                                   "dynamodb",          kDynamoDbOperations};
-constexpr ServiceSpec kPersonalize = {"Personalize", Protocol::kAwsJson1_1, "AmazonPersonalize",
-                                      "personalize", "personalize",         kPersonalizeOperations};
 constexpr ServiceSpec kCognitoSync = {"Cognito Sync", Protocol::kRestJson1, "",
                                       "cognito-sync", "cognito-sync",       kCognitoSyncOperations};
 
@@ -494,9 +488,29 @@ std::string StatusFallbackCode(int status_code) {
 
 }  // namespace
 
-const ServiceSpec& DynamoDbStreamsService() { return kDynamoDbStreams; }
-const ServiceSpec& DynamoDbService() { return kDynamoDb; }
-const ServiceSpec& PersonalizeService() { return kPersonalize; }
+const ServiceSpec& DynamoDbStreamsService() {
+  static const ServiceSpec* const spec = AwsJsonService(
+      {"DynamoDB Streams",
+       Protocol::kAwsJson1_0,
+       "DynamoDBStreams_20120810",
+       "dynamodb",
+       "streams.dynamodb",
+       {}},
+      *::aws::dynamodbstreams::v1::GetRecordsRequest::descriptor(), "DynamoDbStreamsService");
+  return *spec;
+}
+const ServiceSpec& DynamoDbService() {
+  static const ServiceSpec* const spec = AwsJsonService(
+      {"DynamoDB", Protocol::kAwsJson1_0, "DynamoDB_20120810", "dynamodb", "dynamodb", {}},
+      *::aws::dynamodb::v1::GetItemRequest::descriptor(), "DynamoDbService");
+  return *spec;
+}
+const ServiceSpec& PersonalizeService() {
+  static const ServiceSpec* const spec = AwsJsonService(
+      {"Personalize", Protocol::kAwsJson1_1, "AmazonPersonalize", "personalize", "personalize", {}},
+      *::aws::personalize::v1::ListDatasetsRequest::descriptor(), "PersonalizeService");
+  return *spec;
+}
 const ServiceSpec& CognitoSyncService() { return kCognitoSync; }
 
 const OperationSpec* FindOperation(const ServiceSpec& service, absl::string_view name) {

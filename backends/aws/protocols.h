@@ -89,17 +89,11 @@ struct ServiceSpec {
 // The services of proto/aws/**, with every AWS operation our protos mirror
 // (the facade-only Paginate*/Subscribe* RPCs have no AWS operation).
 //
-//   service           protocol     X-Amz-Target           operations, all `POST /`
-//   DynamoDB Streams  awsJson 1.0  DynamoDBStreams_20120810.<Op>
-//                       ListStreams, DescribeStream, GetShardIterator, GetRecords
-//   DynamoDB          awsJson 1.0  DynamoDB_20120810.<Op>
-//                       CreateTable, DescribeTable, UpdateTable, DeleteTable, PutItem,
-//                       GetItem, DeleteItem, UpdateItem, UpdateTimeToLive,
-//                       DescribeTimeToLive
-//   Personalize       awsJson 1.1  AmazonPersonalize.<Op>
-//                       {Create,Describe,Delete}DatasetGroup, ListDatasetGroups,
-//                       {Create,Describe,Delete}Schema, ListSchemas,
-//                       {Create,Describe,Delete}Dataset, ListDatasets
+//   service           protocol     X-Amz-Target                    operations
+//   DynamoDB Streams  awsJson 1.0  DynamoDBStreams_20120810.<Op>   every unary rpc of
+//   DynamoDB          awsJson 1.0  DynamoDB_20120810.<Op>          the proto service, read
+//   Personalize       awsJson 1.1  AmazonPersonalize.<Op>          from its descriptor;
+//                                                                  all `POST /`
 //
 //   Cognito Sync, restJson1 (docs/aws-semantics.md §2.2),
 //   with {Base} = /identitypools/{IdentityPoolId}/identities/{IdentityId}:

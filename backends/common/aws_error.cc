@@ -7,59 +7,61 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/common/redaction.h"
 
 namespace awsfacade::backends {
 namespace {
 
 using C = absl::StatusCode;
+namespace E = aws_errors;
 
 // Listed in docs/aws-semantics.md §8.1. Names are case-sensitive, as on the wire.
 constexpr std::array<AwsErrorSpec, 37> kAwsErrors = {{
     // Shared by all services.
-    {"ResourceNotFoundException", C::kNotFound, false},
-    {"LimitExceededException", C::kResourceExhausted, false},
-    {"ValidationException", C::kInvalidArgument, false},
-    {"SerializationException", C::kInvalidArgument, false},
-    {"ThrottlingException", C::kResourceExhausted, true},
-    {"ProvisionedThroughputExceededException", C::kResourceExhausted, true},
-    {"RequestLimitExceeded", C::kResourceExhausted, true},
-    {"AccessDeniedException", C::kPermissionDenied, false},
-    {"UnrecognizedClientException", C::kUnauthenticated, false},
-    {"InvalidSignatureException", C::kUnauthenticated, false},
-    {"IncompleteSignature", C::kUnauthenticated, false},
-    {"MissingAuthenticationToken", C::kUnauthenticated, false},
-    {"InvalidClientTokenId", C::kUnauthenticated, false},
-    {"ExpiredTokenException", C::kUnauthenticated, false},
-    {"RequestExpired", C::kUnauthenticated, false},
-    {"InternalFailure", C::kInternal, false},
-    {"ServiceUnavailable", C::kUnavailable, false},
+    {E::kResourceNotFound, C::kNotFound, false},
+    {E::kLimitExceeded, C::kResourceExhausted, false},
+    {E::kValidation, C::kInvalidArgument, false},
+    {E::kSerialization, C::kInvalidArgument, false},
+    {E::kThrottling, C::kResourceExhausted, true},
+    {E::kProvisionedThroughputExceeded, C::kResourceExhausted, true},
+    {E::kRequestLimitExceeded, C::kResourceExhausted, true},
+    {E::kAccessDenied, C::kPermissionDenied, false},
+    {E::kUnrecognizedClient, C::kUnauthenticated, false},
+    {E::kInvalidSignature, C::kUnauthenticated, false},
+    {E::kIncompleteSignature, C::kUnauthenticated, false},
+    {E::kMissingAuthenticationToken, C::kUnauthenticated, false},
+    {E::kInvalidClientTokenId, C::kUnauthenticated, false},
+    {E::kExpiredToken, C::kUnauthenticated, false},
+    {E::kRequestExpired, C::kUnauthenticated, false},
+    {E::kInternalFailure, C::kInternal, false},
+    {E::kServiceUnavailable, C::kUnavailable, false},
     // DynamoDB Streams and DynamoDB.
-    {"TrimmedDataAccessException", C::kOutOfRange, false},
-    {"ExpiredIteratorException", C::kFailedPrecondition, false},
-    {"InternalServerError", C::kInternal, false},
-    {"ConditionalCheckFailedException", C::kFailedPrecondition, false},
-    {"TransactionConflictException", C::kAborted, false},
-    {"ItemCollectionSizeLimitExceededException", C::kResourceExhausted, false},
+    {E::kTrimmedDataAccess, C::kOutOfRange, false},
+    {E::kExpiredIterator, C::kFailedPrecondition, false},
+    {E::kInternalServerError, C::kInternal, false},
+    {E::kConditionalCheckFailed, C::kFailedPrecondition, false},
+    {E::kTransactionConflict, C::kAborted, false},
+    {E::kItemCollectionSizeLimitExceeded, C::kResourceExhausted, false},
     // Cognito Sync.
-    {"InvalidParameterException", C::kInvalidArgument, false},
-    {"NotAuthorizedException", C::kPermissionDenied, false},
-    {"ResourceConflictException", C::kAborted, false},
-    {"TooManyRequestsException", C::kResourceExhausted, true},
-    {"LambdaThrottledException", C::kResourceExhausted, true},
-    {"InvalidLambdaFunctionOutputException", C::kFailedPrecondition, false},
-    {"InternalErrorException", C::kInternal, false},
-    {"ConcurrentModificationException", C::kAborted, false},
+    {E::kInvalidParameter, C::kInvalidArgument, false},
+    {E::kNotAuthorized, C::kPermissionDenied, false},
+    {E::kResourceConflict, C::kAborted, false},
+    {E::kTooManyRequests, C::kResourceExhausted, true},
+    {E::kLambdaThrottled, C::kResourceExhausted, true},
+    {E::kInvalidLambdaFunctionOutput, C::kFailedPrecondition, false},
+    {E::kInternalError, C::kInternal, false},
+    {E::kConcurrentModification, C::kAborted, false},
     // Personalize (ResourceInUse also DynamoDB's table-state error).
-    {"InvalidInputException", C::kInvalidArgument, false},
-    {"InvalidNextTokenException", C::kInvalidArgument, false},
-    {"ResourceAlreadyExistsException", C::kAlreadyExists, false},
-    {"ResourceInUseException", C::kFailedPrecondition, false},
-    {"TooManyTagsException", C::kInvalidArgument, false},
+    {E::kInvalidInput, C::kInvalidArgument, false},
+    {E::kInvalidNextToken, C::kInvalidArgument, false},
+    {E::kResourceAlreadyExists, C::kAlreadyExists, false},
+    {E::kResourceInUse, C::kFailedPrecondition, false},
+    {E::kTooManyTags, C::kInvalidArgument, false},
     // The facade's own consumer groups (docs/consumer-groups.md): a lease
     // write by a member that no longer holds the lease, e.g. a zombie's
     // checkpoint. Not retryable as is, like ConditionalCheckFailedException.
-    {"LeaseLostException", C::kFailedPrecondition, false},
+    {E::kLeaseLost, C::kFailedPrecondition, false},
 }};
 
 constexpr char kNameUrl[] = "type.awsfacade.dev/aws-error-name";

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/simulator/validation.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -21,10 +22,10 @@ namespace {
 namespace cs = ::aws::cognitosync::v1;
 namespace state = ::awsfacade::simulator::state;
 
-constexpr absl::string_view kInvalidParameter = "InvalidParameterException";
-constexpr absl::string_view kResourceNotFound = "ResourceNotFoundException";
-constexpr absl::string_view kResourceConflict = "ResourceConflictException";
-constexpr absl::string_view kLimitExceeded = "LimitExceededException";
+using aws_errors::kInvalidParameter;
+using aws_errors::kLimitExceeded;
+using aws_errors::kResourceConflict;
+using aws_errors::kResourceNotFound;
 
 constexpr absl::string_view kIdPattern = "[\\w-]+:[0-9a-f-]+";
 constexpr absl::string_view kDatasetNamePattern = "[a-zA-Z0-9_.:-]+";

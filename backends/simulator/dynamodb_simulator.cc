@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 
@@ -32,11 +33,11 @@ namespace v1 = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
 using dynamodb_simulator_internal::ItemMutation;
 
-constexpr char kValidation[] = "ValidationException";
-constexpr char kNotFound[] = "ResourceNotFoundException";
-constexpr char kInUse[] = "ResourceInUseException";
-constexpr char kLimitExceeded[] = "LimitExceededException";
-constexpr char kConditionalCheckFailed[] = "ConditionalCheckFailedException";
+using aws_errors::kConditionalCheckFailed;
+using aws_errors::kLimitExceeded;
+using aws_errors::kResourceInUse;
+using aws_errors::kResourceNotFound;
+using aws_errors::kValidation;
 
 constexpr char kActive[] = "ACTIVE";
 constexpr char kCreating[] = "CREATING";
@@ -413,13 +414,14 @@ absl::StatusOr<DynamoDbSimulator::Table*> DynamoDbSimulator::FindTable(
     const std::string prefix =
         absl::StrCat("arn:aws:dynamodb:", options_.region, ":", options_.account_id, ":table/");
     if (!absl::ConsumePrefix(&name, prefix)) {
-      return AwsError(kNotFound, absl::StrCat("Requested resource not found: Table: ", table_name,
-                                              " not found"));
+      return AwsError(
+          kResourceNotFound,
+          absl::StrCat("Requested resource not found: Table: ", table_name, " not found"));
     }
   }
   auto it = tables_.find(name);
   if (it == tables_.end()) {
-    return AwsError(kNotFound,
+    return AwsError(kResourceNotFound,
                     absl::StrCat("Requested resource not found: Table: ", name, " not found"));
   }
   return it->second.get();
@@ -1337,7 +1339,7 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   const absl::Time now = Now();
   TickLocked(now, wake);
   if (tables_.contains(request.table_name())) {
-    return AwsError(kInUse, absl::StrCat("Table already exists: ", request.table_name()));
+    return AwsError(kResourceInUse, absl::StrCat("Table already exists: ", request.table_name()));
   }
   if (static_cast<int64_t>(tables_.size()) >= ddb_options_.max_tables) {
     return AwsError(
@@ -1818,6 +1820,21 @@ absl::StatusOr<v1::DescribeTimeToLiveResponse> DynamoDbSimulator::DescribeTimeTo
   v1::TimeToLiveDescription* d = response.mutable_time_to_live_description();
   d->set_time_to_live_status((*found)->ttl_enabled ? kEnabled : kDisabled);
   if ((*found)->ttl_enabled) d->set_attribute_name((*found)->ttl_attribute);
+  return response;
+}
+
+absl::StatusOr<v1::DescribeLimitsResponse> DynamoDbSimulator::DescribeLimits(
+    const v1::DescribeLimitsRequest& /*request*/) {
+  // The defaults of the DynamoDB Developer Guide's "Service, account, and
+  // table quotas" (provisioned capacity, per Region); the simulator keeps no
+  // account of its own to raise them.
+  constexpr int64_t kAccountMaxCapacityUnits = 80000;
+  constexpr int64_t kTableMaxCapacityUnits = 40000;
+  v1::DescribeLimitsResponse response;
+  response.set_account_max_read_capacity_units(kAccountMaxCapacityUnits);
+  response.set_account_max_write_capacity_units(kAccountMaxCapacityUnits);
+  response.set_table_max_read_capacity_units(kTableMaxCapacityUnits);
+  response.set_table_max_write_capacity_units(kTableMaxCapacityUnits);
   return response;
 }
 

@@ -113,6 +113,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   AWSFACADE_DYNAMODB_OP(UpdateItem)
   AWSFACADE_DYNAMODB_OP(UpdateTimeToLive)
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
+  // AWS's documented default quotas (docs/aws-semantics.md §7.1).
+  AWSFACADE_DYNAMODB_OP(DescribeLimits)
 #undef AWSFACADE_DYNAMODB_OP
 
   absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 #include "nlohmann/json.hpp"
@@ -22,13 +23,13 @@ namespace {
 namespace v1 = ::aws::personalize::v1;
 namespace state = ::awsfacade::simulator::state;
 
-constexpr char kInvalidInput[] = "InvalidInputException";
-constexpr char kInvalidNextToken[] = "InvalidNextTokenException";
-constexpr char kNotFound[] = "ResourceNotFoundException";
-constexpr char kAlreadyExists[] = "ResourceAlreadyExistsException";
-constexpr char kInUse[] = "ResourceInUseException";
-constexpr char kLimitExceeded[] = "LimitExceededException";
-constexpr char kTooManyTags[] = "TooManyTagsException";
+using aws_errors::kInvalidInput;
+using aws_errors::kInvalidNextToken;
+using aws_errors::kLimitExceeded;
+using aws_errors::kResourceAlreadyExists;
+using aws_errors::kResourceInUse;
+using aws_errors::kResourceNotFound;
+using aws_errors::kTooManyTags;
 
 constexpr char kCreatePending[] = "CREATE PENDING";
 constexpr char kCreateInProgress[] = "CREATE IN_PROGRESS";
@@ -459,7 +460,8 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
   if (groups_.contains(arn)) {
-    return AwsError(kAlreadyExists, absl::StrCat("Dataset group ", arn, " already exists"), "name");
+    return AwsError(kResourceAlreadyExists, absl::StrCat("Dataset group ", arn, " already exists"),
+                    "name");
   }
   if (static_cast<int64_t>(groups_.size()) >= limits_.max_dataset_groups) {
     return AwsError(kLimitExceeded,
@@ -494,7 +496,7 @@ absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeD
   absl::Time now = options_.clock->Now();
   const GroupRecord* found = groups_.Find(request.dataset_group_arn());
   if (found == nullptr || GoneBy(found->life, now)) {
-    return AwsError(kNotFound,
+    return AwsError(kResourceNotFound,
                     absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
                     "datasetGroupArn");
   }
@@ -554,18 +556,18 @@ absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatas
   PurgeLocked(now);
   GroupRecord* found = groups_.Find(arn);
   if (found == nullptr) {
-    return AwsError(kNotFound, absl::StrCat("Could not find dataset group ", arn),
+    return AwsError(kResourceNotFound, absl::StrCat("Could not find dataset group ", arn),
                     "datasetGroupArn");
   }
   GroupRecord& g = *found;
   Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
   if (absl::string_view(phase.status) != kActive) {
-    return AwsError(kInUse, absl::StrCat("Dataset group ", arn, " is in ", phase.status,
-                                         " state and cannot be deleted"));
+    return AwsError(kResourceInUse, absl::StrCat("Dataset group ", arn, " is in ", phase.status,
+                                                 " state and cannot be deleted"));
   }
   if (const DatasetRecord* dataset =
           datasets_.FindIf([&](const DatasetRecord& d) { return d.group_arn == arn; })) {
-    return AwsError(kInUse,
+    return AwsError(kResourceInUse,
                     absl::StrCat("Dataset group ", arn, " still has datasets; delete them first (",
                                  dataset->arn, ")"));
   }
@@ -592,7 +594,8 @@ absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
   if (schemas_.contains(arn)) {
-    return AwsError(kAlreadyExists, absl::StrCat("Schema ", arn, " already exists"), "name");
+    return AwsError(kResourceAlreadyExists, absl::StrCat("Schema ", arn, " already exists"),
+                    "name");
   }
   if (static_cast<int64_t>(schemas_.size()) >= limits_.max_schemas) {
     return AwsError(kLimitExceeded,
@@ -619,7 +622,7 @@ absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
   absl::ReaderMutexLock lock(&mu_);
   const SchemaRecord* found = schemas_.Find(request.schema_arn());
   if (found == nullptr) {
-    return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
+    return AwsError(kResourceNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
                     "schemaArn");
   }
   const SchemaRecord& s = *found;
@@ -670,11 +673,12 @@ absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
   absl::MutexLock lock(&mu_);
   PurgeLocked(options_.clock->Now());
   if (!schemas_.contains(arn)) {
-    return AwsError(kNotFound, absl::StrCat("Could not find schema ", arn), "schemaArn");
+    return AwsError(kResourceNotFound, absl::StrCat("Could not find schema ", arn), "schemaArn");
   }
   if (const DatasetRecord* dataset =
           datasets_.FindIf([&](const DatasetRecord& d) { return d.schema_arn == arn; })) {
-    return AwsError(kInUse, absl::StrCat("Schema ", arn, " is used by dataset ", dataset->arn));
+    return AwsError(kResourceInUse,
+                    absl::StrCat("Schema ", arn, " is used by dataset ", dataset->arn));
   }
   schemas_.Erase(arn);
   return v1::DeleteSchemaResponse();
@@ -719,20 +723,20 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   PurgeLocked(now);
   const GroupRecord* found_group = groups_.Find(request.dataset_group_arn());
   if (found_group == nullptr) {
-    return AwsError(kNotFound,
+    return AwsError(kResourceNotFound,
                     absl::StrCat("Could not find dataset group ", request.dataset_group_arn()),
                     "datasetGroupArn");
   }
   const SchemaRecord* found_schema = schemas_.Find(request.schema_arn());
   if (found_schema == nullptr) {
-    return AwsError(kNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
+    return AwsError(kResourceNotFound, absl::StrCat("Could not find schema ", request.schema_arn()),
                     "schemaArn");
   }
   const GroupRecord& group = *found_group;
   Phase group_phase = PhaseAt(group.life, now, /*dataset=*/false);
   if (absl::string_view(group_phase.status) != kActive) {
-    return AwsError(kInUse, absl::StrCat("Dataset group ", group.arn, " is in ", group_phase.status,
-                                         " state, not ACTIVE"));
+    return AwsError(kResourceInUse, absl::StrCat("Dataset group ", group.arn, " is in ",
+                                                 group_phase.status, " state, not ACTIVE"));
   }
   const SchemaRecord& schema = *found_schema;
   if (!group.domain.empty() && !schema.domain.empty() && group.domain != schema.domain) {
@@ -744,7 +748,7 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
   std::string arn =
       Arn(absl::StrCat("dataset/", group.name, "/", absl::AsciiStrToUpper(canonical_type)));
   if (datasets_.contains(arn)) {
-    return AwsError(kAlreadyExists,
+    return AwsError(kResourceAlreadyExists,
                     absl::StrCat("Dataset group ", group.arn, " already has a dataset of type ",
                                  canonical_type, ": ", arn),
                     "datasetType");
@@ -775,8 +779,8 @@ absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDatase
   absl::Time now = options_.clock->Now();
   const DatasetRecord* found = datasets_.Find(request.dataset_arn());
   if (found == nullptr || GoneBy(found->life, now)) {
-    return AwsError(kNotFound, absl::StrCat("Could not find dataset ", request.dataset_arn()),
-                    "datasetArn");
+    return AwsError(kResourceNotFound,
+                    absl::StrCat("Could not find dataset ", request.dataset_arn()), "datasetArn");
   }
   const DatasetRecord& d = *found;
   Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
@@ -846,13 +850,13 @@ absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
   PurgeLocked(now);
   DatasetRecord* found = datasets_.Find(arn);
   if (found == nullptr) {
-    return AwsError(kNotFound, absl::StrCat("Could not find dataset ", arn), "datasetArn");
+    return AwsError(kResourceNotFound, absl::StrCat("Could not find dataset ", arn), "datasetArn");
   }
   DatasetRecord& d = *found;
   Phase phase = PhaseAt(d.life, now, /*dataset=*/true);
   if (absl::string_view(phase.status) != kActive) {
-    return AwsError(kInUse, absl::StrCat("Dataset ", arn, " is in ", phase.status,
-                                         " state and cannot be deleted"));
+    return AwsError(kResourceInUse, absl::StrCat("Dataset ", arn, " is in ", phase.status,
+                                                 " state and cannot be deleted"));
   }
   d.life.delete_requested = now;
   deletions_.emplace(GoneAt(now), std::make_pair(Kind::kDataset, arn));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
+#include "backends/common/aws_error_names.h"
 #include "backends/simulator/derived_ids.h"
 #include "backends/simulator/validation.h"
 
@@ -22,11 +23,11 @@ namespace {
 namespace v1 = ::aws::dynamodbstreams::v1;
 namespace state = ::awsfacade::simulator::state;
 
-constexpr char kValidation[] = "ValidationException";
-constexpr char kNotFound[] = "ResourceNotFoundException";
-constexpr char kExpired[] = "ExpiredIteratorException";
-constexpr char kTrimmed[] = "TrimmedDataAccessException";
-constexpr char kLimitExceeded[] = "LimitExceededException";
+using aws_errors::kExpiredIterator;
+using aws_errors::kLimitExceeded;
+using aws_errors::kResourceNotFound;
+using aws_errors::kTrimmedDataAccess;
+using aws_errors::kValidation;
 
 constexpr char kIteratorPurpose[] = "dynamodbstreams.iterator";
 constexpr char kIteratorVersion[] = "1";
@@ -147,17 +148,17 @@ absl::Status CheckLimit(bool has_limit, int32_t limit, int max) {
 }
 
 absl::Status NotFoundStream(absl::string_view arn) {
-  return AwsError(kNotFound,
+  return AwsError(kResourceNotFound,
                   absl::StrCat("Requested resource not found: Stream: ", arn, " not found"));
 }
 
 absl::Status NotFoundShard(absl::string_view shard_id) {
-  return AwsError(kNotFound,
+  return AwsError(kResourceNotFound,
                   absl::StrCat("Requested resource not found: Shard does not exist: ", shard_id));
 }
 
 absl::Status TrimmedError() {
-  return AwsError(kTrimmed,
+  return AwsError(kTrimmedDataAccess,
                   "The operation attempted to read past the oldest "
                   "stream record in a shard. In "
                   "DynamoDB Streams, there is a 24 hour limit on "
@@ -722,7 +723,7 @@ absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(const v1::GetReco
 
   absl::MutexLock lock(&mu_);
   if (now - state->issued > stream_options_.iterator_lifetime) {
-    return AwsError(kExpired,
+    return AwsError(kExpiredIterator,
                     absl::StrFormat("Iterator expired. The iterator was created at time %s while "
                                     "right now it is %s which is further in the future than the "
                                     "tolerated delay of %d milliseconds.",

@@ -59,6 +59,20 @@ TEST(AuthorizerTest, OperationAndResourceComeFromTheRequest) {
   EXPECT_THAT(a->Resource(unfiltered), IsOkAndHolds(""));
 }
 
+// DescribeLimits has no TableName: it names no resource, so only a rule
+// without resources or with "*" allows it (it was refused as a malformed
+// table name before).
+TEST(AuthorizerTest, AnAccountLevelCallNamesNoResource) {
+  auto a = Policy(R"({"rules": [{"callers": ["*"], "operations": ["*"],
+                                 "resources": ["arn:aws:dynamodb:*:*:table/*"]}]})");
+  aws::dynamodb::v1::DescribeLimitsRequest limits;
+  EXPECT_THAT(a->Resource(limits), IsOkAndHolds(""));
+  EXPECT_THAT(a->Decide("peer:ipv4:127.0.0.1", Authorizer::Operation(limits), ""),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("(no resource)")));
+  auto any = Policy(R"({"rules": [{"callers": ["*"], "operations": ["*"], "resources": ["*"]}]})");
+  EXPECT_TRUE(any->Decide("peer:ipv4:127.0.0.1", Authorizer::Operation(limits), "").ok());
+}
+
 // issue 17: "table/" + TableName made "table/arn:...:table/denied", which a
 // rule for table/a* allowed.
 TEST(AuthorizerTest, TableArnIsTheSameResourceAsTheTableName) {

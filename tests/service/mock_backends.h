@@ -2,6 +2,7 @@
 #define AWSFACADE_TESTS_SERVICE_MOCK_BACKENDS_H_
 
 #include "backends/cognito_sync_backend.h"
+#include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/personalize_backend.h"
 #include "gmock/gmock.h"
@@ -12,49 +13,29 @@ namespace cs = ::aws::cognitosync::v1;
 namespace pz = ::aws::personalize::v1;
 namespace ds = ::aws::dynamodbstreams::v1;
 
+// One mocked blocking method per operation of a service's list
+// (backends/<service>_backend.h), so a mock follows its interface.
+#define AWSFACADE_MOCK_BACKEND_METHOD(ns, Op) \
+  MOCK_METHOD(absl::StatusOr<ns::Op##Response>, Op, (const ns::Op##Request&), (override));
+
 class MockCognitoSyncBackend : public backends::CognitoSyncBackend {
  public:
-  MOCK_METHOD(absl::StatusOr<cs::ListRecordsResponse>, ListRecords, (const cs::ListRecordsRequest&),
-              (override));
-  MOCK_METHOD(absl::StatusOr<cs::UpdateRecordsResponse>, UpdateRecords,
-              (const cs::UpdateRecordsRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<cs::ListDatasetsResponse>, ListDatasets,
-              (const cs::ListDatasetsRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<cs::DescribeDatasetResponse>, DescribeDataset,
-              (const cs::DescribeDatasetRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<cs::DeleteDatasetResponse>, DeleteDataset,
-              (const cs::DeleteDatasetRequest&), (override));
+  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 class MockPersonalizeBackend : public backends::PersonalizeBackend {
  public:
-#define AWSFACADE_MOCK_PZ(Op) \
-  MOCK_METHOD(absl::StatusOr<pz::Op##Response>, Op, (const pz::Op##Request&), (override));
-  AWSFACADE_MOCK_PZ(CreateDatasetGroup)
-  AWSFACADE_MOCK_PZ(DescribeDatasetGroup)
-  AWSFACADE_MOCK_PZ(ListDatasetGroups)
-  AWSFACADE_MOCK_PZ(DeleteDatasetGroup)
-  AWSFACADE_MOCK_PZ(CreateSchema)
-  AWSFACADE_MOCK_PZ(DescribeSchema)
-  AWSFACADE_MOCK_PZ(ListSchemas)
-  AWSFACADE_MOCK_PZ(DeleteSchema)
-  AWSFACADE_MOCK_PZ(CreateDataset)
-  AWSFACADE_MOCK_PZ(DescribeDataset)
-  AWSFACADE_MOCK_PZ(ListDatasets)
-  AWSFACADE_MOCK_PZ(DeleteDataset)
-#undef AWSFACADE_MOCK_PZ
+  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
+};
+
+class MockDynamoDbBackend : public backends::DynamoDbBackend {
+ public:
+  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 class MockDynamoDbStreamsBackend : public backends::DynamoDbStreamsBackend {
  public:
-  MOCK_METHOD(absl::StatusOr<ds::ListStreamsResponse>, ListStreams, (const ds::ListStreamsRequest&),
-              (override));
-  MOCK_METHOD(absl::StatusOr<ds::DescribeStreamResponse>, DescribeStream,
-              (const ds::DescribeStreamRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<ds::GetShardIteratorResponse>, GetShardIterator,
-              (const ds::GetShardIteratorRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<ds::GetRecordsResponse>, GetRecords, (const ds::GetRecordsRequest&),
-              (override));
+  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 }  // namespace awsfacade::testing

@@ -8,103 +8,79 @@
 #include "backends/cognito_sync_backend.h"
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
+#include "backends/operation_chain.h"
 #include "backends/personalize_backend.h"
 #include "backends/simulator/persistence/state_keeper.h"
+#include "google/protobuf/message.h"
 
 namespace awsfacade::backends::simulator {
 
-// Decorators that put every call of a simulator through its StateKeeper:
-// state-changing calls are journaled (and registered for replay, against
-// the simulator itself, from the same line), the others read beside each
-// other. They sit directly on the simulators, inside fault injection, so an
-// injected fault is never journaled.
-#define AWSFACADE_JOURNALED_WRITE(ns, Op)                                               \
- public:                                                                                \
-  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {        \
-    return keeper_->Write(kService, #Op, request, [&] { return child_->Op(request); }); \
-  }                                                                                     \
-                                                                                        \
- private:                                                                               \
-  const bool replays_##Op##_ = keeper_->RegisterReplay<ns::Op##Request>(                \
-      kService, #Op,                                                                    \
-      [child = child_](const ns::Op##Request& r) { return child->Op(r).status(); });
-
-#define AWSFACADE_JOURNALED_READ(ns, Op)                                         \
- public:                                                                         \
-  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override { \
-    return keeper_->Read([&] { return child_->Op(request); });                   \
-  }
-
-#define AWSFACADE_JOURNALED_MEMBERS(Class, Interface)                          \
- public:                                                                       \
-  Class(std::shared_ptr<Interface> child, std::shared_ptr<StateKeeper> keeper) \
-      : child_(std::move(child)), keeper_(std::move(keeper)) {}                \
-                                                                               \
- private:                                                                      \
-  std::shared_ptr<Interface> child_;                                           \
-  std::shared_ptr<StateKeeper> keeper_;
-
-class JournaledCognitoSync final : public CognitoSyncBackend {
-  AWSFACADE_JOURNALED_MEMBERS(JournaledCognitoSync, CognitoSyncBackend)
-  static constexpr char kService[] = "cognitosync";
-  AWSFACADE_JOURNALED_READ(::aws::cognitosync::v1, ListRecords)
-  AWSFACADE_JOURNALED_WRITE(::aws::cognitosync::v1, UpdateRecords)
-  AWSFACADE_JOURNALED_READ(::aws::cognitosync::v1, ListDatasets)
-  AWSFACADE_JOURNALED_READ(::aws::cognitosync::v1, DescribeDataset)
-  AWSFACADE_JOURNALED_WRITE(::aws::cognitosync::v1, DeleteDataset)
-};
-
-class JournaledPersonalize final : public PersonalizeBackend {
-  AWSFACADE_JOURNALED_MEMBERS(JournaledPersonalize, PersonalizeBackend)
-  static constexpr char kService[] = "personalize";
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, CreateDatasetGroup)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, DescribeDatasetGroup)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, ListDatasetGroups)
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, DeleteDatasetGroup)
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, CreateSchema)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, DescribeSchema)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, ListSchemas)
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, DeleteSchema)
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, CreateDataset)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, DescribeDataset)
-  AWSFACADE_JOURNALED_READ(::aws::personalize::v1, ListDatasets)
-  AWSFACADE_JOURNALED_WRITE(::aws::personalize::v1, DeleteDataset)
-};
-
-class JournaledDynamoDb final : public DynamoDbBackend {
-  AWSFACADE_JOURNALED_MEMBERS(JournaledDynamoDb, DynamoDbBackend)
-  static constexpr char kService[] = "dynamodb";
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, CreateTable)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodb::v1, DescribeTable)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, UpdateTable)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, DeleteTable)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, PutItem)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodb::v1, GetItem)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, DeleteItem)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, UpdateItem)
-  AWSFACADE_JOURNALED_WRITE(::aws::dynamodb::v1, UpdateTimeToLive)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodb::v1, DescribeTimeToLive)
-};
-
-class JournaledDynamoDbStreams final : public DynamoDbStreamsBackend {
-  AWSFACADE_JOURNALED_MEMBERS(JournaledDynamoDbStreams, DynamoDbStreamsBackend)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodbstreams::v1, ListStreams)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodbstreams::v1, DescribeStream)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodbstreams::v1, GetShardIterator)
-  AWSFACADE_JOURNALED_READ(::aws::dynamodbstreams::v1, GetRecords)
-
+// The layer of an operation chain (backends/operation_chain.h) that puts
+// every call of a simulator through its StateKeeper: a call that changes
+// state (its method is not NO_SIDE_EFFECTS in the proto) is journaled, the
+// others read beside each other. It sits directly on the simulator, inside
+// fault injection, so an injected fault is never journaled; the links below
+// it must complete on the calling thread (the simulator does).
+//
+// Construction registers, for every state-changing unary method of
+// `service`, its replay against the next link.
+class JournalLayer final : public OperationInvoker {
  public:
-  // A wake-up hook: subscribers are woken after a journaled write, and
-  // their reads then wait for it to be journaled.
-  std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
-                                            std::function<void()> callback) override {
-    return child_->WatchStream(stream_arn, std::move(callback));
+  JournalLayer(std::shared_ptr<OperationInvoker> next, std::shared_ptr<StateKeeper> keeper,
+               const google::protobuf::ServiceDescriptor& service)
+      : next_(std::move(next)), keeper_(std::move(keeper)) {
+    for (int i = 0; i < service.method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method = service.method(i);
+      if (IsReadOnly(*method) || method->client_streaming() || method->server_streaming()) continue;
+      const google::protobuf::Message* prototype =
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type());
+      keeper_->RegisterReplay(
+          ServiceKey(*method), method->name(), *prototype,
+          [next = next_, method](const google::protobuf::Message& request) {
+            std::unique_ptr<google::protobuf::Message> response(
+                google::protobuf::MessageFactory::generated_factory()
+                    ->GetPrototype(method->output_type())
+                    ->New());
+            return RunHere(*next, {method, CallContext(), &request, response.get()});
+          });
+    }
   }
+
+  void Invoke(const OperationCall& call, OperationDone done) override {
+    auto run = [&] { return RunHere(*next_, call); };
+    std::move(done)(
+        IsReadOnly(*call.method)
+            ? keeper_->Read(run)
+            : keeper_->Write(ServiceKey(*call.method), call.method->name(), *call.request, run));
+  }
+  bool IsAsynchronous() const override { return false; }
+
+ private:
+  // Runs `call` through `next`, which completes it before returning.
+  static absl::Status RunHere(OperationInvoker& next, const OperationCall& call) {
+    absl::Status status = absl::InternalError("the journaled backend did not complete the call");
+    next.Invoke(call, [&status](absl::Status s) { status = std::move(s); });
+    return status;
+  }
+
+  std::shared_ptr<OperationInvoker> next_;
+  std::shared_ptr<StateKeeper> keeper_;
 };
 
-#undef AWSFACADE_JOURNALED_WRITE
-#undef AWSFACADE_JOURNALED_READ
-#undef AWSFACADE_JOURNALED_MEMBERS
+// A typed simulator backend with a JournalLayer on top of `child`'s chain.
+template <typename Backend>
+class Journaled final : public OverChain<Backend> {
+ public:
+  Journaled(std::shared_ptr<Backend> child, std::shared_ptr<StateKeeper> keeper)
+      : OverChain<Backend>(std::make_shared<JournalLayer>(ChainOf(child), std::move(keeper),
+                                                          ChainTraits<Backend>::Service()),
+                           child) {}
+};
+
+using JournaledCognitoSync = Journaled<CognitoSyncBackend>;
+using JournaledPersonalize = Journaled<PersonalizeBackend>;
+using JournaledDynamoDb = Journaled<DynamoDbBackend>;
+using JournaledDynamoDbStreams = Journaled<DynamoDbStreamsBackend>;
 
 }  // namespace awsfacade::backends::simulator
 

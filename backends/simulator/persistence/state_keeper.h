@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "backends/common/clock.h"
 #include "backends/simulator/persistence/state_dir.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/message_lite.h"
 
 namespace awsfacade::backends::simulator {
@@ -110,19 +111,31 @@ class StateKeeper {
                      std::function<absl::Status(const state::Snapshot&)> load);
 
   // Declares a journaled call and how to replay it; returns true (so a
-  // decorator can register from a member initializer).
+  // decorator can register from a member initializer). `prototype` is a
+  // default instance of the request type (the operation chain's journal
+  // knows it by its descriptor alone), parsed into a new message of its type
+  // for each replay.
+  bool RegisterReplay(absl::string_view service, absl::string_view method,
+                      const google::protobuf::Message& prototype,
+                      std::function<absl::Status(const google::protobuf::Message&)> replay) {
+    replayers_[absl::StrCat(service, "/", method)] =
+        [&prototype, replay = std::move(replay)](const std::string& bytes) {
+          std::unique_ptr<google::protobuf::Message> request(prototype.New());
+          if (!request->ParseFromString(bytes)) {
+            return absl::DataLossError("the request does not parse");
+          }
+          return replay(*request);
+        };
+    return true;
+  }
+  // The same for a request type known at compile time.
   template <typename Request>
   bool RegisterReplay(absl::string_view service, absl::string_view method,
                       std::function<absl::Status(const Request&)> replay) {
-    replayers_[absl::StrCat(service, "/", method)] =
-        [replay = std::move(replay)](const std::string& bytes) {
-          Request request;
-          if (!request.ParseFromString(bytes)) {
-            return absl::DataLossError("the request does not parse");
-          }
-          return replay(request);
-        };
-    return true;
+    return RegisterReplay(service, method, Request::default_instance(),
+                          [replay = std::move(replay)](const google::protobuf::Message& request) {
+                            return replay(static_cast<const Request&>(request));
+                          });
   }
 
   struct Recovery {

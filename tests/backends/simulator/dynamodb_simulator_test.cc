@@ -1160,6 +1160,15 @@ TEST_F(DynamoDbSimulatorTest, DescribeTimeToLiveReportsTheAttribute) {
   EXPECT_EQ(r->time_to_live_description().attribute_name(), "ttl");
 }
 
+TEST_F(DynamoDbSimulatorTest, DescribeLimitsAnswersTheDocumentedDefaultQuotas) {
+  absl::StatusOr<ddb::DescribeLimitsResponse> r = sim_->DescribeLimits({});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->account_max_read_capacity_units(), 80000);
+  EXPECT_EQ(r->account_max_write_capacity_units(), 80000);
+  EXPECT_EQ(r->table_max_read_capacity_units(), 40000);
+  EXPECT_EQ(r->table_max_write_capacity_units(), 40000);
+}
+
 // --- Wake-ups and concurrency -------------------------------------------------------------
 
 TEST_F(DynamoDbSimulatorTest, WatchStreamRunsAfterRecordsAreAppended) {
