@@ -75,6 +75,26 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+// AWS writes a list member of an answer even when it is empty
+// ({"Streams":[]}), and SDK users index it without checking; the codec
+// cannot tell an empty proto3 list from an absent one, so the top-level
+// lists are added here.
+void AddEmptyLists(const pb::Message& output, std::string& json) {
+  const pb::Descriptor* type = output.GetDescriptor();
+  const pb::Reflection* reflection = output.GetReflection();
+  std::string members;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const pb::FieldDescriptor* field = type->field(i);
+    if (!field->is_repeated() || field->is_map() || reflection->FieldSize(output, field) > 0) {
+      continue;
+    }
+    absl::StrAppend(&members, "\"", field->json_name(), "\":[],");
+  }
+  if (members.empty() || json.empty() || json.front() != '{') return;
+  if (json == "{}") members.pop_back();  // no member follows: no comma
+  json.insert(1, members);
+}
+
 }  // namespace
 
 AwsErrorText AwsErrorFromGrpc(const grpc::Status& status, const ServiceSpec& service) {
@@ -189,6 +209,7 @@ WireResponse AwsWireHandler::Handle(const WireRequest& request) {
   if (!json.ok()) {
     return ErrorResponse(service, NamesFor(*service).internal, json.status().message(), request_id);
   }
+  AddEmptyLists(*output, *json);
   return SuccessResponse(*service, *std::move(json), request_id);
 }
 
