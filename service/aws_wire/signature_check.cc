@@ -134,7 +134,8 @@ absl::StatusOr<std::vector<backends::aws::Credentials>> ParseKeysFile(absl::stri
     ++line_number;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || absl::StartsWith(line, "#")) continue;
-    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    std::vector<absl::string_view> fields =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipWhitespace());
     if (fields.size() != 2) {
       return absl::InvalidArgumentError(absl::StrCat(
           "line ", line_number, ": expected ACCESS_KEY_ID SECRET_ACCESS_KEY, two fields"));
