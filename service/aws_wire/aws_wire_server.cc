@@ -57,6 +57,10 @@ absl::StatusOr<std::unique_ptr<AwsWireServer>> AwsWireServer::Start(
       // A client that stops sending mid-request gives its worker back.
       "request_timeout_ms",
       "30000",
+      // Headers and body go out in two writes: without TCP_NODELAY, Nagle
+      // holds the body until the client's delayed ACK (40 ms a request).
+      "tcp_nodelay",
+      "1",
       // Paths reach the router as sent (percent-encoded), as SigV4 signs them.
       "decode_url",
       "no",
