@@ -21,6 +21,8 @@ section() { echo; echo "== $* =="; }
   /usr/bin/python3 bench/unary_bench.py "$SERVER" "$STUBS" "$SECONDS_PER_PHASE"
   section "GetRecords: facade simulator vs moto"
   /usr/bin/python3 bench/getrecords_bench.py "$SERVER" "$STUBS" --seconds "$SECONDS_PER_PHASE"
+  section "the AWS wire endpoint: boto3 vs boto3 on moto, wire GetItem vs gRPC GetItem (h2load)"
+  /usr/bin/python3 bench/aws_wire_bench.py "$SERVER" "$STUBS" "$(command -v python3)" "$SECONDS_PER_PHASE"
   section "the facade on the AWS backend vs boto3, both against moto"
   /usr/bin/python3 bench/aws_overhead_bench.py "$SERVER" "$STUBS"
   section "push subscriptions: throughput vs a bare stream, latency, memory vs a bare idle stream"

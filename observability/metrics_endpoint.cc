@@ -17,24 +17,27 @@ class NothingToCollect final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override { return {}; }
 };
 
+}  // namespace
+
 // civetweb takes "HOST:PORT" with IPv6 hosts in brackets, and silently
 // reads a bare "PORT" as every interface: insist on an explicit host.
-absl::Status CheckAddress(absl::string_view listen) {
+absl::Status CheckHttpListenAddress(absl::string_view what, absl::string_view listen,
+                                    absl::string_view example) {
   const size_t colon = listen.rfind(':');
   int port = 0;
   if (colon == absl::string_view::npos || colon == 0 ||
       !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
     return absl::InvalidArgumentError(
-        absl::StrCat("metrics address '", listen, "': expected HOST:PORT (e.g. 127.0.0.1:9464)"));
+        absl::StrCat(what, " address '", listen, "': expected HOST:PORT (e.g. ", example, ")"));
   }
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     absl::string_view listen, std::weak_ptr<prometheus::Collectable> metrics) {
-  if (absl::Status ok = CheckAddress(listen); !ok.ok()) return ok;
+  if (absl::Status ok = CheckHttpListenAddress("metrics", listen, "127.0.0.1:9464"); !ok.ok()) {
+    return ok;
+  }
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   std::vector<std::string> civetweb_options = {
       "listening_ports",

@@ -10,6 +10,12 @@
 
 namespace awsfacade::observability {
 
+// Checks a civetweb listening address: HOST:PORT with an explicit host
+// (civetweb silently reads a bare "PORT" as every interface) and a port in
+// 0..65535. InvalidArgument naming `what` ("metrics") and showing `example`.
+absl::Status CheckHttpListenAddress(absl::string_view what, absl::string_view listen,
+                                    absl::string_view example);
+
 // The HTTP side of the metrics: prometheus-cpp's Exposer (civetweb) on its
 // own threads, apart from gRPC's. Serves GET /metrics (text format 0.0.4,
 // gzip when asked) and GET /healthz (200, empty body); 404 for any other

@@ -15,6 +15,8 @@ DEB_PACKAGES=(
   prometheus-cpp-dev
   python3-grpcio python3-protobuf python3-yaml
   nghttp2-client
+  # The AWS CLI v2, a client of the AWS wire endpoint (tests/integration/aws_wire_cli_test.py).
+  awscli
   # The checks of scripts/test.sh: clang-16's thread-safety analysis and
   # sanitizers (with their runtimes and llvm-symbolizer for the reports),
   # clang-format-14 for .clang-format.
@@ -52,7 +54,8 @@ fi
 # npm test tools (buf, grpc-js), pinned in package.json / package-lock.json.
 if [ "${1:-}" != "--no-npm" ]; then
   if [ ! -x node_modules/.bin/buf ] || [ ! -d node_modules/@grpc/grpc-js ] ||
-     [ ! -x node_modules/.bin/protoc-gen-ts_proto ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+     [ ! -x node_modules/.bin/protoc-gen-ts_proto ] ||
+     [ ! -d node_modules/@aws-sdk/client-dynamodb ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "install-deps: installing npm test tools" >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
   fi

@@ -21,6 +21,7 @@
 #include "observability/json_log.h"
 #include "observability/metrics.h"
 #include "observability/metrics_endpoint.h"
+#include "service/aws_wire/signature_check.h"
 #include "service/command_line.h"
 #include "service/server.h"
 
@@ -109,6 +110,17 @@ ABSL_FLAG(int64_t, state_snapshot_bytes, 64 << 20,
           "the last snapshot's size).");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks one; empty = off).");
+ABSL_FLAG(std::string, aws_listen, "",
+          "Also serve the AWS wire protocols (DynamoDB, DynamoDB Streams, Personalize, Cognito "
+          "Sync) at http://HOST:PORT, for boto3, the AWS CLI and the AWS SDKs with an endpoint URL "
+          "(port 0 picks one; empty = off).");
+ABSL_FLAG(bool, aws_verify_signatures, false,
+          "With --aws_listen: verify SigV4 signatures against --aws_keys_file (or "
+          "$AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY); default: any credentials are accepted.");
+ABSL_FLAG(std::string, aws_keys_file, "",
+          "With --aws_verify_signatures: a file of 'ACCESS_KEY_ID SECRET_ACCESS_KEY' lines.");
+ABSL_FLAG(int64_t, aws_max_body_bytes, 16 << 20,
+          "With --aws_listen: largest request body (413 RequestEntityTooLargeException past it).");
 ABSL_FLAG(std::string, log_level, "info",
           "Least severe log line written to stderr (JSON lines): debug | info | warning | error.");
 
@@ -316,6 +328,35 @@ int main(int argc, char** argv) {
     options.subscription_token_key = *std::move(key);
   }
 
+  options.aws_wire.listen = absl::GetFlag(FLAGS_aws_listen);
+  options.aws_wire.max_body_bytes = absl::GetFlag(FLAGS_aws_max_body_bytes);
+  options.aws_wire.handler.verify_signatures = absl::GetFlag(FLAGS_aws_verify_signatures);
+  if (options.aws_wire.max_body_bytes < 1) {
+    std::cerr << "awsfacade-server: --aws_max_body_bytes must be positive\n";
+    return 2;
+  }
+  if (options.aws_wire.handler.verify_signatures) {
+    if (const std::string path = absl::GetFlag(FLAGS_aws_keys_file); !path.empty()) {
+      absl::StatusOr<std::string> text = ReadWholeFile(path);
+      absl::StatusOr<std::vector<awsfacade::backends::aws::Credentials>> keys =
+          text.ok() ? awsfacade::service::aws_wire::ParseKeysFile(*text) : text.status();
+      if (!keys.ok()) {
+        std::cerr << "awsfacade-server: --aws_keys_file " << path << ": " << keys.status().message()
+                  << "\n";
+        return 2;
+      }
+      options.aws_wire.handler.keys = *std::move(keys);
+    } else if (auto id = aws_env.Get("AWS_ACCESS_KEY_ID")) {
+      options.aws_wire.handler.keys.push_back(
+          {*id, aws_env.GetOr("AWS_SECRET_ACCESS_KEY", ""), ""});
+    }
+    if (options.aws_wire.handler.keys.empty()) {
+      std::cerr << "awsfacade-server: --aws_verify_signatures needs keys: --aws_keys_file or "
+                   "$AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY\n";
+      return 2;
+    }
+  }
+
   // Observability: metrics (when served) and the JSON-lines logger.
   namespace obs = awsfacade::observability;
   const auto log_level = obs::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
@@ -363,6 +404,7 @@ int main(int argc, char** argv) {
                             {"backend", absl::GetFlag(FLAGS_backend)},
                             {"region", options.backends.region}};
   if (metrics_endpoint) started["metrics_port"] = metrics_endpoint->port();
+  if ((*server)->aws_wire_port() != 0) started["aws_port"] = (*server)->aws_wire_port();
   if (const auto& sim = (*server)->simulator_hooks(); sim && sim->state) {
     logger->Announce(absl::StrCat("awsfacade-server: ", sim->recovery_summary),
                      {{"state_dir", absl::GetFlag(FLAGS_state_dir)}});
@@ -372,6 +414,9 @@ int main(int argc, char** argv) {
           "awsfacade-server: listening on port ", (*server)->port(), " (backend ",
           absl::GetFlag(FLAGS_backend), ", region ", options.backends.region,
           metrics_endpoint ? absl::StrCat(", metrics on port ", metrics_endpoint->port()) : "",
+          (*server)->aws_wire_port() != 0
+              ? absl::StrCat(", AWS wire protocols on port ", (*server)->aws_wire_port())
+              : "",
           ")"),
       std::move(started));
 

@@ -259,6 +259,16 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
+  if (!options.aws_wire.listen.empty()) {
+    aws_wire::AwsWireOptions wire = options.aws_wire;
+    wire.handler.region = options.backends.region;
+    grpc::ChannelArguments args;  // answers as large as the server sends
+    args.SetMaxReceiveMessageSize(options.max_message_bytes);
+    absl::StatusOr<std::unique_ptr<aws_wire::AwsWireServer>> started =
+        aws_wire::AwsWireServer::Start(wire, server->server_->InProcessChannel(args));
+    if (!started.ok()) return started.status();
+    server->aws_wire_ = *std::move(started);
+  }
   server->SetServing(true);
   if (b.simulator && b.simulator->state) server->FollowStateWritability();
   return server;
@@ -298,6 +308,8 @@ void FacadeServer::Shutdown(absl::Duration grace) {
     backends_.simulator->state->SetWritabilityObserver(nullptr);
   }
   SetServing(false);
+  // No new AWS wire requests; those in flight finish their gRPC calls.
+  if (aws_wire_) aws_wire_->Shutdown();
   // Subscriptions end first, each with UNAVAILABLE and its final token.
   subscriptions_->Shutdown(grace);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));

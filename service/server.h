@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
+#include "service/aws_wire/aws_wire_server.h"
 #include "service/backend_factory.h"
 #include "service/observability.h"
 #include "service/reflection_service.h"
@@ -65,6 +66,9 @@ struct ServerOptions {
   bool serve_simulator_control = true;
   // Metrics and logs (either may be null: nothing recorded or logged).
   ObservabilityOptions observability;
+  // The AWS wire protocols endpoint (--aws_listen; empty listen: none). Its
+  // region is backends.region.
+  aws_wire::AwsWireOptions aws_wire;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
@@ -79,6 +83,8 @@ class FacadeServer {
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }
+  // The AWS wire endpoint's port; 0 when it is not served.
+  int aws_wire_port() const { return aws_wire_ ? aws_wire_->port() : 0; }
   // Set when a service is simulated.
   const std::optional<SimulatorHooks>& simulator_hooks() const { return backends_.simulator; }
   // Stops accepting, lets in-flight calls finish until `grace` has passed,
@@ -100,6 +106,7 @@ class FacadeServer {
   std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<aws_wire::AwsWireServer> aws_wire_;  // calls server_ in process
   std::shared_ptr<observability::JsonLogger> logger_;  // may be null
   int port_ = 0;
 };

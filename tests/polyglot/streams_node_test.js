@@ -14,11 +14,11 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { promisify } = require('node:util');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const { startServer } = require('./facade_server.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TABLE = 'node_orders';
@@ -35,29 +35,6 @@ let server;     // child process
 let ddb;        // DynamoDbService client
 let streams;    // DynamoDbStreamsService client
 let streamArn;
-
-function startServer(bin) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bin, ['--listen=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error('server did not start in 30 s: ' + stderr));
-    }, 30000);
-    proc.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const m = /listening on port (\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        proc.stderr.removeAllListeners('data');
-        proc.stderr.resume();  // keep draining
-        resolve({ proc, port: Number(m[1]) });
-      }
-    });
-    proc.on('error', (err) => { clearTimeout(timer); reject(err); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${stderr}`)); });
-  });
-}
 
 function unary(client, method) {
   const fn = promisify(client[method].bind(client));
