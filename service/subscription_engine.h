@@ -74,7 +74,6 @@ struct SubscriptionEngineOptions {
 inline constexpr double kDefaultShardReadsPerSecond = 5;
 
 class Subscription;
-template <typename Response>
 class SubscriptionReactor;
 
 // Push subscriptions over DynamoDB Streams (SubscribeToShard,
@@ -89,12 +88,17 @@ class SubscriptionEngine {
                      SubscriptionEngineOptions options = {});
   ~SubscriptionEngine();
 
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
+  // The stream of one subscription. Events are written as bytes: each is
+  // a serialized SubscribeToShardResponse (SubscribeToStreamResponse has
+  // the same wire format), and a batch of records that goes to many
+  // subscribers is serialized once (subscriptions/event_wire.h). Serve it
+  // from a raw callback method (WithRawCallbackMethod_SubscribeTo*).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToShard(
       grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToShardRequest* request);
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
+      aws::dynamodbstreams::v1::SubscribeToShardRequest request);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToStream(
       grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request);
+      aws::dynamodbstreams::v1::SubscribeToStreamRequest request);
 
   // Ends every open subscription with UNAVAILABLE and its final
   // continuation token, and refuses new ones. Returns when all have ended
@@ -113,7 +117,6 @@ class SubscriptionEngine {
 
  private:
   friend class Subscription;
-  template <typename Response>
   friend class SubscriptionReactor;
   // Reserves a slot for `caller`; ResourceExhausted past max_subscriptions
   // or the caller's cap, Unavailable after Shutdown.

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kReadLimit = 1000;
 
-const std::string& SeqOf(const ShardReader::Record& r) { return r.dynamodb().sequence_number(); }
+const std::string& SeqOf(const ShardReader::Entry& r) { return r.meta.sequence_number; }
 
 }  // namespace
 
@@ -139,7 +139,7 @@ std::optional<uint64_t> ShardReader::Attach(const Position& pos) {
 }
 
 ShardReader::Served ShardReader::Serve(uint64_t* cursor, int limit,
-                                       std::vector<std::shared_ptr<const Record>>* out,
+                                       std::vector<std::shared_ptr<const Entry>>* out,
                                        std::function<void()> wake) {
   {
     absl::MutexLock lock(&mu_);
@@ -246,6 +246,10 @@ void ShardReader::MaybeRead() {
 void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsResponse> page) {
   std::vector<std::function<void()>> wake;
   std::optional<v1::GetShardIteratorRequest> reacquire;
+  // Encoded once, here and outside the lock, for every subscriber the
+  // page goes to.
+  std::vector<std::shared_ptr<const Entry>> entries;
+  if (page.ok()) entries = RecordsOf(EncodePage(shard_id_, page->mutable_records()));
   {
     absl::MutexLock lock(&mu_);
     reading_ = false;
@@ -253,16 +257,15 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
     if (page.ok()) {
       retry_delay_ = absl::ZeroDuration();
       not_before_ = absl::InfinitePast();
-      for (auto& record : *page->mutable_records()) {
-        const int64_t size = record.dynamodb().size_bytes();
-        window_bytes_ += size;
-        window_.push_back(std::make_shared<const Record>(std::move(record)));
+      for (auto& entry : entries) {
+        window_bytes_ += entry->meta.size_bytes;
+        window_.push_back(std::move(entry));
       }
       // Evict the oldest; the anchor moves past them. Subscriptions whose
       // cursor falls out read on their own until they catch up.
       while (!window_.empty() && (static_cast<int64_t>(window_.size()) > options_.window_records ||
                                   window_bytes_ > options_.window_bytes)) {
-        window_bytes_ -= window_.front()->dynamodb().size_bytes();
+        window_bytes_ -= window_.front()->meta.size_bytes;
         anchor_ = Position{Position::kAfter, SeqOf(*window_.front()), {}};
         window_.pop_front();
         ++base_;

@@ -17,6 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/service/streams_harness.h"
 #include "tests/service/subscriptions/forwarding_backend.h"
@@ -487,6 +488,59 @@ TEST(SubscriptionEngineTest, BadRequestsAreInvalidArgumentNamingTheField) {
       facade->channel, StreamRequest(arn + "x", "TRIM_HORIZON"), [](const Seen&) { return false; },
       5);
   EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// The subscribe methods are raw (the engine writes bytes): the request is
+// parsed by the service, and one that does not parse is refused plainly.
+TEST(SubscriptionEngineTest, UnparsableRequestIsInvalidArgument) {
+  StreamsHarness h;
+  auto facade = h.StartFacade();
+  class Call : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    Call(grpc::GenericStub* stub, const std::string& method, const std::string& bytes)
+        : slice_(bytes), request_(&slice_, 1) {
+      stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+      StartWriteLast(&request_, grpc::WriteOptions());
+      StartRead(&response_);
+      StartCall();
+    }
+    void OnReadDone(bool ok) override {
+      if (ok) ++events_;
+    }
+    void OnDone(const grpc::Status& status) override {
+      status_ = status;
+      done_.Notify();
+    }
+    grpc::Status Wait() {
+      EXPECT_TRUE(done_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      return status_;
+    }
+    int events_ = 0;
+
+   private:
+    grpc::ClientContext context_;
+    grpc::Slice slice_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
+    grpc::Status status_;
+    absl::Notification done_;
+  };
+  grpc::GenericStub stub(facade->channel);
+  // Field 1 announced as 100 bytes long, then nothing.
+  const std::string truncated("\x0a\x64stream", 8);
+  for (const char* method : {"/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard",
+                             "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToStream"}) {
+    Call call(&stub, method, truncated);
+    grpc::Status status = call.Wait();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_THAT(status.error_message(),
+                ::testing::HasSubstr("could not be parsed as aws.dynamodbstreams.v1.SubscribeTo"))
+        << method;
+    auto info = ErrorInfoOf(status);
+    ASSERT_TRUE(info.has_value()) << method;
+    EXPECT_EQ(info->reason(), "SerializationException");
+    EXPECT_EQ(call.events_, 0);
+  }
 }
 
 TEST(SubscriptionEngineTest, ShutdownHandsOutFinalTokensThatResumeExactly) {

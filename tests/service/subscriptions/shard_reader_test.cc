@@ -55,10 +55,10 @@ class ShardReaderTest : public ::testing::Test {
   std::vector<std::string> ServeAll(ShardReader& reader, uint64_t* cursor, int* wakes) {
     std::vector<std::string> seqs;
     for (;;) {
-      std::vector<std::shared_ptr<const ShardReader::Record>> out;
+      std::vector<std::shared_ptr<const ShardReader::Entry>> out;
       const int before = *wakes;
       ShardReader::Served s = reader.Serve(cursor, 1000, &out, [wakes] { ++*wakes; });
-      for (const auto& r : out) seqs.push_back(r->dynamodb().sequence_number());
+      for (const auto& r : out) seqs.push_back(r->meta.sequence_number);
       if (s == ShardReader::Served::kRecords ||
           (s == ShardReader::Served::kWait && *wakes != before))
         continue;
@@ -150,7 +150,7 @@ TEST_F(ShardReaderTest, PositionsInsideOrAheadAttachBehindTheWindowDoNot) {
   // ServeAll's first call made the read; the first cursor fell out of the
   // window.
   uint64_t again = first;
-  std::vector<std::shared_ptr<const ShardReader::Record>> out;
+  std::vector<std::shared_ptr<const ShardReader::Entry>> out;
   EXPECT_EQ(reader->Serve(&again, 10, &out, [] {}), ShardReader::Served::kDetached);
   EXPECT_FALSE(reader->Attach(Position{Position::kAfter, seq(1), {}}).has_value());  // behind
   EXPECT_FALSE(reader->Attach(Position{Position::kAt, seq(2), {}}).has_value());     // just behind
@@ -176,7 +176,7 @@ TEST_F(ShardReaderTest, AClosedShardEndsEveryAttachedSubscriber) {
   uint64_t b = a;
   int wakes = 0;
   EXPECT_EQ(ServeAll(*reader, &a, &wakes).size(), 1u);
-  std::vector<std::shared_ptr<const ShardReader::Record>> out;
+  std::vector<std::shared_ptr<const ShardReader::Entry>> out;
   EXPECT_EQ(reader->Serve(&a, 10, &out, [] {}), ShardReader::Served::kEnded);
   EXPECT_EQ(ServeAll(*reader, &b, &wakes).size(), 1u);
   EXPECT_EQ(reader->Serve(&b, 10, &out, [] {}), ShardReader::Served::kEnded);
