@@ -212,6 +212,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void OnLateCompletion();
   absl::Status AddNewShards(bool* stream_disabled);
   absl::Status EnsureIterator(const std::string& shard_id, ShardState& shard);
+  // Takes or drops the backend's wake-up hook (watch_): held while any
+  // readable shard has no cursor in its reader's window.
+  void UpdateWatch();
+  std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> NewWatch();
   absl::Status ReadShard(const std::string& shard_id);
   // Batches one record read from `shard` (filters, position, budget).
   void TakeRecord(ShardState& shard, const subscriptions::EncodedRecord& record);
@@ -292,7 +296,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::unique_ptr<DescribeProgress> describe_progress_;
   // The subscription is ending (FinishTrimmed): no more steps.
   bool ending_ = false;
-  bool has_watch_ = false;
+  bool has_watch_ = false;  // the backend has a wake-up hook
+  // Held only while a readable shard is read on its own: attached shards
+  // are woken by their reader, whose one hook serves every subscriber.
   std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> watch_;
 };
 
@@ -380,12 +386,29 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
     absl::MutexLock lock(&mu_);
     last_sent_token_ = Token();
   }
-  std::weak_ptr<Subscription> weak = weak_from_this();
-  watch_ = backend()->WatchStream(stream_arn_, [weak] {
-    if (auto self = weak.lock()) self->Wake();
-  });
+  // Every shard is on its own until it attaches (UpdateWatch drops the
+  // hook then); whether the backend has one at all decides polling.
+  watch_ = NewWatch();
   has_watch_ = watch_ != nullptr;
   return absl::OkStatus();
+}
+
+std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> Subscription::NewWatch() {
+  std::weak_ptr<Subscription> weak = weak_from_this();
+  return backend()->WatchStream(stream_arn_, [weak] {
+    if (auto self = weak.lock()) self->Wake();
+  });
+}
+
+void Subscription::UpdateWatch() {
+  if (!has_watch_) return;
+  bool on_own = false;
+  for (const auto& [id, shard] : shards_) on_own |= Readable(shard) && !shard.cursor;
+  if (on_own && watch_ == nullptr) {
+    watch_ = NewWatch();
+  } else if (!on_own && watch_ != nullptr) {
+    watch_.reset();
+  }
 }
 
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
@@ -868,7 +891,10 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   // Attached: served from the shard reader's window.
   if (!shard.cursor && !shard.read_taken) {
     shard.cursor = shard.reader->Attach(shard.pos);
-    if (shard.cursor) shard.iterator.clear();
+    if (shard.cursor) {
+      shard.iterator.clear();
+      UpdateWatch();
+    }
   }
   if (shard.cursor) {
     std::vector<std::shared_ptr<const subscriptions::EncodedRecord>> records;
@@ -893,6 +919,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
         return FinishShard(shard_id);
       case subscriptions::ShardReader::Served::kDetached:
         shard.cursor.reset();  // fell out of the window, or the reader lost its iterator
+        UpdateWatch();
         break;
     }
   }
@@ -910,6 +937,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     if (!IsCallPending(s)) shard.read_taken = false;
     return s;
   }
+  UpdateWatch();  // before the read: a write after it wakes us
   uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
@@ -946,6 +974,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     if (std::optional<uint64_t> cursor = shard.reader->Offer(shard.iterator, shard.pos)) {
       shard.cursor = cursor;
       shard.iterator.clear();
+      UpdateWatch();
     }
     absl::MutexLock lock(&mu_);
     // A write that woke us during the read may not be in this page.

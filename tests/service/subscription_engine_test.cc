@@ -877,6 +877,72 @@ TEST(SubscriptionEngineTest, HeartbeatFollowsTheInjectedClock) {
   EXPECT_THAT(seen.records, SizeIs(1));
 }
 
+// Counts the backend's wake-up hooks alive.
+class WatchCountingBackend final : public ForwardingStreamsBackend {
+ public:
+  using ForwardingStreamsBackend::ForwardingStreamsBackend;
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn,
+                                            std::function<void()> on_change) override {
+    class Counted final : public Subscription {
+     public:
+      Counted(std::unique_ptr<Subscription> inner, std::atomic<int>* live)
+          : inner_(std::move(inner)), live_(live) {
+        ++*live_;
+      }
+      ~Counted() override { --*live_; }
+
+     private:
+      std::unique_ptr<Subscription> inner_;
+      std::atomic<int>* live_;
+    };
+    auto inner = child_->WatchStream(arn, std::move(on_change));
+    if (inner == nullptr) return nullptr;
+    return std::make_unique<Counted>(std::move(inner), &live);
+  }
+  std::atomic<int> live{0};
+};
+
+// Issue 13: subscribers served from a shard's reader are woken by it; they
+// hold no wake-up hook of their own (each would wake every subscriber on
+// every write: N hooks for one shard).
+TEST(SubscriptionEngineTest, AttachedSubscribersHoldNoWakeUpHookOfTheirOwn) {
+  constexpr int kSubscribers = 20;
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  auto counting = std::make_shared<WatchCountingBackend>(h.streams);
+  auto facade = h.StartFacade({}, counting);
+  std::atomic<int> with_first{0};
+  std::vector<Seen> seen(kSubscribers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSubscribers; ++i) {
+    threads.emplace_back([&, i] {
+      bool counted = false;
+      seen[i] = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [&](const Seen& s) {
+        if (!s.records.empty() && !counted) {
+          counted = true;
+          ++with_first;
+        }
+        return s.records.size() >= 2;
+      });
+    });
+  }
+  h.Put("orders", "a", 1);
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (with_first.load() < kSubscribers && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(with_first.load(), kSubscribers);
+  // Every subscriber is open and served from the window: the reader's hook
+  // is the only one.
+  EXPECT_EQ(counting->live.load(), 1);
+  h.Put("orders", "b", 2);
+  for (auto& t : threads) t.join();
+  for (const Seen& s : seen) {
+    EXPECT_THAT(s.records, ElementsAre(std::make_pair(std::string("a"), 1),
+                                       std::make_pair(std::string("b"), 2)));
+  }
+}
+
 // Counts GetRecords and hides the backend's wake-up hook, so the engine
 // polls as it does on AWS.
 class PolledCountingBackend final : public ForwardingStreamsBackend {
