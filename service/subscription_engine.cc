@@ -113,7 +113,8 @@ class EventSink {
 // One subscription's state machine. Every step runs on the engine's
 // workers, one step at a time per subscription (a strand); backend calls
 // happen inside steps without the lock held.
-class Subscription : public std::enable_shared_from_this<Subscription> {
+class Subscription : public subscriptions::Stoppable,
+                     public std::enable_shared_from_this<Subscription> {
  public:
   using Mode = TokenMode;
 
@@ -157,8 +158,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   }
   void OnWriteDone(bool ok);
   void Cancel();
-  void Stop();      // server shutdown
-  void Detached();  // the reactor is gone
+  void Stop() override;  // server shutdown
+  void Detached();       // the reactor is gone
 
  private:
   // One step of work; true when another should follow at once.
@@ -1312,7 +1313,8 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
       budget_(options.max_buffered_bytes),
       clock_(options.clock != nullptr ? options.clock : std::make_shared<backends::SystemClock>()),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
-      scheduler_(std::make_unique<Scheduler>(clock_.get())) {}
+      scheduler_(std::make_unique<Scheduler>(clock_.get())),
+      registry_(options.max_subscriptions, options.max_subscriptions_per_caller) {}
 
 SubscriptionEngine::~SubscriptionEngine() {
   Shutdown(absl::Seconds(1));
@@ -1325,30 +1327,14 @@ SubscriptionEngine::~SubscriptionEngine() {
   }
   scheduler_.reset();
   workers_.reset();
-  absl::MutexLock lock(&mu_);
-  open_.clear();
+  registry_.Clear();
 }
 
 absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subscription,
                                        const std::string& caller) {
-  absl::MutexLock lock(&mu_);
-  if (shutting_down_) return absl::UnavailableError("the server is shutting down");
-  if (static_cast<int>(open_.size()) >= options_.max_subscriptions) {
-    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions on this server (",
-                                                     options_.max_subscriptions, ")"));
-  }
-  int& mine = per_caller_[caller];
-  if (options_.max_subscriptions_per_caller > 0 && mine >= options_.max_subscriptions_per_caller) {
-    if (mine == 0) per_caller_.erase(caller);
-    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions for caller ",
-                                                     caller, " (",
-                                                     options_.max_subscriptions_per_caller, ")"));
-  }
-  ++mine;
-  open_.emplace(subscription.get(), Admitted{subscription, caller});
-  active_.store(static_cast<int>(open_.size()));
-  if (options_.observer) options_.observer->OnOpened();
-  return absl::OkStatus();
+  absl::Status admitted = registry_.Admit(subscription, caller);
+  if (admitted.ok() && options_.observer) options_.observer->OnOpened();
+  return admitted;
 }
 
 std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(
@@ -1402,31 +1388,10 @@ void SubscriptionEngine::CallEnded() {
 }
 
 void SubscriptionEngine::Release(Subscription* subscription) {
-  absl::MutexLock lock(&mu_);
-  auto it = open_.find(subscription);
-  if (it == open_.end()) return;
-  auto count = per_caller_.find(it->second.caller);
-  if (count != per_caller_.end() && --count->second <= 0) per_caller_.erase(count);
-  open_.erase(it);
-  if (options_.observer) options_.observer->OnClosed();
-  active_.store(static_cast<int>(open_.size()));
+  if (registry_.Release(subscription) && options_.observer) options_.observer->OnClosed();
 }
 
-void SubscriptionEngine::Shutdown(absl::Duration grace) {
-  std::vector<std::shared_ptr<Subscription>> open;
-  {
-    absl::MutexLock lock(&mu_);
-    shutting_down_ = true;
-    for (const auto& [raw, admitted] : open_) open.push_back(admitted.subscription);
-  }
-  for (auto& s : open) s->Stop();
-  absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](absl::flat_hash_map<Subscription*, Admitted>* open) { return open->empty(); },
-          &open_),
-      grace);
-}
+void SubscriptionEngine::Shutdown(absl::Duration grace) { registry_.StopAll(grace); }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToShard(
     grpc::CallbackServerContext* context, v1::SubscribeToShardRequest request) {

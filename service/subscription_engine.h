@@ -17,6 +17,7 @@
 #include "service/scheduler.h"
 #include "service/subscriptions/buffer_budget.h"
 #include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/registry.h"
 #include "service/subscriptions/shard_reader.h"
 
 namespace awsfacade::service {
@@ -108,7 +109,7 @@ class SubscriptionEngine {
   // After an injected clock (options.clock) jumped: timers look at it again.
   void ClockChanged() { scheduler_->ClockChanged(); }
 
-  int active() const { return active_.load(); }
+  int active() const { return registry_.open(); }
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
   int64_t buffered_records() const { return budget_.records(); }
@@ -139,20 +140,13 @@ class SubscriptionEngine {
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
 
+  subscriptions::SubscriptionRegistry registry_;
   mutable absl::Mutex mu_;
-  struct Admitted {
-    std::shared_ptr<Subscription> subscription;
-    std::string caller;
-  };
-  absl::flat_hash_map<Subscription*, Admitted> open_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
-  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Mutex readers_mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<subscriptions::ShardReader>> readers_
       ABSL_GUARDED_BY(readers_mu_);
   std::optional<bool> backend_notifies_ ABSL_GUARDED_BY(readers_mu_);
-  std::atomic<int> active_{0};
 };
 
 }  // namespace awsfacade::service
