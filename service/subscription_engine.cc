@@ -976,6 +976,10 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
       shard.cursor = cursor;
       shard.iterator.clear();
       UpdateWatch();
+      // Not idle: the next step asks the reader (Serve), which wakes us
+      // when it has more; our own hook may be gone already.
+      shard.idle = false;
+      return absl::OkStatus();
     }
     absl::MutexLock lock(&mu_);
     // A write that woke us during the read may not be in this page.

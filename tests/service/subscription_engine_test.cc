@@ -943,6 +943,40 @@ TEST(SubscriptionEngineTest, AttachedSubscribersHoldNoWakeUpHookOfTheirOwn) {
   }
 }
 
+// A subscription at a time (or LATEST) reads on its own until it has a
+// definite place, then hands its iterator to the shard's reader and drops
+// its own hook: from then on the reader must wake it. With a FakeClock no
+// timer (heartbeat, poll) can stand in for that wake-up.
+TEST(SubscriptionEngineTest, SubscriberThatJoinedTheReaderIsWokenByIt) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  h.Put("orders", "a", 1);
+  auto counting = std::make_shared<WatchCountingBackend>(h.streams);
+  service::SubscriptionEngineOptions options;
+  options.clock = std::make_shared<backends::FakeClock>();
+  auto facade = h.StartFacade(options, counting);
+  auto request = StreamRequest(arn, "AT_TIMESTAMP");
+  request.mutable_starting_position()->mutable_timestamp()->set_seconds(1);
+  bool second_written = false;
+  Seen seen = Subscribe(facade->channel, request, [&](const Seen& s) {
+    if (s.records.size() == 1 && !second_written) {
+      // After an empty read past "a" the subscription joins the reader and
+      // its own hook goes: only the reader's is left.
+      const absl::Time give_up = absl::Now() + absl::Seconds(10);
+      while (counting->live.load() > 1 && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      EXPECT_EQ(counting->live.load(), 1);
+      h.Put("orders", "b", 2);
+      second_written = true;
+    }
+    return s.records.size() >= 2;
+  });
+  EXPECT_THAT(seen.records,
+              ElementsAre(std::make_pair(std::string("a"), 1), std::make_pair(std::string("b"), 2)))
+      << seen.status.error_message();
+}
+
 // Counts GetRecords and hides the backend's wake-up hook, so the engine
 // polls as it does on AWS.
 class PolledCountingBackend final : public ForwardingStreamsBackend {
