@@ -160,7 +160,10 @@ ShardReader::Served ShardReader::Serve(uint64_t* cursor, int limit,
 }
 
 std::optional<uint64_t> ShardReader::Offer(const std::string& iterator, const Position& pos) {
-  if (pos.kind != Position::kFromStart && pos.kind != Position::kAfter) return std::nullopt;
+  if (pos.kind != Position::kFromStart && pos.kind != Position::kAfter &&
+      pos.kind != Position::kSinceTime) {
+    return std::nullopt;
+  }
   absl::MutexLock lock(&mu_);
   if (!iterator_.empty() || acquiring_ || ended_) return CursorFor(pos);
   const bool continues_window = pos.kind == Position::kAfter && !window_.empty() &&
@@ -169,7 +172,12 @@ std::optional<uint64_t> ShardReader::Offer(const std::string& iterator, const Po
     base_ += window_.size();
     window_.clear();
     window_bytes_ = 0;
-    anchor_ = Position{pos.kind, pos.seq, {}};
+    // A subscription at a time (or LATEST) that has read nothing yet: its
+    // iterator is a place without a sequence number; the window holds what
+    // follows it, and only positions it covers attach (CursorFor).
+    anchor_ = pos.kind == Position::kSinceTime
+                  ? std::nullopt
+                  : std::optional<Position>(Position{pos.kind, pos.seq, {}});
   }
   iterator_ = iterator;
   caught_up_ = true;

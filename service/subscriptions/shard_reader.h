@@ -94,8 +94,9 @@ class ShardReader : public std::enable_shared_from_this<ShardReader> {
                std::function<void()> wake);
 
   // A subscription reading on its own found nothing more at `pos` (the
-  // start, or after a sequence number) with `iterator`: the reader adopts
-  // the iterator when it has none, and returns the subscription's cursor.
+  // start, after a sequence number, or at a time or LATEST before it read
+  // any record) with `iterator`: the reader adopts the iterator when it has
+  // none, and returns the subscription's cursor.
   std::optional<uint64_t> Offer(const std::string& iterator, const Position& pos);
 
   // For a read of a subscription on its own: InfinitePast when it may

@@ -110,6 +110,37 @@ TEST_F(ShardReaderTest, AWriteWakesWaitersOnceTheReaderHasIt) {
   EXPECT_EQ(ServeAll(*reader, &cursor, &wakes).size(), 1u);
 }
 
+// The first LATEST subscriber has no sequence number to offer, only its
+// iterator: the reader takes it, and later LATEST subscribers attach to the
+// reader instead of reading (and being woken) on their own.
+TEST_F(ShardReaderTest, AnIteratorWithoutASequenceNumberIsAdoptedForTheTip) {
+  h_.Put("orders", "old", 1);
+  auto reader = MakeReader(/*notifies=*/true, Unlimited());
+  const Position latest{Position::kLatest, "", {}};
+  reader->Begin(latest);  // no definite place: nothing is read yet
+  EXPECT_FALSE(reader->Attach(latest).has_value());
+  v1::GetShardIteratorRequest request;
+  request.set_stream_arn(arn_);
+  request.set_shard_id(shard_);
+  request.set_shard_iterator_type("LATEST");
+  auto it = h_.streams->GetShardIterator(request);
+  ASSERT_TRUE(it.ok()) << it.status();
+  std::optional<uint64_t> first =
+      reader->Offer(it->shard_iterator(), Position{Position::kSinceTime, "", absl::Now()});
+  ASSERT_TRUE(first.has_value());
+  std::optional<uint64_t> second = reader->Attach(latest);
+  ASSERT_TRUE(second.has_value());
+  // Positions the window does not cover still read on their own.
+  EXPECT_FALSE(reader->Attach(Position{Position::kFromStart, "", {}}).has_value());
+  int wakes = 0;
+  EXPECT_TRUE(ServeAll(*reader, &*first, &wakes).empty());
+  h_.Put("orders", "new", 2);
+  std::vector<std::string> a = ServeAll(*reader, &*first, &wakes);
+  std::vector<std::string> b = ServeAll(*reader, &*second, &wakes);
+  ASSERT_EQ(a.size(), 1u);  // "new" only
+  EXPECT_EQ(a, b);
+}
+
 TEST_F(ShardReaderTest, PolledReadsKeepToTheBudgetOnTheInjectedClock) {
   ShardReaderOptions options;
   options.reads_per_second = 5;
