@@ -1287,6 +1287,9 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<grpc::ByteBuff
         FinishDirect(ToGrpcStatus(status, kDomain));
         return;
       }
+      // Started: the request (captured by start_) is not needed again, and
+      // an idle subscription should not keep it.
+      start_ = nullptr;
       subscription_->Started();
     });
   }
