@@ -1,5 +1,7 @@
 #include "service/dynamodb_streams_service.h"
 
+#include "service/request_parsing.h"
+
 namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
 
@@ -88,6 +90,49 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(grpc::CallbackServe
             });
       },
       backend_->IsAsynchronous());
+}
+
+namespace {
+
+// A raw subscribe method's request, parsed as every other request is
+// (request_parsing.h).
+template <typename Request>
+absl::StatusOr<Request> Parsed(const grpc::ByteBuffer& bytes) {
+  grpc::ByteBuffer copy(bytes);  // shares the slices; the parser needs it mutable
+  Request request;
+  if (absl::Status parsed = ParseRequest(copy, request); !parsed.ok()) return parsed;
+  return request;
+}
+
+template <typename Request, typename Subscribe>
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeSubscribe(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer& bytes,
+                                                           const HandlerContext& handler,
+                                                           Subscribe subscribe) {
+  absl::StatusOr<Request> request = Parsed<Request>(bytes);
+  absl::Status allowed = request.ok() ? Authorize(handler, *context, *request) : request.status();
+  if (!allowed.ok()) {
+    return new RefusedStream<grpc::ByteBuffer>(ToGrpcStatus(allowed, handler.domain));
+  }
+  return subscribe(*std::move(request));
+}
+
+}  // namespace
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToShard(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return ServeSubscribe<v1::SubscribeToShardRequest>(
+      context, *request, handler_, [&](v1::SubscribeToShardRequest parsed) {
+        return engine_->SubscribeToShard(context, std::move(parsed));
+      });
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToStream(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return ServeSubscribe<v1::SubscribeToStreamRequest>(
+      context, *request, handler_, [&](v1::SubscribeToStreamRequest parsed) {
+        return engine_->SubscribeToStream(context, std::move(parsed));
+      });
 }
 
 }  // namespace awsfacade::service

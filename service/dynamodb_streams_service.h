@@ -14,7 +14,11 @@ namespace awsfacade::service {
 // over any DynamoDbStreamsBackend, and push subscriptions through the
 // SubscriptionEngine.
 class DynamoDbStreamsService final
-    : public aws::dynamodbstreams::v1::DynamoDbStreamsService::CallbackService {
+    : public aws::dynamodbstreams::v1::DynamoDbStreamsService::
+          WithRawCallbackMethod_SubscribeToShard<
+              aws::dynamodbstreams::v1::DynamoDbStreamsService::
+                  WithRawCallbackMethod_SubscribeToStream<
+                      aws::dynamodbstreams::v1::DynamoDbStreamsService::CallbackService>> {
  public:
   DynamoDbStreamsService(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
                          Executor* executor, Scheduler* timers, SubscriptionEngine* engine,
@@ -37,24 +41,13 @@ class DynamoDbStreamsService final
       const aws::dynamodbstreams::v1::GetRecordsRequest* request,
       aws::dynamodbstreams::v1::GetRecordsResponse* response) override;
 
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
-      grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToShardRequest* request) override {
-    if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-      return new RefusedStream<aws::dynamodbstreams::v1::SubscribeToShardResponse>(
-          ToGrpcStatus(allowed, handler_.domain));
-    }
-    return engine_->SubscribeToShard(context, request);
-  }
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
-      grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request) override {
-    if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-      return new RefusedStream<aws::dynamodbstreams::v1::SubscribeToStreamResponse>(
-          ToGrpcStatus(allowed, handler_.domain));
-    }
-    return engine_->SubscribeToStream(context, request);
-  }
+  // Raw methods: the engine writes each event as bytes, so that a batch
+  // going to many subscribers is serialized once (subscription_engine.h).
+  // The request is parsed here.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToShard(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToStream(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
  private:
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;

@@ -216,9 +216,9 @@ class Diagnosis {
   std::string problem_;
 };
 
-// Parses `buffer` into `message` with kMaxRequestNesting as the recursion
-// limit. InvalidArgument (SerializationException) saying what failed.
-absl::Status Parse(grpc::ByteBuffer& buffer, Message& message) {
+}  // namespace
+
+absl::Status ParseRequest(grpc::ByteBuffer& buffer, Message& message) {
   const std::string& type = message.GetDescriptor()->full_name();
   bool parsed = false;
   {
@@ -241,6 +241,8 @@ absl::Status Parse(grpc::ByteBuffer& buffer, Message& message) {
   return backends::AwsError(kSerialization,
                             absl::StrCat("request could not be parsed as ", type, ": ", why));
 }
+
+namespace {
 
 // The call's own record of which handler serves it, on the call's arena
 // (freed with the call; trivially destructible, so no destructor is owed).
@@ -285,7 +287,7 @@ class StrictHandler final : public MethodHandler {
     auto* message = static_cast<Message*>(request);
     absl::Status parsed =
         req == nullptr ? backends::AwsError(kSerialization, "the call carried no request message")
-                       : Parse(bytes, *message);
+                       : ParseRequest(bytes, *message);
     if (parsed.ok()) {
       state->handler = generated_;
       return request;
@@ -348,8 +350,12 @@ class StrictService final : public grpc::Service {
       names_.push_back(absl::StrCat("/", descriptor.full_name(), "/", method.name()));
       AddMethod(
           new grpc::internal::RpcServiceMethod(names_.back().c_str(), TypeOf(method), nullptr));
-      MarkMethodCallback(
-          i, HandlerFor(method, HandlerAccess::Get(*inner_, i), descriptor.full_name()));
+      MethodHandler* generated = HandlerAccess::Get(*inner_, i);
+      if (IsRaw(generated)) {
+        MarkMethodRawCallback(i, new ForwardingHandler(generated));
+      } else {
+        MarkMethodCallback(i, HandlerFor(method, generated, descriptor.full_name()));
+      }
     }
   }
 
@@ -359,6 +365,16 @@ class StrictService final : public grpc::Service {
       return method.server_streaming() ? RpcMethod::BIDI_STREAMING : RpcMethod::CLIENT_STREAMING;
     }
     return method.server_streaming() ? RpcMethod::SERVER_STREAMING : RpcMethod::NORMAL_RPC;
+  }
+
+  // Raw methods take their request as bytes and parse it themselves
+  // (ParseRequest): served as they are.
+  static bool IsRaw(MethodHandler* generated) {
+    using grpc::ByteBuffer;
+    return dynamic_cast<grpc::internal::CallbackServerStreamingHandler<ByteBuffer, ByteBuffer>*>(
+               generated) != nullptr ||
+           dynamic_cast<grpc::internal::CallbackUnaryHandler<ByteBuffer, ByteBuffer>*>(generated) !=
+               nullptr;
   }
 
   static MethodHandler* HandlerFor(const MethodDescriptor& method, MethodHandler* generated,

@@ -3,8 +3,11 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/impl/service_type.h"
+#include "grpcpp/support/byte_buffer.h"
 
 namespace awsfacade::service {
 
@@ -33,8 +36,15 @@ inline constexpr int kMaxRequestNesting = 256;
 // parse a request up front (any other is served exactly as before), and a
 // service whose descriptor is not compiled in, or that is not entirely on
 // the callback API, is returned unchanged.
+// Methods on the raw callback API (a ByteBuffer request) are served as
+// they are and parse their request with ParseRequest.
 std::unique_ptr<grpc::Service> WithStrictParsing(std::unique_ptr<grpc::Service> service,
                                                  absl::string_view service_name);
+
+// Parses `buffer` into `message` as WithStrictParsing does (the nesting
+// limit, UTF-8 in strings); InvalidArgument (SerializationException)
+// saying what failed and where.
+absl::Status ParseRequest(grpc::ByteBuffer& buffer, google::protobuf::Message& message);
 
 }  // namespace awsfacade::service
 

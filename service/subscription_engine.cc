@@ -18,11 +18,11 @@
 #include "google/protobuf/util/time_util.h"
 #include "service/caller_identity.h"
 #include "service/status_conversion.h"
+#include "service/subscriptions/event_wire.h"
 #include "service/subscriptions/sequence_number.h"
 #include "service/subscriptions/shard_lineage.h"
 #include "service/subscriptions/subscription_options.h"
 #include "service/subscriptions/transient_errors.h"
-#include "service/wire_copy.h"
 
 namespace awsfacade::service {
 namespace v1 = ::aws::dynamodbstreams::v1;
@@ -44,12 +44,15 @@ constexpr absl::Duration kStartRetryMax = absl::Milliseconds(500);
 // Steps one worker runs for a subscription before yielding to others.
 constexpr int kStepsPerTurn = 16;
 
-// Record bytes (SizeBytes) an event carries.
-int64_t RecordBytes(const v1::SubscribeToStreamResponse& event) {
-  int64_t bytes = 0;
-  for (const auto& r : event.records().records()) bytes += r.record().dynamodb().size_bytes();
-  return bytes;
-}
+// An event ready to write, in its wire form (event_wire.h), with what the
+// engine needs to know of it once written.
+struct OutEvent {
+  grpc::ByteBuffer bytes;
+  int64_t records = 0;
+  int64_t record_bytes = 0;  // SizeBytes of its records
+  int64_t millis_behind_latest = 0;
+  std::string continuation_token;
+};
 
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -101,25 +104,28 @@ bool IsAwsError(const absl::Status& status, absl::string_view name) {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void Write(const v1::SubscribeToStreamResponse& event) = 0;
+  // `event` is a serialized SubscribeToStreamResponse (the wire form of
+  // SubscribeToShardResponse too); it stays alive until OnWriteDone.
+  virtual void Write(const grpc::ByteBuffer& event) = 0;
   virtual void Finish(grpc::Status status, const std::string& final_token) = 0;
 };
 
 // One subscription's state machine. Every step runs on the engine's
 // workers, one step at a time per subscription (a strand); backend calls
 // happen inside steps without the lock held.
-class Subscription : public std::enable_shared_from_this<Subscription> {
+class Subscription : public subscriptions::Stoppable,
+                     public std::enable_shared_from_this<Subscription> {
  public:
   using Mode = TokenMode;
 
   Subscription(SubscriptionEngine* engine, Mode mode)
       : engine_(engine), mode_(mode), last_event_at_(engine->clock_->Now()) {}
   ~Subscription() {
-    int64_t unsent = batch_.records().records_size();
+    int64_t unsent = batch_.records();
     int64_t unsent_bytes = batch_bytes_;
     for (const auto& event : outbox_) {
-      unsent += event.records().records_size();
-      unsent_bytes += RecordBytes(event);
+      unsent += event.records;
+      unsent_bytes += event.record_bytes;
     }
     engine_->budget_.Release(unsent, unsent_bytes);
   }
@@ -152,8 +158,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   }
   void OnWriteDone(bool ok);
   void Cancel();
-  void Stop();      // server shutdown
-  void Detached();  // the reactor is gone
+  void Stop() override;  // server shutdown
+  void Detached();       // the reactor is gone
 
  private:
   // One step of work; true when another should follow at once.
@@ -207,9 +213,13 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   void OnLateCompletion();
   absl::Status AddNewShards(bool* stream_disabled);
   absl::Status EnsureIterator(const std::string& shard_id, ShardState& shard);
+  // Takes or drops the backend's wake-up hook (watch_): held while any
+  // readable shard has no cursor in its reader's window.
+  void UpdateWatch();
+  std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> NewWatch();
   absl::Status ReadShard(const std::string& shard_id);
   // Batches one record read from `shard` (filters, position, budget).
-  void TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record);
+  void TakeRecord(ShardState& shard, const subscriptions::EncodedRecord& record);
   absl::Status FinishShard(const std::string& shard_id);
   std::optional<std::string> PickShard();
   bool Readable(const ShardState& shard) const;
@@ -262,9 +272,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Events ready to write, oldest first. Usually 0..2 long; a vector (not a
   // deque, which allocates ~600 bytes even when empty) keeps idle
   // subscriptions small.
-  std::vector<v1::SubscribeToStreamResponse> outbox_;
-  v1::SubscribeToStreamResponse pending_write_;  // the event being written
-  v1::SubscribeToStreamResponse batch_;
+  std::vector<OutEvent> outbox_;
+  OutEvent pending_write_;  // the event being written
+  // The records batched so far: references to their shared encoded bytes.
+  subscriptions::WireBatch batch_;
   int64_t batch_bytes_ = 0;
   absl::Time batch_started_;
   absl::Time last_event_at_;
@@ -286,7 +297,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::unique_ptr<DescribeProgress> describe_progress_;
   // The subscription is ending (FinishTrimmed): no more steps.
   bool ending_ = false;
-  bool has_watch_ = false;
+  bool has_watch_ = false;  // the backend has a wake-up hook
+  // Held only while a readable shard is read on its own: attached shards
+  // are woken by their reader, whose one hook serves every subscriber.
   std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> watch_;
 };
 
@@ -374,12 +387,29 @@ absl::Status Subscription::Start(const std::string& stream_arn, const std::strin
     absl::MutexLock lock(&mu_);
     last_sent_token_ = Token();
   }
-  std::weak_ptr<Subscription> weak = weak_from_this();
-  watch_ = backend()->WatchStream(stream_arn_, [weak] {
-    if (auto self = weak.lock()) self->Wake();
-  });
+  // Every shard is on its own until it attaches (UpdateWatch drops the
+  // hook then); whether the backend has one at all decides polling.
+  watch_ = NewWatch();
   has_watch_ = watch_ != nullptr;
   return absl::OkStatus();
+}
+
+std::unique_ptr<backends::DynamoDbStreamsBackend::Subscription> Subscription::NewWatch() {
+  std::weak_ptr<Subscription> weak = weak_from_this();
+  return backend()->WatchStream(stream_arn_, [weak] {
+    if (auto self = weak.lock()) self->Wake();
+  });
+}
+
+void Subscription::UpdateWatch() {
+  if (!has_watch_) return;
+  bool on_own = false;
+  for (const auto& [id, shard] : shards_) on_own |= Readable(shard) && !shard.cursor;
+  if (on_own && watch_ == nullptr) {
+    watch_ = NewWatch();
+  } else if (!on_own && watch_ != nullptr) {
+    watch_.reset();
+  }
 }
 
 absl::Status Subscription::Describe(std::vector<v1::Shard>* out, const std::string& children_of,
@@ -619,25 +649,25 @@ void Subscription::ScheduleKick(absl::Duration delay) {
 }
 
 void Subscription::OnWriteDone(bool ok) {
-  engine_->budget_.Release(pending_write_.records().records_size(), RecordBytes(pending_write_));
+  OutEvent written;
   {
     absl::MutexLock lock(&mu_);
+    // Taken in the same critical section that ends the write: the strand
+    // puts the next event here once it sees no write in flight.
+    written = std::move(pending_write_);
+    pending_write_ = OutEvent();
     write_in_flight_ = false;
     if (!ok) {
       cancelled_ = true;
-    } else if (pending_write_.has_records()) {
-      last_sent_token_ = pending_write_.records().continuation_token();
-      if (engine_->options_.observer) {
-        engine_->options_.observer->OnRecordsDelivered(
-            pending_write_.records().records_size(),
-            pending_write_.records().millis_behind_latest());
+    } else {
+      last_sent_token_ = std::move(written.continuation_token);
+      if (written.records > 0 && engine_->options_.observer) {
+        engine_->options_.observer->OnRecordsDelivered(written.records,
+                                                       written.millis_behind_latest);
       }
-    } else if (pending_write_.has_heartbeat()) {
-      last_sent_token_ = pending_write_.heartbeat().continuation_token();
-    } else if (pending_write_.has_shard_end()) {
-      last_sent_token_ = pending_write_.shard_end().continuation_token();
     }
   }
+  engine_->budget_.Release(written.records, written.record_bytes);
   Kick();
 }
 
@@ -814,40 +844,40 @@ void Subscription::FinishTrimmed(const std::string& shard_id, absl::string_view 
 }
 
 void Subscription::SealBatch() {
-  if (batch_.records().records_size() == 0) return;
-  batch_.mutable_records()->set_continuation_token(Token());
-  batch_.mutable_records()->set_millis_behind_latest(MillisBehind());
-  outbox_.push_back(std::move(batch_));
+  if (batch_.empty()) return;
+  OutEvent event;
+  event.continuation_token = Token();
+  event.millis_behind_latest = MillisBehind();
+  event.bytes = batch_.Seal(event.continuation_token, event.millis_behind_latest);
+  event.records = batch_.records();
+  event.record_bytes = batch_bytes_;
+  outbox_.push_back(std::move(event));
   batch_.Clear();
   batch_bytes_ = 0;
 }
 
-void Subscription::TakeRecord(const std::string& shard_id, ShardState& shard, v1::Record record) {
-  const auto& dynamodb = record.dynamodb();
+void Subscription::TakeRecord(ShardState& shard, const subscriptions::EncodedRecord& record) {
+  const subscriptions::RecordMeta& meta = record.meta;
   // A subscription that attached ahead of the reader's tip (or resumed
   // inside the window) skips what it has had.
   if ((shard.pos.kind == Position::kAfter || shard.pos.kind == Position::kAt) &&
-      subscriptions::CompareSequenceNumbers(dynamodb.sequence_number(), shard.pos.seq) <
+      subscriptions::CompareSequenceNumbers(meta.sequence_number, shard.pos.seq) <
           (shard.pos.kind == Position::kAfter ? 1 : 0)) {
     return;
   }
-  const absl::Time created = ToTime(dynamodb.approximate_creation_date_time());
-  newest_seen_ = created;
-  bool deliver = options_.Wants(record.event_name());
-  if (shard.pos.kind == Position::kSinceTime && created < shard.pos.time) deliver = false;
+  newest_seen_ = meta.created;
+  bool deliver = options_.Wants(meta.event_name);
+  if (shard.pos.kind == Position::kSinceTime && meta.created < shard.pos.time) deliver = false;
   // The position moves past every record read, delivered or not.
-  shard.pos = Position{Position::kAfter, dynamodb.sequence_number(), {}};
+  shard.pos = Position{Position::kAfter, meta.sequence_number, {}};
   if (!deliver) return;
-  const int64_t size = dynamodb.has_size_bytes() ? dynamodb.size_bytes() : 0;
-  if (batch_.records().records_size() > 0 && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
-  if (batch_.records().records_size() == 0) batch_started_ = engine_->clock_->Now();
+  const int64_t size = meta.size_bytes;
+  if (!batch_.empty() && batch_bytes_ + size > BatchBytesLimit()) SealBatch();
+  if (batch_.empty()) batch_started_ = engine_->clock_->Now();
   engine_->budget_.Hold(1, size);
-  auto* out = batch_.mutable_records()->add_records();
-  out->set_shard_id(shard_id);
-  *out->mutable_record() = std::move(record);
+  batch_.Add(record);
   batch_bytes_ += size;
-  if (batch_.records().records_size() >= options_.max_records ||
-      batch_bytes_ >= BatchBytesLimit()) {
+  if (batch_.records() >= options_.max_records || batch_bytes_ >= BatchBytesLimit()) {
     SealBatch();
   }
 }
@@ -856,23 +886,26 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   ShardState& shard = shards_.at(shard_id);
   last_read_shard_ = shard_id;
   if (shard.reader == nullptr) shard.reader = engine_->ReaderFor(stream_arn_, shard_id, shard.pos);
-  const int limit = engine_->budget_.ReadRecords(
-      std::max(1, options_.max_records - batch_.records().records_size()));
+  const int limit =
+      engine_->budget_.ReadRecords(std::max(1, options_.max_records - batch_.records()));
 
   // Attached: served from the shard reader's window.
   if (!shard.cursor && !shard.read_taken) {
     shard.cursor = shard.reader->Attach(shard.pos);
-    if (shard.cursor) shard.iterator.clear();
+    if (shard.cursor) {
+      shard.iterator.clear();
+      UpdateWatch();
+    }
   }
   if (shard.cursor) {
-    std::vector<std::shared_ptr<const v1::Record>> records;
+    std::vector<std::shared_ptr<const subscriptions::EncodedRecord>> records;
     std::weak_ptr<Subscription> weak = weak_from_this();
     switch (shard.reader->Serve(&*shard.cursor, limit, &records, [weak] {
       if (auto self = weak.lock()) self->Wake();
     })) {
       case subscriptions::ShardReader::Served::kRecords:
         retry_delay_ = absl::ZeroDuration();
-        for (const auto& record : records) TakeRecord(shard_id, shard, *record);
+        for (const auto& record : records) TakeRecord(shard, *record);
         shard.idle = false;
         return absl::OkStatus();
       case subscriptions::ShardReader::Served::kWait:
@@ -887,6 +920,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
         return FinishShard(shard_id);
       case subscriptions::ShardReader::Served::kDetached:
         shard.cursor.reset();  // fell out of the window, or the reader lost its iterator
+        UpdateWatch();
         break;
     }
   }
@@ -904,6 +938,7 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     if (!IsCallPending(s)) shard.read_taken = false;
     return s;
   }
+  UpdateWatch();  // before the read: a write after it wakes us
   uint64_t generation;
   {
     absl::MutexLock lock(&mu_);
@@ -919,7 +954,12 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
   }
   shard.read_taken = false;
   retry_delay_ = absl::ZeroDuration();
-  for (auto& record : *page->mutable_records()) TakeRecord(shard_id, shard, std::move(record));
+  // Read for this subscription alone: encoded for it alone.
+  if (page->records_size() > 0) {
+    std::shared_ptr<const subscriptions::EncodedPage> encoded =
+        subscriptions::EncodePage(shard_id, page->mutable_records());
+    for (const auto& record : encoded->records) TakeRecord(shard, record);
+  }
 
   if (page->next_shard_iterator().empty()) {
     // Closed and fully read: its records go out first, then its ShardEnd.
@@ -935,6 +975,11 @@ absl::Status Subscription::ReadShard(const std::string& shard_id) {
     if (std::optional<uint64_t> cursor = shard.reader->Offer(shard.iterator, shard.pos)) {
       shard.cursor = cursor;
       shard.iterator.clear();
+      UpdateWatch();
+      // Not idle: the next step asks the reader (Serve), which wakes us
+      // when it has more; our own hook may be gone already.
+      shard.idle = false;
+      return absl::OkStatus();
     }
     absl::MutexLock lock(&mu_);
     // A write that woke us during the read may not be in this page.
@@ -970,8 +1015,11 @@ absl::Status Subscription::FinishShard(const std::string& shard_id) {
   // knows it is behind us by its descendants).
   // (A copy: shard_id may be the key of the node being erased.)
   if (mode_ == Mode::kStream && !children.empty()) shards_.erase(std::string(shard_id));
-  end.mutable_shard_end()->set_continuation_token(Token());
-  outbox_.push_back(std::move(end));
+  OutEvent event;
+  event.continuation_token = Token();
+  end.mutable_shard_end()->set_continuation_token(event.continuation_token);
+  event.bytes = subscriptions::SerializeEvent(end);
+  outbox_.push_back(std::move(event));
   return absl::OkStatus();
 }
 
@@ -987,7 +1035,7 @@ bool Subscription::Step() {
   // one full batch: the buffer stays bounded, and the next write can start
   // the moment this one completes.
   if (writing) {
-    if (!outbox_.empty() || batch_.records().records_size() >= options_.max_records ||
+    if (!outbox_.empty() || batch_.records() >= options_.max_records ||
         batch_bytes_ >= BatchBytesLimit() || engine_->budget_.Over()) {
       return false;
     }
@@ -1036,9 +1084,8 @@ bool Subscription::Step() {
   const absl::Time now = engine_->clock_->Now();
 
   // 1. Send what is ready, one write at a time.
-  if (outbox_.empty() && batch_.records().records_size() > 0) {
-    bool full = batch_.records().records_size() >= options_.max_records ||
-                batch_bytes_ >= BatchBytesLimit();
+  if (outbox_.empty() && !batch_.empty()) {
+    bool full = batch_.records() >= options_.max_records || batch_bytes_ >= BatchBytesLimit();
     bool delay_over = now >= batch_started_ + options_.batching_delay;
     if (full || (CaughtUp() && delay_over) ||
         (options_.batching_delay > absl::ZeroDuration() && delay_over)) {
@@ -1056,7 +1103,7 @@ bool Subscription::Step() {
     pending_write_ = std::move(outbox_.front());
     outbox_.erase(outbox_.begin());
     last_event_at_ = now;
-    sink->Write(pending_write_);
+    sink->Write(pending_write_.bytes);
     return false;  // OnWriteDone kicks
   }
 
@@ -1133,15 +1180,18 @@ bool Subscription::Step() {
   }
 
   // 4. Caught up everywhere: flush, heartbeat, then wait.
-  if (batch_.records().records_size() > 0) {
+  if (!batch_.empty()) {
     if (now >= batch_started_ + options_.batching_delay) return true;  // flush on the next step
     ScheduleKick(batch_started_ + options_.batching_delay - now);
   }
-  if (now >= last_event_at_ + options_.heartbeat && batch_.records().records_size() == 0) {
+  if (now >= last_event_at_ + options_.heartbeat && batch_.empty()) {
+    OutEvent event;
+    event.continuation_token = Token();
     v1::SubscribeToStreamResponse beat;
-    beat.mutable_heartbeat()->set_continuation_token(Token());
+    beat.mutable_heartbeat()->set_continuation_token(event.continuation_token);
     beat.mutable_heartbeat()->set_millis_behind_latest(0);
-    outbox_.push_back(std::move(beat));
+    event.bytes = subscriptions::SerializeEvent(beat);
+    outbox_.push_back(std::move(event));
     return true;
   }
   ScheduleKick(last_event_at_ + options_.heartbeat - now);
@@ -1164,8 +1214,10 @@ bool Subscription::Step() {
 // ---------------------------------------------------------------------------
 // The reactor: gRPC's side of one subscription.
 
-template <typename Response>
-class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, public EventSink {
+// Events go out as bytes (event_wire.h): a records batch is not serialized
+// again per subscriber.
+class SubscriptionReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                                  public EventSink {
  public:
   SubscriptionReactor(grpc::CallbackServerContext* context, SubscriptionEngine* engine)
       : context_(context), engine_(engine), start_wait_(engine->scheduler_.get()) {}
@@ -1185,19 +1237,12 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
     RunStart(std::nullopt);
   }
 
-  void Write(const aws::dynamodbstreams::v1::SubscribeToStreamResponse& event) override {
-    if constexpr (std::is_same_v<Response, aws::dynamodbstreams::v1::SubscribeToStreamResponse>) {
-      this->StartWrite(&event);
-    } else {
-      out_ = WireCopy<Response>(event);  // the two response types share their fields
-      this->StartWrite(&out_);
-    }
-  }
+  void Write(const grpc::ByteBuffer& event) override { StartWrite(&event); }
 
   void Finish(grpc::Status status, const std::string& final_token) override {
     if (finished_.exchange(true)) return;
     if (!final_token.empty()) context_->AddTrailingMetadata(kTokenMetadataKey, final_token);
-    grpc::ServerWriteReactor<Response>::Finish(std::move(status));
+    grpc::ServerWriteReactor<grpc::ByteBuffer>::Finish(std::move(status));
   }
 
   void OnWriteDone(bool ok) override { subscription_->OnWriteDone(ok); }
@@ -1214,8 +1259,6 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   }
 
  private:
-  // Runs `start_` on a worker; when it meets a delayed backend call, again
-  // once that is due, from a timer (no worker waits meanwhile).
   // Runs `start_` on a worker; when it meets a delayed backend call, again
   // once that is due, from a timer; when a call completes late, again from
   // its completion; a transient error, again after a short backoff. No
@@ -1244,13 +1287,16 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
         FinishDirect(ToGrpcStatus(status, kDomain));
         return;
       }
+      // Started: the request (captured by start_) is not needed again, and
+      // an idle subscription should not keep it.
+      start_ = nullptr;
       subscription_->Started();
     });
   }
 
   void FinishDirect(grpc::Status status) {
     if (finished_.exchange(true)) return;
-    grpc::ServerWriteReactor<Response>::Finish(std::move(status));
+    grpc::ServerWriteReactor<grpc::ByteBuffer>::Finish(std::move(status));
   }
 
   grpc::CallbackServerContext* context_;
@@ -1258,7 +1304,6 @@ class SubscriptionReactor final : public grpc::ServerWriteReactor<Response>, pub
   std::shared_ptr<Subscription> subscription_;
   absl::AnyInvocable<absl::Status()> start_;
   CancellableTimer start_wait_;
-  Response out_;
   bool admitted_ = true;
   std::atomic<bool> finished_{false};
 };
@@ -1275,7 +1320,8 @@ SubscriptionEngine::SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreams
       budget_(options.max_buffered_bytes),
       clock_(options.clock != nullptr ? options.clock : std::make_shared<backends::SystemClock>()),
       workers_(std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options.worker_threads))),
-      scheduler_(std::make_unique<Scheduler>(clock_.get())) {}
+      scheduler_(std::make_unique<Scheduler>(clock_.get())),
+      registry_(options.max_subscriptions, options.max_subscriptions_per_caller) {}
 
 SubscriptionEngine::~SubscriptionEngine() {
   Shutdown(absl::Seconds(1));
@@ -1288,30 +1334,14 @@ SubscriptionEngine::~SubscriptionEngine() {
   }
   scheduler_.reset();
   workers_.reset();
-  absl::MutexLock lock(&mu_);
-  open_.clear();
+  registry_.Clear();
 }
 
 absl::Status SubscriptionEngine::Admit(const std::shared_ptr<Subscription>& subscription,
                                        const std::string& caller) {
-  absl::MutexLock lock(&mu_);
-  if (shutting_down_) return absl::UnavailableError("the server is shutting down");
-  if (static_cast<int>(open_.size()) >= options_.max_subscriptions) {
-    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions on this server (",
-                                                     options_.max_subscriptions, ")"));
-  }
-  int& mine = per_caller_[caller];
-  if (options_.max_subscriptions_per_caller > 0 && mine >= options_.max_subscriptions_per_caller) {
-    if (mine == 0) per_caller_.erase(caller);
-    return absl::ResourceExhaustedError(absl::StrCat("too many open subscriptions for caller ",
-                                                     caller, " (",
-                                                     options_.max_subscriptions_per_caller, ")"));
-  }
-  ++mine;
-  open_.emplace(subscription.get(), Admitted{subscription, caller});
-  active_.store(static_cast<int>(open_.size()));
-  if (options_.observer) options_.observer->OnOpened();
-  return absl::OkStatus();
+  absl::Status admitted = registry_.Admit(subscription, caller);
+  if (admitted.ok() && options_.observer) options_.observer->OnOpened();
+  return admitted;
 }
 
 std::shared_ptr<subscriptions::ShardReader> SubscriptionEngine::ReaderFor(
@@ -1365,50 +1395,29 @@ void SubscriptionEngine::CallEnded() {
 }
 
 void SubscriptionEngine::Release(Subscription* subscription) {
-  absl::MutexLock lock(&mu_);
-  auto it = open_.find(subscription);
-  if (it == open_.end()) return;
-  auto count = per_caller_.find(it->second.caller);
-  if (count != per_caller_.end() && --count->second <= 0) per_caller_.erase(count);
-  open_.erase(it);
-  if (options_.observer) options_.observer->OnClosed();
-  active_.store(static_cast<int>(open_.size()));
+  if (registry_.Release(subscription) && options_.observer) options_.observer->OnClosed();
 }
 
-void SubscriptionEngine::Shutdown(absl::Duration grace) {
-  std::vector<std::shared_ptr<Subscription>> open;
-  {
-    absl::MutexLock lock(&mu_);
-    shutting_down_ = true;
-    for (const auto& [raw, admitted] : open_) open.push_back(admitted.subscription);
-  }
-  for (auto& s : open) s->Stop();
-  absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](absl::flat_hash_map<Subscription*, Admitted>* open) { return open->empty(); },
-          &open_),
-      grace);
-}
+void SubscriptionEngine::Shutdown(absl::Duration grace) { registry_.StopAll(grace); }
 
-grpc::ServerWriteReactor<v1::SubscribeToShardResponse>* SubscriptionEngine::SubscribeToShard(
-    grpc::CallbackServerContext* context, const v1::SubscribeToShardRequest* request) {
-  auto* reactor = new SubscriptionReactor<v1::SubscribeToShardResponse>(context, this);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToShard(
+    grpc::CallbackServerContext* context, v1::SubscribeToShardRequest request) {
+  auto* reactor = new SubscriptionReactor(context, this);
   auto subscription = std::make_shared<Subscription>(this, Subscription::Mode::kShard);
-  reactor->Begin(subscription, [subscription, request] {
-    return subscription->Start(request->stream_arn(), request->shard_id(),
-                               request->starting_position(), request->options());
+  reactor->Begin(subscription, [subscription, request = std::move(request)] {
+    return subscription->Start(request.stream_arn(), request.shard_id(),
+                               request.starting_position(), request.options());
   });
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::SubscribeToStreamResponse>* SubscriptionEngine::SubscribeToStream(
-    grpc::CallbackServerContext* context, const v1::SubscribeToStreamRequest* request) {
-  auto* reactor = new SubscriptionReactor<v1::SubscribeToStreamResponse>(context, this);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToStream(
+    grpc::CallbackServerContext* context, v1::SubscribeToStreamRequest request) {
+  auto* reactor = new SubscriptionReactor(context, this);
   auto subscription = std::make_shared<Subscription>(this, Subscription::Mode::kStream);
-  reactor->Begin(subscription, [subscription, request] {
-    return subscription->Start(request->stream_arn(), "", request->starting_position(),
-                               request->options());
+  reactor->Begin(subscription, [subscription, request = std::move(request)] {
+    return subscription->Start(request.stream_arn(), "", request.starting_position(),
+                               request.options());
   });
   return reactor;
 }

@@ -17,6 +17,7 @@
 #include "service/scheduler.h"
 #include "service/subscriptions/buffer_budget.h"
 #include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/registry.h"
 #include "service/subscriptions/shard_reader.h"
 
 namespace awsfacade::service {
@@ -74,7 +75,6 @@ struct SubscriptionEngineOptions {
 inline constexpr double kDefaultShardReadsPerSecond = 5;
 
 class Subscription;
-template <typename Response>
 class SubscriptionReactor;
 
 // Push subscriptions over DynamoDB Streams (SubscribeToShard,
@@ -89,12 +89,17 @@ class SubscriptionEngine {
                      SubscriptionEngineOptions options = {});
   ~SubscriptionEngine();
 
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToShardResponse>* SubscribeToShard(
+  // The stream of one subscription. Events are written as bytes: each is
+  // a serialized SubscribeToShardResponse (SubscribeToStreamResponse has
+  // the same wire format), and a batch of records that goes to many
+  // subscribers is serialized once (subscriptions/event_wire.h). Serve it
+  // from a raw callback method (WithRawCallbackMethod_SubscribeTo*).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToShard(
       grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToShardRequest* request);
-  grpc::ServerWriteReactor<aws::dynamodbstreams::v1::SubscribeToStreamResponse>* SubscribeToStream(
+      aws::dynamodbstreams::v1::SubscribeToShardRequest request);
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeToStream(
       grpc::CallbackServerContext* context,
-      const aws::dynamodbstreams::v1::SubscribeToStreamRequest* request);
+      aws::dynamodbstreams::v1::SubscribeToStreamRequest request);
 
   // Ends every open subscription with UNAVAILABLE and its final
   // continuation token, and refuses new ones. Returns when all have ended
@@ -104,7 +109,7 @@ class SubscriptionEngine {
   // After an injected clock (options.clock) jumped: timers look at it again.
   void ClockChanged() { scheduler_->ClockChanged(); }
 
-  int active() const { return active_.load(); }
+  int active() const { return registry_.open(); }
   // Records read from the backend and not yet handed to gRPC, over all
   // subscriptions: stays bounded however slow the readers are.
   int64_t buffered_records() const { return budget_.records(); }
@@ -113,7 +118,6 @@ class SubscriptionEngine {
 
  private:
   friend class Subscription;
-  template <typename Response>
   friend class SubscriptionReactor;
   // Reserves a slot for `caller`; ResourceExhausted past max_subscriptions
   // or the caller's cap, Unavailable after Shutdown.
@@ -136,20 +140,13 @@ class SubscriptionEngine {
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
 
+  subscriptions::SubscriptionRegistry registry_;
   mutable absl::Mutex mu_;
-  struct Admitted {
-    std::shared_ptr<Subscription> subscription;
-    std::string caller;
-  };
-  absl::flat_hash_map<Subscription*, Admitted> open_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
-  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Mutex readers_mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<subscriptions::ShardReader>> readers_
       ABSL_GUARDED_BY(readers_mu_);
   std::optional<bool> backend_notifies_ ABSL_GUARDED_BY(readers_mu_);
-  std::atomic<int> active_{0};
 };
 
 }  // namespace awsfacade::service

@@ -68,7 +68,15 @@ absl::StatusOr<TokenContents> ParseTokenText(absl::string_view text) {
 }
 
 std::string ContinuationTokenCodec::Seal(absl::string_view text) const {
-  return sealer_->Seal(kTokenPurpose, text);
+  {
+    absl::MutexLock lock(&last_mu_);
+    if (!last_token_.empty() && last_text_ == text) return last_token_;
+  }
+  std::string token = sealer_->Seal(kTokenPurpose, text);  // HMAC-SHA256, outside the lock
+  absl::MutexLock lock(&last_mu_);
+  last_text_.assign(text.data(), text.size());
+  last_token_ = token;
+  return token;
 }
 
 absl::StatusOr<TokenContents> ContinuationTokenCodec::Open(absl::string_view token, TokenMode mode,

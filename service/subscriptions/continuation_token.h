@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "backends/common/token_sealer.h"
 
@@ -66,6 +67,8 @@ class ContinuationTokenCodec {
   explicit ContinuationTokenCodec(std::shared_ptr<backends::TokenSealer> sealer)
       : sealer_(std::move(sealer)) {}
 
+  // The sealed token of `text`. Subscribers at one position seal the same
+  // text one after another (a fan-out batch), so the last one is kept.
   std::string Seal(absl::string_view text) const;
 
   // The contents of `token`, checked against the call resuming it:
@@ -78,6 +81,9 @@ class ContinuationTokenCodec {
 
  private:
   std::shared_ptr<backends::TokenSealer> sealer_;
+  mutable absl::Mutex last_mu_;
+  mutable std::string last_text_ ABSL_GUARDED_BY(last_mu_);
+  mutable std::string last_token_ ABSL_GUARDED_BY(last_mu_);
 };
 
 }  // namespace awsfacade::service::subscriptions

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kReadLimit = 1000;
 
-const std::string& SeqOf(const ShardReader::Record& r) { return r.dynamodb().sequence_number(); }
+const std::string& SeqOf(const ShardReader::Entry& r) { return r.meta.sequence_number; }
 
 }  // namespace
 
@@ -139,7 +139,7 @@ std::optional<uint64_t> ShardReader::Attach(const Position& pos) {
 }
 
 ShardReader::Served ShardReader::Serve(uint64_t* cursor, int limit,
-                                       std::vector<std::shared_ptr<const Record>>* out,
+                                       std::vector<std::shared_ptr<const Entry>>* out,
                                        std::function<void()> wake) {
   {
     absl::MutexLock lock(&mu_);
@@ -160,7 +160,10 @@ ShardReader::Served ShardReader::Serve(uint64_t* cursor, int limit,
 }
 
 std::optional<uint64_t> ShardReader::Offer(const std::string& iterator, const Position& pos) {
-  if (pos.kind != Position::kFromStart && pos.kind != Position::kAfter) return std::nullopt;
+  if (pos.kind != Position::kFromStart && pos.kind != Position::kAfter &&
+      pos.kind != Position::kSinceTime) {
+    return std::nullopt;
+  }
   absl::MutexLock lock(&mu_);
   if (!iterator_.empty() || acquiring_ || ended_) return CursorFor(pos);
   const bool continues_window = pos.kind == Position::kAfter && !window_.empty() &&
@@ -169,7 +172,12 @@ std::optional<uint64_t> ShardReader::Offer(const std::string& iterator, const Po
     base_ += window_.size();
     window_.clear();
     window_bytes_ = 0;
-    anchor_ = Position{pos.kind, pos.seq, {}};
+    // A subscription at a time (or LATEST) that has read nothing yet: its
+    // iterator is a place without a sequence number; the window holds what
+    // follows it, and only positions it covers attach (CursorFor).
+    anchor_ = pos.kind == Position::kSinceTime
+                  ? std::nullopt
+                  : std::optional<Position>(Position{pos.kind, pos.seq, {}});
   }
   iterator_ = iterator;
   caught_up_ = true;
@@ -246,6 +254,10 @@ void ShardReader::MaybeRead() {
 void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsResponse> page) {
   std::vector<std::function<void()>> wake;
   std::optional<v1::GetShardIteratorRequest> reacquire;
+  // Encoded once, here and outside the lock, for every subscriber the
+  // page goes to.
+  std::vector<std::shared_ptr<const Entry>> entries;
+  if (page.ok()) entries = RecordsOf(EncodePage(shard_id_, page->mutable_records()));
   {
     absl::MutexLock lock(&mu_);
     reading_ = false;
@@ -253,16 +265,15 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
     if (page.ok()) {
       retry_delay_ = absl::ZeroDuration();
       not_before_ = absl::InfinitePast();
-      for (auto& record : *page->mutable_records()) {
-        const int64_t size = record.dynamodb().size_bytes();
-        window_bytes_ += size;
-        window_.push_back(std::make_shared<const Record>(std::move(record)));
+      for (auto& entry : entries) {
+        window_bytes_ += entry->meta.size_bytes;
+        window_.push_back(std::move(entry));
       }
       // Evict the oldest; the anchor moves past them. Subscriptions whose
       // cursor falls out read on their own until they catch up.
       while (!window_.empty() && (static_cast<int64_t>(window_.size()) > options_.window_records ||
                                   window_bytes_ > options_.window_bytes)) {
-        window_bytes_ -= window_.front()->dynamodb().size_bytes();
+        window_bytes_ -= window_.front()->meta.size_bytes;
         anchor_ = Position{Position::kAfter, SeqOf(*window_.front()), {}};
         window_.pop_front();
         ++base_;

@@ -17,6 +17,7 @@
 #include "service/executor.h"
 #include "service/scheduler.h"
 #include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/event_wire.h"
 #include "service/subscriptions/read_budget.h"
 
 namespace awsfacade::service::subscriptions {
@@ -63,7 +64,9 @@ struct ShardReaderOptions {
 // held while a backend call starts or a subscription is woken.
 class ShardReader : public std::enable_shared_from_this<ShardReader> {
  public:
-  using Record = ::aws::dynamodbstreams::v1::Record;
+  // A record as the window keeps it: encoded once for every subscriber
+  // (event_wire.h).
+  using Entry = EncodedRecord;
 
   ShardReader(ShardReaderEnvironment env, std::string stream_arn, std::string shard_id,
               ShardReaderOptions options);
@@ -87,12 +90,13 @@ class ShardReader : public std::enable_shared_from_this<ShardReader> {
     kEnded,     // the shard is closed and fully read
     kDetached,  // the window no longer has the cursor's place: read on your own
   };
-  Served Serve(uint64_t* cursor, int limit, std::vector<std::shared_ptr<const Record>>* out,
+  Served Serve(uint64_t* cursor, int limit, std::vector<std::shared_ptr<const Entry>>* out,
                std::function<void()> wake);
 
   // A subscription reading on its own found nothing more at `pos` (the
-  // start, or after a sequence number) with `iterator`: the reader adopts
-  // the iterator when it has none, and returns the subscription's cursor.
+  // start, after a sequence number, or at a time or LATEST before it read
+  // any record) with `iterator`: the reader adopts the iterator when it has
+  // none, and returns the subscription's cursor.
   std::optional<uint64_t> Offer(const std::string& iterator, const Position& pos);
 
   // For a read of a subscription on its own: InfinitePast when it may
@@ -129,7 +133,7 @@ class ShardReader : public std::enable_shared_from_this<ShardReader> {
   // The window: records base_ .. base_ + size, every record the shard has
   // from the anchor on (kFromStart, kAfter or kAt a sequence number; none
   // while the reader has not begun).
-  std::deque<std::shared_ptr<const Record>> window_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<const Entry>> window_ ABSL_GUARDED_BY(mu_);
   int64_t window_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t base_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<Position> anchor_ ABSL_GUARDED_BY(mu_);

@@ -17,6 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/service/streams_harness.h"
 #include "tests/service/subscriptions/forwarding_backend.h"
@@ -489,6 +490,59 @@ TEST(SubscriptionEngineTest, BadRequestsAreInvalidArgumentNamingTheField) {
   EXPECT_EQ(missing.status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// The subscribe methods are raw (the engine writes bytes): the request is
+// parsed by the service, and one that does not parse is refused plainly.
+TEST(SubscriptionEngineTest, UnparsableRequestIsInvalidArgument) {
+  StreamsHarness h;
+  auto facade = h.StartFacade();
+  class Call : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    Call(grpc::GenericStub* stub, const std::string& method, const std::string& bytes)
+        : slice_(bytes), request_(&slice_, 1) {
+      stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(), this);
+      StartWriteLast(&request_, grpc::WriteOptions());
+      StartRead(&response_);
+      StartCall();
+    }
+    void OnReadDone(bool ok) override {
+      if (ok) ++events_;
+    }
+    void OnDone(const grpc::Status& status) override {
+      status_ = status;
+      done_.Notify();
+    }
+    grpc::Status Wait() {
+      EXPECT_TRUE(done_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      return status_;
+    }
+    int events_ = 0;
+
+   private:
+    grpc::ClientContext context_;
+    grpc::Slice slice_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
+    grpc::Status status_;
+    absl::Notification done_;
+  };
+  grpc::GenericStub stub(facade->channel);
+  // Field 1 announced as 100 bytes long, then nothing.
+  const std::string truncated("\x0a\x64stream", 8);
+  for (const char* method : {"/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToShard",
+                             "/aws.dynamodbstreams.v1.DynamoDbStreamsService/SubscribeToStream"}) {
+    Call call(&stub, method, truncated);
+    grpc::Status status = call.Wait();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_THAT(status.error_message(),
+                ::testing::HasSubstr("could not be parsed as aws.dynamodbstreams.v1.SubscribeTo"))
+        << method;
+    auto info = ErrorInfoOf(status);
+    ASSERT_TRUE(info.has_value()) << method;
+    EXPECT_EQ(info->reason(), "SerializationException");
+    EXPECT_EQ(call.events_, 0);
+  }
+}
+
 TEST(SubscriptionEngineTest, ShutdownHandsOutFinalTokensThatResumeExactly) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
@@ -821,6 +875,106 @@ TEST(SubscriptionEngineTest, HeartbeatFollowsTheInjectedClock) {
   EXPECT_EQ(heartbeats_before_advance, 0);
   EXPECT_EQ(seen.heartbeats, 1) << seen.status.error_message();
   EXPECT_THAT(seen.records, SizeIs(1));
+}
+
+// Counts the backend's wake-up hooks alive.
+class WatchCountingBackend final : public ForwardingStreamsBackend {
+ public:
+  using ForwardingStreamsBackend::ForwardingStreamsBackend;
+  std::unique_ptr<Subscription> WatchStream(absl::string_view arn,
+                                            std::function<void()> on_change) override {
+    class Counted final : public Subscription {
+     public:
+      Counted(std::unique_ptr<Subscription> inner, std::atomic<int>* live)
+          : inner_(std::move(inner)), live_(live) {
+        ++*live_;
+      }
+      ~Counted() override { --*live_; }
+
+     private:
+      std::unique_ptr<Subscription> inner_;
+      std::atomic<int>* live_;
+    };
+    auto inner = child_->WatchStream(arn, std::move(on_change));
+    if (inner == nullptr) return nullptr;
+    return std::make_unique<Counted>(std::move(inner), &live);
+  }
+  std::atomic<int> live{0};
+};
+
+// Issue 13: subscribers served from a shard's reader are woken by it; they
+// hold no wake-up hook of their own (each would wake every subscriber on
+// every write: N hooks for one shard).
+TEST(SubscriptionEngineTest, AttachedSubscribersHoldNoWakeUpHookOfTheirOwn) {
+  constexpr int kSubscribers = 20;
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  auto counting = std::make_shared<WatchCountingBackend>(h.streams);
+  auto facade = h.StartFacade({}, counting);
+  std::atomic<int> with_first{0};
+  std::vector<Seen> seen(kSubscribers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSubscribers; ++i) {
+    threads.emplace_back([&, i] {
+      bool counted = false;
+      seen[i] = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [&](const Seen& s) {
+        if (!s.records.empty() && !counted) {
+          counted = true;
+          ++with_first;
+        }
+        return s.records.size() >= 2;
+      });
+    });
+  }
+  h.Put("orders", "a", 1);
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (with_first.load() < kSubscribers && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(with_first.load(), kSubscribers);
+  // Every subscriber is open and served from the window: the reader's hook
+  // is the only one.
+  EXPECT_EQ(counting->live.load(), 1);
+  h.Put("orders", "b", 2);
+  for (auto& t : threads) t.join();
+  for (const Seen& s : seen) {
+    EXPECT_THAT(s.records, ElementsAre(std::make_pair(std::string("a"), 1),
+                                       std::make_pair(std::string("b"), 2)));
+  }
+}
+
+// A subscription at a time (or LATEST) reads on its own until it has a
+// definite place, then hands its iterator to the shard's reader and drops
+// its own hook: from then on the reader must wake it. With a FakeClock no
+// timer (heartbeat, poll) can stand in for that wake-up.
+TEST(SubscriptionEngineTest, SubscriberThatJoinedTheReaderIsWokenByIt) {
+  StreamsHarness h;
+  std::string arn = h.CreateTable("orders");
+  h.Put("orders", "a", 1);
+  auto counting = std::make_shared<WatchCountingBackend>(h.streams);
+  service::SubscriptionEngineOptions options;
+  options.clock = std::make_shared<backends::FakeClock>();
+  auto facade = h.StartFacade(options, counting);
+  auto request = StreamRequest(arn, "AT_TIMESTAMP");
+  request.mutable_starting_position()->mutable_timestamp()->set_seconds(1);
+  bool second_written = false;
+  Seen seen = Subscribe(facade->channel, request, [&](const Seen& s) {
+    if (s.records.size() == 1 && !second_written) {
+      // After an empty read past "a" the subscription joins the reader and
+      // its own hook goes: only the reader's is left.
+      const absl::Time give_up = absl::Now() + absl::Seconds(10);
+      while (counting->live.load() > 1 && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      EXPECT_EQ(counting->live.load(), 1);
+      h.Put("orders", "b", 2);
+      second_written = true;
+    }
+    return s.records.size() >= 2;
+  });
+  EXPECT_THAT(seen.records,
+              ElementsAre(std::make_pair(std::string("a"), 1), std::make_pair(std::string("b"), 2)))
+      << seen.status.error_message();
 }
 
 // Counts GetRecords and hides the backend's wake-up hook, so the engine

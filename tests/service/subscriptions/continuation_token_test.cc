@@ -79,6 +79,22 @@ TEST_F(CodecTest, OpensWhatItSealed) {
   EXPECT_EQ(opened->shards.size(), 2u);
 }
 
+// Seal keeps the last token it made (subscribers at one position seal the
+// same text in turn): a repeat is the same token, and another text never
+// gets the kept one.
+TEST_F(CodecTest, SealsEachTextToItsOwnTokenWhateverCameBefore) {
+  const std::string a = std::string("v1|s|") + kArn + "\nshardId-9||A|000000000000000000100";
+  const std::string b = std::string("v1|s|") + kArn + "\nshardId-9||A|000000000000000000101";
+  const std::vector<std::string> texts = {a, a, b, a, b, b};
+  for (const std::string& text : texts) {
+    const std::string token = codec_.Seal(text);
+    EXPECT_EQ(token, sealer_->Seal("dynamodbstreams.subscription", text));
+    absl::StatusOr<TokenContents> opened = codec_.Open(token, TokenMode::kShard, kArn, "shardId-9");
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ(opened->shards[0].pos.seq, text.substr(text.size() - 21));
+  }
+}
+
 TEST_F(CodecTest, ATokenSealedByAnEarlierVersionStillOpens) {
   // The earlier engine sealed the same text under the same purpose.
   std::string old =

@@ -55,10 +55,10 @@ class ShardReaderTest : public ::testing::Test {
   std::vector<std::string> ServeAll(ShardReader& reader, uint64_t* cursor, int* wakes) {
     std::vector<std::string> seqs;
     for (;;) {
-      std::vector<std::shared_ptr<const ShardReader::Record>> out;
+      std::vector<std::shared_ptr<const ShardReader::Entry>> out;
       const int before = *wakes;
       ShardReader::Served s = reader.Serve(cursor, 1000, &out, [wakes] { ++*wakes; });
-      for (const auto& r : out) seqs.push_back(r->dynamodb().sequence_number());
+      for (const auto& r : out) seqs.push_back(r->meta.sequence_number);
       if (s == ShardReader::Served::kRecords ||
           (s == ShardReader::Served::kWait && *wakes != before))
         continue;
@@ -110,6 +110,37 @@ TEST_F(ShardReaderTest, AWriteWakesWaitersOnceTheReaderHasIt) {
   EXPECT_EQ(ServeAll(*reader, &cursor, &wakes).size(), 1u);
 }
 
+// The first LATEST subscriber has no sequence number to offer, only its
+// iterator: the reader takes it, and later LATEST subscribers attach to the
+// reader instead of reading (and being woken) on their own.
+TEST_F(ShardReaderTest, AnIteratorWithoutASequenceNumberIsAdoptedForTheTip) {
+  h_.Put("orders", "old", 1);
+  auto reader = MakeReader(/*notifies=*/true, Unlimited());
+  const Position latest{Position::kLatest, "", {}};
+  reader->Begin(latest);  // no definite place: nothing is read yet
+  EXPECT_FALSE(reader->Attach(latest).has_value());
+  v1::GetShardIteratorRequest request;
+  request.set_stream_arn(arn_);
+  request.set_shard_id(shard_);
+  request.set_shard_iterator_type("LATEST");
+  auto it = h_.streams->GetShardIterator(request);
+  ASSERT_TRUE(it.ok()) << it.status();
+  std::optional<uint64_t> first =
+      reader->Offer(it->shard_iterator(), Position{Position::kSinceTime, "", absl::Now()});
+  ASSERT_TRUE(first.has_value());
+  std::optional<uint64_t> second = reader->Attach(latest);
+  ASSERT_TRUE(second.has_value());
+  // Positions the window does not cover still read on their own.
+  EXPECT_FALSE(reader->Attach(Position{Position::kFromStart, "", {}}).has_value());
+  int wakes = 0;
+  EXPECT_TRUE(ServeAll(*reader, &*first, &wakes).empty());
+  h_.Put("orders", "new", 2);
+  std::vector<std::string> a = ServeAll(*reader, &*first, &wakes);
+  std::vector<std::string> b = ServeAll(*reader, &*second, &wakes);
+  ASSERT_EQ(a.size(), 1u);  // "new" only
+  EXPECT_EQ(a, b);
+}
+
 TEST_F(ShardReaderTest, PolledReadsKeepToTheBudgetOnTheInjectedClock) {
   ShardReaderOptions options;
   options.reads_per_second = 5;
@@ -150,7 +181,7 @@ TEST_F(ShardReaderTest, PositionsInsideOrAheadAttachBehindTheWindowDoNot) {
   // ServeAll's first call made the read; the first cursor fell out of the
   // window.
   uint64_t again = first;
-  std::vector<std::shared_ptr<const ShardReader::Record>> out;
+  std::vector<std::shared_ptr<const ShardReader::Entry>> out;
   EXPECT_EQ(reader->Serve(&again, 10, &out, [] {}), ShardReader::Served::kDetached);
   EXPECT_FALSE(reader->Attach(Position{Position::kAfter, seq(1), {}}).has_value());  // behind
   EXPECT_FALSE(reader->Attach(Position{Position::kAt, seq(2), {}}).has_value());     // just behind
@@ -176,7 +207,7 @@ TEST_F(ShardReaderTest, AClosedShardEndsEveryAttachedSubscriber) {
   uint64_t b = a;
   int wakes = 0;
   EXPECT_EQ(ServeAll(*reader, &a, &wakes).size(), 1u);
-  std::vector<std::shared_ptr<const ShardReader::Record>> out;
+  std::vector<std::shared_ptr<const ShardReader::Entry>> out;
   EXPECT_EQ(reader->Serve(&a, 10, &out, [] {}), ShardReader::Served::kEnded);
   EXPECT_EQ(ServeAll(*reader, &b, &wakes).size(), 1u);
   EXPECT_EQ(reader->Serve(&b, 10, &out, [] {}), ShardReader::Served::kEnded);
