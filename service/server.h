@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
 #include "service/backend_factory.h"
+#include "service/consumer_groups/consumer_groups_service.h"
 #include "service/observability.h"
 #include "service/reflection_service.h"
 #include "service/subscription_engine.h"
@@ -54,6 +56,8 @@ struct ServerOptions {
   // quota.
   int64_t transport_memory_bytes = 0;
   SubscriptionEngineOptions subscriptions;
+  // Consumer groups (awsfacade.consumergroups.v1): the lease duration.
+  consumer_groups::ConsumerGroupsOptions consumer_groups;
   // The secret that seals subscription continuation tokens (at least 32
   // bytes). Replicas given the same key resume each other's tokens (on the
   // AWS backend, where the stream is shared); empty: a random key per process.
@@ -96,6 +100,8 @@ class FacadeServer {
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
+  absl::Mutex serving_mu_;  // guards server_ for the consumer groups' in-process channel
+  bool serving_ ABSL_GUARDED_BY(serving_mu_) = false;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;
