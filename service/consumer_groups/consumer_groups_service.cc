@@ -142,6 +142,14 @@ class OutputQueue final : public MemberOutput {
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
+// A third of the lease (the KCL's renewal rate), at most half a second: an
+// observer sees a dead holder's last renewal up to a tick late and checks
+// expiry once a tick, so a lease is taken over within lease_duration plus
+// about two ticks of its holder's death.
+absl::Duration TickInterval(absl::Duration lease_duration) {
+  return std::min(lease_duration / 3, absl::Milliseconds(500));
+}
+
 // Ticks a member every `interval` until it leaves or is gone.
 void TickEvery(Scheduler* timers, absl::Duration interval, std::weak_ptr<GroupMember> weak) {
   std::shared_ptr<GroupMember> member = weak.lock();
@@ -233,6 +241,7 @@ grpc::ServerWriteReactor<cg::JoinGroupResponse>* ConsumerGroupsService::JoinGrou
   if (absl::Status s = ValidMemberId(request->member_id()); !s.ok()) return refuse(s);
   GroupMemberOptions options;
   options.lease_duration = options_.lease_duration;
+  options.shard_list_refresh = options_.lease_duration / 3;
   options.auto_checkpoint = request->auto_checkpoint();
   if (!request->initial_position().empty()) {
     if (request->initial_position() != kTrimHorizon && request->initial_position() != kLatest) {
@@ -261,7 +270,7 @@ grpc::ServerWriteReactor<cg::JoinGroupResponse>* ConsumerGroupsService::JoinGrou
     members_[owner] = member;
   }
   auto* stream = new MemberStream(member, [this, owner] { Unregister(owner); });
-  stream->Begin(handler_.timers, options_.lease_duration / 3);
+  stream->Begin(handler_.timers, TickInterval(options_.lease_duration));
   return stream;
 }
 

@@ -21,7 +21,7 @@ namespace awsfacade::service::consumer_groups {
 struct ConsumerGroupsOptions {
   // The lease failover time (KCL's failoverTimeMillis): a member or replica
   // that stops renewing loses its leases after this long. Members tick
-  // (renew, take, hand over) every third of it.
+  // (renew, take, hand over) every third of it, at most every half second.
   absl::Duration lease_duration = absl::Seconds(10);
   // Null: the system clock.
   std::shared_ptr<const backends::Clock> clock;

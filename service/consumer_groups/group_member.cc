@@ -114,20 +114,35 @@ absl::Status GroupMember::TickSteps() {
       registered_ = registry->RegisterGroup(stream_arn_, group_).ok();
     }
   }
-  absl::StatusOr<std::vector<streams::Shard>> shards =
-      ListStreamShards(*deps_.streams, stream_arn_);
-  if (!shards.ok()) {
-    // No such stream (or it was deleted): joining it cannot succeed.
-    if (backends::AwsErrorName(shards.status()) == "ResourceNotFoundException") {
-      std::shared_ptr<MemberOutput> output;
-      {
-        absl::MutexLock lock(&mu_);
-        output = output_;
-      }
-      if (output != nullptr) output->Close(ToGrpcStatus(shards.status(), kConsumerGroupsDomain));
-    }
-    return shards.status();
+  // The shard list changes only on rollover: read it again every
+  // shard_list_refresh (DescribeStream is rate-limited per account), or at
+  // once after a held shard ended (its children are new).
+  bool ended = false;
+  {
+    absl::MutexLock lock(&mu_);
+    std::swap(ended, shard_ended_);
   }
+  const absl::Time now = deps_.clock->Now();
+  if (!shards_read_at_.has_value() || ended ||
+      now - *shards_read_at_ >= options_.shard_list_refresh) {
+    absl::StatusOr<std::vector<streams::Shard>> read =
+        ListStreamShards(*deps_.streams, stream_arn_);
+    if (!read.ok()) {
+      // No such stream (or it was deleted): joining it cannot succeed.
+      if (backends::AwsErrorName(read.status()) == "ResourceNotFoundException") {
+        std::shared_ptr<MemberOutput> output;
+        {
+          absl::MutexLock lock(&mu_);
+          output = output_;
+        }
+        if (output != nullptr) output->Close(ToGrpcStatus(read.status(), kConsumerGroupsDomain));
+      }
+      return read.status();
+    }
+    shards_ = *std::move(read);
+    shards_read_at_ = now;
+  }
+  const std::vector<streams::Shard>* shards = &shards_;
   std::vector<streams::Shard> fresh;
   std::vector<std::string> keys;
   for (const streams::Shard& shard : *shards) {
@@ -367,6 +382,7 @@ void GroupMember::OnFeedEvent(const std::string& shard_id, uint64_t epoch,
       }
       case streams::SubscribeToShardResponse::kShardEnd: {
         h.ended = true;
+        shard_ended_ = true;
         cg::ShardEnded& ended = *out.mutable_shard_ended();
         ended.set_shard_id(shard_id);
         *ended.mutable_child_shard_ids() = event.shard_end().child_shard_ids();

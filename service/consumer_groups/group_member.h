@@ -64,6 +64,9 @@ struct GroupMemberOptions {
   // A GroupHeartbeat goes out at the first tick this long after the last
   // event.
   absl::Duration heartbeat_interval = absl::Seconds(5);
+  // How often the stream's shard list is read again (besides at once after a
+  // held shard ended).
+  absl::Duration shard_list_refresh = absl::Seconds(3);
   // Where new leases start: kTrimHorizon or kLatest.
   std::string initial_position = kTrimHorizon;
   bool auto_checkpoint = false;
@@ -169,6 +172,8 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
   bool registered_ = false;
   int64_t beat_ = 0;
   absl::flat_hash_set<std::string> known_leases_;
+  std::vector<aws::dynamodbstreams::v1::Shard> shards_;
+  std::optional<absl::Time> shards_read_at_;
   // Shards being handed over: still ours in the table until the write.
   absl::flat_hash_set<std::string> giving_;
 
@@ -177,6 +182,7 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
   absl::flat_hash_map<std::string, Held> held_ ABSL_GUARDED_BY(mu_);
   uint64_t next_epoch_ ABSL_GUARDED_BY(mu_) = 1;
   bool left_ ABSL_GUARDED_BY(mu_) = false;
+  bool shard_ended_ ABSL_GUARDED_BY(mu_) = false;  // read the shard list again
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_);
 };
 
