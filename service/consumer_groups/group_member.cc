@@ -101,18 +101,20 @@ void GroupMember::RunTick() {
 }
 
 absl::Status GroupMember::TickSteps() {
-  if (!table_active_) {
-    absl::StatusOr<LeaseTable::TableState> state = table_->EnsureTable();
-    if (!state.ok()) return state.status();
-    table_active_ = *state == LeaseTable::TableState::kActive;
-    if (!table_active_) return absl::OkStatus();
-  }
+  // The registry (ListGroups) is created alongside the lease table, so the
+  // group is listed by the time its first lease is taken.
   if (!registered_) {
     std::unique_ptr<LeaseTable> registry = LeaseTable::Registry(deps_.ddb.get());
     absl::StatusOr<LeaseTable::TableState> state = registry->EnsureTable();
     if (state.ok() && *state == LeaseTable::TableState::kActive) {
       registered_ = registry->RegisterGroup(stream_arn_, group_).ok();
     }
+  }
+  if (!table_active_) {
+    absl::StatusOr<LeaseTable::TableState> state = table_->EnsureTable();
+    if (!state.ok()) return state.status();
+    table_active_ = *state == LeaseTable::TableState::kActive;
+    if (!table_active_) return absl::OkStatus();
   }
   // The shard list changes only on rollover: read it again every
   // shard_list_refresh (DescribeStream is rate-limited per account), or at
