@@ -20,7 +20,10 @@ Checked from the history:
     past the last checkpoint);
   * no two members processed the shard at overlapping times;
   * after a holder leaves, and after its replica is SIGKILLed, the shard is
-    assigned elsewhere within lease duration + 2 s.
+    assigned elsewhere within lease duration + 2 s;
+  * upstream GetRecords (the replicas' awsfacade_backend_calls_total), summed
+    over the live replicas over a window, stays within one reader's budget
+    (--shard_reads_per_second, 5 on the AWS backend, plus one second's burst).
 
 Scaled to keep the run near a minute: WRITES (default 3000, env
 AWSFACADE_GROUP_WRITES) instead of the issue's 20,000, and a lease duration of
@@ -33,7 +36,9 @@ Runs under Debian's /usr/bin/python3 (grpcio); moto under MOTO_PYTHON:
 Exit 77 (skipped) when MOTO_PYTHON cannot run moto.server.
 """
 import os
+import re
 import signal
+import urllib.request
 import subprocess
 import sys
 import threading
@@ -47,6 +52,8 @@ GROUP = "history"
 KEYS = 200
 LEASE_SECONDS = 3
 WRITES = int(os.environ.get("AWSFACADE_GROUP_WRITES", "3000"))
+READS_PER_SECOND = 5  # --shard_reads_per_second's default on the AWS backend
+BUDGET_WINDOW = 4.0   # seconds
 
 
 def main():
@@ -68,13 +75,39 @@ def main():
     os.environ.pop("AWS_SESSION_TOKEN", None)
     common = ["--backend=aws", "--region=" + moto_server.REGION,
               "--endpoint_url=" + moto_server.endpoint(port),
-              "--consumer_group_lease_duration=%ds" % LEASE_SECONDS]
+              "--consumer_group_lease_duration=%ds" % LEASE_SECONDS, "--metrics_listen=127.0.0.1:0"]
     replicas = []
     members = []
     try:
         for _ in range(3):
             replicas.append(FacadeServer(server_bin, *common))
         channels = [grpc.insecure_channel(r.address) for r in replicas]
+        metrics_ports = []
+        for r in replicas:
+            m = re.search(r'"metrics_port":\s*(\d+)', r.startup_log)
+            assert m, "no metrics_port in the start-up line: %s" % r.startup_log
+            metrics_ports.append(int(m.group(1)))
+
+        def get_records(indexes):
+            """Upstream GetRecords so far, summed over the replicas `indexes`."""
+            total = 0
+            for i in indexes:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_ports[i], timeout=10) as f:
+                    for line in f.read().decode().splitlines():
+                        if (line.startswith("awsfacade_backend_calls_total{")
+                                and 'operation="GetRecords"' in line and 'service="dynamodbstreams"' in line):
+                            total += float(line.rsplit(" ", 1)[1])
+            return total
+
+        budget_checks = []
+
+        def check_budget(indexes, what):
+            before, t0 = get_records(indexes), time.time()
+            time.sleep(BUDGET_WINDOW)  # a measuring window, not a wait for an outcome
+            reads, elapsed = get_records(indexes) - before, time.time() - t0
+            allowed = READS_PER_SECOND * (elapsed + 1)
+            assert reads <= allowed, "%s: %d upstream GetRecords in %.1f s, budget %d" % (what, reads, elapsed, allowed)
+            budget_checks.append("%s %.1f/s" % (what, reads / elapsed))
         dbs = [db_grpc.DynamoDbServiceStub(c) for c in channels]
         groups = [cg_grpc.ConsumerGroupsServiceStub(c) for c in channels]
         arn = dbs[0].CreateTable(db.CreateTableRequest(
@@ -210,6 +243,7 @@ def main():
             "shard not reassigned within lease + 2 s after %s left" % h.name_
         failovers.append(("leave", min(a["start"] for a in reassigned_after(t0, {h.name_})) - t0))
         members.append(Member("m6", 0))  # a member added
+        check_budget([0, 1, 2], "3 replicas")
 
         # Move the shard onto replica 2, then SIGKILL replica 2.
         assert wait_for(lambda: len(written) > WRITES // 2, 120)
@@ -234,6 +268,7 @@ def main():
         members.append(Member("m4b", 0))  # restarted on the survivors
         members.append(Member("m5b", 1))
 
+        check_budget([0, 1], "2 replicas")
         w.join(timeout=300)
         assert not writer_error, "writer failed: %r" % writer_error
         assert len(written) == WRITES, "only %d writes" % len(written)
@@ -280,11 +315,11 @@ def main():
                 assert cur[0] >= prev[1], "%s and %s processed %s at once" % (prev[2], cur[2], cur[3])
         members_with_records = sorted({m for (_, m, *_rest) in hist})
         print("history: %d writes over %d keys, %d records processed (%d processed twice), "
-              "%d assignments over members %s; failover after %s; every record at least once, "
-              "in order per key within each lease, duplicates only across leases and past the "
-              "checkpoint, never two members at once"
+              "%d assignments over members %s; failover after %s; upstream GetRecords %s; every "
+              "record at least once, in order per key within each lease, duplicates only across "
+              "leases and past the checkpoint, never two members at once"
               % (WRITES, KEYS, len(hist), len(duplicates), len(asg), members_with_records,
-                 ", ".join("%s %.2f s" % f for f in failovers)))
+                 ", ".join("%s %.2f s" % f for f in failovers), ", ".join(budget_checks)))
         return 0
     finally:
         for m in members:
