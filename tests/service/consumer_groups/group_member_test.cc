@@ -356,6 +356,40 @@ TEST_F(GroupMemberTest, AKilledMembersLeasesAreTakenAfterTheLeaseDuration) {
   EXPECT_THAT(a.member->HeldShards(), SizeIs(2));
 }
 
+TEST_F(GroupMemberTest, AFeedThatFailsIsReopenedAfterTheLastRecordSent) {
+  MakeStream(1);
+  Member a = Join("a:1");
+  TickReady(a);
+  const std::string shard = ShardIds()[0];
+  auto first = a.source->Latest(shard);
+  first->on_event(Records(shard, {"100", "200"}));
+  first->on_end(grpc::Status(grpc::StatusCode::UNAVAILABLE, "engine restarting"));
+  a.member->Tick();
+  auto second = a.source->Latest(shard);
+  ASSERT_NE(second, first);
+  EXPECT_EQ(second->request.starting_position().type(), "AFTER_SEQUENCE_NUMBER");
+  EXPECT_EQ(second->request.starting_position().sequence_number(), "200");
+  // Still one lease, never revoked: nothing repeated or lost within it.
+  EXPECT_THAT(a.output->Of(cg::JoinGroupResponse::kShardRevoked), IsEmpty());
+  // Events of the failed feed are ignored from now on.
+  first->on_event(Records(shard, {"300"}));
+  EXPECT_THAT(a.output->Of(cg::JoinGroupResponse::kRecords), SizeIs(1));
+}
+
+TEST_F(GroupMemberTest, ATrimmedPositionResumesAtTheTrimHorizon) {
+  MakeStream(1);
+  Member a = Join("a:1");
+  TickReady(a);
+  const std::string shard = ShardIds()[0];
+  auto first = a.source->Latest(shard);
+  first->on_event(Records(shard, {"100"}));
+  // Past it was trimmed while the reader was away (older than 24 hours).
+  first->on_end(grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "trimmed"));
+  a.member->Tick();
+  EXPECT_EQ(a.source->Latest(shard)->request.starting_position().type(), "TRIM_HORIZON");
+  EXPECT_THAT(a.source->opened, SizeIs(2));
+}
+
 TEST_F(GroupMemberTest, AnUnknownStreamEndsTheJoinWithNotFound) {
   MakeStream(1);
   stream_arn_ = "arn:aws:dynamodb:us-east-1:123456789012:table/none/stream/2026-01-01T00:00:00.000";
