@@ -87,7 +87,13 @@ void GroupMember::Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&
 }
 
 void GroupMember::Tick() {
-  strand_->Post([self = shared_from_this()] { self->RunTick(); });
+  // Ticks slower than the timer (a slow backend) do not pile up: at most one
+  // waits behind the one running.
+  if (tick_queued_.exchange(true)) return;
+  strand_->Post([self = shared_from_this()] {
+    self->tick_queued_ = false;
+    self->RunTick();
+  });
 }
 
 void GroupMember::RunTick() {

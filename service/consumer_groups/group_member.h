@@ -1,6 +1,7 @@
 #ifndef AWSFACADE_SERVICE_CONSUMER_GROUPS_GROUP_MEMBER_H_
 #define AWSFACADE_SERVICE_CONSUMER_GROUPS_GROUP_MEMBER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -164,6 +165,8 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
   const std::string owner_;
   const GroupMemberOptions options_;
   std::shared_ptr<Strand> strand_;
+
+  std::atomic<bool> tick_queued_{false};
 
   // Touched only on the strand.
   LeaseCoordinator coordinator_;

@@ -54,6 +54,11 @@ LEASE_SECONDS = 3
 WRITES = int(os.environ.get("AWSFACADE_GROUP_WRITES", "3000"))
 READS_PER_SECOND = 5  # --shard_reads_per_second's default on the AWS backend
 BUDGET_WINDOW = 4.0   # seconds
+# One writer: moto numbers a stream record len(records) + base, unlocked, so two
+# concurrent PutItems can get the same sequence number, and its iterators
+# (positions computed from sequence numbers) then skip records. Seen here
+# with 4 writers: 2 of 3000 records never readable after their predecessor.
+WRITER_LANES = 1
 
 
 def main():
@@ -128,6 +133,7 @@ def main():
                 super().__init__(daemon=True)
                 self.name_, self.replica = name, replica
                 self.dead = False
+                self.joined = False
                 self.held = {}  # shard -> assignment id
                 self.call = groups[replica].JoinGroup(cg.JoinGroupRequest(
                     group_name=GROUP, stream_arn=arn, member_id=name,
@@ -152,7 +158,9 @@ def main():
                             break
                         kind = ev.WhichOneof("event")
                         now = time.time()
-                        if kind == "shard_assigned":
+                        if kind == "joined":
+                            self.joined = True
+                        elif kind == "shard_assigned":
                             a = ev.shard_assigned
                             with lock:
                                 aid = len(assignments)
@@ -178,7 +186,8 @@ def main():
                                 with lock:
                                     assignments[aid]["end"] = now
                 except grpc.RpcError as e:
-                    why = e.code().name
+                    why = "%s: %s" % (e.code().name, e.details())
+                    self.call.cancel()  # as a crashed member's connection would go
                 with lock:
                     now = time.time()
                     for aid in self.held.values():
@@ -218,9 +227,13 @@ def main():
         written = []
         writer_error = []
 
-        def writer():
+        def writer(lane):
+            """Writes every i whose key is in this lane, in order: each key's
+            versions are written one after the other."""
             try:
                 for i in range(WRITES):
+                    if (i % KEYS) % WRITER_LANES != lane:
+                        continue
                     key, version = "k%d" % (i % KEYS), i // KEYS
                     dbs[i % 2].PutItem(db.PutItemRequest(table_name=TABLE, item={
                         "pk": av.AttributeValue(s=key), "v": av.AttributeValue(n=str(version))}),
@@ -229,13 +242,15 @@ def main():
             except Exception as e:  # noqa: BLE001 - reported below
                 writer_error.append(e)
 
-        w = threading.Thread(target=writer, daemon=True)
-        w.start()
+        writers = [threading.Thread(target=writer, args=(lane,), daemon=True) for lane in range(WRITER_LANES)]
+        for w in writers:
+            w.start()
+        phase_seconds = max(120, WRITES // 20)
         assert wait_for(lambda: holder() is not None, 30), "no member was assigned the shard"
         failovers = []
 
         # A member leaves (its call cancelled): the shard is released and taken.
-        assert wait_for(lambda: len(written) > WRITES // 5, 120)
+        assert wait_for(lambda: len(written) > WRITES // 5, phase_seconds)
         h = holder()
         t0 = time.time()
         h.kill()
@@ -246,7 +261,7 @@ def main():
         check_budget([0, 1, 2], "3 replicas")
 
         # Move the shard onto replica 2, then SIGKILL replica 2.
-        assert wait_for(lambda: len(written) > WRITES // 2, 120)
+        assert wait_for(lambda: len(written) > WRITES // 2, phase_seconds)
         for _ in range(8):
             h = holder()
             if h is not None and h.replica == 2:
@@ -256,6 +271,10 @@ def main():
             wait_for(lambda: holder() is not None, LEASE_SECONDS + 2)
         h = holder()
         assert h is not None and h.replica == 2, "could not move the shard onto replica 2"
+        # Someone must survive on replicas 0 and 1 to take the shard over.
+        if not any(not m.dead and m.is_alive() and m.replica != 2 for m in members):
+            members.append(Member("m7", 1))
+            assert wait_for(lambda: members[-1].joined, 30), "m7 did not join"
         on_2 = {m.name_ for m in members if m.replica == 2}
         t0 = time.time()
         replicas[2].proc.send_signal(signal.SIGKILL)
@@ -269,7 +288,8 @@ def main():
         members.append(Member("m5b", 1))
 
         check_budget([0, 1], "2 replicas")
-        w.join(timeout=300)
+        for w in writers:
+            w.join(timeout=phase_seconds * 2)
         assert not writer_error, "writer failed: %r" % writer_error
         assert len(written) == WRITES, "only %d writes" % len(written)
         want = set(written)
@@ -277,8 +297,13 @@ def main():
         def processed():
             with lock:
                 return {(k, v) for (_, _, _, _, k, v, _) in history}
-        assert wait_for(lambda: want <= processed(), 60), \
-            "%d of %d records never processed" % (len(want - processed()), len(want))
+        if not wait_for(lambda: want <= processed(), 60):
+            with lock:
+                open_ = [(aid, a["member"], a["resume_after"]) for aid, a in assignments.items() if a["end"] is None]
+                last = history[-3:]
+            raise AssertionError("%d of %d records never processed: %s; member ends %s; open assignments %s; "
+                                 "last processed %s" % (len(want - processed()), len(want),
+                                                        sorted(want - processed())[:5], ends, open_, last))
 
         for m in members:
             if not m.dead:
