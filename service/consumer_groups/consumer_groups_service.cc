@@ -67,9 +67,11 @@ class OutputQueue final : public MemberOutput {
   explicit OutputQueue(grpc::ServerWriteReactor<cg::JoinGroupResponse>* reactor)
       : reactor_(reactor) {}
 
-  void Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written) override {
+  void Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written,
+            absl::AnyInvocable<bool()> wanted) override {
     absl::MutexLock lock(&mu_);
     if (reactor_ == nullptr || finishing_) return;
+    if (wanted && !wanted()) return;
     queue_.push_back({std::move(event), std::move(written)});
     WriteNextLocked();
   }

@@ -76,14 +76,15 @@ void GroupMember::Start(std::shared_ptr<MemberOutput> output) {
   Send(std::move(joined));
 }
 
-void GroupMember::Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written) {
+void GroupMember::Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written,
+                       absl::AnyInvocable<bool()> wanted) {
   std::shared_ptr<MemberOutput> output;
   {
     absl::MutexLock lock(&mu_);
     output = output_;
     last_sent_ = deps_.clock->Now();
   }
-  if (output != nullptr) output->Send(std::move(event), std::move(written));
+  if (output != nullptr) output->Send(std::move(event), std::move(written), std::move(wanted));
 }
 
 void GroupMember::Tick() {
@@ -424,15 +425,26 @@ void GroupMember::OnFeedEvent(const std::string& shard_id, uint64_t epoch,
                       out.shard_ended().child_shard_ids().end());
     }
   }
-  Send(std::move(out), [weak, shard_id, epoch, checkpoint, children]() {
-    auto self = weak.lock();
-    if (self == nullptr) return;
-    self->OnWritten(shard_id, epoch);
-    if (checkpoint.empty()) return;
-    self->strand_->Post([self, shard_id, checkpoint, children] {
-      self->CheckpointOnStrand(shard_id, checkpoint, children, nullptr);
-    });
-  });
+  Send(
+      std::move(out),
+      [weak, shard_id, epoch, checkpoint, children]() {
+        auto self = weak.lock();
+        if (self == nullptr) return;
+        self->OnWritten(shard_id, epoch);
+        if (checkpoint.empty()) return;
+        self->strand_->Post([self, shard_id, checkpoint, children] {
+          self->CheckpointOnStrand(shard_id, checkpoint, children, nullptr);
+        });
+      },
+      // Revoked between the check above and the enqueue: dropped, so no
+      // record of the shard follows its ShardRevoked.
+      [this, shard_id, epoch] { return Holds(shard_id, epoch); });
+}
+
+bool GroupMember::Holds(const std::string& shard_id, uint64_t epoch) const {
+  absl::MutexLock lock(&mu_);
+  auto it = held_.find(shard_id);
+  return it != held_.end() && it->second.epoch == epoch;
 }
 
 void GroupMember::OnWritten(const std::string& shard_id, uint64_t epoch) {

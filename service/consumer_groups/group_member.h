@@ -33,12 +33,17 @@ inline constexpr char kConsumerGroupsDomain[] = "consumergroups.awsfacade";
 
 // Where a member's events go: the JoinGroup stream. One write at a time;
 // `written` runs once gRPC took the event (never when the stream ended
-// first), on any thread, never under the member's lock.
+// first), on any thread, never under the member's lock. `wanted`, when
+// given, is asked atomically with the enqueue (under the output's own
+// lock): false drops the event, so an event checked against the member's
+// state cannot be overtaken by a later one (a shard's records by its
+// ShardRevoked).
 class MemberOutput {
  public:
   virtual ~MemberOutput() = default;
   virtual void Send(awsfacade::consumergroups::v1::JoinGroupResponse event,
-                    absl::AnyInvocable<void() &&> written) = 0;
+                    absl::AnyInvocable<void() &&> written,
+                    absl::AnyInvocable<bool()> wanted = nullptr) = 0;
   // Ends the stream (no-op once ended).
   virtual void Close(const grpc::Status& status) = 0;
 };
@@ -147,6 +152,8 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
                    aws::dynamodbstreams::v1::SubscribeToShardResponse event);
   void OnFeedEnd(const std::string& shard_id, uint64_t epoch, const grpc::Status& status);
   void OnWritten(const std::string& shard_id, uint64_t epoch);
+  // Whether `shard_id` is still held under the feed `epoch`.
+  bool Holds(const std::string& shard_id, uint64_t epoch) const;
   void CheckpointOnStrand(const std::string& shard_id, const std::string& sequence_number,
                           const std::vector<std::string>& children,
                           absl::AnyInvocable<void(absl::StatusOr<int64_t>) &&> done);
@@ -156,7 +163,8 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
   absl::StatusOr<Lease> WriteHeld(const Lease& lease,
                                   const std::function<absl::StatusOr<Lease>(const Lease&)>& write);
   void Send(awsfacade::consumergroups::v1::JoinGroupResponse event,
-            absl::AnyInvocable<void() &&> written = nullptr);
+            absl::AnyInvocable<void() &&> written = nullptr,
+            absl::AnyInvocable<bool()> wanted = nullptr);
 
   const GroupMemberDeps deps_;
   const std::unique_ptr<LeaseTable> table_;

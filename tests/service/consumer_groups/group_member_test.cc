@@ -4,8 +4,10 @@
 // auto-checkpoint. Every step is a Tick() run inline: no thread, no sleep.
 #include "service/consumer_groups/group_member.h"
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -69,7 +71,12 @@ class FakeSource final : public ShardSource {
 // Records events; gRPC "takes" every write at once.
 class FakeOutput final : public MemberOutput {
  public:
-  void Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written) override {
+  void Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&> written,
+            absl::AnyInvocable<bool()> wanted) override {
+    // What may happen on another thread between the member's check and the
+    // enqueue (a test sets it).
+    if (event.has_records() && before_records) std::exchange(before_records, nullptr)();
+    if (wanted && !wanted()) return;
     events.push_back(std::move(event));
     if (written) std::move(written)();
   }
@@ -84,6 +91,7 @@ class FakeOutput final : public MemberOutput {
   }
   std::vector<cg::JoinGroupResponse> events;
   std::optional<grpc::Status> closed;
+  std::function<void()> before_records;
 };
 
 streams::SubscribeToShardResponse Records(const std::string& shard_id,
@@ -388,6 +396,22 @@ TEST_F(GroupMemberTest, ATrimmedPositionResumesAtTheTrimHorizon) {
   a.member->Tick();
   EXPECT_EQ(a.source->Latest(shard)->request.starting_position().type(), "TRIM_HORIZON");
   EXPECT_THAT(a.source->opened, SizeIs(2));
+}
+
+TEST_F(GroupMemberTest, RecordsRacingARevokeNeverFollowTheShardRevoked) {
+  MakeStream(1);
+  Member a = Join("a:1");
+  TickReady(a);
+  const std::string shard = ShardIds()[0];
+  // The shard is revoked (finished, here) just as a batch of it is sent.
+  a.output->before_records = [&] {
+    a.member->Checkpoint(shard, "SHARD_END",
+                         [](absl::StatusOr<int64_t> r) { EXPECT_THAT(r.status(), IsOk()); });
+  };
+  a.source->Latest(shard)->on_event(Records(shard, {"100"}));
+  ASSERT_FALSE(a.output->events.empty());
+  EXPECT_TRUE(a.output->events.back().has_shard_revoked());
+  EXPECT_THAT(a.output->Of(cg::JoinGroupResponse::kRecords), IsEmpty());
 }
 
 TEST_F(GroupMemberTest, AnUnknownStreamEndsTheJoinWithNotFound) {
