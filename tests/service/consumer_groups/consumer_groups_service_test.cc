@@ -230,9 +230,12 @@ TEST_F(ConsumerGroupsServiceTest, MembersShareTheShardsAndHandOverResumesAfterTh
 
   // b joins: a hands one shard over (no expiry), b resumes after the
   // checkpoint, so nothing already processed is delivered again.
+  const absl::Time joined = absl::Now();
   Member b(groups_.get(), Join("b"));
   ASSERT_TRUE(b.WaitFor(
       [](const auto& e) { return CountOf(e, cg::JoinGroupResponse::kShardAssigned) == 1; }));
+  // The bound for a new member's share: lease duration (2 s) + 2 s.
+  EXPECT_LT(absl::Now() - joined, absl::Seconds(2) + absl::Seconds(2));
   ASSERT_TRUE(a.WaitFor(
       [](const auto& e) { return CountOf(e, cg::JoinGroupResponse::kShardRevoked) == 1; }));
   cg::ShardAssigned given;
