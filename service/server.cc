@@ -223,15 +223,13 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   // Group members read their shards through this server's own
   // SubscribeToShard, sharing the one upstream reader per shard.
   FacadeServer* self = server.get();
-  add(awsfacade::consumergroups::v1::ConsumerGroupsService::service_full_name(),
-      std::make_unique<consumer_groups::ConsumerGroupsService>(
-          b.dynamodb, b.dynamodb_streams,
-          std::make_shared<consumer_groups::InProcessShardSource>(
-              [self]() -> std::shared_ptr<grpc::Channel> {
-                absl::MutexLock lock(&self->serving_mu_);
-                return self->serving_ ? self->InProcessChannel() : nullptr;
-              }),
-          b.executor.get(), b.timers.get(), authz, options.consumer_groups));
+  server->group_reads_ = std::make_shared<consumer_groups::InProcessShardSource>(
+      [self] { return self->InProcessChannel(); });
+  auto groups = std::make_unique<consumer_groups::ConsumerGroupsService>(
+      b.dynamodb, b.dynamodb_streams, server->group_reads_, b.executor.get(), b.timers.get(), authz,
+      options.consumer_groups);
+  server->consumer_groups_ = groups.get();
+  add(awsfacade::consumergroups::v1::ConsumerGroupsService::service_full_name(), std::move(groups));
   if (b.simulator && options.serve_simulator_control) {
     add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
         std::make_unique<SimulatorService>(*b.simulator, authz));
@@ -270,10 +268,6 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
-  }
-  {
-    absl::MutexLock lock(&server->serving_mu_);
-    server->serving_ = true;
   }
   server->SetServing(true);
   if (b.simulator && b.simulator->state) server->FollowStateWritability();
@@ -314,10 +308,10 @@ void FacadeServer::Shutdown(absl::Duration grace) {
     backends_.simulator->state->SetWritabilityObserver(nullptr);
   }
   SetServing(false);
-  {
-    absl::MutexLock lock(&serving_mu_);
-    serving_ = false;
-  }
+  // Group members stop reading first: no new in-process call may start on a
+  // server going away.
+  group_reads_->Stop();
+  consumer_groups_->Shutdown();
   // Subscriptions end first, each with UNAVAILABLE and its final token.
   subscriptions_->Shutdown(grace);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));

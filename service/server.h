@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
@@ -100,8 +99,10 @@ class FacadeServer {
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
-  absl::Mutex serving_mu_;  // guards server_ for the consumer groups' in-process channel
-  bool serving_ ABSL_GUARDED_BY(serving_mu_) = false;
+  // Group members' reads (SubscribeToShard over the in-process channel);
+  // stopped before the server shuts down.
+  std::shared_ptr<consumer_groups::InProcessShardSource> group_reads_;
+  consumer_groups::ConsumerGroupsService* consumer_groups_ = nullptr;  // in services_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;

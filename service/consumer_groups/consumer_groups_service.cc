@@ -4,6 +4,7 @@
 #include <deque>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -212,6 +213,21 @@ ConsumerGroupsService::~ConsumerGroupsService() {
   }
 }
 
+void ConsumerGroupsService::Shutdown() {
+  std::vector<std::shared_ptr<GroupMember>> members;
+  {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    for (auto& [owner, weak] : members_) {
+      if (auto member = weak.lock()) members.push_back(std::move(member));
+    }
+  }
+  for (auto& member : members) {
+    member->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "the server is shutting down; join again (any replica)"));
+  }
+}
+
 int ConsumerGroupsService::members() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(members_.size());
@@ -269,6 +285,9 @@ grpc::ServerWriteReactor<cg::JoinGroupResponse>* ConsumerGroupsService::JoinGrou
                                     request->group_name(), owner, std::move(options));
   {
     absl::MutexLock lock(&mu_);
+    if (shutting_down_) {
+      return refuse(absl::UnavailableError("the server is shutting down; join another replica"));
+    }
     members_[owner] = member;
   }
   auto* stream = new MemberStream(member, [this, owner] { Unregister(owner); });

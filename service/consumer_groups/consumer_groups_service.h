@@ -59,6 +59,10 @@ class ConsumerGroupsService final
   // Members connected to this replica now.
   int members() const;
 
+  // Ends every member's JoinGroup with UNAVAILABLE (they leave, releasing
+  // their leases for the members of other replicas) and refuses new ones.
+  void Shutdown();
+
  private:
   void Unregister(const std::string& owner);
   std::shared_ptr<GroupMember> FindMember(const std::string& owner) const;
@@ -70,6 +74,7 @@ class ConsumerGroupsService final
   ConsumerGroupsOptions options_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<GroupMember>> members_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace awsfacade::service::consumer_groups

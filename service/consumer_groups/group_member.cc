@@ -87,6 +87,15 @@ void GroupMember::Send(cg::JoinGroupResponse event, absl::AnyInvocable<void() &&
   if (output != nullptr) output->Send(std::move(event), std::move(written), std::move(wanted));
 }
 
+void GroupMember::End(const grpc::Status& status) {
+  std::shared_ptr<MemberOutput> output;
+  {
+    absl::MutexLock lock(&mu_);
+    output = output_;
+  }
+  if (output != nullptr) output->Close(status);
+}
+
 void GroupMember::Tick() {
   // Ticks slower than the timer (a slow backend) do not pile up: at most one
   // waits behind the one running.

@@ -118,6 +118,9 @@ class GroupMember : public std::enable_shared_from_this<GroupMember> {
   // run at once).
   void Leave(absl::AnyInvocable<void() &&> done = nullptr);
 
+  // Ends the member's stream with `status` (it then leaves, as on any end).
+  void End(const grpc::Status& status);
+
   // Checkpoints a shard this member holds, on the strand; `done` gets the
   // new leaseCounter or the error (LeaseLostException when not held).
   void Checkpoint(std::string shard_id, std::string sequence_number,

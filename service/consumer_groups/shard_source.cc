@@ -102,28 +102,30 @@ class InProcessFeed final : public ShardFeed {
 
 std::unique_ptr<ShardFeed> InProcessShardSource::Open(
     const streams::SubscribeToShardRequest& request, OnEvent on_event, OnEnd on_end) {
-  streams::DynamoDbStreamsService::Stub* stub = nullptr;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stub_ == nullptr) {
-      if (std::shared_ptr<grpc::Channel> channel = channel_factory_()) {
-        stub_ = streams::DynamoDbStreamsService::NewStub(std::move(channel));
-      }
-    }
-    stub = stub_.get();
-  }
-  if (stub == nullptr) {  // the server is not serving (any more)
-    on_end(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is not serving"));
-    return std::make_unique<InProcessFeed>(std::make_shared<FeedReactor::Control>());
-  }
   auto control = std::make_shared<FeedReactor::Control>();
+  absl::MutexLock lock(&mu_);
+  if (!stopped_ && stub_ == nullptr) {
+    stub_ = streams::DynamoDbStreamsService::NewStub(channel_factory_());
+  }
+  if (stopped_) {
+    // Under our lock: on_end only records the end (it never opens again
+    // from here), and nothing can start after Stop.
+    on_end(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+    return std::make_unique<InProcessFeed>(std::move(control));
+  }
   auto* reactor = new FeedReactor(control, std::move(on_event), std::move(on_end));
   {
-    absl::MutexLock lock(&control->mu);
+    absl::MutexLock control_lock(&control->mu);
     control->reactor = reactor;
   }
-  reactor->Begin(stub, request);
+  reactor->Begin(stub_.get(), request);
   return std::make_unique<InProcessFeed>(std::move(control));
+}
+
+void InProcessShardSource::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+  stub_.reset();
 }
 
 }  // namespace awsfacade::service::consumer_groups

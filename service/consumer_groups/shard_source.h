@@ -43,8 +43,7 @@ class ShardSource {
 // replica then shares the subscription engine's one upstream reader per
 // shard, its read budget, its retries and its ordering guarantees, without
 // depending on the engine's internals. `channel` is asked for once, on the
-// first Open (the server must be started by then); null when the server is
-// not serving, and every feed then ends at once with UNAVAILABLE.
+// first Open (the server must be started by then).
 class InProcessShardSource final : public ShardSource {
  public:
   explicit InProcessShardSource(std::function<std::shared_ptr<grpc::Channel>()> channel)
@@ -52,9 +51,15 @@ class InProcessShardSource final : public ShardSource {
   std::unique_ptr<ShardFeed> Open(const aws::dynamodbstreams::v1::SubscribeToShardRequest& request,
                                   OnEvent on_event, OnEnd on_end) override;
 
+  // Before the server shuts down: drops the channel (after the Opens in
+  // progress); every later Open ends at once with UNAVAILABLE, so a member
+  // reopening a read never starts a call on a server that is going away.
+  void Stop();
+
  private:
   std::function<std::shared_ptr<grpc::Channel>()> channel_factory_;
-  absl::Mutex mu_;
+  absl::Mutex mu_;  // held across the start of each call, so Stop() waits for it
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<aws::dynamodbstreams::v1::DynamoDbStreamsService::Stub> stub_
       ABSL_GUARDED_BY(mu_);
 };

@@ -296,6 +296,20 @@ TEST_F(ConsumerGroupsServiceTest, AMemberThatLeavesHasItsShardsTakenWithoutWaiti
   EXPECT_LT(absl::Now() - left, absl::Seconds(2) + absl::Seconds(2));
 }
 
+TEST_F(ConsumerGroupsServiceTest, ShutdownEndsMembersAtOnceWithUnavailable) {
+  Put(0, 4);
+  Member a(groups_.get(), Join("a"));
+  ASSERT_TRUE(a.WaitFor([](const auto& e) { return TotalKeys(e) == 4; }));
+  const absl::Time start = absl::Now();
+  server_->Shutdown(absl::Seconds(10));
+  // Not the grace period: members are told at once (and their reads stop
+  // before the server goes, so none starts on a server going away).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(WaitUntil([&] { return a.status().has_value(); }));
+  EXPECT_EQ(a.status()->error_code(), grpc::StatusCode::UNAVAILABLE);
+  server_.reset();
+}
+
 TEST_F(ConsumerGroupsServiceTest, BadRequestsNameTheField) {
   cg::JoinGroupRequest bad = Join("a");
   bad.set_group_name("no spaces");
