@@ -34,6 +34,8 @@ section() { echo; echo "== $* =="; }
   # (assertions not enforced yet) and 1 (failed) still print them.
   AWSFACADE_SCALE_ENFORCE=0 /usr/bin/python3 tests/integration/subscription_scale_moto_test.py \
     "$SERVER" "$STUBS" "$(command -v python3)" || true
+  section "consumer groups: failover over 20 member kills; a group of 4 vs 4 plain subscriptions"
+  /usr/bin/python3 bench/consumer_groups_bench.py "$SERVER" "$STUBS"
   section "AWS JSON codec: 1000-record GetRecords page vs nlohmann-json"
   "$BUILD/bench/json_codec_bench" --benchmark_min_time=1 --benchmark_out="$RUN/json_codec.json" \
     --benchmark_out_format=json

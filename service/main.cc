@@ -90,6 +90,9 @@ ABSL_FLAG(
 ABSL_FLAG(bool, bench_echo, false,
           "Also serve awsfacade.bench.v1.EchoService (benchmark baseline).");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "Largest message accepted or sent.");
+ABSL_FLAG(absl::Duration, consumer_group_lease_duration, absl::Seconds(10),
+          "Consumer groups: a lease not renewed for this long is taken over (KCL's failover "
+          "time; 1s..10m). Every replica of a group should use the same.");
 ABSL_FLAG(int, max_subscriptions, 10000,
           "Open SubscribeToShard/SubscribeToStream calls at once (RESOURCE_EXHAUSTED past it).");
 ABSL_FLAG(absl::Duration, shard_rollover_interval, absl::Hours(4),
@@ -201,6 +204,12 @@ int main(int argc, char** argv) {
   options.subscriptions.max_buffered_bytes = absl::GetFlag(FLAGS_subscription_buffer_bytes);
   if (const double reads = absl::GetFlag(FLAGS_shard_reads_per_second); reads >= 0) {
     options.subscriptions.shard_reads_per_second = reads;
+  }
+  options.consumer_groups.lease_duration = absl::GetFlag(FLAGS_consumer_group_lease_duration);
+  if (options.consumer_groups.lease_duration < absl::Seconds(1) ||
+      options.consumer_groups.lease_duration > absl::Minutes(10)) {
+    std::cerr << "awsfacade-server: --consumer_group_lease_duration must be 1s..10m\n";
+    return 2;
   }
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);

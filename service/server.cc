@@ -220,6 +220,16 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
                                                server->subscriptions_.get(), authz));
   add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
       std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), b.timers.get(), authz));
+  // Group members read their shards through this server's own
+  // SubscribeToShard, sharing the one upstream reader per shard.
+  FacadeServer* self = server.get();
+  server->group_reads_ = std::make_shared<consumer_groups::InProcessShardSource>(
+      [self] { return self->InProcessChannel(); });
+  auto groups = std::make_unique<consumer_groups::ConsumerGroupsService>(
+      b.dynamodb, b.dynamodb_streams, server->group_reads_, b.executor.get(), b.timers.get(), authz,
+      options.consumer_groups);
+  server->consumer_groups_ = groups.get();
+  add(awsfacade::consumergroups::v1::ConsumerGroupsService::service_full_name(), std::move(groups));
   if (b.simulator && options.serve_simulator_control) {
     add(awsfacade::simulator::v1::SimulatorService::service_full_name(),
         std::make_unique<SimulatorService>(*b.simulator, authz));
@@ -308,6 +318,10 @@ void FacadeServer::Shutdown(absl::Duration grace) {
     backends_.simulator->state->SetWritabilityObserver(nullptr);
   }
   SetServing(false);
+  // Group members stop reading first: no new in-process call may start on a
+  // server going away.
+  group_reads_->Stop();
+  consumer_groups_->Shutdown();
   // No new AWS wire requests; those in flight finish their gRPC calls.
   if (aws_wire_) aws_wire_->Shutdown();
   // Subscriptions end first, each with UNAVAILABLE and its final token.

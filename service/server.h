@@ -12,6 +12,7 @@
 #include "service/authorizer.h"
 #include "service/aws_wire/aws_wire_server.h"
 #include "service/backend_factory.h"
+#include "service/consumer_groups/consumer_groups_service.h"
 #include "service/observability.h"
 #include "service/reflection_service.h"
 #include "service/subscription_engine.h"
@@ -55,6 +56,8 @@ struct ServerOptions {
   // quota.
   int64_t transport_memory_bytes = 0;
   SubscriptionEngineOptions subscriptions;
+  // Consumer groups (awsfacade.consumergroups.v1): the lease duration.
+  consumer_groups::ConsumerGroupsOptions consumer_groups;
   // The secret that seals subscription continuation tokens (at least 32
   // bytes). Replicas given the same key resume each other's tokens (on the
   // AWS backend, where the stream is shared); empty: a random key per process.
@@ -102,6 +105,10 @@ class FacadeServer {
   Backends backends_;
   std::unique_ptr<Authorizer> authz_;
   std::unique_ptr<SubscriptionEngine> subscriptions_;
+  // Group members' reads (SubscribeToShard over the in-process channel);
+  // stopped before the server shuts down.
+  std::shared_ptr<consumer_groups::InProcessShardSource> group_reads_;
+  consumer_groups::ConsumerGroupsService* consumer_groups_ = nullptr;  // in services_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::vector<std::string> served_names_;  // what health answers for, besides ""
   std::unique_ptr<ReflectionService> reflection_;

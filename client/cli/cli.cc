@@ -48,6 +48,8 @@ constexpr ServiceEntry kServices[] = {
     {"dynamodb", "aws.dynamodb.v1.DynamoDbService", true},
     {"dynamodbstreams", "aws.dynamodbstreams.v1.DynamoDbStreamsService", true},
     {"simulator", "awsfacade.simulator.v1.SimulatorService", false},
+    // The facade's own, but AWS-shaped (PascalCase json_name, AWS records).
+    {"consumergroups", "awsfacade.consumergroups.v1.ConsumerGroupsService", true},
 };
 
 // Global options of the AWS CLI that this tool does not have, with what to

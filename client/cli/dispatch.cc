@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "client/cognito_sync_connection.h"
+#include "client/consumer_groups_connection.h"
 #include "client/dynamodb_connection.h"
 #include "client/dynamodb_streams_connection.h"
 #include "client/personalize_connection.h"
@@ -65,6 +66,12 @@ Dispatch MakeDispatch(const ConnectionOptions& options) {
     auto connection = MakeSimulatorConnection(options);
     const std::string service = "awsfacade.simulator.v1.SimulatorService";
     AWSFACADE_SIMULATOR_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
+  }
+  {
+    auto connection = MakeConsumerGroupsConnection(options);
+    const std::string service = "awsfacade.consumergroups.v1.ConsumerGroupsService";
+    AWSFACADE_CONSUMER_GROUPS_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
+    AWSFACADE_CONSUMER_GROUPS_STREAMING_RPCS(AWSFACADE_CLI_BIND_STREAMING)
   }
   return dispatch;
 }

@@ -104,4 +104,34 @@ LeasePlan LeaseCoordinator::Decide(absl::Span<const std::string> members) const 
   return plan;
 }
 
+void MemberLiveness::Observe(absl::Span<const std::pair<std::string, int64_t>> members) {
+  const absl::Time now = clock_->Now();
+  absl::flat_hash_map<std::string, Seen> next;
+  for (const auto& [owner, beat] : members) {
+    auto it = seen_.find(owner);
+    const bool same = it != seen_.end() && it->second.beat == beat;
+    next.emplace(owner, Seen{beat, same ? it->second.since : now});
+  }
+  seen_ = std::move(next);
+}
+
+std::vector<std::string> MemberLiveness::Live() const {
+  const absl::Time now = clock_->Now();
+  std::vector<std::string> live;
+  for (const auto& [owner, seen] : seen_) {
+    if (now - seen.since < lease_duration_) live.push_back(owner);
+  }
+  std::sort(live.begin(), live.end());
+  return live;
+}
+
+std::vector<std::pair<std::string, int64_t>> MemberLiveness::Stale(absl::Duration after) const {
+  const absl::Time now = clock_->Now();
+  std::vector<std::pair<std::string, int64_t>> stale;
+  for (const auto& [owner, seen] : seen_) {
+    if (now - seen.since >= after) stale.emplace_back(owner, seen.beat);
+  }
+  return stale;
+}
+
 }  // namespace awsfacade::service::consumer_groups

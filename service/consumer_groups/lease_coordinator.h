@@ -1,7 +1,9 @@
 #ifndef AWSFACADE_SERVICE_CONSUMER_GROUPS_LEASE_COORDINATOR_H_
 #define AWSFACADE_SERVICE_CONSUMER_GROUPS_LEASE_COORDINATOR_H_
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -83,6 +85,34 @@ class LeaseCoordinator {
   std::string member_id_;
   const backends::Clock* clock_;
   LeaseCoordinatorOptions options_;
+  absl::flat_hash_map<std::string, Seen> seen_;
+};
+
+// Which members of a group are alive, judged as leases are: a member whose
+// heartbeat number (LeaseTable::ListMembers) this observer has not seen move
+// for lease_duration, by its own clock, is gone; one seen for the first time
+// counts as alive from that moment. Thread-compatible.
+class MemberLiveness {
+ public:
+  MemberLiveness(const backends::Clock* clock, absl::Duration lease_duration)
+      : clock_(clock), lease_duration_(lease_duration) {}
+
+  // Records the table's members as read now; members no longer listed are
+  // forgotten.
+  void Observe(absl::Span<const std::pair<std::string, int64_t>> members);
+  // The live members, sorted.
+  std::vector<std::string> Live() const;
+  // Members seen standing still for at least `after`, with their beat: the
+  // ones to remove from the table (conditional on that beat).
+  std::vector<std::pair<std::string, int64_t>> Stale(absl::Duration after) const;
+
+ private:
+  struct Seen {
+    int64_t beat;
+    absl::Time since;
+  };
+  const backends::Clock* clock_;
+  absl::Duration lease_duration_;
   absl::flat_hash_map<std::string, Seen> seen_;
 };
 

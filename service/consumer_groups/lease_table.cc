@@ -27,6 +27,10 @@ constexpr char kCheckpointSub[] = "checkpointSubSequenceNumber";
 constexpr char kOwnerSwitches[] = "ownerSwitchesSinceCheckpoint";
 constexpr char kParentShardId[] = "parentShardId";
 constexpr char kChildShardId[] = "childShardId";
+// The facade's own attributes (not the KCL's).
+constexpr char kMillisBehind[] = "awsfacadeMillisBehindLatest";
+constexpr char kMembers[] = "members";
+constexpr char kGroupNames[] = "groupNames";
 
 constexpr char kTablePrefix[] = "awsfacade-cg-";
 constexpr size_t kMaxGroupChars = 128;
@@ -91,6 +95,11 @@ absl::StatusOr<Lease> LeaseOf(const Item& item, absl::string_view table) {
   lease.owner_switches_since_checkpoint = *switches;
   lease.parent_shard_ids = SetOf(item, kParentShardId);
   lease.child_shard_ids = SetOf(item, kChildShardId);
+  if (item.contains(kMillisBehind)) {
+    absl::StatusOr<int64_t> lag = NumberOf(item, kMillisBehind, table, false);
+    if (!lag.ok()) return lag.status();
+    lease.millis_behind_latest = *lag;
+  }
   return lease;
 }
 
@@ -107,7 +116,8 @@ bool operator==(const Lease& a, const Lease& b) {
          a.checkpoint == b.checkpoint &&
          a.checkpoint_sub_sequence_number == b.checkpoint_sub_sequence_number &&
          a.owner_switches_since_checkpoint == b.owner_switches_since_checkpoint &&
-         a.parent_shard_ids == b.parent_shard_ids && a.child_shard_ids == b.child_shard_ids;
+         a.parent_shard_ids == b.parent_shard_ids && a.child_shard_ids == b.child_shard_ids &&
+         a.millis_behind_latest == b.millis_behind_latest;
 }
 
 absl::StatusOr<std::vector<streams::Shard>> ListStreamShards(
@@ -217,12 +227,22 @@ absl::StatusOr<bool> LeaseTable::CreateLeaseIfAbsent(const Lease& lease) {
   return response.status();
 }
 
-absl::StatusOr<std::optional<Lease>> LeaseTable::GetLease(absl::string_view lease_key) {
+namespace {
+
+// The item of `key` in `table`, read consistently.
+absl::StatusOr<ddb::GetItemResponse> GetByKey(backends::DynamoDbBackend& ddb,
+                                              absl::string_view table, absl::string_view key) {
   ddb::GetItemRequest request;
-  request.set_table_name(table_name_);
-  (*request.mutable_key())[kLeaseKey] = S(lease_key);
+  request.set_table_name(std::string(table));
+  (*request.mutable_key())[kLeaseKey] = S(key);
   request.set_consistent_read(true);
-  absl::StatusOr<ddb::GetItemResponse> response = ddb_->GetItem(request);
+  return ddb.GetItem(request);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Lease>> LeaseTable::GetLease(absl::string_view lease_key) {
+  absl::StatusOr<ddb::GetItemResponse> response = GetByKey(*ddb_, table_name_, lease_key);
   if (!response.ok()) return response.status();
   if (response->item().empty()) return std::nullopt;
   absl::StatusOr<Lease> lease = LeaseOf(response->item(), table_name_);
@@ -309,6 +329,8 @@ absl::StatusOr<Lease> LeaseTable::TakeLease(const Lease& seen, absl::string_view
 absl::StatusOr<Lease> LeaseTable::RenewLease(const Lease& held) {
   LeaseUpdate update = StartUpdate(table_name_, held);
   (*update.request.mutable_expression_attribute_values())[":holder"] = S(held.owner);
+  if (held.millis_behind_latest >= 0)
+    Set(update, kMillisBehind, ":lag", N(held.millis_behind_latest));
   return RunLeaseUpdate(*ddb_, table_name_, held, std::move(update), kHeldCondition);
 }
 
@@ -345,6 +367,93 @@ absl::StatusOr<Lease> LeaseTable::HandOver(const Lease& held, absl::string_view 
     }
   }
   return RunLeaseUpdate(*ddb_, table_name_, held, std::move(update), kHeldCondition);
+}
+
+namespace {
+
+bool ConditionFailed(const absl::Status& status) {
+  return backends::AwsErrorName(status) == "ConditionalCheckFailedException";
+}
+
+ddb::UpdateItemRequest MembersUpdate(absl::string_view table, absl::string_view owner) {
+  ddb::UpdateItemRequest request;
+  request.set_table_name(std::string(table));
+  (*request.mutable_key())[kLeaseKey] = S(kMembersKey);
+  (*request.mutable_expression_attribute_names())["#m"] = std::string(owner);
+  return request;
+}
+
+}  // namespace
+
+absl::Status LeaseTable::Heartbeat(absl::string_view owner, int64_t beat) {
+  ddb::UpdateItemRequest request = MembersUpdate(table_name_, owner);
+  request.set_update_expression("SET members.#m = :beat");
+  request.set_condition_expression("attribute_exists(members)");
+  (*request.mutable_expression_attribute_values())[":beat"] = N(beat);
+  absl::StatusOr<ddb::UpdateItemResponse> response = ddb_->UpdateItem(request);
+  if (response.ok() || !ConditionFailed(response.status())) return response.status();
+  // The first member ever: a path into a map needs the map. Two members
+  // creating it at once both keep theirs: if_not_exists never overwrites.
+  ddb::UpdateItemRequest create;
+  create.set_table_name(table_name_);
+  (*create.mutable_key())[kLeaseKey] = S(kMembersKey);
+  create.set_update_expression("SET members = if_not_exists(members, :empty)");
+  (*create.mutable_expression_attribute_values())[":empty"].mutable_m();
+  if (absl::StatusOr<ddb::UpdateItemResponse> made = ddb_->UpdateItem(create); !made.ok()) {
+    return made.status();
+  }
+  return ddb_->UpdateItem(request).status();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LeaseTable::ListMembers() {
+  absl::StatusOr<ddb::GetItemResponse> response = GetByKey(*ddb_, table_name_, kMembersKey);
+  if (!response.ok()) return response.status();
+  std::vector<std::pair<std::string, int64_t>> members;
+  auto it = response->item().find(kMembers);
+  if (it == response->item().end() || !it->second.has_m()) return members;
+  for (const auto& [owner, value] : it->second.m().values()) {
+    int64_t beat = 0;
+    if (value.has_n() && absl::SimpleAtoi(value.n(), &beat)) members.emplace_back(owner, beat);
+  }
+  std::sort(members.begin(), members.end());
+  return members;
+}
+
+absl::Status LeaseTable::RemoveMember(absl::string_view owner, std::optional<int64_t> beat) {
+  ddb::UpdateItemRequest request = MembersUpdate(table_name_, owner);
+  request.set_update_expression("REMOVE members.#m");
+  if (beat.has_value()) {
+    request.set_condition_expression("members.#m = :beat");
+    (*request.mutable_expression_attribute_values())[":beat"] = N(*beat);
+  }
+  absl::StatusOr<ddb::UpdateItemResponse> response = ddb_->UpdateItem(request);
+  if (!response.ok() && ConditionFailed(response.status())) return absl::OkStatus();
+  return response.status();
+}
+
+std::unique_ptr<LeaseTable> LeaseTable::Registry(backends::DynamoDbBackend* ddb) {
+  return std::unique_ptr<LeaseTable>(new LeaseTable(ddb, kRegistryTableName));
+}
+
+absl::Status LeaseTable::RegisterGroup(absl::string_view stream_arn, absl::string_view group) {
+  ddb::UpdateItemRequest request;
+  request.set_table_name(table_name_);
+  (*request.mutable_key())[kLeaseKey] = S(stream_arn);
+  request.set_update_expression("ADD groupNames :group");
+  (*request.mutable_expression_attribute_values())[":group"] = SS({std::string(group)});
+  return ddb_->UpdateItem(request).status();
+}
+
+absl::StatusOr<std::vector<std::string>> LeaseTable::ListGroups(absl::string_view stream_arn) {
+  absl::StatusOr<ddb::GetItemResponse> response = GetByKey(*ddb_, table_name_, stream_arn);
+  if (!response.ok()) {
+    // No registry yet: no group has had a member.
+    if (backends::AwsErrorName(response.status()) == "ResourceNotFoundException") {
+      return std::vector<std::string>();
+    }
+    return response.status();
+  }
+  return SetOf(response->item(), kGroupNames);
 }
 
 absl::StatusOr<int> CreateMissingLeases(LeaseTable& table, absl::Span<const streams::Shard> shards,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,6 +30,11 @@ inline constexpr char kTrimHorizon[] = "TRIM_HORIZON";
 inline constexpr char kLatest[] = "LATEST";
 inline constexpr char kShardEnd[] = "SHARD_END";
 
+// The lease table's membership item (LeaseTable::Heartbeat), and the table of
+// groups per stream (LeaseTable::Registry).
+inline constexpr char kMembersKey[] = "awsfacade:members";
+inline constexpr char kRegistryTableName[] = "awsfacade-cg-registry";
+
 // One item of a lease table, with the KCL's attribute names
 // (docs/consumer-groups.md has the schema).
 struct Lease {
@@ -40,6 +46,9 @@ struct Lease {
   int64_t owner_switches_since_checkpoint = 0;  // ownerSwitchesSinceCheckpoint (N)
   std::vector<std::string> parent_shard_ids;    // parentShardId (SS)
   std::vector<std::string> child_shard_ids;     // childShardId (SS)
+  // awsfacadeMillisBehindLatest (N), the facade's own: the lag the holder
+  // last reported with a renewal; -1 when unknown (not in the item).
+  int64_t millis_behind_latest = -1;
 
   bool finished() const { return checkpoint == kShardEnd; }
   friend bool operator==(const Lease& a, const Lease& b);
@@ -53,6 +62,17 @@ class LeaseKeySource {
  public:
   virtual ~LeaseKeySource() = default;
   virtual absl::StatusOr<std::vector<std::string>> LeaseKeys() = 0;
+};
+
+// LeaseKeySource over a list of keys already known (e.g. the shard list the
+// caller has just read).
+class FixedLeaseKeys final : public LeaseKeySource {
+ public:
+  explicit FixedLeaseKeys(std::vector<std::string> keys) : keys_(std::move(keys)) {}
+  absl::StatusOr<std::vector<std::string>> LeaseKeys() override { return keys_; }
+
+ private:
+  std::vector<std::string> keys_;
 };
 
 // Every shard of `stream_arn` (DescribeStream, all pages), oldest first as
@@ -125,7 +145,7 @@ class LeaseTable {
   absl::StatusOr<Lease> TakeLease(const Lease& seen, absl::string_view new_owner);
 
   // Renews a lease `held` by its owner: leaseOwner and leaseCounter must
-  // still be `held`'s.
+  // still be `held`'s. Records `held.millis_behind_latest` when >= 0.
   absl::StatusOr<Lease> RenewLease(const Lease& held);
 
   // Records `checkpoint` (a sequence number or kShardEnd, kTrimHorizon,
@@ -142,6 +162,27 @@ class LeaseTable {
   // removed when `new_owner` is empty (release), under RenewLease's
   // condition. The new owner starts from the lease's checkpoint.
   absl::StatusOr<Lease> HandOver(const Lease& held, absl::string_view new_owner);
+
+  // Membership (every member of every replica, leases or not): one item,
+  // leaseKey kMembersKey, whose map attribute "members" holds a heartbeat
+  // number per lease owner. A member beats with a number that grows on each
+  // call; the others judge liveness by seeing it move, on their own clocks
+  // (MemberLiveness), as for leases. Not a lease: ListLeases never reads it.
+  absl::Status Heartbeat(absl::string_view owner, int64_t beat);
+  // Every owner with its last beat; empty when nobody has beaten yet.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListMembers();
+  // Removes `owner`'s entry: when it leaves, or, conditional on `beat`
+  // still being its number, when others see it gone (nullopt: always).
+  // A failed condition (it beat meanwhile) is not an error.
+  absl::Status RemoveMember(absl::string_view owner, std::optional<int64_t> beat = std::nullopt);
+
+  // The registry of groups (for ListGroups): one table, kRegistryTableName,
+  // one item per stream ARN whose string set "groupNames" holds the groups
+  // that ever had a member. EnsureTable creates it like a lease table.
+  static std::unique_ptr<LeaseTable> Registry(backends::DynamoDbBackend* ddb);
+  absl::Status RegisterGroup(absl::string_view stream_arn, absl::string_view group);
+  // The sorted group names of `stream_arn`; empty when none.
+  absl::StatusOr<std::vector<std::string>> ListGroups(absl::string_view stream_arn);
 
  private:
   LeaseTable(backends::DynamoDbBackend* ddb, std::string table_name)

@@ -523,6 +523,37 @@ class CliTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_consumer_group_commands(self):
+        """Old: unknown service "consumergroups"."""
+        self.assertIn("consumergroups", run("--help", check=0).stdout)
+        self.assertIn("describe-group", run("consumergroups", "--help", check=0).stdout)
+        arn = self.create_table("grouped")
+        self.put("grouped", "a")
+        join = subprocess.Popen([CLI, f"--endpoint={self.endpoint}", "consumergroups", "join-group",
+                                 "--group-name", "ops", "--stream-arn", arn, "--member-id", "cli-1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            events = [json.loads(join.stdout.readline()) for _ in range(3)]
+        finally:
+            join.terminate()
+            join.wait(timeout=30)
+        owner = events[0]["Joined"]["LeaseOwner"]
+        self.assertTrue(owner.startswith("cli-1:"), owner)
+        self.assertEqual(events[1]["ShardAssigned"]["ResumeAfter"], "TRIM_HORIZON")
+        batch = events[2]["Records"]
+        self.assertEqual(batch["Records"][0]["dynamodb"]["Keys"], {"pk": {"S": "a"}})
+        # The member is gone, its lease released: its checkpoint is refused.
+        refused = self.cli("consumergroups", "checkpoint", "--group-name", "ops", "--stream-arn", arn,
+                           "--shard-id", batch["ShardId"], "--sequence-number",
+                           batch["CheckpointSequenceNumber"], "--lease-proof", owner, check=1)
+        self.assertIn("An error occurred (LeaseLostException) when calling the Checkpoint", refused.stderr)
+        described = json.loads(self.cli("consumergroups", "describe-group", "--group-name", "ops",
+                                        "--stream-arn", arn).stdout)
+        self.assertEqual(described["Leases"][0]["Checkpoint"], "TRIM_HORIZON")
+        self.assertEqual(described["Leases"][0]["ShardId"], batch["ShardId"])
+        listed = self.cli("consumergroups", "list-groups", "--stream-arn", arn, "--output", "text").stdout
+        self.assertEqual(listed.split(), ["GROUPNAMES", "ops"])
+
     # --- tail -------------------------------------------------------------
     def test_tail_prints_records_and_resumes_after_cut_connections(self):
         self.create_table("tailed")

@@ -11,6 +11,10 @@ its output for SCENARIO:
   stream_resume  10 items written around a dropped subscription arrive as
                  10 INSERT records in write order, none repeated or lost,
                  split between the first call and the resumed one.
+  group_member   a group member that checkpoints each batch leaves after 4 of
+                 6 records; a second member resumes after its checkpoint: the
+                 10 records once each across the two, in order, and the lease's
+                 checkpoint is the last record processed.
 The Python and Node examples print the same lines, so one check serves both.
 """
 import os
@@ -102,8 +106,36 @@ def check_stream_resume(out, _address):
           % (len(before), len(after)))
 
 
+def check_group_member(out, _address):
+    if "DUPLICATE" in out:
+        fail("the example saw a record twice", out)
+    assigned = re.findall(r"^(worker-\d) assigned (shardId-\S+) from (\S+)$", out, re.M)
+    if [w for w, _, _ in assigned] != ["worker-1", "worker-2"]:
+        fail("want one assignment to worker-1, then one to worker-2; got %s" % assigned, out)
+    record = re.compile(r"^  (worker-\d) INSERT (order-\d\d) seq (\d+)$", re.M)
+    records = record.findall(out)
+    if [k for _, k, _ in records] != ["order-%02d" % i for i in range(1, 11)]:
+        fail("want order-01..order-10 once each, in order; got %s" % records, out)
+    if [w for w, _, _ in records] != ["worker-1"] * 4 + ["worker-2"] * 6:
+        fail("worker-1 should process 4 records and worker-2 the other 6", out)
+    checkpoints = re.findall(r"^(worker-\d) checkpointed (\d+)$", out, re.M)
+    first_done = [c for w, c in checkpoints if w == "worker-1"]
+    if assigned[0][2] != "TRIM_HORIZON" or not first_done or assigned[1][2] != first_done[-1]:
+        fail("worker-2 must resume from worker-1's last checkpoint", out)
+    if not re.search(r"^lease %s: checkpoint %s$" % (re.escape(assigned[1][1]), records[-1][2]),
+                     out, re.M):
+        fail("the lease's checkpoint is not the last record processed", out)
+    if not re.search(r"^caught up: 10 distinct records$", out, re.M):
+        fail("no 'caught up: 10 distinct records' line", out)
+    if not re.search(r"^deleted tables example-orders-\d+ and awsfacade-cg-billing-[0-9a-f]{16}$",
+                     out, re.M):
+        fail("the example did not clean up its tables", out)
+    print("group_member: 4 records on worker-1, 6 on worker-2 from its checkpoint, no duplicates")
+
+
 def main():
-    check = {"list_records": check_list_records, "stream_resume": check_stream_resume}[SCENARIO]
+    check = {"list_records": check_list_records, "stream_resume": check_stream_resume,
+             "group_member": check_group_member}[SCENARIO]
     env = dict(os.environ, PYTHONPATH=STUBS_DIR)
     with FacadeServer(SERVER_BIN) as server:
         run = subprocess.run(COMMAND + [server.address], env=env, stdin=subprocess.DEVNULL,

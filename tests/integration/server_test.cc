@@ -127,7 +127,8 @@ TYPED_TEST(ReflectionTest, ListsAndDescribesEveryService) {
       ::testing::UnorderedElementsAreArray(std::set<std::string>{
           "aws.cognitosync.v1.CognitoSyncService", "aws.personalize.v1.PersonalizeService",
           "aws.dynamodb.v1.DynamoDbService", "aws.dynamodbstreams.v1.DynamoDbStreamsService",
-          "awsfacade.simulator.v1.SimulatorService", "grpc.health.v1.Health",
+          "awsfacade.simulator.v1.SimulatorService",
+          "awsfacade.consumergroups.v1.ConsumerGroupsService", "grpc.health.v1.Health",
           "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}));
   for (const auto& name : names) {
     response = this->FileContainingSymbol(name);

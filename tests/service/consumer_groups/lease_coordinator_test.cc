@@ -28,15 +28,6 @@ using ::testing::SizeIs;
 constexpr char kStreamArn[] = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x";
 constexpr absl::Duration kTick = absl::Seconds(1);
 
-class FixedKeys final : public LeaseKeySource {
- public:
-  explicit FixedKeys(std::vector<std::string> keys) : keys_(std::move(keys)) {}
-  absl::StatusOr<std::vector<std::string>> LeaseKeys() override { return keys_; }
-
- private:
-  std::vector<std::string> keys_;
-};
-
 std::unique_ptr<LeaseTable> ActiveTable(backends::DynamoDbBackend* ddb) {
   return leasetest::ActiveLeaseTable(ddb, "group", kStreamArn);
 }
@@ -192,7 +183,7 @@ struct GroupOnOwnSimulator {
   GroupOnOwnSimulator(int shards, int members)
       : sim(leasetest::MakeSimulator(clock)), keys(ShardKeys(shards)) {
     leasetest::CreateUnownedLeases(*ActiveTable(sim.get()), keys);
-    group = std::make_unique<Group>(sim.get(), clock, std::make_unique<FixedKeys>(keys));
+    group = std::make_unique<Group>(sim.get(), clock, std::make_unique<FixedLeaseKeys>(keys));
     for (int m = 0; m < members; ++m) group->Join(absl::StrCat("m", m));
   }
   std::shared_ptr<backends::FakeClock> clock = std::make_shared<backends::FakeClock>();
@@ -220,7 +211,7 @@ TEST_F(LeaseCoordinatorTest, TwoCoordinatorsTakingOneLeaseHaveOneWinner) {
   std::unique_ptr<LeaseTable> table = TableWithLeases({"shardId-1"});
   LeaseCoordinator a("a", clock_.get());
   LeaseCoordinator b("b", clock_.get());
-  FixedKeys keys({"shardId-1"});
+  FixedLeaseKeys keys({"shardId-1"});
   auto leases = table->ListLeases(keys);
   ASSERT_THAT(leases, IsOk());
   a.Observe(*leases);
@@ -238,7 +229,7 @@ TEST_F(LeaseCoordinatorTest, TwoCoordinatorsTakingOneLeaseHaveOneWinner) {
 
 TEST_F(LeaseCoordinatorTest, ExpiryIsJudgedOnTheObserversOwnClock) {
   std::unique_ptr<LeaseTable> table = TableWithLeases({"shardId-1"});
-  FixedKeys keys({"shardId-1"});
+  FixedLeaseKeys keys({"shardId-1"});
   auto held = table->TakeLease(*table->GetLease("shardId-1").value(), "writer");
   ASSERT_THAT(held, IsOk());
 
@@ -279,7 +270,7 @@ TEST_F(LeaseCoordinatorTest, ExpiryIsJudgedOnTheObserversOwnClock) {
 TEST_F(LeaseCoordinatorTest, UnownedLeaseIsFreeAtFirstSight) {
   std::unique_ptr<LeaseTable> table = TableWithLeases({"shardId-1"});
   LeaseCoordinator member("m", clock_.get());
-  FixedKeys keys({"shardId-1"});
+  FixedLeaseKeys keys({"shardId-1"});
   member.Observe(table->ListLeases(keys).value());
   EXPECT_TRUE(member.Expired("shardId-1"));
   EXPECT_THAT(member.Decide({"m"}).take, SizeIs(1));
@@ -326,7 +317,7 @@ TEST_F(LeaseCoordinatorTest, SimultaneousDecisionsStillSettleWithinOneAfterAJoin
 TEST_F(LeaseCoordinatorTest, NewMemberGetsItsShareByHandOverBeforeAnyExpiry) {
   const std::vector<std::string> keys = ShardKeys(12);
   TableWithLeases(keys);
-  Group group(sim_.get(), clock_, std::make_unique<FixedKeys>(keys));
+  Group group(sim_.get(), clock_, std::make_unique<FixedLeaseKeys>(keys));
   for (const char* id : {"a", "b", "c"}) group.Join(id);
   for (int i = 0; i < 3; ++i) group.Tick();
   ASSERT_TRUE(group.Balanced());
@@ -343,7 +334,7 @@ TEST_F(LeaseCoordinatorTest, NewMemberGetsItsShareByHandOverBeforeAnyExpiry) {
 TEST_F(LeaseCoordinatorTest, DeadMembersLeasesMoveAfterTheLeaseDuration) {
   const std::vector<std::string> keys = ShardKeys(9);
   TableWithLeases(keys);
-  Group group(sim_.get(), clock_, std::make_unique<FixedKeys>(keys));
+  Group group(sim_.get(), clock_, std::make_unique<FixedLeaseKeys>(keys));
   for (const char* id : {"a", "b", "c"}) group.Join(id);
   for (int i = 0; i < 3; ++i) group.Tick();
   ASSERT_EQ(group.Load(), (std::map<std::string, int>{{"a", 3}, {"b", 3}, {"c", 3}}));
