@@ -33,7 +33,7 @@ case "$MODE" in
     # The subscription units (no gRPC: TSan cannot see Debian's gRPC's own
     # hand-overs between threads, docs/development.md) and the simulator's
     # stream store (what SubscribeToShard reads).
-    TEST_FILTER='BufferBudget*:Codec*:ContinuationToken*:ReadBudget*:SequenceNumber*:ShardLineage*:ShardReader*:SubscriptionOptions*:StreamStore*:*ViewType*'
+    TEST_FILTER='BufferBudget*:Codec*:ContinuationToken*:EventWire*:ReadBudget*:SequenceNumber*:ShardLineage*:ShardReader*:SubscriptionOptions*:SubscriptionRegistry*:StreamStore*:*ViewType*'
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$SUPP/tsan.supp"
     ;;
   asan)
