@@ -507,6 +507,13 @@ def main():
                  boundaries, len(asg), members_with_records,
                  ", ".join("%s %.2f s" % f for f in failovers), ", ".join(budget_checks)))
         return 0
+    except BaseException:
+        # What the replicas said last: a crashed or wedged replica shows here.
+        for i, r in enumerate(replicas):
+            print("replica %d (exit %s), last log lines:" % (i, r.proc.poll()), file=sys.stderr)
+            for line in list(r.log_tail)[-15:]:
+                print("  " + line.decode(errors="replace").rstrip(), file=sys.stderr)
+        raise
     finally:
         for m in members:
             m.dead = True
