@@ -419,9 +419,15 @@ def main():
             with lock:
                 open_ = [(aid, a["member"], a["resume_after"]) for aid, a in assignments.items() if a["end"] is None]
                 last = history[-3:]
+            try:  # the group's leases (owner, checkpoint, lag) as the facade sees them
+                leases = str(groups[0].DescribeGroup(cg.DescribeGroupRequest(group_name=GROUP, stream_arn=arn),
+                                                     timeout=10)).replace("\n", " ")
+            except grpc.RpcError as e:
+                leases = "DescribeGroup failed: %s" % e.code().name
             raise AssertionError("%d of %d records never processed: %s; member ends %s; open assignments %s; "
-                                 "last processed %s" % (len(want - processed()), len(want),
-                                                        sorted(want - processed())[:5], ends, open_, last))
+                                 "last processed %s; group %s" % (len(want - processed()), len(want),
+                                                                  sorted(want - processed())[:5], ends, open_,
+                                                                  last, leases))
 
         for m in members:
             if not m.dead:
