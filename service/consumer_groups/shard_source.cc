@@ -44,8 +44,12 @@ class FeedReactor final : public grpc::ClientReadReactor<streams::SubscribeToSha
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the call is over: OnDone has its status
+    streams::SubscribeToShardResponse event;
     {
       absl::MutexLock lock(&control_->mu);
+      // Take the event out before `reading` is cleared: from then on Next()
+      // or Cancel() on another thread may start a read into event_.
+      event.Swap(&event_);
       control_->reading = false;
       // Cancelled: drain until the failed read, so OnDone comes; the
       // consumer has stopped listening.
@@ -54,8 +58,7 @@ class FeedReactor final : public grpc::ClientReadReactor<streams::SubscribeToSha
         return;
       }
     }
-    on_event_(std::move(event_));
-    event_.Clear();
+    on_event_(std::move(event));
   }
 
   void OnDone(const grpc::Status& status) override {
