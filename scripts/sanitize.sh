@@ -99,7 +99,9 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" \
     -DAWSFACADE_BUILD_BENCH=OFF >&2
 else
-  cmake -S . -B "$BUILD_DIR" >/dev/null
+  # The linker flags again: a build directory made before the TSan shim came
+  # would otherwise link the tests without it.
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" >/dev/null
 fi
 
 # The test binaries: gtest executables only (no integration test, which
