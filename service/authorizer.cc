@@ -197,7 +197,7 @@ absl::StatusOr<std::string> Authorizer::Caller(const grpc::ServerContextBase& co
     return absl::StrCat("token:", name->second);
   }
   std::string identity = CallerIdentity(context);
-  if (absl::StartsWith(identity, "x509:")) return identity;
+  if (absl::StartsWith(identity, "x509:") || absl::StartsWith(identity, "aws:")) return identity;
   return absl::StrCat("peer:", identity);
 }
 

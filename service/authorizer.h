@@ -31,8 +31,11 @@ namespace awsfacade::service {
 //   }
 // A caller is "x509:<first SAN or CN>" under mutual TLS, "token:<name>" for
 // `authorization: Bearer <token>` whose SHA-256 the policy lists (the file
-// holds no secret), else "peer:<address without port>". A token the policy
-// does not know is UNAUTHENTICATED. An operation is "<service full
+// holds no secret), "aws:<access key id>" for a request to the AWS wire
+// endpoint whose SigV4 signature it verified (--aws_verify_signatures), else
+// "peer:<address without port>" (a wire request without verification: the
+// HTTP client's address). A token the policy does not know is
+// UNAUTHENTICATED. An operation is "<service full
 // name>/<method>", the simulator's controls included
 // ("awsfacade.simulator.v1.SimulatorService/Reset"). Patterns use `*` for any
 // run of characters. "resources" absent or empty means any resource (calls

@@ -19,6 +19,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "service/aws_wire/signature_check.h"
+#include "service/caller_identity.h"
 
 namespace awsfacade::service::aws_wire {
 namespace {
@@ -164,10 +165,15 @@ WireResponse AwsWireHandler::Handle(const WireRequest& request) {
                          status.message(), request_id);
   };
   if (!routed.ok()) return fail(routed.status());
+  // Whom the call is for (service/caller_identity.h): the access key, when
+  // its signature was verified; else the HTTP peer, as for a gRPC caller.
+  std::string caller = request.peer;
   if (options_.verify_signatures) {
-    absl::Status verified =
-        VerifySignature(request, options_.keys, options_.region, routed->service->signing_name);
-    if (!verified.ok()) return fail(verified);
+    absl::StatusOr<std::string> access_key_id =
+        VerifySignature(request, options_.keys, options_.region, routed->service->signing_name,
+                        options_.clock->Now());
+    if (!access_key_id.ok()) return fail(access_key_id.status());
+    caller = absl::StrCat("aws:", *access_key_id);
   }
   const pb::MethodDescriptor* method =
       GrpcServiceFor(*routed->service)->FindMethodByName(std::string(routed->operation->name));
@@ -186,6 +192,7 @@ WireResponse AwsWireHandler::Handle(const WireRequest& request) {
   grpc::ByteBuffer call_request(&slice, 1);
   grpc::ByteBuffer call_response;
   grpc::ClientContext context;
+  SetOnBehalfOf(context, caller);
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoNanoseconds(options_.call_timeout));
   grpc::Status call_status;

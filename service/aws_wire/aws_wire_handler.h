@@ -17,6 +17,7 @@
 
 #include "absl/time/time.h"
 #include "backends/aws/sigv4_signer.h"
+#include "backends/common/clock.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/status.h"
@@ -32,6 +33,9 @@ struct AwsWireHandlerOptions {
   // are accepted, as emulators do.
   bool verify_signatures = false;
   std::vector<backends::aws::Credentials> keys;
+  // The wall clock a request's X-Amz-Date is held against when signatures
+  // are verified (never the simulator's clock: clients sign with real time).
+  std::shared_ptr<const backends::Clock> clock = std::make_shared<backends::SystemClock>();
   // Deadline of the gRPC call behind one request.
   absl::Duration call_timeout = absl::Seconds(60);
 };

@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "observability/metrics_endpoint.h"
 
 namespace awsfacade::service::aws_wire {
@@ -22,6 +24,15 @@ void Send(mg_connection* connection, const WireResponse& response, bool close) {
   if (close) mg_response_header_add(connection, "Connection", "close", -1);
   mg_response_header_send(connection);
   if (!response.body.empty()) mg_write(connection, response.body.data(), response.body.size());
+}
+
+// The client's address in gRPC's peer form without the port, so a policy
+// names a wire caller as it names a gRPC one: "ipv4:10.0.0.7", "ipv6:[::1]".
+std::string PeerOf(const mg_request_info& info) {
+  const absl::string_view address(info.remote_addr);
+  if (address.empty()) return "";
+  if (absl::StrContains(address, ':')) return absl::StrCat("ipv6:[", address, "]");
+  return absl::StrCat("ipv4:", address);
 }
 
 }  // namespace
@@ -104,6 +115,7 @@ int AwsWireServer::Serve(mg_connection* connection) {
   request.method = info->request_method != nullptr ? info->request_method : "";
   request.path = info->local_uri != nullptr ? info->local_uri : "/";
   if (info->query_string != nullptr) request.query = info->query_string;
+  request.peer = PeerOf(*info);
   for (int i = 0; i < info->num_headers; ++i) {
     request.headers.emplace_back(info->http_headers[i].name, info->http_headers[i].value);
   }

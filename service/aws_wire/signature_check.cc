@@ -2,13 +2,18 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "backends/common/aws_error.h"
 
 namespace awsfacade::service::aws_wire {
@@ -64,9 +69,65 @@ absl::StatusOr<SignatureParts> ParseAuthorization(const WireRequest& request) {
   return parts;
 }
 
-absl::Status VerifySignature(const WireRequest& request,
-                             const std::vector<backends::aws::Credentials>& keys,
-                             absl::string_view region, absl::string_view signing_name) {
+namespace {
+
+constexpr char kAmzDateFormat[] = "%Y%m%dT%H%M%SZ";
+
+// AWS accepts a signature made at most kMaxClockSkew before or after its own
+// clock, and words the refusal this way.
+// "20231114T221320Z" (checked to be 16 characters by the caller). absl's
+// ParseTime reads %Y greedily, so the fields are cut out by position.
+std::optional<absl::Time> ParseAmzDate(absl::string_view text) {
+  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
+  auto field = [&](size_t at, size_t length, int* out) {
+    return absl::SimpleAtoi(text.substr(at, length), out) &&
+           std::all_of(text.begin() + at, text.begin() + at + length, absl::ascii_isdigit);
+  };
+  int year, month, day, hour, minute, second;
+  if (!field(0, 4, &year) || !field(4, 2, &month) || !field(6, 2, &day) || !field(9, 2, &hour) ||
+      !field(11, 2, &minute) || !field(13, 2, &second)) {
+    return std::nullopt;
+  }
+  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  if (civil.month() != month || civil.day() != day || civil.hour() != hour ||
+      civil.minute() != minute || civil.second() != second) {
+    return std::nullopt;  // out of range: CivilSecond normalized it
+  }
+  return absl::FromCivil(civil, absl::UTCTimeZone());
+}
+
+// AWS accepts a signature made at most kMaxClockSkew before or after its own
+// clock, and words the refusal this way.
+absl::Status CheckSigningTime(absl::string_view amz_date, absl::Time now) {
+  std::optional<absl::Time> parsed = ParseAmzDate(amz_date);
+  if (!parsed) {
+    return AwsError(
+        "IncompleteSignatureException",
+        absl::StrCat("X-Amz-Date '", amz_date, "' is not of the form YYYYMMDDTHHMMSSZ."));
+  }
+  const absl::Time signed_at = *parsed;
+  auto format = [](absl::Time t) {
+    return absl::FormatTime(kAmzDateFormat, t, absl::UTCTimeZone());
+  };
+  if (signed_at < now - kMaxClockSkew) {
+    return AwsError("InvalidSignatureException",
+                    absl::StrCat("Signature expired: ", amz_date, " is now earlier than ",
+                                 format(now - kMaxClockSkew), " (", format(now), " - 15 min.)"));
+  }
+  if (signed_at > now + kMaxClockSkew) {
+    return AwsError("InvalidSignatureException",
+                    absl::StrCat("Signature not yet current: ", amz_date, " is still later than ",
+                                 format(now + kMaxClockSkew), " (", format(now), " + 15 min.)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> VerifySignature(const WireRequest& request,
+                                            const std::vector<backends::aws::Credentials>& keys,
+                                            absl::string_view region,
+                                            absl::string_view signing_name, absl::Time now) {
   absl::StatusOr<SignatureParts> parts = ParseAuthorization(request);
   if (!parts.ok()) return parts.status();
   const backends::aws::Credentials* key = nullptr;
@@ -92,6 +153,7 @@ absl::Status VerifySignature(const WireRequest& request,
     return AwsError("InvalidSignatureException",
                     "X-Amz-Date is missing or does not match the date of the credential scope.");
   }
+  if (absl::Status fresh = CheckSigningTime(amz_date, now); !fresh.ok()) return fresh;
   // The headers the client signed, as it sent them.
   backends::aws::HttpHeaders signed_headers;
   for (absl::string_view name : absl::StrSplit(parts->signed_headers, ';')) {
@@ -124,7 +186,7 @@ absl::Status VerifySignature(const WireRequest& request,
       CRYPTO_memcmp(expected.data(), parts->signature.data(), expected.size()) != 0) {
     return AwsError("InvalidSignatureException", kSignatureMismatch);
   }
-  return absl::OkStatus();
+  return parts->access_key_id;
 }
 
 absl::StatusOr<std::vector<backends::aws::Credentials>> ParseKeysFile(absl::string_view text) {

@@ -33,6 +33,9 @@ struct WireRequest {
   std::string query;   // as sent, without '?'; empty when none
   backends::aws::HttpHeaders headers;
   std::string body;
+  // Who sent it, in gRPC's peer form without the port ("ipv4:10.0.0.7",
+  // "ipv6:[::1]"); empty when unknown.
+  std::string peer;
 };
 
 // One HTTP answer. Content-Length is added by the HTTP layer.
