@@ -390,10 +390,13 @@ bool InIndex(const ReadTarget& target, const ReadPlan& plan, const Item& item) {
 }
 
 // The item as the read sees it: a global secondary index holds only its
-// projection; a local one fetches the rest from the table.
-Item Visible(const ReadTarget& target, const ReadPlan& plan, const Item& item) {
+// projection (built into `image`); a local one fetches the rest from the
+// table.
+const Item& Visible(const ReadTarget& target, const ReadPlan& plan, const Item& item,
+                    std::optional<Item>* image) {
   if (plan.index == nullptr || !plan.index->global) return item;
-  return IndexImage(item, target.key_schema, plan.index->key_schema, plan.index->projection);
+  *image = IndexImage(item, target.key_schema, plan.index->key_schema, plan.index->projection);
+  return **image;
 }
 
 // The start key's attributes for the table's and the read's key, in a
@@ -405,11 +408,11 @@ struct StartPosition {
 };
 
 absl::StatusOr<StartPosition> StartOf(const ReadTarget& target, const ReadPlan& plan,
-                                      const Item& start, bool need_index_keys) {
+                                      const Item& start) {
   StartPosition pos;
   std::vector<std::string> expected = {plan.table_keys.hash};
   if (!plan.table_keys.range.empty()) expected.push_back(plan.table_keys.range);
-  if (need_index_keys && plan.index != nullptr) {
+  if (plan.index != nullptr) {
     for (const std::string* k : {&plan.keys.hash, &plan.keys.range}) {
       if (!k->empty() && std::find(expected.begin(), expected.end(), *k) == expected.end()) {
         expected.push_back(*k);
@@ -425,7 +428,7 @@ absl::StatusOr<StartPosition> StartOf(const ReadTarget& target, const ReadPlan& 
   }
   pos.entry.partition = start.at(plan.table_keys.hash);
   if (!plan.table_keys.range.empty()) pos.entry.sort = start.at(plan.table_keys.range);
-  if (need_index_keys && plan.index != nullptr && !plan.keys.range.empty()) {
+  if (plan.index != nullptr && !plan.keys.range.empty()) {
     pos.index_sort = start.at(plan.keys.range);
   }
   return pos;
@@ -459,7 +462,8 @@ absl::Status FillPage(const ReadTarget& target, const ReadPlan& plan, int64_t li
   Candidate c;
   while (next(&c)) {
     const Item& item = *c.stored.item;
-    const Item visible = Visible(target, plan, item);
+    std::optional<Item> image;
+    const Item& visible = Visible(target, plan, item, &image);
     ++page->scanned;
     page->bytes += plan.index == nullptr ? c.stored.size : ItemSizeBytes(visible);
     if (!plan.filter || ConditionHolds(*plan.filter, &visible)) {
@@ -665,8 +669,7 @@ absl::StatusOr<v1::QueryResponse> RunQuery(const ReadTarget& target, const Prepa
 
   size_t next = 0;
   if (!prepared.exclusive_start_key.empty()) {
-    absl::StatusOr<StartPosition> start =
-        StartOf(target, *plan, prepared.exclusive_start_key, /*need_index_keys=*/true);
+    absl::StatusOr<StartPosition> start = StartOf(target, *plan, prepared.exclusive_start_key);
     if (!start.ok()) return start.status();
     const AttributeValue* start_sort =
         plan->index != nullptr && !plan->keys.range.empty() ? &start->index_sort : nullptr;
@@ -748,8 +751,7 @@ absl::StatusOr<v1::ScanResponse> RunScan(const ReadTarget& target, const Prepare
   const OrderedKeys::Set& entries = target.order->entries();
   auto it = entries.begin();
   if (!prepared.exclusive_start_key.empty()) {
-    absl::StatusOr<StartPosition> start =
-        StartOf(target, *plan, prepared.exclusive_start_key, /*need_index_keys=*/false);
+    absl::StatusOr<StartPosition> start = StartOf(target, *plan, prepared.exclusive_start_key);
     if (!start.ok()) return start.status();
     it = entries.upper_bound(start->entry);
   }

@@ -344,6 +344,29 @@ TEST_F(DynamoDbQueryTest, GlobalIndexHoldsOnlyItemsWithItsKeysAndItsProjection) 
   EXPECT_THAT(Column(s->items(), "player"), UnorderedElementsAreArray({"ann", "bob", "dee"}));
 }
 
+TEST_F(DynamoDbQueryTest, ScanOfAnIndexPagesWithItsOwnLastEvaluatedKey) {
+  for (int i = 0; i < 5; ++i) {
+    PutScore(absl::StrCat("p", i), "1", Values({{"game", S("chess")}, {"score", N(i)}}));
+  }
+  PutScore("outside", "1");
+  ddb::ScanRequest scan;
+  scan.set_table_name(kScores);
+  scan.set_index_name("ByGame");
+  scan.set_limit(2);
+  std::vector<std::string> seen;
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 10);
+    absl::StatusOr<ddb::ScanResponse> r = sim_->Scan(scan);
+    ASSERT_THAT(r, IsOk());
+    for (const auto& p : Column(r->items(), "player")) seen.push_back(p);
+    if (r->last_evaluated_key().empty()) break;
+    // The index key and the table key, accepted back as ExclusiveStartKey.
+    EXPECT_EQ(r->last_evaluated_key().size(), 4u);
+    *scan.mutable_exclusive_start_key() = r->last_evaluated_key();
+  }
+  EXPECT_THAT(seen, UnorderedElementsAreArray({"p0", "p1", "p2", "p3", "p4"}));
+}
+
 TEST_F(DynamoDbQueryTest, LocalIndexOrdersThePartitionByItsSortKey) {
   PutScore("ann", "1", Values({{"score", N(30)}}));
   PutScore("ann", "2", Values({{"score", N(10)}}));
