@@ -671,6 +671,13 @@ absl::StatusOr<v1::QueryResponse> RunQuery(const ReadTarget& target, const Prepa
   if (!prepared.exclusive_start_key.empty()) {
     absl::StatusOr<StartPosition> start = StartOf(target, *plan, prepared.exclusive_start_key);
     if (!start.ok()) return start.status();
+    const Item& start_key = prepared.exclusive_start_key;
+    if (CompareValues(start_key.at(plan->keys.hash), *key->partition) != 0 ||
+        (key->sort != nullptr && !ConditionHolds(*key->sort, &start_key))) {
+      return Invalid(
+          "The provided starting key is outside query boundaries based on provided conditions",
+          "ExclusiveStartKey");
+    }
     const AttributeValue* start_sort =
         plan->index != nullptr && !plan->keys.range.empty() ? &start->index_sort : nullptr;
     // Candidates are in read order: skip those at or before the start key.

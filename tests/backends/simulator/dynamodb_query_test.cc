@@ -507,6 +507,18 @@ TEST_F(DynamoDbQueryTest, RequestErrorsAreDynamoDbs) {
   EXPECT_THAT(sim_->Query(q),
               IsAwsError("ValidationException", HasSubstr("The provided starting key is invalid")));
 
+  q = UserQuery("ann", " AND n > :n", Values({{"n", N(5)}}));
+  (*q.mutable_exclusive_start_key())["player"] = S("bob");
+  (*q.mutable_exclusive_start_key())["n"] = N(6);
+  EXPECT_THAT(sim_->Query(q),
+              IsAwsError("ValidationException", HasSubstr("outside query boundaries")));
+  (*q.mutable_exclusive_start_key())["player"] = S("ann");
+  (*q.mutable_exclusive_start_key())["n"] = N(5);
+  EXPECT_THAT(sim_->Query(q),
+              IsAwsError("ValidationException", HasSubstr("outside query boundaries")));
+  (*q.mutable_exclusive_start_key())["n"] = N(6);
+  EXPECT_THAT(sim_->Query(q), IsOk());
+
   q = UserQuery("ann");
   q.set_table_name("Missing");
   EXPECT_THAT(sim_->Query(q), IsAwsError("ResourceNotFoundException"));
