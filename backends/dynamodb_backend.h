@@ -22,7 +22,9 @@
   X(::aws::dynamodb::v1, UpdateItem)         \
   X(::aws::dynamodb::v1, UpdateTimeToLive)   \
   X(::aws::dynamodb::v1, DescribeTimeToLive) \
-  X(::aws::dynamodb::v1, DescribeLimits)
+  X(::aws::dynamodb::v1, DescribeLimits)     \
+  X(::aws::dynamodb::v1, Query)              \
+  X(::aws::dynamodb::v1, Scan)
 
 namespace awsfacade::backends {
 

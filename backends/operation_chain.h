@@ -41,7 +41,7 @@ namespace awsfacade::backends {
 
 // Whether the operation changes no state: the proto says
 // `option idempotency_level = NO_SIDE_EFFECTS;` (every Describe*, List*,
-// Get* and the facade's Paginate*/Subscribe*). Journaling runs the others
+// Get*, Query, Scan and the facade's Paginate*/Subscribe*). Journaling runs the others
 // alone and journals them.
 bool IsReadOnly(const google::protobuf::MethodDescriptor& method);
 

@@ -627,9 +627,18 @@ class JsonToWire {
         return absl::OkStatus();
       }
       case T::TYPE_MESSAGE: {
-        cache_->Resolve(f);
+        cache_->ResolveWrapper(f);
         MessageInfo& info = *f.message;
         if (info.kind == MessageKind::kTimestamp) return Timestamp(f.number, value);
+        if (f.wrapper_values != nullptr) {
+          // A wrapper (an AttributeValue's SS/NS/BS/M/L, or an element of
+          // Query's and Scan's Items) stands for its `values` field.
+          writer_.Tag(f.number, kLengthDelimited);
+          const size_t start = writer_.BeginLength();
+          absl::Status status = Member(*f.wrapper_values, value, depth);
+          writer_.EndLength(start);
+          return status;
+        }
         writer_.Tag(f.number, kLengthDelimited);
         const size_t start = writer_.BeginLength();
         absl::Status status = Message(info, value, depth);
@@ -665,15 +674,7 @@ class JsonToWire {
       }
       seen = f;
       absl::Status status;
-      if (f->type == pb::FieldDescriptor::TYPE_MESSAGE) cache_->ResolveWrapper(*f);
-      if (f->wrapper_values != nullptr) {
-        writer_.Tag(f->number, kLengthDelimited);
-        const size_t start = writer_.BeginLength();
-        status = Member(*f->wrapper_values, member, depth + 1);
-        writer_.EndLength(start);
-      } else {
-        status = Value(*f, member, depth + 1);
-      }
+      status = Value(*f, member, depth + 1);
       if (!status.ok()) return Fail(status, Sv(it.key()));
     }
     return absl::OkStatus();
@@ -1143,10 +1144,18 @@ class MessageToJson {
         }
         return absl::OkStatus();
       }
-      case C::CPPTYPE_MESSAGE:
-        return Message(
-            rep ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field),
-            depth);
+      case C::CPPTYPE_MESSAGE: {
+        const pb::Message& m =
+            rep ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field);
+        const pb::Descriptor* d = m.GetDescriptor();
+        if (d->field_count() == 1 && d->field(0)->name() == "values" &&
+            d->field(0)->is_repeated()) {
+          // A wrapper (SS, NS, BS, M, L, an element of Items) stands for its
+          // `values` field.
+          return Field(m, d->field(0), depth);
+        }
+        return Message(m, depth);
+      }
     }
     return absl::InternalError("unknown field type");
   }
@@ -1203,15 +1212,7 @@ class MessageToJson {
     AppendJsonString(set->json_name(), out_);
     out_->push_back(':');
     absl::Status status;
-    const pb::Descriptor* wrapper = set->message_type();
-    if (wrapper != nullptr && wrapper->field_count() == 1 &&
-        wrapper->field(0)->name() == "values" && wrapper->field(0)->is_repeated()) {
-      // SS, NS, BS, M, L: the wrapper's `values` is the member's value.
-      const pb::Message& w = message.GetReflection()->GetMessage(message, set);
-      status = Field(w, wrapper->field(0), depth + 1);
-    } else {
-      status = Value(message, set, -1, depth + 1);
-    }
+    status = Value(message, set, -1, depth + 1);
     if (!status.ok()) return Fail(status, set->json_name());
     out_->push_back('}');
     return absl::OkStatus();

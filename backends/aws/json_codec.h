@@ -27,7 +27,9 @@
 //     {"NULL":true}, {"BOOL":false}. The proto's wrapper messages (SS, NS, BS,
 //     M, L hold one field `values`) do not appear on the wire: the member's
 //     value is the wrapper's `values` field. A wrapper that is set is written
-//     even when empty ({"M":{}} and {"L":[]} are valid DynamoDB values).
+//     even when empty ({"M":{}} and {"L":[]} are valid DynamoDB values). The
+//     same holds wherever a wrapper is a field's type: Query's and Scan's
+//     Items (AWS ItemList, a list of maps) is `repeated MapValue`.
 //
 // Which fields are written (requests): only fields that are set, which for
 // proto3 means: a scalar with explicit presence (`optional`, or a oneof

@@ -246,6 +246,11 @@ class ConditionEvaluator {
 };
 
 }  // namespace
+
+bool ConditionHolds(const Node& condition, const Item* item) {
+  return ConditionEvaluator(item).Holds(condition);
+}
+
 }  // namespace expressions_internal
 
 absl::Status EvaluateCondition(absl::string_view expression, const ExpressionContext& context,

@@ -14,6 +14,10 @@ namespace awsfacade::backends::simulator::expressions_internal {
 // a path through a value of another type).
 const AttributeValue* Lookup(const Item* item, const DocPath& path);
 
+// Whether a parsed condition holds for `item` (null: no such item), for
+// callers that evaluate one expression on many items (Query, Scan).
+bool ConditionHolds(const Node& condition, const Item* item);
+
 }  // namespace awsfacade::backends::simulator::expressions_internal
 
 #endif  // AWSFACADE_BACKENDS_SIMULATOR_DYNAMODB_EXPRESSIONS_EVALUATOR_H_

@@ -1168,13 +1168,14 @@ int ComparePaths(const DocPath& a, const DocPath& b) {
 }
 
 absl::StatusOr<Node> ParseConditionExpression(absl::string_view expression,
-                                              const ExpressionContext& context) {
-  absl::Status status = CheckExpressionText(expression, kConditionExpression);
+                                              const ExpressionContext& context,
+                                              absl::string_view parameter) {
+  absl::Status status = CheckExpressionText(expression, parameter);
   if (!status.ok()) return status;
-  Parser parser(expression, kConditionExpression, Parser::Grammar::kCondition, context);
+  Parser parser(expression, parameter, Parser::Grammar::kCondition, context);
   absl::StatusOr<Node> tree = parser.ParseCondition();
   if (!tree.ok()) return tree.status();
-  status = FirstProblem(parser.problems(), kConditionProblemOrder, kConditionExpression);
+  status = FirstProblem(parser.problems(), kConditionProblemOrder, parameter);
   if (!status.ok()) return status;
   return tree;
 }

@@ -68,8 +68,12 @@ struct UpdateAction {
   const AttributeValue* operand = nullptr;  // ADD / DELETE: the :value
 };
 
+// `parameter` names the request member in messages ("Invalid
+// KeyConditionExpression: ..."): ConditionExpression, FilterExpression or
+// KeyConditionExpression, all of the condition grammar.
 absl::StatusOr<Node> ParseConditionExpression(absl::string_view expression,
-                                              const ExpressionContext& context);
+                                              const ExpressionContext& context,
+                                              absl::string_view parameter = "ConditionExpression");
 absl::StatusOr<std::vector<UpdateAction>> ParseUpdateExpression(absl::string_view expression,
                                                                 const ExpressionContext& context);
 absl::StatusOr<std::vector<DocPath>> ParseProjectionExpression(absl::string_view expression,

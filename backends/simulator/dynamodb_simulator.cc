@@ -24,6 +24,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/aws_error_names.h"
 #include "backends/simulator/derived_ids.h"
+#include "backends/simulator/dynamodb_query.h"
 #include "backends/simulator/validation.h"
 
 namespace awsfacade::backends::simulator {
@@ -679,8 +680,11 @@ void DynamoDbSimulator::ApplyItemWriteLocked(Table& table, ItemWrite write, absl
     stored.item = *std::move(write.new_item);
     IndexItemTtlLocked(table, write.key, stored, now);
     new_size = stored.size;
+    // Key attributes never change, so only a new key enters the order.
+    if (write.old == nullptr) table.order.Add(stored.item, table.hash_key, table.range_key, write.key);
     table.items[write.key] = std::move(stored);
   } else {
+    if (write.old != nullptr) table.order.Remove(write.old->item, table.hash_key, table.range_key);
     table.items.erase(write.key);
   }
   table.size_bytes += new_size - old_size;
@@ -767,24 +771,6 @@ DynamoDbSimulator::ItemWriteReport DynamoDbSimulator::ApplyItemMutationLocked(
 
 // --- Capacity ----------------------------------------------------------------
 
-namespace {
-Item Projected(const Item& item, const std::vector<v1::KeySchemaElement>& table_keys,
-               const std::vector<v1::KeySchemaElement>& index_keys,
-               const v1::Projection& projection) {
-  if (projection.projection_type() == kProjectionAll) return item;
-  Item out;
-  auto copy = [&](const std::string& name) {
-    auto it = item.find(name);
-    if (it != item.end()) out[name] = it->second;
-  };
-  for (const auto& k : table_keys) copy(k.attribute_name());
-  for (const auto& k : index_keys) copy(k.attribute_name());
-  if (projection.projection_type() == kProjectionInclude) {
-    for (const auto& name : projection.non_key_attributes()) copy(name);
-  }
-  return out;
-}
-}  // namespace
 
 void DynamoDbSimulator::WriteCapacity(const Table& table, absl::string_view mode,
                                       const Item* old_item, const Item* new_item,
@@ -804,9 +790,9 @@ void DynamoDbSimulator::WriteCapacity(const Table& table, absl::string_view mode
     double units = 0;
     if (was || is) {
       Item old_proj =
-          was ? Projected(*old_item, table.key_schema, index.key_schema, index.projection) : Item();
+          was ? IndexImage(*old_item, table.key_schema, index.key_schema, index.projection) : Item();
       Item new_proj =
-          is ? Projected(*new_item, table.key_schema, index.key_schema, index.projection) : Item();
+          is ? IndexImage(*new_item, table.key_schema, index.key_schema, index.projection) : Item();
       if (was && is) {
         bool key_changed = false;
         for (const auto& k : index.key_schema) {
@@ -1838,6 +1824,49 @@ absl::StatusOr<v1::DescribeLimitsResponse> DynamoDbSimulator::DescribeLimits(
   return response;
 }
 
+// --- Query and Scan (dynamodb_query.h) -------------------------------------
+
+template <typename Response, typename Request>
+absl::StatusOr<Response> DynamoDbSimulator::ReadItems(
+    const Request& request, absl::StatusOr<PreparedRead> (*prepare)(const Request&),
+    absl::StatusOr<Response> (*run)(const ReadTarget&, const PreparedRead&, const Request&)) {
+  if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
+  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
+  if (!capacity.ok()) return capacity.status();
+  absl::StatusOr<PreparedRead> prepared = prepare(request);
+  if (!prepared.ok()) return prepared.status();
+  prepared->capacity_mode = *std::move(capacity);
+
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  absl::StatusOr<Table*> found = FindTable(request.table_name());
+  if (!found.ok()) return found.status();
+  const Table& table = **found;
+  ReadTarget target;
+  target.table_name = table.name;
+  target.key_schema = table.key_schema;
+  target.attribute_definitions = table.attribute_definitions;
+  for (const Index& index : table.indexes) {
+    target.indexes.push_back(ReadIndex{index.name, index.global, index.key_schema,
+                                       index.projection});
+  }
+  target.order = &table.order;
+  target.find = [&table](const std::string& key) {
+    const StoredItem& stored = table.items.at(key);
+    return StoredItemRef{&stored.item, stored.size};
+  };
+  return run(target, *prepared, request);
+}
+
+absl::StatusOr<v1::QueryResponse> DynamoDbSimulator::Query(const v1::QueryRequest& request) {
+  return ReadItems<v1::QueryResponse>(request, &PrepareQuery, &RunQuery);
+}
+
+absl::StatusOr<v1::ScanResponse> DynamoDbSimulator::Scan(const v1::ScanRequest& request) {
+  return ReadItems<v1::ScanResponse>(request, &PrepareScan, &RunScan);
+}
+
 // --- Streams
 // -------------------------------------------------------------------
 
@@ -2087,9 +2116,9 @@ absl::Status DynamoDbSimulator::LoadState(const state::DynamoDbState& in) {
       }
       table.size_bytes += stored.size;
       if (has_lsi) table.collections[partition] += stored.size;
-      if (!table.items.emplace(*key, std::move(stored)).second) {
-        return Corrupt(absl::StrCat(where, ": two items with key ", *key));
-      }
+      auto [slot, inserted] = table.items.emplace(*key, std::move(stored));
+      if (!inserted) return Corrupt(absl::StrCat(where, ": two items with key ", *key));
+      table.order.Add(slot->second.item, table.hash_key, table.range_key, *key);
     }
   }
   if (owned_streams != enabled_streams.size()) {

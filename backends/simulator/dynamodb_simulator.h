@@ -23,6 +23,7 @@
 #include "backends/dynamodb_backend.h"
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/simulator/dynamodb_expressions.h"
+#include "backends/simulator/dynamodb_query.h"
 #include "backends/simulator/simulator_options.h"
 #include "backends/simulator/state/dynamodb_state.pb.h"
 #include "backends/simulator/stream_store.h"
@@ -78,8 +79,9 @@ struct DynamoDbSimulatorOptions {
 //   later), which is also its REMOVE record's ApproximateCreationDateTime,
 //   interleaved in time order with the streams' housekeeping; whichever
 //   call notices it first, the resulting state is the same.
-// * Secondary indexes are validated and described but cannot be queried
-//   (this API has no Query or Scan).
+// * Query and Scan read the table or a secondary index (dynamodb_query.h);
+//   indexes are kept implicitly: an index read selects the table's items
+//   that carry the index's key attributes.
 // * Legacy parameters (Expected, AttributeUpdates, ConditionalOperator,
 //   AttributesToGet) and UpdateTable changes other than stream, billing
 //   mode/throughput, table class, deletion protection, on-demand and warm
@@ -115,6 +117,9 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
   // AWS's documented default quotas (docs/aws-semantics.md §7.1).
   AWSFACADE_DYNAMODB_OP(DescribeLimits)
+  // Reads of many items (dynamodb_query.h).
+  AWSFACADE_DYNAMODB_OP(Query)
+  AWSFACADE_DYNAMODB_OP(Scan)
 #undef AWSFACADE_DYNAMODB_OP
 
   absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
@@ -213,8 +218,10 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
     std::string ttl_attribute;
     bool ttl_enabled = false;
     std::optional<absl::Time> ttl_changed;
-    // Items by encoded primary key.
+    // Items by encoded primary key, and their keys in key order for Query
+    // and Scan (kept by ApplyItemWriteLocked and LoadState).
     absl::flat_hash_map<std::string, StoredItem> items;
+    OrderedKeys order;
     int64_t size_bytes = 0;
     // Item-collection sizes by encoded partition key (tables with LSIs).
     absl::flat_hash_map<std::string, int64_t> collections;
@@ -231,6 +238,12 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // rollovers and trimming. Records ARNs to wake in `wake`.
   void TickLocked(absl::Time now, PendingWakeups& wake) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Table*> FindTable(absl::string_view table_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Query and Scan: checks the request, then runs it on the table lent as a
+  // ReadTarget under the lock.
+  template <typename Response, typename Request>
+  absl::StatusOr<Response> ReadItems(
+      const Request& request, absl::StatusOr<PreparedRead> (*prepare)(const Request&),
+      absl::StatusOr<Response> (*run)(const ReadTarget&, const PreparedRead&, const Request&));
   ::aws::dynamodb::v1::TableDescription Describe(const Table& table, const char* status) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Validates a whole key (Get/Update/Delete) or the key part of an item

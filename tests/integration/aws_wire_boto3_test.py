@@ -4,7 +4,8 @@ awsfacade-server runs with --aws_listen=127.0.0.1:0; boto3 is pointed at it
 with nothing but endpoint_url, as a team moving off moto or LocalStack would:
   * DynamoDB: CreateTable (botocore's own `table_exists` waiter), PutItem,
     GetItem, UpdateItem, DeleteItem, DescribeTable, UpdateTable, the TTL
-    calls, DeleteTable; errors by name and HTTP status (botocore verifies
+    calls, DeleteTable, Query and Scan with botocore's own paginators (and
+    an index, filters, projections, Select COUNT); errors by name and HTTP status (botocore verifies
     x-amz-crc32 on every DynamoDB answer; the test checks it too);
   * DynamoDB Streams: botocore's ListStreams paginator, DescribeStream,
     GetShardIterator, GetRecords with the records the writes made;
@@ -153,6 +154,60 @@ class WireTest(unittest.TestCase):
         ddb.delete_table(TableName="wire-items")
         ddb.get_waiter("table_not_exists").wait(TableName="wire-items",
                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+
+    def test_query_and_scan_with_botocore_paginators(self):
+        ddb = client("dynamodb", self.endpoint)
+        ddb.create_table(
+            TableName="wire-query",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            BillingMode="PAY_PER_REQUEST")
+        ddb.get_waiter("table_exists").wait(TableName="wire-query", WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+        for pk in ("x", "y"):
+            for sk in range(-5, 20):
+                item = {"pk": {"S": pk}, "sk": {"N": str(sk)}, "v": {"S": "v%d" % sk}}
+                if sk % 5 == 0:
+                    item["g"] = {"S": "five"}
+                ddb.put_item(TableName="wire-query", Item=item)
+        # botocore's own Query paginator (PageSize = Limit, LastEvaluatedKey ->
+        # ExclusiveStartKey): every item of the partition once, numeric order.
+        pages = list(ddb.get_paginator("query").paginate(
+            TableName="wire-query", KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "x"}}, PaginationConfig={"PageSize": 4}))
+        self.assertEqual(len(pages), 7)  # 6 full pages, then 1 item
+        self.assertEqual([int(i["sk"]["N"]) for p in pages for i in p["Items"]], list(range(-5, 20)))
+        # Descending, with a sort-key condition, a filter and a projection.
+        items = [i for p in ddb.get_paginator("query").paginate(
+            TableName="wire-query", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+            FilterExpression="v <> :no", ProjectionExpression="sk", ScanIndexForward=False,
+            ExpressionAttributeValues={":p": {"S": "y"}, ":a": {"N": "3"}, ":b": {"N": "9"},
+                                       ":no": {"S": "v4"}},
+            PaginationConfig={"PageSize": 2}) for i in p["Items"]]
+        self.assertEqual(items, [{"sk": {"N": str(n)}} for n in (9, 8, 7, 6, 5, 3)])
+        # The Scan paginator over both partitions, and the KEYS_ONLY index.
+        scanned = [(i["pk"]["S"], i["sk"]["N"]) for p in ddb.get_paginator("scan").paginate(
+            TableName="wire-query", PaginationConfig={"PageSize": 7}) for i in p["Items"]]
+        self.assertEqual(sorted(scanned), sorted((pk, str(sk)) for pk in ("x", "y") for sk in range(-5, 20)))
+        self.assertEqual(len(set(scanned)), len(scanned))
+        index = ddb.query(TableName="wire-query", IndexName="byg", KeyConditionExpression="g = :g",
+                          ExpressionAttributeValues={":g": {"S": "five"}})
+        self.assertEqual(index["Count"], 10)
+        self.assertTrue(all(set(i) == {"pk", "sk", "g"} for i in index["Items"]), index["Items"])
+        count = ddb.scan(TableName="wire-query", Select="COUNT", FilterExpression="attribute_exists(g)")
+        self.assertEqual((count["Count"], count["ScannedCount"]), (10, 50))
+        empty = ddb.query(TableName="wire-query", KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "nobody"}})
+        self.assertEqual((empty["Items"], empty["Count"]), ([], 0))
+        self.assertEqual(error_of(ddb.query, TableName="wire-query", KeyConditionExpression="pk > :p",
+                                  ExpressionAttributeValues={":p": {"S": "x"}}), ("ValidationException", 400))
+        self.assertEqual(error_of(ddb.query, TableName="wire-query", IndexName="byg", ConsistentRead=True,
+                                  KeyConditionExpression="g = :g",
+                                  ExpressionAttributeValues={":g": {"S": "five"}}), ("ValidationException", 400))
+        ddb.delete_table(TableName="wire-query")
 
     def test_dynamodb_answers_carry_crc32_and_request_id(self):
         ddb = self.create_table("wire-crc")

@@ -6,7 +6,8 @@ through two facades.
   aws:        awsfacade-server --backend=aws                     (server B)
               with AWS_ENDPOINT_URL=http://127.0.0.1:<A's wire port>
 
-Every RPC of CognitoSyncService, DynamoDbService, DynamoDbStreamsService and
+Every RPC of CognitoSyncService, DynamoDbService (Query and Scan included,
+paged), DynamoDbStreamsService and
 PersonalizeService is called on B (whose AWS backend signs, sends and parses
 real AWS HTTP requests, the same code that talks to AWS) and its answer
 checked, often against A's gRPC view of the same state: Cognito Sync and
@@ -172,6 +173,52 @@ class FacadeOnWire(unittest.TestCase):
         ddb.DeleteTable(req(db.DeleteTableRequest, TableName=TABLE), timeout=30)
         self.assert_not_found(ddb.DescribeTable, req(db.DescribeTableRequest, TableName=TABLE))
         self.assert_not_found(streams.DescribeStream, req(st.DescribeStreamRequest, StreamArn=arn + "x"))
+
+    def test_dynamodb_query_and_scan(self):
+        ddb, direct = db_grpc.DynamoDbServiceStub(self.b), db_grpc.DynamoDbServiceStub(self.a)
+        table = TABLE + "-query"
+        ddb.CreateTable(req(
+            db.CreateTableRequest, TableName=table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "N"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]),
+            timeout=30)
+        for pk in ("a", "b"):
+            for sk in range(7):
+                ddb.PutItem(req(db.PutItemRequest, TableName=table,
+                                Item={"pk": {"S": pk}, "sk": {"N": str(sk)}, "odd": {"BOOL": sk % 2 == 1}}),
+                            timeout=30)
+        # Query through B, page by page (Limit 3, LastEvaluatedKey): the items
+        # of one partition in sort-key order, each once, filtered after Limit.
+        query = {"TableName": table, "KeyConditionExpression": "pk = :p AND sk >= :lo",
+                 "FilterExpression": "odd = :t", "Limit": 3,
+                 "ExpressionAttributeValues": {":p": {"S": "a"}, ":lo": {"N": "1"}, ":t": {"BOOL": True}}}
+        seen, scanned = [], 0
+        while True:
+            page = ddb.Query(req(db.QueryRequest, **query), timeout=30)
+            self.assertEqual(page, direct.Query(req(db.QueryRequest, **query), timeout=30))
+            seen += [item.values["sk"].n for item in page.items]
+            scanned += page.scanned_count
+            if not page.last_evaluated_key:
+                break
+            query["ExclusiveStartKey"] = json_format.MessageToDict(page)["LastEvaluatedKey"]
+        self.assertEqual(seen, ["1", "3", "5"])
+        self.assertEqual(scanned, 6)
+        # Scan: two segments together see every item once; Select COUNT.
+        keys = []
+        for segment in (0, 1):
+            page = ddb.Scan(req(db.ScanRequest, TableName=table, Segment=segment, TotalSegments=2), timeout=30)
+            keys += [(i.values["pk"].s, i.values["sk"].n) for i in page.items]
+        self.assertEqual(sorted(keys), sorted((pk, str(sk)) for pk in ("a", "b") for sk in range(7)))
+        counted = ddb.Scan(req(db.ScanRequest, TableName=table, Select="COUNT"), timeout=30)
+        self.assertEqual((counted.count, counted.scanned_count, len(counted.items)), (14, 14, 0))
+        with self.assertRaises(grpc.RpcError) as e:
+            ddb.Query(req(db.QueryRequest, TableName=table, KeyConditionExpression="sk = :s",
+                          ExpressionAttributeValues={":s": {"N": "1"}}), timeout=30)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, e.exception.details())
+        self.assertEqual(reason(e.exception), "ValidationException")
+        self.assertIn("Query condition missed key schema element: pk", e.exception.details())
+        ddb.DeleteTable(req(db.DeleteTableRequest, TableName=table), timeout=30)
 
     def test_personalize(self):
         p = pz_grpc.PersonalizeServiceStub(self.b)

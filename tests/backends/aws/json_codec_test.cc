@@ -213,6 +213,22 @@ TEST(JsonCodecTest, ReadsAttributeValuesWithoutTheWrapperLevel) {
   EXPECT_EQ(v.value_case(), AttributeValue::kNullValue);
 }
 
+// Query's and Scan's Items is AWS's ItemList, a list of maps: the MapValue
+// wrapper of each element is not on the wire, either way.
+TEST(JsonCodecTest, ItemsAreAListOfMapsWithoutTheWrapperLevel) {
+  ::aws::dynamodb::v1::QueryResponse response;
+  (*response.add_items()->mutable_values())["pk"].set_s("a");
+  response.add_items();
+  response.set_count(2);
+  const std::string json = Write(response);
+  EXPECT_EQ(nlohmann::json::parse(json),
+            nlohmann::json::parse(R"({"Items": [{"pk": {"S": "a"}}, {}], "Count": 2})"));
+  auto parsed = Parse<::aws::dynamodb::v1::QueryResponse>(json);
+  ASSERT_EQ(parsed.items_size(), 2);
+  EXPECT_EQ(parsed.items(0).values().at("pk").s(), "a");
+  EXPECT_TRUE(parsed.items(1).values().empty());
+}
+
 TEST(JsonCodecTest, AttributeValueWithTwoMembersIsRejected) {
   AttributeValue v;
   EXPECT_THAT(AwsJsonToMessage(R"({"S": "x", "N": "1"})", &v),
