@@ -27,8 +27,7 @@ struct ReactorEnvironment {
   StrandEnvironment strand;  // workers, timers, clock
   // Opens the session for `caller` (ResourceExhausted past a cap,
   // Unavailable after shutdown); every admitted session is Released once.
-  std::function<absl::Status(std::shared_ptr<Stoppable> session, const std::string& caller)>
-      admit;
+  std::function<absl::Status(std::shared_ptr<Stoppable> session, const std::string& caller)> admit;
   std::function<void(Stoppable* session)> release;
 };
 

@@ -700,8 +700,8 @@ TEST(SubscriptionEngineTest, StalledReadersTogetherStayNearTheBufferBudget) {
   constexpr int64_t kBudget = 256 << 10;
   // Budget + two pages read while it was crossed (two workers) + per reader a
   // squeezed batch in flight and one small read (16 records).
-  constexpr int64_t kBound = kBudget + 2 * 100 * kStalledRecordBytes + 30 * (16 << 10) +
-                             30 * 16 * kStalledRecordBytes;
+  constexpr int64_t kBound =
+      kBudget + 2 * 100 * kStalledRecordBytes + 30 * (16 << 10) + 30 * 16 * kStalledRecordBytes;
   const int64_t bounded = BufferedBytesWithStalledReaders(kBudget);
   EXPECT_LE(bounded, kBound);
   const int64_t unbounded = BufferedBytesWithStalledReaders(int64_t{1} << 40);
