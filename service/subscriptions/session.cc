@@ -88,13 +88,7 @@ SubscriptionSession::SubscriptionSession(const SessionEnvironment* env, Mode mod
 }
 
 SubscriptionSession::~SubscriptionSession() {
-  int64_t unsent = batch_.records();
-  int64_t unsent_bytes = batch_bytes_;
-  for (const auto& event : outbox_) {
-    unsent += event.records;
-    unsent_bytes += event.record_bytes;
-  }
-  env_->budget->Release(unsent, unsent_bytes);
+  env_->budget->Release(batch_.records(), batch_bytes_);  // events_ gives back its own
 }
 
 // ---------------------------------------------------------------------------
@@ -220,9 +214,8 @@ void SubscriptionSession::OnWriteDone(bool ok) {
   {
     absl::MutexLock lock(&mu_);
     // Taken in the same critical section that ends the write: the strand
-    // puts the next event here once it sees no write in flight.
-    written = std::move(pending_write_);
-    pending_write_ = OutEvent();
+    // starts the next one once it sees no write in flight.
+    written = events_.FinishWrite();
     write_in_flight_ = false;
     if (!ok) {
       cancelled_ = true;
@@ -233,7 +226,6 @@ void SubscriptionSession::OnWriteDone(bool ok) {
       }
     }
   }
-  env_->budget->Release(written.records, written.record_bytes);
   strand_.Kick();
 }
 

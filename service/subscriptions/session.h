@@ -20,6 +20,7 @@
 #include "grpcpp/grpcpp.h"
 #include "service/subscriptions/buffer_budget.h"
 #include "service/subscriptions/continuation_token.h"
+#include "service/subscriptions/event_queue.h"
 #include "service/subscriptions/event_wire.h"
 #include "service/subscriptions/registry.h"
 #include "service/subscriptions/shard_reader.h"
@@ -84,9 +85,9 @@ class EventSink {
 //
 // Owns: the per-shard positions (and so the continuation token), its
 // attachment to each shard's reader (a cursor in the reader's window, or its
-// own iterator while behind it), its batch and outbox, its share of the
-// buffer budget (released when it goes), and its backend calls (at most one
-// in flight).
+// own iterator while behind it), its batch (the events ready to write are
+// its EventQueue's), its share of the buffer budget (released when it
+// goes), and its backend calls (at most one in flight).
 // Guarantees: every step runs on its strand (strand.h), one at a time; no
 // lock is held during a backend call, a gRPC write or a wake-up. Events go
 // out in order, one write in flight, each with the token of the position
@@ -151,15 +152,6 @@ class SubscriptionSession : public Stoppable,
     // attached (then `iterator` is empty: the reader reads for us).
     std::shared_ptr<ShardReader> reader;
     std::optional<uint64_t> cursor;
-  };
-  // An event ready to write, in its wire form (event_wire.h), with what the
-  // session needs to know of it once written.
-  struct OutEvent {
-    grpc::ByteBuffer bytes;
-    int64_t records = 0;
-    int64_t record_bytes = 0;  // SizeBytes of its records
-    int64_t millis_behind_latest = 0;
-    std::string continuation_token;
   };
   template <typename Response>
   struct CallResult;
@@ -273,11 +265,9 @@ class SubscriptionSession : public Stoppable,
   BatchingOptions options_;
   std::map<std::string, ShardState> shards_;  // ordered: stable tokens and round robin
   std::string last_read_shard_;
-  // Events ready to write, oldest first. Usually 0..2 long; a vector (not a
-  // deque, which allocates ~600 bytes even when empty) keeps idle sessions
-  // small.
-  std::vector<OutEvent> outbox_;
-  OutEvent pending_write_;  // the event being written
+  // Events ready to write and the one being written (its hand-over to
+  // OnWriteDone is under mu_, with write_in_flight_).
+  EventQueue events_{env_->budget};
   // The records batched so far: references to their shared encoded bytes.
   WireBatch batch_;
   int64_t batch_bytes_ = 0;

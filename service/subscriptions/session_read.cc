@@ -377,7 +377,7 @@ absl::Status SubscriptionSession::FinishShard(const std::string& shard_id) {
   event.continuation_token = Token();
   end.mutable_shard_end()->set_continuation_token(event.continuation_token);
   event.bytes = SerializeEvent(end);
-  outbox_.push_back(std::move(event));
+  events_.Push(std::move(event));
   return absl::OkStatus();
 }
 
@@ -392,7 +392,7 @@ void SubscriptionSession::SealBatch() {
   event.bytes = batch_.Seal(event.continuation_token, event.millis_behind_latest);
   event.records = batch_.records();
   event.record_bytes = batch_bytes_;
-  outbox_.push_back(std::move(event));
+  events_.Push(std::move(event));
   batch_.Clear();
   batch_bytes_ = 0;
 }

@@ -42,7 +42,7 @@ bool SubscriptionSession::Step() {
 // one full batch: the buffer stays bounded, and the next write can start
 // the moment this one completes.
 bool SubscriptionSession::ReadAhead() {
-  if (!outbox_.empty() || batch_.records() >= options_.max_records ||
+  if (!events_.empty() || batch_.records() >= options_.max_records ||
       batch_bytes_ >= BatchBytesLimit() || env_->budget->Over()) {
     return false;
   }
@@ -78,7 +78,7 @@ bool SubscriptionSession::FinishIfAsked() {
 }
 
 std::optional<bool> SubscriptionSession::SendReady(absl::Time now) {
-  if (outbox_.empty() && !batch_.empty()) {
+  if (events_.empty() && !batch_.empty()) {
     bool full = batch_.records() >= options_.max_records || batch_bytes_ >= BatchBytesLimit();
     bool delay_over = now >= batch_started_ + options_.batching_delay;
     if (full || (CaughtUp() && delay_over) ||
@@ -86,7 +86,7 @@ std::optional<bool> SubscriptionSession::SendReady(absl::Time now) {
       SealBatch();
     }
   }
-  if (outbox_.empty()) return std::nullopt;
+  if (events_.empty()) return std::nullopt;
   EventSink* sink;
   {
     absl::MutexLock lock(&mu_);
@@ -94,10 +94,8 @@ std::optional<bool> SubscriptionSession::SendReady(absl::Time now) {
     if (sink == nullptr) return false;
     write_in_flight_ = true;
   }
-  pending_write_ = std::move(outbox_.front());
-  outbox_.erase(outbox_.begin());
   last_event_at_ = now;
-  sink->Write(pending_write_.bytes);
+  sink->Write(events_.StartWrite());
   return false;  // OnWriteDone kicks
 }
 
@@ -169,7 +167,7 @@ bool SubscriptionSession::Idle(absl::Time now) {
     beat.mutable_heartbeat()->set_continuation_token(event.continuation_token);
     beat.mutable_heartbeat()->set_millis_behind_latest(0);
     event.bytes = SerializeEvent(beat);
-    outbox_.push_back(std::move(event));
+    events_.Push(std::move(event));
     return true;
   }
   strand_.WakeAfter(last_event_at_ + options_.heartbeat - now);
