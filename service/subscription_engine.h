@@ -18,21 +18,15 @@
 #include "service/subscriptions/buffer_budget.h"
 #include "service/subscriptions/continuation_token.h"
 #include "service/subscriptions/registry.h"
+#include "service/subscriptions/session.h"
 #include "service/subscriptions/shard_reader.h"
+#include "service/subscriptions/subscription_observer.h"
+#include "service/subscriptions/subscription_reactor.h"
 
 namespace awsfacade::service {
 
-// Told what subscriptions do, for metrics. Called on gRPC and engine
-// threads; must be cheap and must not block.
-class SubscriptionObserver {
- public:
-  virtual ~SubscriptionObserver() = default;
-  // A subscription was admitted; every OnOpened is followed by one OnClosed.
-  virtual void OnOpened() = 0;
-  virtual void OnClosed() = 0;
-  // gRPC took a records event: `records` records, its millis_behind_latest.
-  virtual void OnRecordsDelivered(int64_t records, int64_t millis_behind_latest) = 0;
-};
+// Told what subscriptions do, for metrics (subscriptions/subscription_observer.h).
+using SubscriptionObserver = subscriptions::SubscriptionObserver;
 
 struct SubscriptionEngineOptions {
   // Open subscriptions at once; RESOURCE_EXHAUSTED past it.
@@ -74,14 +68,19 @@ struct SubscriptionEngineOptions {
 // shared between them.
 inline constexpr double kDefaultShardReadsPerSecond = 5;
 
-class Subscription;
-class SubscriptionReactor;
-
 // Push subscriptions over DynamoDB Streams (SubscribeToShard,
 // SubscribeToStream; semantics in the proto comments). One engine serves
 // every subscription; it uses only the backend's DescribeStream,
 // GetShardIterator and GetRecords, plus its optional WatchStream wake-up
 // hook, so it works the same on the simulator and on AWS.
+//
+// The engine is the wiring: it owns the workers, the timers, the clock, the
+// buffer budget, the token codec, the registry of open subscriptions and
+// the per-shard readers, and hands them to the parts in subscriptions/:
+// each call gets a SubscriptionReactor (gRPC's side) and a
+// SubscriptionSession (the subscriber's state machine, stepped on its
+// Strand), and every session on a shard shares that shard's ShardReader.
+// docs/architecture.md draws the whole.
 class SubscriptionEngine {
  public:
   SubscriptionEngine(std::shared_ptr<backends::DynamoDbStreamsBackend> backend,
@@ -117,12 +116,14 @@ class SubscriptionEngine {
   int64_t buffered_bytes() const { return budget_.bytes(); }
 
  private:
-  friend class Subscription;
-  friend class SubscriptionReactor;
   // Reserves a slot for `caller`; ResourceExhausted past max_subscriptions
   // or the caller's cap, Unavailable after Shutdown.
-  absl::Status Admit(const std::shared_ptr<Subscription>& subscription, const std::string& caller);
-  void Release(Subscription* subscription);
+  absl::Status Admit(std::shared_ptr<subscriptions::Stoppable> session, const std::string& caller);
+  void Release(subscriptions::Stoppable* session);
+  // A reactor and its session, begun with `start` (the session's Start).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Open(
+      grpc::CallbackServerContext* context, subscriptions::TokenMode mode,
+      std::function<absl::Status(subscriptions::SubscriptionSession&)> start);
   // The shard's reader, created (and begun at `pos`) on first use; the
   // registry holds it weakly, subscriptions strongly.
   std::shared_ptr<subscriptions::ShardReader> ReaderFor(const std::string& stream_arn,
@@ -139,6 +140,9 @@ class SubscriptionEngine {
   std::shared_ptr<backends::Clock> clock_;
   std::unique_ptr<ThreadPoolExecutor> workers_;
   std::unique_ptr<Scheduler> scheduler_;
+  // What sessions and reactors share (pointers into the members above).
+  subscriptions::SessionEnvironment session_env_;
+  subscriptions::ReactorEnvironment reactor_env_;
 
   subscriptions::SubscriptionRegistry registry_;
   mutable absl::Mutex mu_;

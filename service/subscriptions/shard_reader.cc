@@ -263,41 +263,7 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
     reading_ = false;
     const absl::Time now = env_.clock->Now();
     if (page.ok()) {
-      retry_delay_ = absl::ZeroDuration();
-      not_before_ = absl::InfinitePast();
-      for (auto& entry : entries) {
-        window_bytes_ += entry->meta.size_bytes;
-        window_.push_back(std::move(entry));
-      }
-      // Evict the oldest; the anchor moves past them. Subscriptions whose
-      // cursor falls out read on their own until they catch up.
-      while (!window_.empty() && (static_cast<int64_t>(window_.size()) > options_.window_records ||
-                                  window_bytes_ > options_.window_bytes)) {
-        window_bytes_ -= window_.front()->meta.size_bytes;
-        anchor_ = Position{Position::kAfter, SeqOf(*window_.front()), {}};
-        window_.pop_front();
-        ++base_;
-      }
-      if (page->next_shard_iterator().empty()) {
-        ended_ = true;
-        iterator_.clear();
-      } else {
-        iterator_ = page->next_shard_iterator();
-      }
-      if (page->records_size() > 0) {
-        caught_up_ = false;
-        dirty_ = true;  // there may be more
-        poll_delay_ = absl::ZeroDuration();
-        next_poll_ = absl::InfinitePast();
-      } else {
-        caught_up_ = true;
-        dirty_ = notify_generation_ != generation;  // a write during the read
-        poll_delay_ = poll_delay_ == absl::ZeroDuration()
-                          ? options_.poll_min
-                          : std::min(poll_delay_ * 2, options_.poll_max);
-        next_poll_ = now + poll_delay_;
-      }
-      if (page->records_size() > 0 || ended_) wake = TakeWaiters();
+      if (TakePage(generation, *page, std::move(entries), now)) wake = TakeWaiters();
     } else if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(page.status())) {
       not_before_ = delay->ready_at;  // an injected latency: run it when due
       delayed_ = *std::move(delay);
@@ -310,22 +276,9 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
                          backends::RetryDelay(page.status()).value_or(absl::ZeroDuration()));
     } else if (backends::AwsErrorName(page.status()).value_or("") == "ExpiredIteratorException") {
       iterator_.clear();
-      v1::GetShardIteratorRequest request;
-      request.set_stream_arn(stream_arn_);
-      request.set_shard_id(shard_id_);
-      if (!window_.empty()) {
-        request.set_shard_iterator_type("AFTER_SEQUENCE_NUMBER");
-        request.set_sequence_number(SeqOf(*window_.back()));
-      } else if (anchor_ && anchor_->kind != Position::kFromStart) {
-        request.set_shard_iterator_type(anchor_->kind == Position::kAt ? "AT_SEQUENCE_NUMBER"
-                                                                       : "AFTER_SEQUENCE_NUMBER");
-        request.set_sequence_number(anchor_->seq);
-      } else if (anchor_) {
-        request.set_shard_iterator_type("TRIM_HORIZON");
-      }
-      if (!request.shard_iterator_type().empty()) {
+      reacquire = ReacquireRequest();
+      if (reacquire) {
         acquiring_ = true;
-        reacquire = std::move(request);
       } else {
         wake = TakeWaiters();
       }
@@ -342,6 +295,64 @@ void ShardReader::OnRead(uint64_t generation, absl::StatusOr<v1::GetRecordsRespo
   } else {
     MaybeRead();
   }
+}
+
+bool ShardReader::TakePage(uint64_t generation, const v1::GetRecordsResponse& page,
+                           std::vector<std::shared_ptr<const Entry>> entries, absl::Time now) {
+  retry_delay_ = absl::ZeroDuration();
+  not_before_ = absl::InfinitePast();
+  for (auto& entry : entries) {
+    window_bytes_ += entry->meta.size_bytes;
+    window_.push_back(std::move(entry));
+  }
+  // Evict the oldest; the anchor moves past them. Subscriptions whose
+  // cursor falls out read on their own until they catch up.
+  while (!window_.empty() && (static_cast<int64_t>(window_.size()) > options_.window_records ||
+                              window_bytes_ > options_.window_bytes)) {
+    window_bytes_ -= window_.front()->meta.size_bytes;
+    anchor_ = Position{Position::kAfter, SeqOf(*window_.front()), {}};
+    window_.pop_front();
+    ++base_;
+  }
+  if (page.next_shard_iterator().empty()) {
+    ended_ = true;
+    iterator_.clear();
+  } else {
+    iterator_ = page.next_shard_iterator();
+  }
+  if (page.records_size() > 0) {
+    caught_up_ = false;
+    dirty_ = true;  // there may be more
+    poll_delay_ = absl::ZeroDuration();
+    next_poll_ = absl::InfinitePast();
+  } else {
+    caught_up_ = true;
+    dirty_ = notify_generation_ != generation;  // a write during the read
+    poll_delay_ = poll_delay_ == absl::ZeroDuration()
+                      ? options_.poll_min
+                      : std::min(poll_delay_ * 2, options_.poll_max);
+    next_poll_ = now + poll_delay_;
+  }
+  return page.records_size() > 0 || ended_;
+}
+
+std::optional<v1::GetShardIteratorRequest> ShardReader::ReacquireRequest() const {
+  v1::GetShardIteratorRequest request;
+  request.set_stream_arn(stream_arn_);
+  request.set_shard_id(shard_id_);
+  if (!window_.empty()) {
+    request.set_shard_iterator_type("AFTER_SEQUENCE_NUMBER");
+    request.set_sequence_number(SeqOf(*window_.back()));
+  } else if (anchor_ && anchor_->kind != Position::kFromStart) {
+    request.set_shard_iterator_type(anchor_->kind == Position::kAt ? "AT_SEQUENCE_NUMBER"
+                                                                   : "AFTER_SEQUENCE_NUMBER");
+    request.set_sequence_number(anchor_->seq);
+  } else if (anchor_) {
+    request.set_shard_iterator_type("TRIM_HORIZON");
+  } else {
+    return std::nullopt;  // nowhere definite to go back to
+  }
+  return request;
 }
 
 std::vector<std::function<void()>> ShardReader::TakeWaiters() {

@@ -113,6 +113,14 @@ class ShardReader : public std::enable_shared_from_this<ShardReader> {
   void ReadNow();
   void OnRead(uint64_t generation,
               absl::StatusOr<::aws::dynamodbstreams::v1::GetRecordsResponse> page);
+  // A page read: into the window; true when waiting subscriptions should
+  // be woken (records came, or the shard ended).
+  bool TakePage(uint64_t generation, const ::aws::dynamodbstreams::v1::GetRecordsResponse& page,
+                std::vector<std::shared_ptr<const Entry>> entries, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Where to get an iterator again after one expired; nullopt: nowhere.
+  std::optional<::aws::dynamodbstreams::v1::GetShardIteratorRequest> ReacquireRequest() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Acquire(::aws::dynamodbstreams::v1::GetShardIteratorRequest request);
   void OnIterator(absl::StatusOr<::aws::dynamodbstreams::v1::GetShardIteratorResponse> it);
   void ArmTimer(absl::Time at) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

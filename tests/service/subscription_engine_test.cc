@@ -622,6 +622,31 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
 // engine held at any time: HTTP/2 flow control windows grow (BDP probing),
 // so without a budget the transport may in the end take everything and the
 // engine's buffers drain; a single late reading could then show nothing.
+// SizeBytes of every record BufferedBytesWithStalledReaders writes, at most.
+constexpr int64_t kStalledRecordBytes = 2100;
+
+// The largest SizeBytes in the stream's first shard (read directly).
+int64_t LargestRecordBytes(StreamsHarness& h, const std::string& arn) {
+  v1::GetShardIteratorRequest it;
+  it.set_stream_arn(arn);
+  it.set_shard_id(h.ShardIds(arn).at(0));
+  it.set_shard_iterator_type("TRIM_HORIZON");
+  auto iterator = h.simulator->GetShardIterator(it);
+  if (!iterator.ok()) return -1;
+  std::string next = iterator->shard_iterator();
+  int64_t largest = 0;
+  for (int pages = 0; pages < 100 && !next.empty(); ++pages) {
+    v1::GetRecordsRequest read;
+    read.set_shard_iterator(next);
+    auto page = h.simulator->GetRecords(read);
+    if (!page.ok()) return -1;
+    for (const auto& r : page->records()) largest = std::max(largest, r.dynamodb().size_bytes());
+    if (page->records_size() == 0) break;
+    next = page->next_shard_iterator();
+  }
+  return largest;
+}
+
 int64_t BufferedBytesWithStalledReaders(int64_t budget) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
@@ -651,7 +676,12 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
   for (int i = 0; i < 3000; ++i) {
     aws::dynamodb::v1::PutItemRequest put;
     put.set_table_name("orders");
-    (*put.mutable_item())["pk"].set_s("k" + std::to_string(i % 500));
+    // Each key once: every record is an INSERT with one image, so SizeBytes
+    // stays under kStalledRecordBytes, which the bound assumes. (Rewritten
+    // keys made MODIFY records with both images, ~4 KB: whether the budget
+    // was crossed during those depended on timing, and the bound failed
+    // under load.)
+    (*put.mutable_item())["pk"].set_s("k" + std::to_string(i));
     (*put.mutable_item())["v"].set_n(std::to_string(i));
     (*put.mutable_item())["pad"].set_s(pad);
     EXPECT_TRUE(h.simulator->PutItem(put).ok());
@@ -660,6 +690,7 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
   sampled_enough.Notify();
   sampler.join();
   const int64_t held = std::max(peak.load(), facade->engine->buffered_bytes());
+  EXPECT_LE(LargestRecordBytes(h, arn), kStalledRecordBytes) << "the bound's record size is wrong";
   for (auto& c : contexts) c->TryCancel();
   for (auto& r : readers) r->Finish();
   return held;
@@ -668,8 +699,9 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
 TEST(SubscriptionEngineTest, StalledReadersTogetherStayNearTheBufferBudget) {
   constexpr int64_t kBudget = 256 << 10;
   // Budget + two pages read while it was crossed (two workers) + per reader a
-  // squeezed batch in flight and one small read (16 records of ~2 KB).
-  constexpr int64_t kBound = kBudget + 2 * 100 * 2100 + 30 * (16 << 10) + 30 * 16 * 2100;
+  // squeezed batch in flight and one small read (16 records).
+  constexpr int64_t kBound =
+      kBudget + 2 * 100 * kStalledRecordBytes + 30 * (16 << 10) + 30 * 16 * kStalledRecordBytes;
   const int64_t bounded = BufferedBytesWithStalledReaders(kBudget);
   EXPECT_LE(bounded, kBound);
   const int64_t unbounded = BufferedBytesWithStalledReaders(int64_t{1} << 40);
