@@ -21,7 +21,11 @@
   X(::aws::dynamodb::v1, UpdateItem)         \
   X(::aws::dynamodb::v1, UpdateTimeToLive)   \
   X(::aws::dynamodb::v1, DescribeTimeToLive) \
-  X(::aws::dynamodb::v1, DescribeLimits)
+  X(::aws::dynamodb::v1, DescribeLimits)     \
+  X(::aws::dynamodb::v1, BatchGetItem)       \
+  X(::aws::dynamodb::v1, BatchWriteItem)     \
+  X(::aws::dynamodb::v1, TransactGetItems)   \
+  X(::aws::dynamodb::v1, TransactWriteItems)
 // Server streams, passed through (no resume).
 #define AWSFACADE_DYNAMODB_STREAMING_RPCS(X)
 // Subscriptions: resumed from their continuation token after a disconnect.

@@ -142,7 +142,16 @@ absl::Status DepthError() {
 // (per thread for generated types, per call for others: a DynamicMessage's
 // descriptor may be destroyed, and its address reused, between calls).
 
-enum class MessageKind : uint8_t { kPlain, kTimestamp, kAttributeValue };
+enum class MessageKind : uint8_t { kPlain, kTimestamp, kAttributeValue, kListWrapper };
+
+// A message whose one field is a repeated or map field named `values`: the
+// proto's stand-in for an AWS list or map where proto cannot nest one
+// directly (AttributeValue's SS/NS/BS/M/L, the list values of DynamoDB's
+// batch maps). On the wire it is that field's value.
+bool IsListWrapper(const pb::Descriptor* descriptor) {
+  return descriptor->field_count() == 1 && descriptor->field(0)->name() == "values" &&
+         descriptor->field(0)->is_repeated();
+}
 
 struct MessageInfo;
 
@@ -229,6 +238,7 @@ class InfoCache {
     const std::string& full_name = descriptor->full_name();
     if (full_name == kTimestampType) info->kind = MessageKind::kTimestamp;
     if (full_name == kAttributeValueType) info->kind = MessageKind::kAttributeValue;
+    if (IsListWrapper(descriptor)) info->kind = MessageKind::kListWrapper;
     info->fields.reserve(descriptor->field_count());
     for (int i = 0; i < descriptor->field_count(); ++i) {
       const pb::FieldDescriptor* field = descriptor->field(i);
@@ -421,6 +431,7 @@ class JsonToWire {
   absl::Status Message(MessageInfo& info, dom::element value, int depth) {
     if (depth > kMaxJsonDepth) return DepthError();
     if (info.kind == MessageKind::kAttributeValue) return AttributeValue(info, value, depth);
+    if (info.kind == MessageKind::kListWrapper) return Member(info.fields[0], value, depth);
     dom::object object;
     if (value.get_object().get(object) != simdjson::SUCCESS) {
       return TypeError(value, "an object");
@@ -1000,6 +1011,7 @@ class MessageToJson {
     const std::string& full_name = descriptor->full_name();
     if (full_name == kTimestampType) return Timestamp(message);
     if (full_name == kAttributeValueType) return AttributeValue(message, depth);
+    if (IsListWrapper(descriptor)) return Field(message, descriptor->field(0), depth);
     std::vector<const pb::FieldDescriptor*> fields;
     message.GetReflection()->ListFields(message, &fields);
     out_->push_back('{');
@@ -1204,8 +1216,7 @@ class MessageToJson {
     out_->push_back(':');
     absl::Status status;
     const pb::Descriptor* wrapper = set->message_type();
-    if (wrapper != nullptr && wrapper->field_count() == 1 &&
-        wrapper->field(0)->name() == "values" && wrapper->field(0)->is_repeated()) {
+    if (wrapper != nullptr && IsListWrapper(wrapper)) {
       // SS, NS, BS, M, L: the wrapper's `values` is the member's value.
       const pb::Message& w = message.GetReflection()->GetMessage(message, set);
       status = Field(w, wrapper->field(0), depth + 1);

@@ -28,6 +28,12 @@
 //     M, L hold one field `values`) do not appear on the wire: the member's
 //     value is the wrapper's `values` field. A wrapper that is set is written
 //     even when empty ({"M":{}} and {"L":[]} are valid DynamoDB values).
+//   * Likewise anywhere else: a message whose only field is a repeated or map
+//     field named `values` is that field's value on the wire. The protos use
+//     such wrappers where AWS nests a list or map in a map or list, which
+//     proto cannot ("RequestItems": {"T": [{"PutRequest": ...}]} is
+//     map<string, WriteRequests>; "Keys": [{"pk": {"S": "a"}}] is repeated
+//     MapValue).
 //
 // Which fields are written (requests): only fields that are set, which for
 // proto3 means: a scalar with explicit presence (`optional`, or a oneof

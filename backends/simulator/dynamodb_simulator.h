@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -87,6 +88,17 @@ struct DynamoDbSimulatorOptions {
 // * ReturnValuesOnConditionCheckFailure=ALL_OLD: the failing item travels
 //   with the ConditionalCheckFailedException status (see
 //   ConditionCheckFailureItem).
+// * BatchWriteItem and TransactWriteItems go through the same item-mutation
+//   pipeline as PutItem, DeleteItem and UpdateItem: every request or action
+//   is validated, then, under the lock, every one is planned (conditions
+//   checked) before any is applied, so a batch or transaction that fails
+//   validation or a condition leaves the items and the streams unchanged.
+//   A cancelled transaction's TransactionCanceledException (its
+//   CancellationReasons) travels with the status as an error shape
+//   (backends/common/aws_error.h). Batches are never partly unprocessed by
+//   the simulator itself; the fault layer (faulty_backends.h) makes them so
+//   under injected throttling. ClientRequestToken is remembered for 10
+//   minutes in memory (not persisted by SaveState).
 namespace dynamodb_simulator_internal {
 // A validated single-item write request (dynamodb_simulator.cc).
 struct ItemMutation;
@@ -115,6 +127,11 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
   // AWS's documented default quotas (docs/aws-semantics.md §7.1).
   AWSFACADE_DYNAMODB_OP(DescribeLimits)
+  // Batch and transaction operations (dynamodb_simulator_batch.cc).
+  AWSFACADE_DYNAMODB_OP(BatchGetItem)
+  AWSFACADE_DYNAMODB_OP(BatchWriteItem)
+  AWSFACADE_DYNAMODB_OP(TransactGetItems)
+  AWSFACADE_DYNAMODB_OP(TransactWriteItems)
 #undef AWSFACADE_DYNAMODB_OP
 
   absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
@@ -224,7 +241,21 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   struct Watchers;
   class WatchHandle;
   // Streams to wake once the current call has released its locks.
-  class PendingWakeups;
+  class PendingWakeups {
+   public:
+    explicit PendingWakeups(std::shared_ptr<Watchers> watchers) : watchers_(std::move(watchers)) {}
+    PendingWakeups(const PendingWakeups&) = delete;
+    PendingWakeups& operator=(const PendingWakeups&) = delete;
+    // Declared before the lock in every method, so this runs after the lock
+    // is released.
+    ~PendingWakeups();
+    void Add(absl::string_view arn) { arns_.insert(std::string(arn)); }
+    void Add(const std::vector<std::string>& arns) { arns_.insert(arns.begin(), arns.end()); }
+
+   private:
+    std::shared_ptr<Watchers> watchers_;
+    absl::btree_set<std::string> arns_;
+  };
 
   absl::Time Now() const { return options_.clock->Now(); }
   // Housekeeping at the start of every call: TTL deletions due, stream
@@ -310,6 +341,21 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
       const Table& table, absl::string_view mode, const std::string& partition,
       const Item& key_source) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
+  // What TransactWriteItems remembers of a ClientRequestToken, for
+  // kTransactionTokenLifetime.
+  struct TransactionToken {
+    std::string request;  // the request, serialized deterministically
+    absl::Time expires;
+    ::aws::dynamodb::v1::TransactWriteItemsResponse response;
+  };
+  // Plans every mutation (checks every condition) without changing
+  // anything; a failed plan's status stands at its index, the others are
+  // OK. Table lookups and key errors fail the whole call.
+  // Two mutations of one item: ValidationException `duplicate_message`.
+  absl::StatusOr<std::vector<absl::StatusOr<ItemMutationPlan>>> PlanAllLocked(
+      const std::vector<ItemMutation>& mutations, absl::string_view duplicate_message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const SimulatorOptions options_;
   const DynamoDbSimulatorOptions ddb_options_;
   StreamStore store_;  // locked after mu_, never before
@@ -322,6 +368,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Time to Live index of every table: (due time, table uid, encoded key),
   // earliest first.
   absl::btree_set<std::tuple<absl::Time, uint64_t, std::string>> ttl_index_ ABSL_GUARDED_BY(mu_);
+  // TransactWriteItems' ClientRequestTokens.
+  absl::flat_hash_map<std::string, TransactionToken> transaction_tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 // The item a ConditionalCheckFailedException carries when the request asked
