@@ -80,8 +80,7 @@ absl::StatusOr<BatchSplit> SplitWrite(const v1::BatchWriteItemRequest& request,
   return draws.Split(std::move(kept), std::move(unprocessed));
 }
 
-absl::StatusOr<BatchSplit> SplitGet(const v1::BatchGetItemRequest& request,
-                                    FaultInjector& faults) {
+absl::StatusOr<BatchSplit> SplitGet(const v1::BatchGetItemRequest& request, FaultInjector& faults) {
   auto kept = std::make_unique<v1::BatchGetItemRequest>(request);
   kept->clear_request_items();
   auto unprocessed = std::make_unique<v1::BatchGetItemResponse>();
@@ -90,8 +89,8 @@ absl::StatusOr<BatchSplit> SplitGet(const v1::BatchGetItemRequest& request,
     for (const v1::MapValue& key : read->keys()) {
       absl::StatusOr<bool> throttled = draws.Throttled();
       if (!throttled.ok()) return throttled.status();
-      auto& map = *throttled ? *unprocessed->mutable_unprocessed_keys()
-                             : *kept->mutable_request_items();
+      auto& map =
+          *throttled ? *unprocessed->mutable_unprocessed_keys() : *kept->mutable_request_items();
       auto [it, inserted] = map.try_emplace(table, *read);
       if (inserted) it->second.clear_keys();
       *it->second.add_keys() = key;

@@ -32,11 +32,11 @@ namespace {
 
 namespace v1 = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
+using dynamodb_simulator_internal::ActionOf;
 using dynamodb_simulator_internal::CapacityMode;
 using dynamodb_simulator_internal::CheckCollectionMetrics;
 using dynamodb_simulator_internal::CheckTableRef;
 using dynamodb_simulator_internal::Invalid;
-using dynamodb_simulator_internal::ActionOf;
 using dynamodb_simulator_internal::ItemAction;
 using dynamodb_simulator_internal::ItemMutation;
 using dynamodb_simulator_internal::ValidateItemAction;

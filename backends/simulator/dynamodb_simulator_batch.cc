@@ -110,11 +110,11 @@ v1::ConsumedCapacity Doubled(v1::ConsumedCapacity c) {
 absl::Status Canceled(const v1::TransactionCanceledException& reasons) {
   std::vector<absl::string_view> codes;
   for (const v1::CancellationReason& r : reasons.cancellation_reasons()) codes.push_back(r.code());
-  absl::Status status = AwsError(
-      aws_errors::kTransactionCanceled,
-      absl::StrCat("Transaction cancelled, please refer cancellation reasons for specific "
-                   "reasons [",
-                   absl::StrJoin(codes, ", "), "]"));
+  absl::Status status =
+      AwsError(aws_errors::kTransactionCanceled,
+               absl::StrCat("Transaction cancelled, please refer cancellation reasons for specific "
+                            "reasons [",
+                            absl::StrJoin(codes, ", "), "]"));
   v1::TransactionCanceledException shape = reasons;
   shape.set_message(std::string(status.message()));
   SetErrorShape(status, {shape.GetDescriptor()->full_name(), shape.SerializeAsString()});
@@ -123,11 +123,11 @@ absl::Status Canceled(const v1::TransactionCanceledException& reasons) {
 
 // One TransactWriteItems action, validated. Exactly one member must be set.
 absl::StatusOr<ItemMutation> ValidateTransactAction(const v1::TransactWriteItem& item) {
-  const int set = item.has_condition_check() + item.has_put() + item.has_delete_() +
-                  item.has_update();
+  const int set =
+      item.has_condition_check() + item.has_put() + item.has_delete_() + item.has_update();
   if (set != 1) {
-    return Invalid(
-        "TransactItems can only contain one of Check, Put, Update or Delete", "TransactItems");
+    return Invalid("TransactItems can only contain one of Check, Put, Update or Delete",
+                   "TransactItems");
   }
   ItemAction action;
   if (item.has_condition_check()) {
@@ -213,9 +213,10 @@ absl::StatusOr<v1::BatchWriteItemResponse> DynamoDbSimulator::BatchWriteItem(
   for (const auto& [table_name, requests] : tables) {
     for (const v1::WriteRequest& write : requests->values()) {
       if (write.has_put_request() == write.has_delete_request()) {
-        return Invalid("Supplied AttributeValue has more than one datatypes set, must contain "
-                       "exactly one of the supported datatypes",
-                       "RequestItems");
+        return Invalid(
+            "Supplied AttributeValue has more than one datatypes set, must contain "
+            "exactly one of the supported datatypes",
+            "RequestItems");
       }
       ItemAction action;
       action.table_name = table_name;
@@ -358,8 +359,8 @@ absl::StatusOr<v1::BatchGetItemResponse> DynamoDbSimulator::BatchGetItem(
       bytes += size;
       table_bytes += size;
       if (it == table.items.end()) continue;
-      absl::StatusOr<Item> item =
-          ReadItem(it->second.item, read->projection_expression(), read->expression_attribute_names());
+      absl::StatusOr<Item> item = ReadItem(it->second.item, read->projection_expression(),
+                                           read->expression_attribute_names());
       if (!item.ok()) return item.status();
       *(*response.mutable_responses())[table_name].add_values()->mutable_values() =
           *std::move(item);
@@ -401,8 +402,7 @@ absl::StatusOr<v1::TransactGetItemsResponse> DynamoDbSimulator::TransactGetItems
     if (!checked.ok()) return checked.status();
     ExpressionContext context;
     context.names = &get.expression_attribute_names();
-    if (absl::Status s = ValidateExpressionUsage({get.projection_expression()}, context);
-        !s.ok()) {
+    if (absl::Status s = ValidateExpressionUsage({get.projection_expression()}, context); !s.ok()) {
       return s;
     }
     keys.push_back(std::move(checked->key_source));

@@ -126,7 +126,9 @@ TEST_F(DynamoDbTransactionsTest, ConditionalCheckFailedCarriesTheItemAsAStatusDe
 TEST_F(DynamoDbTransactionsTest, BatchWriteThenBatchGetThroughTheServer) {
   ddb::BatchWriteItemRequest write;
   for (const char* pk : {"a", "b", "c"}) {
-    (*(*write.mutable_request_items())["Orders"].add_values()->mutable_put_request()
+    (*(*write.mutable_request_items())["Orders"]
+          .add_values()
+          ->mutable_put_request()
           ->mutable_item())["pk"] = S(pk);
   }
   ddb::BatchWriteItemResponse written;

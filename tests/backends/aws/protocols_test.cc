@@ -1,8 +1,8 @@
 #include "backends/aws/protocols.h"
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -323,9 +323,8 @@ TEST(ProtocolsTest, ErrorShapeMembersAreReadBackFromTheBody) {
   EXPECT_EQ(canceled.cancellation_reasons(0).code(), "None");
   EXPECT_EQ(canceled.cancellation_reasons(1).item().at("pk").s(), "a");
   // An error without members of its own carries no shape.
-  EXPECT_FALSE(GetErrorShape(ParseResponse(DynamoDbService(), Op(DynamoDbService(), "PutItem"),
-                                           400, {}, R"({"__type":"ValidationException"})",
-                                           &response))
+  EXPECT_FALSE(GetErrorShape(ParseResponse(DynamoDbService(), Op(DynamoDbService(), "PutItem"), 400,
+                                           {}, R"({"__type":"ValidationException"})", &response))
                    .has_value());
 }
 

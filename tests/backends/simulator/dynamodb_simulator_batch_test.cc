@@ -388,8 +388,8 @@ TEST_F(DynamoDbSimulatorBatchTest, TransactWriteItemsFailedConditionChangesNothi
   EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
   std::optional<ddb::TransactionCanceledException> e = CancellationOf(r.status());
   ASSERT_TRUE(e.has_value());
-  EXPECT_THAT(Codes(*e), ElementsAre("None", "ConditionalCheckFailed", "None",
-                                     "ConditionalCheckFailed"));
+  EXPECT_THAT(Codes(*e),
+              ElementsAre("None", "ConditionalCheckFailed", "None", "ConditionalCheckFailed"));
   EXPECT_EQ(e->cancellation_reasons(1).message(), "The conditional request failed");
   EXPECT_EQ(e->cancellation_reasons(1).item().at("v").s(), "2");  // ALL_OLD
   EXPECT_TRUE(e->cancellation_reasons(3).item().empty());         // not asked for
@@ -465,8 +465,8 @@ TEST_F(DynamoDbSimulatorBatchTest, TransactGetItemsAnswersInRequestOrder) {
   Put("a", "1");
   Put("b", "2", kOther);
   ddb::TransactGetItemsRequest request;
-  for (auto [table, pk] : {std::pair{kOther, "b"}, std::pair{kTable, "missing"},
-                           std::pair{kTable, "a"}}) {
+  for (auto [table, pk] :
+       {std::pair{kOther, "b"}, std::pair{kTable, "missing"}, std::pair{kTable, "a"}}) {
     ddb::Get* get = request.add_transact_items()->mutable_get();
     get->set_table_name(table);
     *get->mutable_key() = Key(pk);
@@ -493,7 +493,6 @@ TEST_F(DynamoDbSimulatorBatchTest, TransactGetItemsAnswersInRequestOrder) {
   }
   EXPECT_THAT(sim_->TransactGetItems(request), IsAwsError("ValidationException", HasSubstr("100")));
 }
-
 
 // --- Injected throttling: part of a batch comes back unprocessed ------------
 
@@ -555,8 +554,9 @@ TEST_F(DynamoDbSimulatorBatchTest, BatchWriteWithEveryItemThrottledFailsAndWrite
   EXPECT_THAT(faulty.BatchWriteItem(request), IsAwsError("ProvisionedThroughputExceededException"));
   EXPECT_EQ(Value("a"), "<none>");
   // An injected internal error fails the whole batch, as it would any call.
-  ASSERT_THAT(faults->SetRules({Throttle("BatchWriteItem", 1.0, FaultInjector::Kind::kInternalError)}),
-              IsOk());
+  ASSERT_THAT(
+      faults->SetRules({Throttle("BatchWriteItem", 1.0, FaultInjector::Kind::kInternalError)}),
+      IsOk());
   EXPECT_THAT(faulty.BatchWriteItem(request), IsAwsError("InternalServerError"));
   EXPECT_EQ(Value("b", kOther), "<none>");
 }
