@@ -48,7 +48,7 @@ struct DynamoDbSimulatorOptions {
   absl::Duration ttl_deletion_delay = absl::ZeroDuration();
 };
 
-// Amazon DynamoDB (tables, single items, Time to Live) and DynamoDB Streams
+// Amazon DynamoDB (tables, items, batches, transactions, Time to Live) and DynamoDB Streams
 // in memory, with AWS's semantics (docs/aws-semantics.md §3, §7.1; botocore's
 // DynamoDB and DynamoDB Streams models, 2012-08-10). Thread-safe; all time
 // comes from options.clock and is acted upon lazily at each call.
@@ -100,7 +100,7 @@ struct DynamoDbSimulatorOptions {
 //   under injected throttling. ClientRequestToken is remembered for 10
 //   minutes in memory (not persisted by SaveState).
 namespace dynamodb_simulator_internal {
-// A validated single-item write request (dynamodb_simulator.cc).
+// A validated item write (dynamodb_item_mutation.h).
 struct ItemMutation;
 }  // namespace dynamodb_simulator_internal
 
@@ -271,14 +271,16 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
                                     std::string* partition) const;
   Item KeysOf(const Table& table, const Item& item) const;
 
-  // The item-mutation pipeline of PutItem, DeleteItem and UpdateItem (and of
-  // the batch and transaction writes when they come): validate → plan →
-  // apply. Each operation validates its request into an ItemMutation without
-  // the lock. Under the lock, PlanItemMutationLocked works out from the state,
-  // changing nothing, everything the write will do: the table, the key, the
-  // condition's verdict, the new item image and the stream record; an error
-  // there leaves no trace. The operation reads its ReturnValues off the plan,
-  // and ApplyItemMutationLocked carries it out.
+  // The item-mutation pipeline of PutItem, DeleteItem, UpdateItem,
+  // BatchWriteItem and TransactWriteItems: validate → plan → apply. Each
+  // operation validates its request (each of its writes or actions) into an
+  // ItemMutation without the lock (dynamodb_item_mutation.h). Under the lock,
+  // PlanItemMutationLocked works out from the state, changing nothing,
+  // everything a write will do: the table, the key, the condition's verdict,
+  // the new item image and the stream record; an error there leaves no trace.
+  // A batch or transaction plans every write first (PlanAllLocked), then
+  // applies them all. The operation reads its ReturnValues off the plan, and
+  // ApplyItemMutationLocked carries it out.
   using ItemMutation = dynamodb_simulator_internal::ItemMutation;
   // One change to one item, as planned before anything changes.
   struct ItemWrite {
