@@ -23,7 +23,11 @@
   X(::aws::dynamodb::v1, DescribeTimeToLive) \
   X(::aws::dynamodb::v1, DescribeLimits)     \
   X(::aws::dynamodb::v1, Query)              \
-  X(::aws::dynamodb::v1, Scan)
+  X(::aws::dynamodb::v1, Scan)               \
+  X(::aws::dynamodb::v1, BatchGetItem)       \
+  X(::aws::dynamodb::v1, BatchWriteItem)     \
+  X(::aws::dynamodb::v1, TransactGetItems)   \
+  X(::aws::dynamodb::v1, TransactWriteItems)
 // Server streams, passed through (no resume).
 #define AWSFACADE_DYNAMODB_STREAMING_RPCS(X)
 // Subscriptions: resumed from their continuation token after a disconnect.

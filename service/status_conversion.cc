@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/common/aws_error.h"
+#include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -43,6 +44,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
     violation->set_field(*field);
     violation->set_description(message);
     rpc_status.add_details()->PackFrom(bad_request);
+  }
+
+  // The error shape's own members (e.g. DynamoDB's CancellationReasons), as
+  // the proto message named after the shape.
+  if (auto shape = backends::GetErrorShape(status)) {
+    google::protobuf::Any* any = rpc_status.add_details();
+    any->set_type_url(absl::StrCat("type.googleapis.com/", shape->type_name));
+    any->set_value(std::move(shape->value));
   }
 
   const auto* spec = backends::FindAwsErrorSpec(*name);

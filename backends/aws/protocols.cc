@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -616,6 +617,17 @@ absl::Status ParseResponse(const ServiceSpec& service, const OperationSpec& oper
     AwsErrorDetails details = ParseErrorDetails(status_code, headers, body);
     absl::Status status = AwsError(details.code, details.message);
     if (!id.empty()) SetAwsRequestId(status, id);
+    // An error shape the protos mirror (aws.dynamodb.v1.TransactionCanceledException
+    // and its CancellationReasons): its members travel on with the status.
+    const pb::Descriptor* shape_type = pb::DescriptorPool::generated_pool()->FindMessageTypeByName(
+        absl::StrCat(response->GetDescriptor()->file()->package(), ".", details.code));
+    if (shape_type != nullptr && !details.code.empty()) {
+      std::unique_ptr<pb::Message> shape(
+          pb::MessageFactory::generated_factory()->GetPrototype(shape_type)->New());
+      if (AwsJsonToMessage(body, shape.get()).ok()) {
+        SetErrorShape(status, {shape_type->full_name(), shape->SerializeAsString()});
+      }
+    }
     return status;
   }
   absl::Status status;

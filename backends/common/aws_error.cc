@@ -17,7 +17,7 @@ using C = absl::StatusCode;
 namespace E = aws_errors;
 
 // Listed in docs/aws-semantics.md §8.1. Names are case-sensitive, as on the wire.
-constexpr std::array<AwsErrorSpec, 37> kAwsErrors = {{
+constexpr std::array<AwsErrorSpec, 40> kAwsErrors = {{
     // Shared by all services.
     {E::kResourceNotFound, C::kNotFound, false},
     {E::kLimitExceeded, C::kResourceExhausted, false},
@@ -42,6 +42,9 @@ constexpr std::array<AwsErrorSpec, 37> kAwsErrors = {{
     {E::kInternalServerError, C::kInternal, false},
     {E::kConditionalCheckFailed, C::kFailedPrecondition, false},
     {E::kTransactionConflict, C::kAborted, false},
+    {E::kTransactionCanceled, C::kAborted, false},
+    {E::kTransactionInProgress, C::kAborted, false},
+    {E::kIdempotentParameterMismatch, C::kInvalidArgument, false},
     {E::kItemCollectionSizeLimitExceeded, C::kResourceExhausted, false},
     // Cognito Sync.
     {E::kInvalidParameter, C::kInvalidArgument, false},
@@ -69,6 +72,8 @@ constexpr char kFieldUrl[] = "type.awsfacade.dev/aws-error-field";
 constexpr char kRequestIdUrl[] = "type.awsfacade.dev/aws-request-id";
 constexpr char kRetryDelayUrl[] = "type.awsfacade.dev/retry-delay-ms";
 constexpr absl::string_view kMetadataUrlPrefix = "type.awsfacade.dev/metadata/";
+constexpr char kErrorShapeTypeUrl[] = "type.awsfacade.dev/error-shape-type";
+constexpr char kErrorShapeUrl[] = "type.awsfacade.dev/error-shape";
 
 std::optional<std::string> Payload(const absl::Status& status, absl::string_view url) {
   auto p = status.GetPayload(url);
@@ -129,9 +134,27 @@ absl::Status RedactedStatus(const absl::Status& status, absl::Span<const std::st
   if (status.ok()) return status;
   absl::Status out(status.code(), RedactCredentials(status.message(), secrets));
   status.ForEachPayload([&out, secrets](absl::string_view url, const absl::Cord& value) {
-    out.SetPayload(url, absl::Cord(RedactCredentials(std::string(value), secrets)));
+    std::string original(value);
+    std::string redacted = RedactCredentials(original, secrets);
+    // A serialized error shape cannot be edited as text: it goes whole or
+    // not at all.
+    if (url == kErrorShapeUrl && redacted != original) return;
+    out.SetPayload(url, absl::Cord(std::move(redacted)));
   });
   return out;
+}
+
+void SetErrorShape(absl::Status& status, ErrorShape shape) {
+  if (status.ok()) return;
+  status.SetPayload(kErrorShapeTypeUrl, absl::Cord(std::move(shape.type_name)));
+  status.SetPayload(kErrorShapeUrl, absl::Cord(std::move(shape.value)));
+}
+
+std::optional<ErrorShape> GetErrorShape(const absl::Status& status) {
+  auto type_name = Payload(status, kErrorShapeTypeUrl);
+  auto value = Payload(status, kErrorShapeUrl);
+  if (!type_name || !value) return std::nullopt;
+  return ErrorShape{*std::move(type_name), *std::move(value)};
 }
 
 void SetRetryDelay(absl::Status& status, absl::Duration delay) {

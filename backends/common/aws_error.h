@@ -55,6 +55,20 @@ std::vector<std::pair<std::string, std::string>> ErrorMetadata(const absl::Statu
 // meaning stay, so the status still says what went wrong.
 absl::Status RedactedStatus(const absl::Status& status, absl::Span<const std::string> secrets);
 
+// The members of an AWS error shape beyond its message, for the errors that
+// have some (DynamoDB's TransactionCanceledException and its
+// CancellationReasons, ConditionalCheckFailedException's Item): a serialized
+// proto message whose type is named after the shape
+// ("aws.dynamodb.v1.TransactionCanceledException"). service/ adds it to the
+// google.rpc.Status details as an Any; the AWS wire endpoint writes its
+// members into the error body; the AWS backend reads them back from AWS's.
+struct ErrorShape {
+  std::string type_name;  // full proto type name
+  std::string value;      // the serialized message
+};
+void SetErrorShape(absl::Status& status, ErrorShape shape);
+std::optional<ErrorShape> GetErrorShape(const absl::Status& status);
+
 // A suggested retry delay for throttling errors (google.rpc.RetryInfo).
 void SetRetryDelay(absl::Status& status, absl::Duration delay);
 std::optional<absl::Duration> RetryDelay(const absl::Status& status);

@@ -34,6 +34,9 @@ inline constexpr char kExpiredIterator[] = "ExpiredIteratorException";
 inline constexpr char kInternalServerError[] = "InternalServerError";
 inline constexpr char kConditionalCheckFailed[] = "ConditionalCheckFailedException";
 inline constexpr char kTransactionConflict[] = "TransactionConflictException";
+inline constexpr char kTransactionCanceled[] = "TransactionCanceledException";
+inline constexpr char kTransactionInProgress[] = "TransactionInProgressException";
+inline constexpr char kIdempotentParameterMismatch[] = "IdempotentParameterMismatchException";
 inline constexpr char kItemCollectionSizeLimitExceeded[] =
     "ItemCollectionSizeLimitExceededException";
 // Cognito Sync.

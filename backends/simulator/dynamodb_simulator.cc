@@ -24,6 +24,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/aws_error_names.h"
 #include "backends/simulator/derived_ids.h"
+#include "backends/simulator/dynamodb_item_mutation.h"
 #include "backends/simulator/dynamodb_query.h"
 #include "backends/simulator/validation.h"
 
@@ -32,7 +33,14 @@ namespace {
 
 namespace v1 = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
+using dynamodb_simulator_internal::ActionOf;
+using dynamodb_simulator_internal::CapacityMode;
+using dynamodb_simulator_internal::CheckCollectionMetrics;
+using dynamodb_simulator_internal::CheckTableRef;
+using dynamodb_simulator_internal::Invalid;
+using dynamodb_simulator_internal::ItemAction;
 using dynamodb_simulator_internal::ItemMutation;
+using dynamodb_simulator_internal::ValidateItemAction;
 
 using aws_errors::kConditionalCheckFailed;
 using aws_errors::kLimitExceeded;
@@ -68,7 +76,6 @@ constexpr char kProjectionInclude[] = "INCLUDE";
 constexpr char kTableNamePattern[] = "[a-zA-Z0-9_.-]+";
 constexpr char kInvalidParameters[] = "One or more parameter values were invalid: ";
 constexpr char kKeyMismatch[] = "The provided key element does not match the schema";
-constexpr char kFailureItemUrl[] = "type.googleapis.com/aws.dynamodb.v1.MapValue";
 
 // Model and documented quotas.
 constexpr int kMinTableNameLength = 3;
@@ -90,10 +97,6 @@ constexpr absl::Duration kTtlChangeInterval = absl::Hours(1);
 const Validator& Check() {
   static const Validator kValidator(kValidation);
   return kValidator;
-}
-
-absl::Status Invalid(absl::string_view message, absl::string_view field = {}) {
-  return AwsError(kValidation, message, field);
 }
 
 absl::Status Unimplemented(absl::string_view operation, absl::string_view member,
@@ -178,19 +181,6 @@ absl::StatusOr<Item> CanonicalAttributes(const Item& attributes, bool names_are_
   return out;
 }
 
-// Capacity mode of a request: TOTAL, INDEXES, or empty for none.
-absl::StatusOr<std::string> CapacityMode(absl::string_view value) {
-  if (absl::Status s = CheckEnum("ReturnConsumedCapacity", value, {kIndexes, kTotal, kNone});
-      !s.ok()) {
-    return s;
-  }
-  return value == kNone ? std::string() : std::string(value);
-}
-
-absl::Status CheckCollectionMetrics(absl::string_view value) {
-  return CheckEnum("ReturnItemCollectionMetrics", value, {kSize, kNone});
-}
-
 absl::Status CheckFailureReturnValues(absl::string_view value) {
   return CheckEnum("ReturnValuesOnConditionCheckFailure", value, {kAllOld, kNone});
 }
@@ -220,11 +210,14 @@ absl::Status CheckStreamViewType(absl::string_view field, absl::string_view valu
   return CheckEnum(field, value, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
 }
 
+// The item travels as the error shape ConditionalCheckFailedException
+// (backends/common/aws_error.h), so it reaches gRPC and AWS wire callers.
 absl::Status WithFailureItem(absl::Status status, const Item* item) {
   if (item == nullptr) return status;
-  v1::MapValue map;
-  *map.mutable_values() = *item;
-  status.SetPayload(kFailureItemUrl, absl::Cord(map.SerializeAsString()));
+  v1::ConditionalCheckFailedException shape;
+  shape.set_message(std::string(status.message()));
+  *shape.mutable_item() = *item;
+  SetErrorShape(status, {shape.GetDescriptor()->full_name(), shape.SerializeAsString()});
   return status;
 }
 
@@ -243,11 +236,13 @@ std::vector<streams::KeySchemaElement> StreamKeySchema(
 }  // namespace
 
 std::optional<Item> ConditionCheckFailureItem(const absl::Status& status) {
-  auto payload = status.GetPayload(kFailureItemUrl);
-  if (!payload) return std::nullopt;
-  v1::MapValue map;
-  if (!map.ParseFromString(std::string(*payload))) return std::nullopt;
-  return map.values();
+  std::optional<ErrorShape> shape = GetErrorShape(status);
+  v1::ConditionalCheckFailedException failed;
+  if (!shape || shape->type_name != failed.GetDescriptor()->full_name() ||
+      !failed.ParseFromString(shape->value)) {
+    return std::nullopt;
+  }
+  return failed.item();
 }
 
 // --- Wake-ups ---------------------------------------------------------------
@@ -326,23 +321,9 @@ class DynamoDbSimulator::WatchHandle final : public DynamoDbStreamsBackend::Subs
   std::shared_ptr<Watchers::Watch> watch_;
 };
 
-class DynamoDbSimulator::PendingWakeups {
- public:
-  explicit PendingWakeups(std::shared_ptr<Watchers> watchers) : watchers_(std::move(watchers)) {}
-  PendingWakeups(const PendingWakeups&) = delete;
-  PendingWakeups& operator=(const PendingWakeups&) = delete;
-  // Declared before the lock in every method, so this runs after the lock
-  // is released.
-  ~PendingWakeups() {
-    if (!arns_.empty()) watchers_->Notify(arns_);
-  }
-  void Add(absl::string_view arn) { arns_.insert(std::string(arn)); }
-  void Add(const std::vector<std::string>& arns) { arns_.insert(arns.begin(), arns.end()); }
-
- private:
-  std::shared_ptr<Watchers> watchers_;
-  absl::btree_set<std::string> arns_;
-};
+DynamoDbSimulator::PendingWakeups::~PendingWakeups() {
+  if (!arns_.empty()) watchers_->Notify(arns_);
+}
 
 std::unique_ptr<DynamoDbStreamsBackend::Subscription> DynamoDbSimulator::WatchStream(
     absl::string_view stream_arn, std::function<void()> callback) {
@@ -430,35 +411,22 @@ absl::StatusOr<DynamoDbSimulator::Table*> DynamoDbSimulator::FindTable(
 
 namespace dynamodb_simulator_internal {
 
-struct ItemMutation {
-  enum class Kind { kPut, kDelete, kUpdate };
-  Kind kind = Kind::kPut;
-  std::string table_name;
-  // PutItem's Item, or the Key of DeleteItem and UpdateItem; canonical.
-  Item key_source;
-  // ExpressionAttributeValues (canonical) and ExpressionAttributeNames (the
-  // request's, which outlives the mutation).
-  Item values;
-  const google::protobuf::Map<std::string, std::string>* names = nullptr;
-  std::string condition_expression;
-  std::string update_expression;        // UpdateItem
-  std::string capacity_mode;            // ReturnConsumedCapacity; empty for NONE
-  std::string item_collection_metrics;  // ReturnItemCollectionMetrics
-  bool failure_item = false;            // ReturnValuesOnConditionCheckFailure=ALL_OLD
+absl::Status Invalid(absl::string_view message, absl::string_view field) {
+  return AwsError(kValidation, message, field);
+}
 
-  ExpressionContext context() const {
-    ExpressionContext context;
-    context.names = names;
-    context.values = &values;
-    return context;
+absl::StatusOr<std::string> CapacityMode(absl::string_view value) {
+  if (absl::Status s = CheckEnum("ReturnConsumedCapacity", value, {kIndexes, kTotal, kNone});
+      !s.ok()) {
+    return s;
   }
-};
+  return value == kNone ? std::string() : std::string(value);
+}
 
-}  // namespace dynamodb_simulator_internal
+absl::Status CheckCollectionMetrics(absl::string_view value) {
+  return CheckEnum("ReturnItemCollectionMetrics", value, {kSize, kNone});
+}
 
-namespace {
-// TableName of operations on existing tables (shape TableArn: a name or an
-// ARN, 1..1024).
 absl::Status CheckTableRef(absl::string_view value) {
   if (absl::Status s = Check().Required("TableName", value); !s.ok()) return s;
   if (absl::StartsWith(value, "arn:")) {
@@ -467,11 +435,42 @@ absl::Status CheckTableRef(absl::string_view value) {
   return CheckName("TableName", value);
 }
 
+absl::StatusOr<ItemMutation> ValidateItemAction(const ItemAction& action) {
+  if (absl::Status s = CheckTableRef(action.table_name); !s.ok()) return s;
+  if (absl::Status s = CheckFailureReturnValues(action.failure_return_values); !s.ok()) return s;
+  if (action.key_source->empty()) {
+    return Check().Fail(action.key_field, "failed to satisfy constraint: Member must not be null");
+  }
+  ItemMutation mutation;
+  mutation.kind = action.kind;
+  absl::StatusOr<Item> key = CanonicalAttributes(*action.key_source);
+  if (!key.ok()) return key.status();
+  mutation.key_source = *std::move(key);
+  if (action.values != nullptr) {
+    absl::StatusOr<Item> values = CanonicalAttributes(*action.values, false);
+    if (!values.ok()) return values.status();
+    mutation.values = *std::move(values);
+  }
+  mutation.names = action.names;
+  mutation.table_name = std::string(action.table_name);
+  mutation.condition_expression = std::string(action.condition_expression);
+  mutation.update_expression = std::string(action.update_expression);
+  mutation.failure_item = action.failure_return_values == kAllOld;
+  if (absl::Status s = ValidateExpressionUsage(
+          {mutation.update_expression, mutation.condition_expression}, mutation.context());
+      !s.ok()) {
+    return s;
+  }
+  return mutation;
+}
+
+}  // namespace dynamodb_simulator_internal
+
+namespace {
 // What PutItem, DeleteItem and UpdateItem check first, in this order: the
 // table reference, the legacy parameters, the Return* options (ReturnValues
-// among `return_values`); then the Item or Key (`key_field`) and
-// ExpressionAttributeValues, canonicalised, and that every placeholder is
-// used. No state is read.
+// among `return_values`); then what every item action checks
+// (ValidateItemAction). No state is read.
 template <typename Request>
 absl::StatusOr<ItemMutation> ValidateItemMutation(
     ItemMutation::Kind kind, absl::string_view op, const Request& request,
@@ -499,33 +498,12 @@ absl::StatusOr<ItemMutation> ValidateItemMutation(
   if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckFailureReturnValues(request.return_values_on_condition_check_failure());
-      !s.ok()) {
-    return s;
-  }
-  if (key_source.empty()) {
-    return Check().Fail(key_field, "failed to satisfy constraint: Member must not be null");
-  }
-  ItemMutation mutation;
-  mutation.kind = kind;
-  absl::StatusOr<Item> key = CanonicalAttributes(key_source);
-  if (!key.ok()) return key.status();
-  mutation.key_source = *std::move(key);
-  absl::StatusOr<Item> values = CanonicalAttributes(request.expression_attribute_values(), false);
-  if (!values.ok()) return values.status();
-  mutation.values = *std::move(values);
-  mutation.names = &request.expression_attribute_names();
-  mutation.table_name = request.table_name();
-  mutation.condition_expression = request.condition_expression();
-  if constexpr (kUpdate) mutation.update_expression = request.update_expression();
-  mutation.capacity_mode = *std::move(capacity);
-  mutation.item_collection_metrics = request.return_item_collection_metrics();
-  mutation.failure_item = request.return_values_on_condition_check_failure() == kAllOld;
-  if (absl::Status s = ValidateExpressionUsage(
-          {mutation.update_expression, mutation.condition_expression}, mutation.context());
-      !s.ok()) {
-    return s;
-  }
+  ItemAction action = ActionOf(kind, request, key_field, key_source);
+  if constexpr (kUpdate) action.update_expression = request.update_expression();
+  absl::StatusOr<ItemMutation> mutation = ValidateItemAction(action);
+  if (!mutation.ok()) return mutation.status();
+  mutation->capacity_mode = *std::move(capacity);
+  mutation->item_collection_metrics = request.return_item_collection_metrics();
   return mutation;
 }
 
@@ -728,6 +706,9 @@ absl::StatusOr<DynamoDbSimulator::ItemMutationPlan> DynamoDbSimulator::PlanItemM
       new_item = mutation.key_source;
       break;
     case ItemMutation::Kind::kDelete:
+      break;
+    case ItemMutation::Kind::kConditionCheck:
+      if (old_item != nullptr) new_item = *old_item;  // unchanged: no write, no record
       break;
     case ItemMutation::Kind::kUpdate: {
       // An update of a missing item creates it from its key (an upsert).
@@ -1903,6 +1884,7 @@ void DynamoDbSimulator::Reset() {
   tables_.clear();
   tables_by_uid_.clear();
   ttl_index_.clear();
+  transaction_tokens_.clear();
   store_.Reset();
 }
 

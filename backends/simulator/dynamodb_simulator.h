@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -48,7 +49,7 @@ struct DynamoDbSimulatorOptions {
   absl::Duration ttl_deletion_delay = absl::ZeroDuration();
 };
 
-// Amazon DynamoDB (tables, single items, Time to Live) and DynamoDB Streams
+// Amazon DynamoDB (tables, items, batches, transactions, Time to Live) and DynamoDB Streams
 // in memory, with AWS's semantics (docs/aws-semantics.md §3, §7.1; botocore's
 // DynamoDB and DynamoDB Streams models, 2012-08-10). Thread-safe; all time
 // comes from options.clock and is acted upon lazily at each call.
@@ -89,8 +90,19 @@ struct DynamoDbSimulatorOptions {
 // * ReturnValuesOnConditionCheckFailure=ALL_OLD: the failing item travels
 //   with the ConditionalCheckFailedException status (see
 //   ConditionCheckFailureItem).
+// * BatchWriteItem and TransactWriteItems go through the same item-mutation
+//   pipeline as PutItem, DeleteItem and UpdateItem: every request or action
+//   is validated, then, under the lock, every one is planned (conditions
+//   checked) before any is applied, so a batch or transaction that fails
+//   validation or a condition leaves the items and the streams unchanged.
+//   A cancelled transaction's TransactionCanceledException (its
+//   CancellationReasons) travels with the status as an error shape
+//   (backends/common/aws_error.h). Batches are never partly unprocessed by
+//   the simulator itself; the fault layer (faulty_backends.h) makes them so
+//   under injected throttling. ClientRequestToken is remembered for 10
+//   minutes in memory (not persisted by SaveState).
 namespace dynamodb_simulator_internal {
-// A validated single-item write request (dynamodb_simulator.cc).
+// A validated item write (dynamodb_item_mutation.h).
 struct ItemMutation;
 }  // namespace dynamodb_simulator_internal
 
@@ -120,6 +132,11 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Reads of many items (dynamodb_query.h).
   AWSFACADE_DYNAMODB_OP(Query)
   AWSFACADE_DYNAMODB_OP(Scan)
+  // Batch and transaction operations (dynamodb_simulator_batch.cc).
+  AWSFACADE_DYNAMODB_OP(BatchGetItem)
+  AWSFACADE_DYNAMODB_OP(BatchWriteItem)
+  AWSFACADE_DYNAMODB_OP(TransactGetItems)
+  AWSFACADE_DYNAMODB_OP(TransactWriteItems)
 #undef AWSFACADE_DYNAMODB_OP
 
   absl::StatusOr<::aws::dynamodbstreams::v1::ListStreamsResponse> ListStreams(
@@ -231,7 +248,21 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   struct Watchers;
   class WatchHandle;
   // Streams to wake once the current call has released its locks.
-  class PendingWakeups;
+  class PendingWakeups {
+   public:
+    explicit PendingWakeups(std::shared_ptr<Watchers> watchers) : watchers_(std::move(watchers)) {}
+    PendingWakeups(const PendingWakeups&) = delete;
+    PendingWakeups& operator=(const PendingWakeups&) = delete;
+    // Declared before the lock in every method, so this runs after the lock
+    // is released.
+    ~PendingWakeups();
+    void Add(absl::string_view arn) { arns_.insert(std::string(arn)); }
+    void Add(const std::vector<std::string>& arns) { arns_.insert(arns.begin(), arns.end()); }
+
+   private:
+    std::shared_ptr<Watchers> watchers_;
+    absl::btree_set<std::string> arns_;
+  };
 
   absl::Time Now() const { return options_.clock->Now(); }
   // Housekeeping at the start of every call: TTL deletions due, stream
@@ -253,14 +284,16 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
                                     std::string* partition) const;
   Item KeysOf(const Table& table, const Item& item) const;
 
-  // The item-mutation pipeline of PutItem, DeleteItem and UpdateItem (and of
-  // the batch and transaction writes when they come): validate → plan →
-  // apply. Each operation validates its request into an ItemMutation without
-  // the lock. Under the lock, PlanItemMutationLocked works out from the state,
-  // changing nothing, everything the write will do: the table, the key, the
-  // condition's verdict, the new item image and the stream record; an error
-  // there leaves no trace. The operation reads its ReturnValues off the plan,
-  // and ApplyItemMutationLocked carries it out.
+  // The item-mutation pipeline of PutItem, DeleteItem, UpdateItem,
+  // BatchWriteItem and TransactWriteItems: validate → plan → apply. Each
+  // operation validates its request (each of its writes or actions) into an
+  // ItemMutation without the lock (dynamodb_item_mutation.h). Under the lock,
+  // PlanItemMutationLocked works out from the state, changing nothing,
+  // everything a write will do: the table, the key, the condition's verdict,
+  // the new item image and the stream record; an error there leaves no trace.
+  // A batch or transaction plans every write first (PlanAllLocked), then
+  // applies them all. The operation reads its ReturnValues off the plan, and
+  // ApplyItemMutationLocked carries it out.
   using ItemMutation = dynamodb_simulator_internal::ItemMutation;
   // One change to one item, as planned before anything changes.
   struct ItemWrite {
@@ -323,6 +356,21 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
       const Table& table, absl::string_view mode, const std::string& partition,
       const Item& key_source) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
+  // What TransactWriteItems remembers of a ClientRequestToken, for
+  // kTransactionTokenLifetime.
+  struct TransactionToken {
+    std::string request;  // the request, serialized deterministically
+    absl::Time expires;
+    ::aws::dynamodb::v1::TransactWriteItemsResponse response;
+  };
+  // Plans every mutation (checks every condition) without changing
+  // anything; a failed plan's status stands at its index, the others are
+  // OK. Table lookups and key errors fail the whole call.
+  // Two mutations of one item: ValidationException `duplicate_message`.
+  absl::StatusOr<std::vector<absl::StatusOr<ItemMutationPlan>>> PlanAllLocked(
+      const std::vector<ItemMutation>& mutations, absl::string_view duplicate_message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const SimulatorOptions options_;
   const DynamoDbSimulatorOptions ddb_options_;
   StreamStore store_;  // locked after mu_, never before
@@ -335,6 +383,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   // Time to Live index of every table: (due time, table uid, encoded key),
   // earliest first.
   absl::btree_set<std::tuple<absl::Time, uint64_t, std::string>> ttl_index_ ABSL_GUARDED_BY(mu_);
+  // TransactWriteItems' ClientRequestTokens.
+  absl::flat_hash_map<std::string, TransactionToken> transaction_tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 // The item a ConditionalCheckFailedException carries when the request asked

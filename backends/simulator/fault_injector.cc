@@ -98,6 +98,11 @@ absl::Status FaultInjector::DrawError(absl::string_view service, absl::string_vi
 }
 
 absl::Status FaultInjector::Before(absl::string_view service, absl::string_view operation) {
+  if (absl::Status delay = Delay(service, operation); !delay.ok()) return delay;
+  return DrawError(service, operation);
+}
+
+absl::Status FaultInjector::Delay(absl::string_view service, absl::string_view operation) {
   const absl::Time now = absl::Now();
   if (std::optional<absl::Time> ready_at = TakeDelayedCall(service, operation)) {
     // The run after the wait (or one that came early: keep its time).
@@ -108,7 +113,7 @@ absl::Status FaultInjector::Before(absl::string_view service, absl::string_view 
              latency > absl::ZeroDuration()) {
     return DelayedCallError({std::string(service), std::string(operation), now + latency}, now);
   }
-  return DrawError(service, operation);
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::backends::simulator

@@ -44,6 +44,13 @@ class FaultInjector {
   // call.
   absl::Status Before(absl::string_view service, absl::string_view operation);
 
+  // Before's two halves, for a call whose errors are drawn per item (a
+  // DynamoDB batch, see batch_faults.h): Delay is its latency part (OK when
+  // nothing delays the call), DrawError its error part, one draw of every
+  // error rule.
+  absl::Status Delay(absl::string_view service, absl::string_view operation);
+  absl::Status DrawError(absl::string_view service, absl::string_view operation);
+
   // How many times rules fired since the last SetRules or Clear.
   int64_t fired() const;
 
@@ -61,7 +68,6 @@ class FaultInjector {
   // Whether `a` applies to the call and wins its draw; counts it as fired.
   static bool Fires(Active& a, absl::string_view service, absl::string_view operation);
   absl::Duration DrawLatency(absl::string_view service, absl::string_view operation);
-  absl::Status DrawError(absl::string_view service, absl::string_view operation);
 
   mutable absl::Mutex mu_;
   std::vector<Active> rules_ ABSL_GUARDED_BY(mu_);

@@ -11,6 +11,7 @@
 #include "backends/dynamodb_streams_backend.h"
 #include "backends/operation_chain.h"
 #include "backends/personalize_backend.h"
+#include "backends/simulator/batch_faults.h"
 #include "backends/simulator/fault_injector.h"
 
 namespace awsfacade::backends::simulator {
@@ -31,22 +32,41 @@ class FaultLayer final : public OperationInvoker {
   void Invoke(const OperationCall& call, OperationDone done) override {
     absl::Status fault;
     bool rerun_taken = false;
+    // DynamoDB's batches draw their errors per item (batch_faults.h).
+    const bool batch = IsPartialBatch(*call.method);
     {
       DelayedCallScope rerun(call.context.delayed);
-      fault = faults_->Before(ServiceKey(*call.method), call.method->name());
+      fault = batch ? faults_->Delay(ServiceKey(*call.method), call.method->name())
+                    : faults_->Before(ServiceKey(*call.method), call.method->name());
       rerun_taken = rerun.taken();
     }
     if (!fault.ok()) {
       std::move(done)(std::move(fault));
       return;
     }
-    if (!rerun_taken) {
-      next_->Invoke(call, std::move(done));
+    OperationCall inner = call;
+    if (rerun_taken) inner.context.delayed.reset();
+    if (!batch) {
+      next_->Invoke(inner, std::move(done));
       return;
     }
-    OperationCall inner = call;
-    inner.context.delayed.reset();
-    next_->Invoke(inner, std::move(done));
+    absl::StatusOr<BatchSplit> split = SplitBatch(*call.method, *call.request, *faults_);
+    if (!split.ok()) {
+      std::move(done)(split.status());
+      return;
+    }
+    if (split->request == nullptr) {
+      next_->Invoke(inner, std::move(done));
+      return;
+    }
+    // The split outlives the call: the reduced request is the callee's.
+    auto held = std::make_shared<BatchSplit>(*std::move(split));
+    inner.request = held->request.get();
+    next_->Invoke(inner, [held, response = call.response,
+                          done = std::move(done)](absl::Status status) mutable {
+      if (status.ok()) MergeUnprocessed(*held, response);
+      std::move(done)(std::move(status));
+    });
   }
   bool IsAsynchronous() const override { return next_->IsAsynchronous(); }
 

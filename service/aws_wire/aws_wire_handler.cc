@@ -1,6 +1,8 @@
 #include "service/aws_wire/aws_wire_handler.h"
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -76,17 +78,31 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+// The map members AWS writes even when empty; the SDKs index them without
+// checking (boto3's batch_writer reads response['UnprocessedItems']). Other
+// maps are absent when empty (GetItem's Item: absent means no item).
+constexpr absl::string_view kAlwaysWrittenMaps[] = {
+    "aws.dynamodb.v1.BatchWriteItemResponse.unprocessed_items",
+    "aws.dynamodb.v1.BatchGetItemResponse.responses",
+    "aws.dynamodb.v1.BatchGetItemResponse.unprocessed_keys",
+};
+
 // AWS writes a list member of an answer even when it is empty
 // ({"Streams":[]}), and SDK users index it without checking; the codec
 // cannot tell an empty proto3 list from an absent one, so the top-level
-// lists are added here.
+// lists (and kAlwaysWrittenMaps) are added here.
 void AddEmptyLists(const pb::Message& output, std::string& json) {
   const pb::Descriptor* type = output.GetDescriptor();
   const pb::Reflection* reflection = output.GetReflection();
   std::string members;
   for (int i = 0; i < type->field_count(); ++i) {
     const pb::FieldDescriptor* field = type->field(i);
-    if (!field->is_repeated() || field->is_map() || reflection->FieldSize(output, field) > 0) {
+    if (!field->is_repeated() || reflection->FieldSize(output, field) > 0) continue;
+    if (field->is_map()) {
+      if (std::find(std::begin(kAlwaysWrittenMaps), std::end(kAlwaysWrittenMaps),
+                    field->full_name()) != std::end(kAlwaysWrittenMaps)) {
+        absl::StrAppend(&members, "\"", field->json_name(), "\":{},");
+      }
       continue;
     }
     absl::StrAppend(&members, "\"", field->json_name(), "\":[],");
@@ -110,6 +126,21 @@ AwsErrorText AwsErrorFromGrpc(const grpc::Status& status, const ServiceSpec& ser
         break;
       }
     }
+  }
+  for (const auto& any : details.details()) {
+    // An error shape's members (status_conversion.cc packs them as the
+    // proto message named after the shape): written into the error body.
+    absl::string_view type = any.type_url();
+    type.remove_prefix(std::min(type.size(), type.rfind('/') + 1));
+    if (!absl::StartsWith(type, "aws.")) continue;
+    const pb::Descriptor* descriptor =
+        pb::DescriptorPool::generated_pool()->FindMessageTypeByName(std::string(type));
+    if (descriptor == nullptr) continue;
+    std::unique_ptr<pb::Message> shape(
+        pb::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+    if (!shape->ParseFromString(any.value())) continue;
+    absl::StatusOr<std::string> json = backends::aws::MessageToAwsJson(*shape);
+    if (json.ok()) error.shape_json = *std::move(json);
   }
   if (!error.name.empty()) {
     const std::string lead = absl::StrCat(error.name, ": ");
@@ -205,7 +236,7 @@ WireResponse AwsWireHandler::Handle(const WireRequest& request) {
   done.WaitForNotification();
   if (!call_status.ok()) {
     AwsErrorText error = AwsErrorFromGrpc(call_status, *service);
-    return ErrorResponse(service, error.name, error.message, request_id);
+    return ErrorResponse(service, error.name, error.message, request_id, error.shape_json);
   }
   std::unique_ptr<pb::Message> output(factory->GetPrototype(method->output_type())->New());
   if (!output->ParseFromString(Flatten(call_response))) {

@@ -48,6 +48,9 @@ struct AwsWireHandlerOptions {
 struct AwsErrorText {
   std::string name;
   std::string message;
+  // The error shape's other members as a JSON object (e.g. DynamoDB's
+  // CancellationReasons), from an aws.* detail of the status; empty if none.
+  std::string shape_json;
 };
 AwsErrorText AwsErrorFromGrpc(const grpc::Status& status,
                               const backends::aws::ServiceSpec& service);

@@ -255,7 +255,8 @@ int HttpStatusFor(Protocol protocol, absl::string_view name) {
 }
 
 WireResponse ErrorResponse(const ServiceSpec* service, absl::string_view name,
-                           absl::string_view message, absl::string_view request_id) {
+                           absl::string_view message, absl::string_view request_id,
+                           absl::string_view shape_json) {
   WireResponse response;
   const Protocol protocol = service == nullptr ? Protocol::kAwsJson1_0 : service->protocol;
   response.status = HttpStatusFor(protocol, name);
@@ -269,6 +270,14 @@ WireResponse ErrorResponse(const ServiceSpec* service, absl::string_view name,
                                                       : "application/x-amz-json-1.1");
     if (service == nullptr) response.headers.emplace_back("x-amzn-ErrorType", std::string(name));
     body["__type"] = absl::StrCat(IsDynamoDb(service) ? kDynamoDbErrorNamespace : "", name);
+  }
+  if (!shape_json.empty()) {
+    nlohmann::json shape = nlohmann::json::parse(shape_json, nullptr, /*allow_exceptions=*/false);
+    if (shape.is_object()) {
+      for (auto& [member, value] : shape.items()) {
+        if (member != "message" && member != "Message") body[member] = std::move(value);
+      }
+    }
   }
   body["message"] = std::string(message);
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -79,9 +79,13 @@ int HttpStatusFor(backends::aws::Protocol protocol, absl::string_view name);
 //              (DynamoDB and DynamoDB Streams use the namespace
 //              com.amazonaws.dynamodb.v20120810; Personalize none);
 //   restJson1: header x-amzn-ErrorType: <name>, body {"message": "..."}.
+// `shape_json`, when not empty, is a JSON object of the error shape's other
+// members (DynamoDB's CancellationReasons, ConditionalCheckFailedException's
+// Item), written into the body beside them, as AWS does.
 // Adds Content-Type, x-amzn-RequestId and, for DynamoDB, x-amz-crc32.
 WireResponse ErrorResponse(const backends::aws::ServiceSpec* service, absl::string_view name,
-                           absl::string_view message, absl::string_view request_id);
+                           absl::string_view message, absl::string_view request_id,
+                           absl::string_view shape_json = {});
 
 // A success answer with `json` as the body.
 WireResponse SuccessResponse(const backends::aws::ServiceSpec& service, std::string json,

@@ -48,7 +48,9 @@ TEST(OperationChainTest, ExactlyTheReadsAreMarkedNoSideEffectsInTheProtos) {
       const bool read =
           absl::StartsWith(method.name(), "Describe") || absl::StartsWith(method.name(), "List") ||
           absl::StartsWith(method.name(), "Get") || absl::StartsWith(method.name(), "Paginate") ||
-          absl::StartsWith(method.name(), "Subscribe") || method.name() == "Query" ||
+          absl::StartsWith(method.name(), "Subscribe") ||
+          absl::StartsWith(method.name(), "BatchGet") ||
+          absl::StartsWith(method.name(), "TransactGet") || method.name() == "Query" ||
           method.name() == "Scan";
       EXPECT_EQ(IsReadOnly(method), read) << method.full_name();
     }

@@ -220,6 +220,59 @@ class FacadeOnWire(unittest.TestCase):
         self.assertIn("Query condition missed key schema element: pk", e.exception.details())
         ddb.DeleteTable(req(db.DeleteTableRequest, TableName=table), timeout=30)
 
+    def test_dynamodb_batches_and_transactions(self):
+        ddb = db_grpc.DynamoDbServiceStub(self.b)
+        table = TABLE + "-tx"
+        ddb.CreateTable(req(
+            db.CreateTableRequest, TableName=table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}]), timeout=30)
+        # Maps of lists (RequestItems, Responses) cross the wire through the
+        # codec's wrapper messages, both ways.
+        write = db.BatchWriteItemRequest()
+        for pk in ("a", "b", "c"):
+            write.request_items[table].values.add().put_request.item["pk"].s = pk
+        self.assertEqual(len(ddb.BatchWriteItem(write, timeout=30).unprocessed_items), 0)
+        read = db.BatchGetItemRequest()
+        for pk in ("a", "c", "missing"):
+            read.request_items[table].keys.add().values["pk"].s = pk
+        got = ddb.BatchGetItem(read, timeout=30)
+        self.assertEqual(sorted(i.values["pk"].s for i in got.responses[table].values), ["a", "c"])
+
+        tx = db.TransactWriteItemsRequest()
+        put = tx.transact_items.add().put
+        put.table_name, put.condition_expression = table, "attribute_not_exists(pk)"
+        put.item["pk"].s = "new"
+        check = tx.transact_items.add().condition_check
+        check.table_name, check.condition_expression = table, "attribute_not_exists(pk)"
+        check.return_values_on_condition_check_failure = "ALL_OLD"
+        check.key["pk"].s = "a"
+        with self.assertRaises(grpc.RpcError) as e:
+            ddb.TransactWriteItems(tx, timeout=30)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.ABORTED, e.exception.details())
+        self.assertEqual(reason(e.exception), "TransactionCanceledException")
+        canceled = None
+        for key, value in e.exception.trailing_metadata() or ():
+            if key == "grpc-status-details-bin":
+                for any_ in status_pb2.Status.FromString(value).details:
+                    if any_.Is(db.TransactionCanceledException.DESCRIPTOR):
+                        canceled = db.TransactionCanceledException()
+                        any_.Unpack(canceled)
+        self.assertIsNotNone(canceled, "no TransactionCanceledException detail after two hops")
+        self.assertEqual([r.code for r in canceled.cancellation_reasons], ["None", "ConditionalCheckFailed"])
+        self.assertEqual(canceled.cancellation_reasons[1].item["pk"].s, "a")
+
+        tx.transact_items[1].condition_check.condition_expression = "attribute_exists(pk)"
+        ddb.TransactWriteItems(tx, timeout=30)
+        get = db.TransactGetItemsRequest()
+        for pk in ("new", "nope"):
+            g = get.transact_items.add().get
+            g.table_name = table
+            g.key["pk"].s = pk
+        answers = ddb.TransactGetItems(get, timeout=30).responses
+        self.assertEqual([r.item["pk"].s if len(r.item) else None for r in answers], ["new", None])
+        ddb.DeleteTable(req(db.DeleteTableRequest, TableName=table), timeout=30)
+
     def test_personalize(self):
         p = pz_grpc.PersonalizeServiceStub(self.b)
         group = p.CreateDatasetGroup(req(pz.CreateDatasetGroupRequest, name="wire-group"),

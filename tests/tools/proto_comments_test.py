@@ -34,9 +34,11 @@ FILE_MESSAGE, FILE_ENUM, FILE_SERVICE = 4, 5, 6
 MSG_FIELD, MSG_NESTED, MSG_ENUM, MSG_ONEOF = 2, 3, 4, 8
 FIELD_JSON_NAME = 10
 # The extra level that tells an empty SS/NS/BS/M/L from an absent one
-# (attribute_value.proto): the facade's own, no AWS member behind it.
+# (attribute_value.proto), and the list wrappers of DynamoDB's batch maps
+# (dynamodb.proto): the facade's own, no AWS member behind them.
 NO_AWS_MEMBER = {"aws.dynamodb.v1.%s.values" % m for m in
-                 ("StringSetValue", "NumberSetValue", "BinarySetValue", "MapValue", "ListValue")}
+                 ("StringSetValue", "NumberSetValue", "BinarySetValue", "MapValue", "ListValue",
+                  "ItemList", "WriteRequests", "ItemCollectionMetricsMultiple")}
 ENUM_VALUE, SERVICE_METHOD = 2, 2
 
 

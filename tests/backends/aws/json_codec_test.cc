@@ -99,6 +99,13 @@ std::vector<Golden> Goldens() {
        [] { return std::make_unique<::aws::personalize::v1::ListDatasetsResponse>(); }},
       {"cognito_list_records",
        [] { return std::make_unique<::aws::cognitosync::v1::ListRecordsResponse>(); }},
+      // Maps of lists through the facade's wrapper messages.
+      {"batch_write_item_request",
+       [] { return std::make_unique<::aws::dynamodb::v1::BatchWriteItemRequest>(); }},
+      {"batch_get_item_response",
+       [] { return std::make_unique<::aws::dynamodb::v1::BatchGetItemResponse>(); }},
+      {"transaction_canceled_exception",
+       [] { return std::make_unique<::aws::dynamodb::v1::TransactionCanceledException>(); }},
   };
 }
 

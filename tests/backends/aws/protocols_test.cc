@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -297,6 +298,34 @@ TEST(ProtocolsTest, UnreadableSuccessBodyIsInternalAndKeepsTheRequestId) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(status.message()), HasSubstr("$.Records[0].dynamodb.SizeBytes"));
   EXPECT_EQ(AwsRequestId(status), "RID-2");
+}
+
+// AWS's TransactionCanceledException body, as DynamoDB writes it: the
+// CancellationReasons come back with the status as its error shape.
+TEST(ProtocolsTest, ErrorShapeMembersAreReadBackFromTheBody) {
+  ::aws::dynamodb::v1::TransactWriteItemsResponse response;
+  absl::Status status = ParseResponse(
+      DynamoDbService(), Op(DynamoDbService(), "TransactWriteItems"), 400, {},
+      R"({"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",)"
+      R"("CancellationReasons":[{"Code":"None"},{"Code":"ConditionalCheckFailed",)"
+      R"("Item":{"pk":{"S":"a"}},"Message":"The conditional request failed"}],)"
+      R"("Message":"Transaction cancelled, please refer cancellation reasons for specific )"
+      R"(reasons [None, ConditionalCheckFailed]"})",
+      &response);
+  EXPECT_EQ(AwsErrorName(status), "TransactionCanceledException");
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  std::optional<ErrorShape> shape = GetErrorShape(status);
+  ASSERT_TRUE(shape.has_value());
+  ::aws::dynamodb::v1::TransactionCanceledException canceled;
+  EXPECT_EQ(shape->type_name, canceled.GetDescriptor()->full_name());
+  ASSERT_TRUE(canceled.ParseFromString(shape->value));
+  ASSERT_EQ(canceled.cancellation_reasons_size(), 2);
+  EXPECT_EQ(canceled.cancellation_reasons(0).code(), "None");
+  EXPECT_EQ(canceled.cancellation_reasons(1).item().at("pk").s(), "a");
+  // An error without members of its own carries no shape.
+  EXPECT_FALSE(GetErrorShape(ParseResponse(DynamoDbService(), Op(DynamoDbService(), "PutItem"), 400,
+                                           {}, R"({"__type":"ValidationException"})", &response))
+                   .has_value());
 }
 
 struct ErrorCase {
