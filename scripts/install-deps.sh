@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   cmake g++ make ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev grpc-proto
+  libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl libssl-dev libcurl4-openssl-dev libsimdjson-dev rapidjson-dev nlohmann-json3-dev
   zlib1g-dev  # CRC-32 of the simulator's journal frames (--state_dir)

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "awsfacade/simulator/v1/simulator.pb.h"
 #include "backends/aws/aws_backends.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/cognito_sync_simulator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/faulty_backends.h"
@@ -164,6 +165,17 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
   if (any_simulator) {
     absl::Status status = AddSimulators(options, out);
     if (!status.ok()) return status;
+  }
+
+  if (options.validate_requests) {
+    // Above the fault layer, the journal and AWS: a request AWS would reject
+    // reaches none of them; below the metrics, which count its rejection.
+    out.cognito_sync =
+        std::make_shared<backends::ValidatedCognitoSync>(std::move(out.cognito_sync));
+    out.personalize = std::make_shared<backends::ValidatedPersonalize>(std::move(out.personalize));
+    out.dynamodb = std::make_shared<backends::ValidatedDynamoDb>(std::move(out.dynamodb));
+    out.dynamodb_streams =
+        std::make_shared<backends::ValidatedDynamoDbStreams>(std::move(out.dynamodb_streams));
   }
 
   if (options.call_observer != nullptr) {

@@ -49,6 +49,10 @@ struct BackendOptions {
   // Simulated state survives restarts (--state_dir): the simulators are
   // journaled and recovered from this directory before serving.
   std::optional<backends::simulator::PersistenceOptions> persistence;
+  // Every request is checked against the AWS model's constraints before it
+  // reaches a backend, simulated or AWS (backends/request_validator.h).
+  // Off only to measure what the check costs.
+  bool validate_requests = true;
   // Given: every backend is wrapped in an Instrumented* decorator that
   // reports each call to it (service/observability.cc sets it).
   std::shared_ptr<backends::BackendCallObserver> call_observer;

@@ -1,7 +1,6 @@
 #include "backends/simulator/cognito_sync_simulator.h"
 
 #include <cstdint>
-#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/aws_error_names.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/validation.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -27,16 +27,14 @@ using aws_errors::kLimitExceeded;
 using aws_errors::kResourceConflict;
 using aws_errors::kResourceNotFound;
 
-constexpr absl::string_view kIdPattern = "[\\w-]+:[0-9a-f-]+";
-constexpr absl::string_view kDatasetNamePattern = "[a-zA-Z0-9_.:-]+";
+// The model's constraints are on the request fields (cognitosync.proto),
+// checked by ValidateRequest (backends/request_validator.h) first; what
+// follows is what the model does not say.
 // AWS gives MaxResults no range; this bound is the page size AWS's own JS
 // sync client asks for, so no known client is refused.
 constexpr int64_t kMaxMaxResults = 1024;
-constexpr int64_t kMaxIdLength = 55;
-constexpr int64_t kMaxDatasetNameLength = 128;
+// A saved record's key, as RecordPatch.Key (the model).
 constexpr int64_t kMaxKeyLength = 1024;
-constexpr int64_t kMaxValueLength = 1048575;
-constexpr int64_t kMaxDeviceIdLength = 256;
 constexpr int64_t kMaxLong = std::numeric_limits<int64_t>::max();
 
 constexpr absl::string_view kOpReplace = "replace";
@@ -44,59 +42,22 @@ constexpr absl::string_view kOpRemove = "remove";
 
 Validator Check() { return Validator(kInvalidParameter); }
 
-// The first failure among checks that are all cheap and side-effect free.
-absl::Status FirstError(std::initializer_list<absl::Status> checks) {
-  for (const absl::Status& s : checks) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
+// What a saved identity and dataset name must be: what a request naming
+// them must be.
+absl::Status CheckSavedIdentity(absl::string_view pool, absl::string_view identity) {
+  cs::ListDatasetsRequest naming;
+  naming.set_identity_pool_id(std::string(pool));
+  naming.set_identity_id(std::string(identity));
+  return ValidateRequest(naming);
 }
 
-bool IsWordOrDash(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
-}
-bool IsLowerHexOrDash(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
-}
-bool IsDatasetNameChar(char c) { return IsWordOrDash(c) || c == '.' || c == ':'; }
-
-// Whole-value match of [\w-]+:[0-9a-f-]+ (Java's \w is ASCII [A-Za-z0-9_]).
-// Neither class holds ':', so the value splits at its only colon.
-bool MatchesIdPattern(absl::string_view value) {
-  size_t colon = value.find(':');
-  if (colon == absl::string_view::npos || colon == 0 || colon + 1 == value.size()) return false;
-  for (char c : value.substr(0, colon)) {
-    if (!IsWordOrDash(c)) return false;
-  }
-  for (char c : value.substr(colon + 1)) {
-    if (!IsLowerHexOrDash(c)) return false;
-  }
-  return true;
-}
-
-absl::Status ValidateId(absl::string_view field, absl::string_view value) {
-  Validator v = Check();
-  absl::Status s = FirstError({v.Required(field, value), v.Length(field, value, 1, kMaxIdLength)});
-  if (!s.ok()) return s;
-  if (!MatchesIdPattern(value)) {
-    return v.Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy regular "
-                                      "expression pattern: ",
-                                      kIdPattern));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateIdentity(absl::string_view pool, absl::string_view identity) {
-  return FirstError({ValidateId("IdentityPoolId", pool), ValidateId("IdentityId", identity)});
-}
-
-absl::Status ValidateDatasetPath(absl::string_view pool, absl::string_view identity,
-                                 absl::string_view dataset) {
-  Validator v = Check();
-  return FirstError({ValidateIdentity(pool, identity), v.Required("DatasetName", dataset),
-                     v.Length("DatasetName", dataset, 1, kMaxDatasetNameLength),
-                     v.Charset("DatasetName", dataset, IsDatasetNameChar, kDatasetNamePattern)});
+absl::Status CheckSavedDatasetPath(absl::string_view pool, absl::string_view identity,
+                                   absl::string_view dataset) {
+  cs::DescribeDatasetRequest naming;
+  naming.set_identity_pool_id(std::string(pool));
+  naming.set_identity_id(std::string(identity));
+  naming.set_dataset_name(std::string(dataset));
+  return ValidateRequest(naming);
 }
 
 absl::StatusOr<int> PageSize(bool has_max_results, int32_t max_results, int default_size) {
@@ -106,43 +67,27 @@ absl::StatusOr<int> PageSize(bool has_max_results, int32_t max_results, int defa
   return static_cast<int>(max_results);
 }
 
+// What the model leaves out of RecordPatches (each patch's Op, Key, Value
+// length and SyncCount presence are the request validator's).
 absl::Status ValidatePatches(const google::protobuf::RepeatedPtrField<cs::RecordPatch>& patches) {
   Validator v = Check();
   absl::flat_hash_map<absl::string_view, int> seen;  // key -> first patch index
   for (int i = 0; i < patches.size(); ++i) {
     const cs::RecordPatch& p = patches[i];
     const std::string prefix = absl::StrCat("RecordPatches[", i, "].");
-    const std::string op = absl::StrCat(prefix, "Op");
-    const std::string key = absl::StrCat(prefix, "Key");
-    const std::string value = absl::StrCat(prefix, "Value");
-    const std::string sync_count = absl::StrCat(prefix, "SyncCount");
-    absl::Status s = v.Required(op, p.op());
-    if (!s.ok()) return s;
-    if (p.op() != kOpReplace && p.op() != kOpRemove) {
-      return v.Fail(op,
-                    "failed to satisfy constraint: Member must satisfy enum value set: "
-                    "[replace, remove]");
-    }
-    s = FirstError({v.Required(key, p.key()), v.Length(key, p.key(), 1, kMaxKeyLength)});
-    if (!s.ok()) return s;
-    if (p.has_value()) {
-      s = v.Length(value, p.value(), 0, kMaxValueLength);
-      if (!s.ok()) return s;
-    } else if (p.op() == kOpReplace) {
-      return v.Fail(value,
+    if (!p.has_value() && p.op() == kOpReplace) {
+      return v.Fail(absl::StrCat(prefix, "Value"),
                     "failed to satisfy constraint: Member must not be null when Op is "
                     "replace");
     }
-    if (!p.has_sync_count()) {
-      return v.Fail(sync_count, "failed to satisfy constraint: Member must not be null");
-    }
-    s = v.Range(sync_count, p.sync_count(), 0, kMaxLong);
+    absl::Status s = v.Range(absl::StrCat(prefix, "SyncCount"), p.sync_count(), 0, kMaxLong);
     if (!s.ok()) return s;
     auto [it, inserted] = seen.try_emplace(p.key(), i);
     if (!inserted) {
-      return v.Fail(key, absl::StrCat("failed to satisfy constraint: Member must be unique; "
-                                      "RecordPatches[",
-                                      it->second, "] has the same Key"));
+      return v.Fail(absl::StrCat(prefix, "Key"),
+                    absl::StrCat("failed to satisfy constraint: Member must be unique; "
+                                 "RecordPatches[",
+                                 it->second, "] has the same Key"));
     }
   }
   return absl::OkStatus();
@@ -250,7 +195,7 @@ absl::StatusOr<cs::ListRecordsResponse> CognitoSyncSimulator::ListRecords(
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
   const std::string& name = request.dataset_name();
-  absl::Status s = ValidateDatasetPath(pool, identity, name);
+  absl::Status s = ValidateRequest(request);
   if (!s.ok()) return s;
   const int64_t last_sync_count = request.last_sync_count();  // unset reads 0 = all
   s = Check().Range("LastSyncCount", last_sync_count, 0, kMaxLong);
@@ -312,16 +257,9 @@ absl::StatusOr<cs::UpdateRecordsResponse> CognitoSyncSimulator::UpdateRecords(
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
   const std::string& name = request.dataset_name();
-  Validator v = Check();
-  absl::Status s = ValidateDatasetPath(pool, identity, name);
+  absl::Status s = ValidateRequest(request);
   if (!s.ok()) return s;
-  if (!request.device_id().empty()) {
-    s = v.Length("DeviceId", request.device_id(), 1, kMaxDeviceIdLength);
-    if (!s.ok()) return s;
-  }
   s = ValidatePatches(request.record_patches());
-  if (!s.ok()) return s;
-  s = v.Required("SyncSessionToken", request.sync_session_token());
   if (!s.ok()) return s;
   absl::StatusOr<std::string> payload =
       options_.sealer->Open(SessionPurpose(pool, identity, name), request.sync_session_token());
@@ -442,7 +380,7 @@ absl::StatusOr<cs::ListDatasetsResponse> CognitoSyncSimulator::ListDatasets(
     const cs::ListDatasetsRequest& request) {
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
-  absl::Status s = ValidateIdentity(pool, identity);
+  absl::Status s = ValidateRequest(request);
   if (!s.ok()) return s;
   absl::StatusOr<int> page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
@@ -475,8 +413,7 @@ absl::StatusOr<cs::ListDatasetsResponse> CognitoSyncSimulator::ListDatasets(
 
 absl::StatusOr<cs::DescribeDatasetResponse> CognitoSyncSimulator::DescribeDataset(
     const cs::DescribeDatasetRequest& request) {
-  absl::Status s = ValidateDatasetPath(request.identity_pool_id(), request.identity_id(),
-                                       request.dataset_name());
+  absl::Status s = ValidateRequest(request);
   if (!s.ok()) return s;
   absl::MutexLock lock(&mu_);
   const IdentityState* ident = FindIdentity(request.identity_pool_id(), request.identity_id());
@@ -495,8 +432,7 @@ absl::StatusOr<cs::DescribeDatasetResponse> CognitoSyncSimulator::DescribeDatase
 
 absl::StatusOr<cs::DeleteDatasetResponse> CognitoSyncSimulator::DeleteDataset(
     const cs::DeleteDatasetRequest& request) {
-  absl::Status s = ValidateDatasetPath(request.identity_pool_id(), request.identity_id(),
-                                       request.dataset_name());
+  absl::Status s = ValidateRequest(request);
   if (!s.ok()) return s;
   absl::MutexLock lock(&mu_);
   auto ident_it = identities_.find(IdentityKey(request.identity_pool_id(), request.identity_id()));
@@ -548,7 +484,7 @@ absl::Status CognitoSyncSimulator::LoadState(const state::CognitoSyncState& in) 
     const std::string& pool = id.identity_pool_id();
     const std::string& identity = id.identity_id();
     const std::string where = absl::StrCat("identity ", pool, " ", identity);
-    if (absl::Status s = ValidateIdentity(pool, identity); !s.ok()) {
+    if (absl::Status s = CheckSavedIdentity(pool, identity); !s.ok()) {
       return Corrupt(where, s.message());
     }
     IdentityKey key(pool, identity);
@@ -562,7 +498,7 @@ absl::Status CognitoSyncSimulator::LoadState(const state::CognitoSyncState& in) 
     // A dataset name that is valid and next in `loaded`'s order.
     auto check_name = [&](const auto& loaded, absl::string_view name, absl::string_view name_where,
                           absl::string_view what) {
-      if (absl::Status s = ValidateDatasetPath(pool, identity, name); !s.ok()) {
+      if (absl::Status s = CheckSavedDatasetPath(pool, identity, name); !s.ok()) {
         return Corrupt(name_where, s.message());
       }
       return CheckAscending(loaded, name, name_where, what);

@@ -13,8 +13,8 @@
 #include "absl/strings/strip.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/aws_error_names.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/derived_ids.h"
-#include "backends/simulator/validation.h"
 #include "nlohmann/json.hpp"
 
 namespace awsfacade::backends::simulator {
@@ -37,27 +37,10 @@ constexpr char kActive[] = "ACTIVE";
 constexpr char kDeletePending[] = "DELETE PENDING";
 constexpr char kDeleteInProgress[] = "DELETE IN_PROGRESS";
 
-// Model constraints (service-2.json).
-constexpr int kMaxNameLength = 63;
-constexpr int kMaxArnLength = 256;
-constexpr int kMaxRoleArnLength = 256;
-constexpr int kMaxKmsKeyArnLength = 2048;
-constexpr int kMaxSchemaLength = 20000;
-constexpr int kMaxDatasetTypeLength = 256;
+// The model's constraints are on the request fields (personalize.proto),
+// checked by ValidateRequest (backends/request_validator.h) first; what
+// follows is what the model does not say.
 constexpr int kMaxTags = 200;
-constexpr int kMaxTagKeyLength = 128;
-constexpr int kMaxTagValueLength = 256;
-constexpr int kMaxNextTokenLength = 1500;
-constexpr int kMinMaxResults = 1;
-constexpr int kMaxMaxResults = 100;
-
-constexpr char kNamePattern[] = "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*";
-constexpr char kArnPattern[] = "arn:([a-z\\d-]+):personalize:.*:.*:.+";
-constexpr char kRoleArnPattern[] = "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+";
-constexpr char kKmsKeyArnPattern[] = "arn:aws.*:kms:.*:[0-9]{12}:key/.*";
-constexpr char kTagPattern[] = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
-constexpr char kDatasetTypePattern[] = "^[A-Za-z_]+$";
-constexpr char kNextTokenPattern[] = "\\p{ASCII}{0,1500}";
 
 constexpr char kListGroupsPurpose[] = "personalize.ListDatasetGroups";
 constexpr char kListSchemasPurpose[] = "personalize.ListSchemas";
@@ -71,189 +54,25 @@ constexpr char kListDatasetsPurpose[] = "personalize.ListDatasets|";
 constexpr std::array<absl::string_view, 5> kDatasetTypes = {"Interactions", "Items", "Users",
                                                             "Actions", "Action_Interactions"};
 
-const Validator& Check() {
-  static const Validator kValidator(kInvalidInput);
-  return kValidator;
-}
-
-absl::Status PatternError(absl::string_view field, absl::string_view pattern) {
-  return Check().Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
-                                          "regular expression pattern: ",
-                                          pattern));
-}
-
-bool IsAsciiDigits(absl::string_view s) {
-  for (char c : s) {
-    if (!absl::ascii_isdigit(c)) return false;
-  }
-  return true;
-}
-
-// Java's `.` does not match line terminators; every pattern below is made of
-// literals and `.`, so a value holding one cannot match.
-bool HasLineTerminator(absl::string_view s) {
-  return absl::StrContains(s, '\n') || absl::StrContains(s, '\r');
-}
-
-absl::Status CheckName(absl::string_view field, absl::string_view value) {
-  if (absl::Status s = Check().Required(field, value); !s.ok()) return s;
-  if (absl::Status s = Check().Length(field, value, 1, kMaxNameLength); !s.ok()) return s;
-  if (!absl::ascii_isalnum(value[0])) return PatternError(field, kNamePattern);
-  return Check().Charset(
-      field, value, [](char c) { return absl::ascii_isalnum(c) || c == '-' || c == '_'; },
-      kNamePattern);
-}
-
-// "arn:" partition ":" (partition is [a-z\d-]+); returns what follows, or
-// nullopt.
-std::optional<absl::string_view> AfterPartition(absl::string_view value) {
-  if (!absl::ConsumePrefix(&value, "arn:")) return std::nullopt;
-  size_t colon = value.find(':');
-  if (colon == 0 || colon == absl::string_view::npos) return std::nullopt;
-  for (char c : value.substr(0, colon)) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return std::nullopt;
-  }
-  return value.substr(colon + 1);
-}
-
-// arn:([a-z\d-]+):personalize:.*:.*:.+
-bool MatchesArn(absl::string_view value) {
-  if (HasLineTerminator(value)) return false;
-  std::optional<absl::string_view> rest = AfterPartition(value);
-  if (!rest || !absl::ConsumePrefix(&*rest, "personalize:")) return false;
-  // Two more colons, the second one followed by at least one character.
-  size_t first = rest->find(':');
-  if (first == absl::string_view::npos) return false;
-  size_t second = rest->find(':', first + 1);
-  return second != absl::string_view::npos && second + 1 < rest->size();
-}
-
-absl::Status CheckArn(absl::string_view field, absl::string_view value) {
-  if (absl::Status s = Check().Required(field, value); !s.ok()) return s;
-  if (absl::Status s = Check().Length(field, value, 0, kMaxArnLength); !s.ok()) return s;
-  if (!MatchesArn(value)) return PatternError(field, kArnPattern);
-  return absl::OkStatus();
-}
-
-// arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+ ('/' is in the
-// final class, so the optional slash needs no case of its own).
-bool MatchesRoleArn(absl::string_view value) {
-  std::optional<absl::string_view> rest = AfterPartition(value);
-  if (!rest || !absl::ConsumePrefix(&*rest, "iam::")) return false;
-  if (rest->size() < 12 || !IsAsciiDigits(rest->substr(0, 12))) return false;
-  rest->remove_prefix(12);
-  if (!absl::ConsumePrefix(&*rest, ":role") || rest->empty()) return false;
-  for (char c : *rest) {
-    if (!(absl::ascii_isalnum(c) || absl::StrContains("_+=,.@-/", c))) return false;
-  }
-  return true;
-}
-
-// arn:aws.*:kms:.*:[0-9]{12}:key/.*
-bool MatchesKmsKeyArn(absl::string_view value) {
-  if (HasLineTerminator(value) || !absl::StartsWith(value, "arn:aws")) return false;
-  // The earliest ":kms:" leaves the most room for the rest.
-  size_t kms = value.find(":kms:", 7);
-  if (kms == absl::string_view::npos) return false;
-  for (size_t q = value.find(':', kms + 5); q != absl::string_view::npos;
-       q = value.find(':', q + 1)) {
-    absl::string_view tail = value.substr(q + 1);
-    if (tail.size() >= 17 && IsAsciiDigits(tail.substr(0, 12)) && tail.substr(12, 5) == ":key/") {
-      return true;
-    }
-  }
-  return false;
-}
-
-absl::Status CheckDomain(absl::string_view field, absl::string_view value) {
-  if (value.empty() || value == "ECOMMERCE" || value == "VIDEO_ON_DEMAND") {
-    return absl::OkStatus();
-  }
-  return Check().Fail(field,
-                      "failed to satisfy constraint: Member must satisfy enum value "
-                      "set: [ECOMMERCE, VIDEO_ON_DEMAND]");
-}
-
-// Decodes one UTF-8 code point from `s`, or returns -1 for invalid UTF-8.
-int32_t NextCodePoint(absl::string_view& s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char b0 = byte(0);
-  int len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || s.size() < static_cast<size_t>(len)) return -1;
-  int32_t cp = len == 1 ? b0 : b0 & (0x7F >> len);
-  for (int i = 1; i < len; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (byte(i) & 0x3F);
-  }
-  s.remove_prefix(len);
-  return cp;
-}
-
-// [\p{L}\p{Z}\p{N}_.:/=+\-@]. ASCII exactly; beyond ASCII an approximation
-// without Unicode tables: every code point counts as a letter, separator or
-// number except controls, format characters, surrogates, private use and the
-// main punctuation and symbol blocks.
-bool IsTagCodePoint(int32_t cp) {
-  if (cp < 0x80) {
-    char c = static_cast<char>(cp);
-    return absl::ascii_isalnum(c) || c == ' ' || absl::StrContains("_.:/=+-@", c);
-  }
-  if (cp <= 0x9F) return false;  // C1 controls
-  if (cp >= 0xA1 && cp <= 0xBF) {
-    // Latin-1 punctuation and symbols, except the letters and numbers there.
-    return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB9 || cp == 0xBA ||
-           cp == 0xBC || cp == 0xBD || cp == 0xBE;
-  }
-  if (cp == 0xD7 || cp == 0xF7) return false;      // × ÷
-  if (cp >= 0x200B && cp <= 0x200F) return false;  // zero-width and marks (Cf)
-  if (cp >= 0x2010 && cp <= 0x2027) return false;  // general punctuation
-  if (cp >= 0x202A && cp <= 0x202E) return false;  // bidi controls (Cf)
-  if (cp >= 0x2030 && cp <= 0x205E) return false;  // general punctuation
-  if (cp >= 0x2060 && cp <= 0x206F) return false;  // invisible operators (Cf)
-  if (cp >= 0x20A0 && cp <= 0x20CF) return false;  // currency symbols
-  if (cp >= 0x2190 && cp <= 0x23FF) return false;  // arrows, math, technical
-  if (cp >= 0x2500 && cp <= 0x27BF) return false;  // box drawing .. dingbats
-  if (cp >= 0x3001 && cp <= 0x3004) return false;  // CJK punctuation
-  if (cp >= 0x3008 && cp <= 0x3020) return false;  // CJK brackets and marks
-  if (cp >= 0xD800 && cp <= 0xF8FF) return false;  // surrogates, private use
-  if (cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF)) return false;
-  if (cp >= 0x1F000 && cp <= 0x1FAFF) return false;  // emoji and pictographs
-  if (cp >= 0xE0000) return false;                   // tags, private use planes
-  return true;
-}
-
-absl::Status CheckTagText(absl::string_view field, absl::string_view value, int64_t min,
-                          int64_t max) {
-  if (absl::Status s = Check().Length(field, value, min, max); !s.ok()) return s;
-  while (!value.empty()) {
-    int32_t cp = NextCodePoint(value);
-    if (cp < 0 || !IsTagCodePoint(cp)) return PatternError(field, kTagPattern);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckTags(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
+// More than kMaxTags tags is TooManyTagsException, not a model constraint
+// (the request validator checks each tag).
+absl::Status CheckTagCount(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
   if (tags.size() > kMaxTags) {
     return AwsError(kTooManyTags,
                     absl::StrCat("You have exceeded the maximum number of tags (", kMaxTags,
                                  ") for this resource: ", tags.size(), " given"),
                     "tags");
   }
-  for (int i = 0; i < tags.size(); ++i) {
-    std::string prefix = absl::StrCat("tags.", i + 1, ".member.");
-    // tagValue is required but may be empty; proto3 cannot tell "" from unset.
-    if (absl::Status s =
-            CheckTagText(absl::StrCat(prefix, "tagKey"), tags[i].tag_key(), 1, kMaxTagKeyLength);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = CheckTagText(absl::StrCat(prefix, "tagValue"), tags[i].tag_value(), 0,
-                                      kMaxTagValueLength);
-        !s.ok()) {
-      return s;
-    }
-  }
   return absl::OkStatus();
+}
+
+// What a saved resource's name and domain must be: what the request that
+// created it had to be.
+absl::Status CheckSavedNameAndDomain(absl::string_view name, absl::string_view domain) {
+  v1::CreateDatasetGroupRequest as_created;
+  as_created.set_name(std::string(name));
+  as_created.set_domain(std::string(domain));
+  return ValidateRequest(as_created);
 }
 
 // An Avro record schema as Personalize accepts it: a JSON object with
@@ -291,23 +110,9 @@ absl::Status CheckAvroSchema(absl::string_view schema) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> PageSize(bool has_max_results, int32_t max_results, int default_size) {
-  if (!has_max_results) return default_size;
-  if (absl::Status s = Check().Range("maxResults", max_results, kMinMaxResults, kMaxMaxResults);
-      !s.ok()) {
-    return s;
-  }
-  return max_results;
-}
-
-absl::Status CheckNextToken(absl::string_view token) {
-  if (absl::Status s = Check().Length("nextToken", token, 0, kMaxNextTokenLength); !s.ok()) {
-    return s;
-  }
-  for (char c : token) {
-    if (static_cast<unsigned char>(c) >= 0x80) return PatternError("nextToken", kNextTokenPattern);
-  }
-  return absl::OkStatus();
+// maxResults is within the model's 1-100 (the request validator).
+int PageSize(bool has_max_results, int32_t max_results, int default_size) {
+  return has_max_results ? max_results : default_size;
 }
 
 void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
@@ -427,23 +232,7 @@ absl::StatusOr<PersonalizeSimulator::OrderKey> PersonalizeSimulator::OpenToken(
 
 absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatasetGroup(
     const v1::CreateDatasetGroupRequest& request) {
-  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
-  if (!request.role_arn().empty()) {
-    if (absl::Status s = Check().Length("roleArn", request.role_arn(), 0, kMaxRoleArnLength);
-        !s.ok()) {
-      return s;
-    }
-    if (!MatchesRoleArn(request.role_arn())) return PatternError("roleArn", kRoleArnPattern);
-  }
-  if (!request.kms_key_arn().empty()) {
-    if (absl::Status s = Check().Length("kmsKeyArn", request.kms_key_arn(), 0, kMaxKmsKeyArnLength);
-        !s.ok()) {
-      return s;
-    }
-    if (!MatchesKmsKeyArn(request.kms_key_arn())) {
-      return PatternError("kmsKeyArn", kKmsKeyArnPattern);
-    }
-  }
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   // AWS: "Supplying an IAM role is only valid when also specifying a KMS
   // key"; the KMS key in turn needs the role to be usable.
   if (!request.kms_key_arn().empty() && request.role_arn().empty()) {
@@ -452,8 +241,7 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
   if (!request.role_arn().empty() && request.kms_key_arn().empty()) {
     return AwsError(kInvalidInput, "roleArn is only valid when kmsKeyArn is specified", "roleArn");
   }
-  if (absl::Status s = CheckDomain("domain", request.domain()); !s.ok()) return s;
-  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
+  if (absl::Status s = CheckTagCount(request.tags()); !s.ok()) return s;
 
   std::string arn = Arn(absl::StrCat("dataset-group/", request.name()));
   absl::MutexLock lock(&mu_);
@@ -487,9 +275,7 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
 
 absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeDatasetGroup(
     const v1::DescribeDatasetGroupRequest& request) {
-  if (absl::Status s = CheckArn("datasetGroupArn", request.dataset_group_arn()); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   // Reads leave finished deletions for the next write to drop (they change
   // nothing, so a journal of writes alone rebuilds the state).
   absl::ReaderMutexLock lock(&mu_);
@@ -517,10 +303,9 @@ absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeD
 
 absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetGroups(
     const v1::ListDatasetGroupsRequest& request) {
-  absl::StatusOr<int> page_size =
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
+  const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
-  if (!page_size.ok()) return page_size.status();
-  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
   std::optional<OrderKey> after;
   if (!request.next_token().empty()) {
     absl::StatusOr<OrderKey> key = OpenToken(kListGroupsPurpose, request.next_token());
@@ -532,7 +317,7 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
   absl::Time now = options_.clock->Now();
   v1::ListDatasetGroupsResponse response;
   std::optional<OrderKey> next = groups_.Page(
-      after, *page_size, [&](const GroupRecord& g) { return !GoneBy(g.life, now); },
+      after, page_size, [&](const GroupRecord& g) { return !GoneBy(g.life, now); },
       [&](const GroupRecord& g) {
         Phase phase = PhaseAt(g.life, now, /*dataset=*/false);
         v1::DatasetGroupSummary* out = response.add_dataset_groups();
@@ -550,7 +335,7 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
 absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatasetGroup(
     const v1::DeleteDatasetGroupRequest& request) {
   const std::string& arn = request.dataset_group_arn();
-  if (absl::Status s = CheckArn("datasetGroupArn", arn); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
@@ -581,12 +366,7 @@ absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatas
 
 absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
     const v1::CreateSchemaRequest& request) {
-  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
-  if (absl::Status s = Check().Required("schema", request.schema()); !s.ok()) return s;
-  if (absl::Status s = Check().Length("schema", request.schema(), 1, kMaxSchemaLength); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckDomain("domain", request.domain()); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (absl::Status s = CheckAvroSchema(request.schema()); !s.ok()) return s;
 
   std::string arn = Arn(absl::StrCat("schema/", request.name()));
@@ -618,7 +398,7 @@ absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
 
 absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
     const v1::DescribeSchemaRequest& request) {
-  if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
   const SchemaRecord* found = schemas_.Find(request.schema_arn());
   if (found == nullptr) {
@@ -639,10 +419,9 @@ absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
 
 absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
     const v1::ListSchemasRequest& request) {
-  absl::StatusOr<int> page_size =
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
+  const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
-  if (!page_size.ok()) return page_size.status();
-  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
   std::optional<OrderKey> after;
   if (!request.next_token().empty()) {
     absl::StatusOr<OrderKey> key = OpenToken(kListSchemasPurpose, request.next_token());
@@ -653,7 +432,7 @@ absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
   absl::ReaderMutexLock lock(&mu_);
   v1::ListSchemasResponse response;
   std::optional<OrderKey> next = schemas_.Page(
-      after, *page_size, [](const SchemaRecord&) { return true; },
+      after, page_size, [](const SchemaRecord&) { return true; },
       [&](const SchemaRecord& s) {
         v1::DatasetSchemaSummary* out = response.add_schemas();
         out->set_name(s.name);
@@ -669,7 +448,7 @@ absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
 absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
     const v1::DeleteSchemaRequest& request) {
   const std::string& arn = request.schema_arn();
-  if (absl::Status s = CheckArn("schemaArn", arn); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   PurgeLocked(options_.clock->Now());
   if (!schemas_.contains(arn)) {
@@ -689,22 +468,8 @@ absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
 
 absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
     const v1::CreateDatasetRequest& request) {
-  if (absl::Status s = CheckName("name", request.name()); !s.ok()) return s;
-  if (absl::Status s = CheckArn("schemaArn", request.schema_arn()); !s.ok()) return s;
-  if (absl::Status s = CheckArn("datasetGroupArn", request.dataset_group_arn()); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   const std::string& type = request.dataset_type();
-  if (absl::Status s = Check().Required("datasetType", type); !s.ok()) return s;
-  if (absl::Status s = Check().Length("datasetType", type, 1, kMaxDatasetTypeLength); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Check().Charset(
-          "datasetType", type, [](char c) { return absl::ascii_isalpha(c) || c == '_'; },
-          kDatasetTypePattern);
-      !s.ok()) {
-    return s;
-  }
   absl::string_view canonical_type;
   for (absl::string_view known : kDatasetTypes) {
     if (absl::EqualsIgnoreCase(type, known)) canonical_type = known;
@@ -716,7 +481,7 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
                                  "Action_Interactions"),
                     "datasetType");
   }
-  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
+  if (absl::Status s = CheckTagCount(request.tags()); !s.ok()) return s;
 
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
@@ -774,7 +539,7 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
 
 absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDataset(
     const v1::DescribeDatasetRequest& request) {
-  if (absl::Status s = CheckArn("datasetArn", request.dataset_arn()); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   const DatasetRecord* found = datasets_.Find(request.dataset_arn());
@@ -802,13 +567,9 @@ absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDatase
 absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
     const v1::ListDatasetsRequest& request) {
   const std::string& group_arn = request.dataset_group_arn();
-  if (!group_arn.empty()) {
-    if (absl::Status s = CheckArn("datasetGroupArn", group_arn); !s.ok()) return s;
-  }
-  absl::StatusOr<int> page_size =
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
+  const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
-  if (!page_size.ok()) return page_size.status();
-  if (absl::Status s = CheckNextToken(request.next_token()); !s.ok()) return s;
   // The filter is part of the purpose: a token of another group's listing
   // (or of the unfiltered one) does not open.
   std::string purpose = absl::StrCat(kListDatasetsPurpose, group_arn);
@@ -823,7 +584,7 @@ absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
   absl::Time now = options_.clock->Now();
   v1::ListDatasetsResponse response;
   std::optional<OrderKey> next = datasets_.Page(
-      after, *page_size,
+      after, page_size,
       [&](const DatasetRecord& d) {
         return (group_arn.empty() || d.group_arn == group_arn) && !GoneBy(d.life, now);
       },
@@ -844,7 +605,7 @@ absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
 absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
     const v1::DeleteDatasetRequest& request) {
   const std::string& arn = request.dataset_arn();
-  if (absl::Status s = CheckArn("datasetArn", arn); !s.ok()) return s;
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
@@ -940,18 +701,22 @@ absl::Status PersonalizeSimulator::LoadState(const state::PersonalizeState& in) 
     }
     if (seq <= previous_seq) return Corrupt(where, "out of creation order");
     if (!seqs.insert(seq).second) return Corrupt(where, absl::StrCat("seq ", seq, " used twice"));
-    if (absl::Status s = CheckName("name", name); !s.ok()) return Corrupt(where, s.message());
+    if (absl::Status s = CheckSavedNameAndDomain(name, domain); !s.ok()) {
+      return Corrupt(where, s.message());
+    }
     if (arn != expected_arn) {
       return Corrupt(where, absl::StrCat("ARN is not ", expected_arn,
                                          " (another region or account, or another name)"));
     }
-    if (absl::Status s = CheckDomain("domain", domain); !s.ok()) return Corrupt(where, s.message());
     return absl::OkStatus();
   };
   auto load_tags = [](absl::string_view where,
                       const google::protobuf::RepeatedPtrField<v1::Tag>& saved,
                       std::vector<v1::Tag>* tags) {
-    if (absl::Status s = CheckTags(saved); !s.ok()) return Corrupt(where, s.message());
+    if (absl::Status s = CheckTagCount(saved); !s.ok()) return Corrupt(where, s.message());
+    for (const v1::Tag& tag : saved) {
+      if (absl::Status s = ValidateRequest(tag); !s.ok()) return Corrupt(where, s.message());
+    }
     tags->assign(saved.begin(), saved.end());
     return absl::OkStatus();
   };

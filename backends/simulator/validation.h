@@ -1,42 +1,14 @@
 #ifndef AWSFACADE_BACKENDS_SIMULATOR_VALIDATION_H_
 #define AWSFACADE_BACKENDS_SIMULATOR_VALIDATION_H_
 
-#include <cstdint>
-#include <optional>
-
-#include "absl/status/status.h"
-#include "absl/strings/string_view.h"
+// The simulators' name for the AWS constraint checks, which the generic
+// request validator (backends/request_validator.h) shares.
+#include "backends/common/validation.h"
 
 namespace awsfacade::backends::simulator {
 
-// Server-side input validation as AWS does it (model constraints: required,
-// length, pattern, range). Each check names the AWS member at fault and
-// fails with the service's own validation error name (`error`, e.g.
-// "InvalidParameterException", "InvalidInputException", "ValidationException").
-// Patterns must match the whole value (docs/aws-semantics.md §8.4).
-class Validator {
- public:
-  explicit Validator(absl::string_view error) : error_(error) {}
-
-  // Length in characters (Unicode code points, as AWS counts them).
-  absl::Status Length(absl::string_view field, absl::string_view value, int64_t min,
-                      int64_t max) const;
-  absl::Status Required(absl::string_view field, absl::string_view value) const;
-  absl::Status Range(absl::string_view field, int64_t value, int64_t min, int64_t max) const;
-  // Every character satisfies `allowed`.
-  absl::Status Charset(absl::string_view field, absl::string_view value, bool (*allowed)(char),
-                       absl::string_view pattern) const;
-  // Builds the error for a rule not covered above.
-  absl::Status Fail(absl::string_view field, absl::string_view message) const;
-
-  absl::string_view error() const { return error_; }
-
- private:
-  absl::string_view error_;
-};
-
-// Number of Unicode code points in valid UTF-8 (bytes otherwise).
-int64_t CodePointCount(absl::string_view utf8);
+using ::awsfacade::backends::CodePointCount;
+using ::awsfacade::backends::Validator;
 
 }  // namespace awsfacade::backends::simulator
 

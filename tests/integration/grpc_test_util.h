@@ -4,32 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/common/grpc_status.h"
 
 namespace awsfacade::testing {
 
-// The google.rpc.ErrorInfo in a failed call's details, if any.
-inline std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : rpc.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info;
-  }
-  return std::nullopt;
-}
-
-inline std::optional<google::rpc::RetryInfo> RetryInfoOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : rpc.details()) {
-    google::rpc::RetryInfo info;
-    if (any.UnpackTo(&info)) return info;
-  }
-  return std::nullopt;
-}
+using ::awsfacade::testutil::ErrorInfoOf;
+using ::awsfacade::testutil::RetryInfoOf;
 
 inline std::unique_ptr<grpc::ClientContext> ContextWithDeadline(int seconds = 10) {
   auto context = std::make_unique<grpc::ClientContext>();

@@ -18,6 +18,7 @@
 #include "service/cognito_sync_service.h"
 #include "service/dynamodb_streams_service.h"
 #include "service/personalize_service.h"
+#include "tests/common/grpc_status.h"
 #include "tests/service/mock_backends.h"
 
 namespace awsfacade::testing {
@@ -49,15 +50,7 @@ struct InProcess {
   std::shared_ptr<grpc::Channel> channel;
 };
 
-std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : rpc.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info;
-  }
-  return std::nullopt;
-}
+using ::awsfacade::testutil::ErrorInfoOf;
 
 TEST(CognitoSyncHandlerTest, ForwardsRequestAndReturnsResponse) {
   auto mock = std::make_shared<StrictMock<MockCognitoSyncBackend>>();

@@ -18,6 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "service/server.h"
+#include "tests/common/grpc_status.h"
 
 namespace awsfacade::testing {
 namespace {
@@ -99,15 +100,7 @@ std::string PutItemBytes(const std::string& doc_value) {
          Field(v1::PutItemRequest::kItemFieldNumber, doc);
 }
 
-std::string ReasonOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return "";
-  for (const auto& any : rpc.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
+using ::awsfacade::testutil::ReasonOf;
 
 TEST_F(RequestParsingTest, InvalidUtf8IsInvalidArgumentNamingTheField) {
   grpc::Status status =

@@ -19,6 +19,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "tests/common/grpc_status.h"
 #include "tests/service/streams_harness.h"
 #include "tests/service/subscriptions/forwarding_backend.h"
 
@@ -99,15 +100,7 @@ Seen Subscribe(const std::shared_ptr<grpc::Channel>& channel,
   return seen;
 }
 
-std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : rpc.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info;
-  }
-  return std::nullopt;
-}
+using ::awsfacade::testutil::ErrorInfoOf;
 
 auto HasRecords(size_t n) {
   return [n](const Seen& s) { return s.records.size() >= n; };
