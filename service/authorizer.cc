@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "aws/dynamodb/v1/dynamodb.pb.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/aws_error_names.h"
 #include "backends/common/crypto.h"
@@ -335,6 +336,60 @@ absl::StatusOr<std::string> Authorizer::Resource(const Message& request) const {
   return std::string();
 }
 
+absl::StatusOr<std::vector<std::string>> Authorizer::Resources(const Message& request) const {
+  namespace db = ::aws::dynamodb::v1;
+  // The tables a multi-table DynamoDB call names, with the member that names
+  // each (for the error of a malformed one).
+  std::vector<std::pair<const char*, std::string>> tables;
+  bool multi_table = true;
+  if (const auto* batch = dynamic_cast<const db::BatchGetItemRequest*>(&request)) {
+    for (const auto& [table, keys] : batch->request_items())
+      tables.emplace_back("RequestItems", table);
+  } else if (const auto* write = dynamic_cast<const db::BatchWriteItemRequest*>(&request)) {
+    for (const auto& [table, writes] : write->request_items())
+      tables.emplace_back("RequestItems", table);
+  } else if (const auto* get = dynamic_cast<const db::TransactGetItemsRequest*>(&request)) {
+    for (const db::TransactGetItem& item : get->transact_items()) {
+      tables.emplace_back("TransactItems.Get.TableName", item.get().table_name());
+    }
+  } else if (const auto* tx = dynamic_cast<const db::TransactWriteItemsRequest*>(&request)) {
+    for (const db::TransactWriteItem& item : tx->transact_items()) {
+      if (item.has_condition_check()) {
+        tables.emplace_back("TransactItems.ConditionCheck.TableName",
+                            item.condition_check().table_name());
+      }
+      if (item.has_put())
+        tables.emplace_back("TransactItems.Put.TableName", item.put().table_name());
+      if (item.has_delete_()) {
+        tables.emplace_back("TransactItems.Delete.TableName", item.delete_().table_name());
+      }
+      if (item.has_update()) {
+        tables.emplace_back("TransactItems.Update.TableName", item.update().table_name());
+      }
+    }
+  } else {
+    multi_table = false;
+  }
+  std::vector<std::string> out;
+  if (!multi_table) {
+    absl::StatusOr<std::string> resource = Resource(request);
+    if (!resource.ok()) return resource.status();
+    out.push_back(*std::move(resource));
+    return out;
+  }
+  for (const auto& [member, table] : tables) {
+    absl::StatusOr<std::string> arn = TableArn(member, table, /*arn_allowed=*/true);
+    if (!arn.ok()) return arn.status();
+    out.push_back(*std::move(arn));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  // A call naming no table at all (refused by the backend's validation) is
+  // decided like a call without a resource.
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
 std::string Authorizer::SealIterator(absl::string_view stream_arn,
                                      absl::string_view iterator) const {
   // Stream ARNs hold no '|' (StreamArn checked them), AWS iterators may.
@@ -376,14 +431,17 @@ absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
   absl::StatusOr<std::string> caller = Caller(context);
   if (!caller.ok()) return caller.status();
   const std::string operation = Operation(request);
-  absl::StatusOr<std::string> resource = Resource(request);
-  if (resource.status().code() == absl::StatusCode::kPermissionDenied) {
+  absl::StatusOr<std::vector<std::string>> resources = Resources(request);
+  if (resources.status().code() == absl::StatusCode::kPermissionDenied) {
     return backends::AwsError(
         kAccessDenied, absl::StrCat(*caller, " is not authorized to perform ", operation, ": ",
-                                    resource.status().message()));
+                                    resources.status().message()));
   }
-  if (!resource.ok()) return resource.status();
-  return Decide(*caller, operation, *resource);
+  if (!resources.ok()) return resources.status();
+  for (const std::string& resource : *resources) {
+    if (absl::Status s = Decide(*caller, operation, resource); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace awsfacade::service

@@ -54,7 +54,9 @@ namespace awsfacade::service {
 //                 the ARN a Create* call will make;
 //   DynamoDB      arn:aws:dynamodb:<region>:<account>:table/<name>, whether
 //                 TableName holds the name or the table's ARN (AWS accepts
-//                 both);
+//                 both); the batch and transaction calls act on every table
+//                 they name (RequestItems, each action's TableName), and the
+//                 policy must allow the call on each;
 //   Streams       the StreamArn (ListStreams: its table's ARN); GetRecords:
 //                 the stream its shard iterator reads (below);
 //   Simulator     ForceShardRollover: its StreamArn; the other controls none.
@@ -119,6 +121,12 @@ class Authorizer {
   static std::string Operation(const google::protobuf::Message& request);
   // The canonical ARN the request acts on, "" for none, or the error above.
   absl::StatusOr<std::string> Resource(const google::protobuf::Message& request) const;
+  // Every resource the request acts on, sorted, each once: the tables of
+  // DynamoDB's batch and transaction calls (RequestItems' keys, each
+  // action's TableName), else {Resource(request)}. Check allows a call only
+  // when the policy allows the operation on every one of them.
+  absl::StatusOr<std::vector<std::string>> Resources(
+      const google::protobuf::Message& request) const;
   absl::Status Decide(const std::string& caller, const std::string& operation,
                       const std::string& resource) const;
 

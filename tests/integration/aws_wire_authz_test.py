@@ -38,7 +38,8 @@ TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/"
 KEYS = {"AKIDWRITER": "writer-secret", "AKIDREADER": "reader-secret"}
 POLICY = {"rules": [
     {"callers": ["aws:AKIDWRITER"], "operations": [DDB + "*"], "resources": ["*"]},
-    {"callers": ["aws:AKIDREADER"], "operations": [DDB + "GetItem", DDB + "DescribeTable"],
+    {"callers": ["aws:AKIDREADER"],
+     "operations": [DDB + "GetItem", DDB + "DescribeTable", DDB + "BatchGetItem", DDB + "TransactGetItems"],
      "resources": [TABLE_ARN + "orders"]},
     {"callers": ["peer:ipv4:127.0.0.1"], "operations": [DDB + "DescribeLimits"], "resources": ["*"]},
 ]}
@@ -101,6 +102,19 @@ class AuthzTest(unittest.TestCase):
         code, _, message = denied(reader.get_item, TableName="secrets", Key={"pk": {"S": "a"}})
         self.assertEqual(code, "AccessDeniedException")
         self.assertIn(TABLE_ARN + "secrets", message)
+        # A batch or transaction call needs every table it names.
+        key = {"pk": {"S": "a"}}
+        got = reader.batch_get_item(RequestItems={"orders": {"Keys": [key]}})["Responses"]["orders"]
+        self.assertEqual([item["v"] for item in got], [{"N": "1"}])
+        code, _, message = denied(reader.batch_get_item,
+                                  RequestItems={"orders": {"Keys": [key]}, "secrets": {"Keys": [key]}})
+        self.assertEqual(code, "AccessDeniedException")
+        self.assertIn("BatchGetItem on resource " + TABLE_ARN + "secrets", message)
+        code, _, _ = denied(reader.transact_get_items, TransactItems=[
+            {"Get": {"TableName": "orders", "Key": key}}, {"Get": {"TableName": "secrets", "Key": key}}])
+        self.assertEqual(code, "AccessDeniedException")
+        self.assertEqual(len(reader.transact_get_items(
+            TransactItems=[{"Get": {"TableName": "orders", "Key": key}}])["Responses"]), 1)
         # The reader's refused write changed nothing.
         self.assertNotIn("Item", writer.get_item(TableName="orders", Key={"pk": {"S": "b"}}))
 

@@ -15,6 +15,7 @@ namespace {
 
 using ::awsfacade::testutil::IsOkAndHolds;
 using ::awsfacade::testutil::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
@@ -238,6 +239,45 @@ TEST(AuthorizerTest, SimulatorControlsAreOperationsWithoutAResourceButRollover) 
 
 // issue 17 §8: "resources" absent means any resource; deleting that branch
 // of Decide passed every test before.
+// A batch or transaction call acts on every table it names; Check allows it
+// only when each of them is allowed (before, they named no resource at all).
+TEST(AuthorizerTest, BatchAndTransactionCallsActOnEveryTableTheyName) {
+  namespace db = ::aws::dynamodb::v1;
+  constexpr char kSecrets[] = "arn:aws:dynamodb:us-east-1:123456789012:table/secrets";
+  auto a = Policy(R"({"rules": []})");
+  db::BatchWriteItemRequest write;
+  (*write.mutable_request_items())["orders"];
+  (*write.mutable_request_items())[kOrders];  // the same table by its ARN
+  (*write.mutable_request_items())["secrets"];
+  EXPECT_THAT(a->Resources(write), IsOkAndHolds(ElementsAre(kOrders, kSecrets)));
+  db::BatchGetItemRequest get;
+  (*get.mutable_request_items())["secrets"];
+  EXPECT_THAT(a->Resources(get), IsOkAndHolds(ElementsAre(kSecrets)));
+
+  db::TransactWriteItemsRequest tx;
+  tx.add_transact_items()->mutable_put()->set_table_name("orders");
+  tx.add_transact_items()->mutable_update()->set_table_name("secrets");
+  tx.add_transact_items()->mutable_delete_()->set_table_name("orders");
+  tx.add_transact_items()->mutable_condition_check()->set_table_name("secrets");
+  EXPECT_THAT(a->Resources(tx), IsOkAndHolds(ElementsAre(kOrders, kSecrets)));
+  tx.add_transact_items()->mutable_condition_check()->set_table_name(
+      "arn:aws:dynamodb:us-east-1:999999999999:table/theirs");
+  EXPECT_THAT(a->Resources(tx), StatusIs(absl::StatusCode::kPermissionDenied));
+
+  db::TransactGetItemsRequest tget;
+  tget.add_transact_items()->mutable_get()->set_table_name("x");  // under 3 characters
+  absl::StatusOr<std::vector<std::string>> malformed = a->Resources(tget);
+  EXPECT_THAT(malformed, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(backends::AwsErrorField(malformed.status()),
+              Optional(std::string("TransactItems.Get.TableName")));
+
+  db::PutItemRequest put;
+  put.set_table_name("orders");
+  EXPECT_THAT(a->Resources(put), IsOkAndHolds(ElementsAre(kOrders)));
+  db::DescribeLimitsRequest limits;
+  EXPECT_THAT(a->Resources(limits), IsOkAndHolds(ElementsAre("")));
+}
+
 TEST(AuthorizerTest, RuleWithoutResourcesAllowsAnyResourceAndNone) {
   auto a = Policy(R"({"rules": [{"callers": ["token:ops"], "operations": ["*"]}]})");
   EXPECT_TRUE(a->Decide("token:ops", "aws.dynamodb.v1.DynamoDbService/GetItem", kOrders).ok());
