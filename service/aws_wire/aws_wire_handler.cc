@@ -87,17 +87,29 @@ constexpr absl::string_view kAlwaysWrittenMaps[] = {
     "aws.dynamodb.v1.BatchGetItemResponse.unprocessed_keys",
 };
 
+// Whether `input` asks for a count only (Query and Scan with Select COUNT),
+// whose answer AWS writes without Items.
+bool CountOnly(const pb::Message& input) {
+  const pb::FieldDescriptor* select = input.GetDescriptor()->FindFieldByName("select");
+  return select != nullptr && select->type() == pb::FieldDescriptor::TYPE_STRING &&
+         !select->is_repeated() && input.GetReflection()->GetString(input, select) == "COUNT";
+}
+
 // AWS writes a list member of an answer even when it is empty
 // ({"Streams":[]}), and SDK users index it without checking; the codec
 // cannot tell an empty proto3 list from an absent one, so the top-level
-// lists (and kAlwaysWrittenMaps) are added here.
-void AddEmptyLists(const pb::Message& output, std::string& json) {
+// lists (and kAlwaysWrittenMaps) are added here, but for the Items of a
+// count-only answer.
+
+void AddEmptyLists(const pb::Message& input, const pb::Message& output, std::string& json) {
   const pb::Descriptor* type = output.GetDescriptor();
   const pb::Reflection* reflection = output.GetReflection();
+  const bool count_only = CountOnly(input);
   std::string members;
   for (int i = 0; i < type->field_count(); ++i) {
     const pb::FieldDescriptor* field = type->field(i);
     if (!field->is_repeated() || reflection->FieldSize(output, field) > 0) continue;
+    if (count_only && field->name() == "items") continue;
     if (field->is_map()) {
       if (std::find(std::begin(kAlwaysWrittenMaps), std::end(kAlwaysWrittenMaps),
                     field->full_name()) != std::end(kAlwaysWrittenMaps)) {
@@ -247,7 +259,7 @@ WireResponse AwsWireHandler::Handle(const WireRequest& request) {
   if (!json.ok()) {
     return ErrorResponse(service, NamesFor(*service).internal, json.status().message(), request_id);
   }
-  AddEmptyLists(*output, *json);
+  AddEmptyLists(*input, *output, *json);
   return SuccessResponse(*service, *std::move(json), request_id);
 }
 
