@@ -5,7 +5,8 @@
 //   fuzz_seed_generator <tests/fuzz/corpus>
 //
 //   simulator_requests/  call sequences (simulator_ops.h encoding) that
-//                        create, use and delete tables, streams, dataset
+//                        create, use (Query, Scan, batches and transactions
+//                        included) and delete tables, streams, dataset
 //                        groups, schemas, datasets and Cognito Sync data,
 //                        plus one empty request of every operation
 //   simulator_tokens/    for each token kind: a real token the world issued
@@ -161,6 +162,84 @@ std::string DynamoDbSequence(Recorder& r) {
   r.Call<ddbs::GetShardIteratorResponse>("DynamoDB Streams.GetShardIterator", iterator);
   r.Json<ddb::DeleteTableResponse, ddb::DeleteTableRequest>("DynamoDB.DeleteTable",
                                                             R"j({"TableName": "Music"})j");
+  return r.input();
+}
+
+// Query, Scan and the batch and transaction calls on a table with a local
+// secondary index: pages, filters, projections, a cancelled transaction.
+std::string DynamoDbReadsAndBatches(Recorder& r) {
+  r.Json<ddb::CreateTableResponse, ddb::CreateTableRequest>("DynamoDB.CreateTable", R"j({
+      "TableName": "Music", "BillingMode": "PAY_PER_REQUEST",
+      "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"},
+                               {"AttributeName": "SongTitle", "AttributeType": "S"},
+                               {"AttributeName": "Year", "AttributeType": "N"}],
+      "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"},
+                    {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+      "LocalSecondaryIndexes": [{"IndexName": "ByYear",
+          "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"},
+                        {"AttributeName": "Year", "KeyType": "RANGE"}],
+          "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Plays"]}}],
+      "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}})j");
+  r.Json<ddb::BatchWriteItemResponse, ddb::BatchWriteItemRequest>("DynamoDB.BatchWriteItem", R"j({
+      "RequestItems": {"Music": [
+        {"PutRequest": {"Item": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "A"}, "Year": {"N": "2001"},
+                                 "Plays": {"N": "3"}}}},
+        {"PutRequest": {"Item": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "B"}, "Year": {"N": "1999"},
+                                 "Plays": {"N": "7"}, "Tags": {"SS": ["x"]}}}},
+        {"PutRequest": {"Item": {"Artist": {"S": "Zed"}, "SongTitle": {"S": "C"}}}}]},
+      "ReturnConsumedCapacity": "INDEXES", "ReturnItemCollectionMetrics": "SIZE"})j");
+  auto page = r.Json<ddb::QueryResponse, ddb::QueryRequest>("DynamoDB.Query", R"j({
+      "TableName": "Music", "KeyConditionExpression": "Artist = :a AND begins_with(SongTitle, :p)",
+      "FilterExpression": "Plays > :n", "ProjectionExpression": "SongTitle, Plays", "Limit": 1,
+      "ExpressionAttributeValues": {":a": {"S": "Acme"}, ":p": {"S": ""}, ":n": {"N": "1"}},
+      "ReturnConsumedCapacity": "TOTAL"})j");
+  ddb::QueryRequest next = awsfacade::fuzz::FromJson<ddb::QueryRequest>(R"j({
+      "TableName": "Music", "KeyConditionExpression": "Artist = :a",
+      "ExpressionAttributeValues": {":a": {"S": "Acme"}}, "ScanIndexForward": false})j");
+  *next.mutable_exclusive_start_key() = page.last_evaluated_key();
+  r.Call<ddb::QueryResponse>("DynamoDB.Query", next);
+  r.Json<ddb::QueryResponse, ddb::QueryRequest>("DynamoDB.Query", R"j({
+      "TableName": "Music", "IndexName": "ByYear", "Select": "ALL_PROJECTED_ATTRIBUTES",
+      "KeyConditionExpression": "Artist = :a AND #y BETWEEN :lo AND :hi",
+      "ExpressionAttributeNames": {"#y": "Year"},
+      "ExpressionAttributeValues": {":a": {"S": "Acme"}, ":lo": {"N": "1990"}, ":hi": {"N": "2000"}}})j");
+  r.Json<ddb::ScanResponse, ddb::ScanRequest>("DynamoDB.Scan", R"j({
+      "TableName": "Music", "Segment": 1, "TotalSegments": 2, "Limit": 2,
+      "FilterExpression": "attribute_exists(Tags) OR size(SongTitle) = :one",
+      "ExpressionAttributeValues": {":one": {"N": "1"}}})j");
+  r.Json<ddb::ScanResponse, ddb::ScanRequest>("DynamoDB.Scan",
+                                              R"j({"TableName": "Music", "Select": "COUNT"})j");
+  r.Json<ddb::BatchGetItemResponse, ddb::BatchGetItemRequest>("DynamoDB.BatchGetItem", R"j({
+      "RequestItems": {"Music": {"Keys": [{"Artist": {"S": "Acme"}, "SongTitle": {"S": "A"}},
+                                          {"Artist": {"S": "Nobody"}, "SongTitle": {"S": "Z"}}],
+                                 "ProjectionExpression": "Plays", "ConsistentRead": true}}})j");
+  r.Json<ddb::TransactWriteItemsResponse, ddb::TransactWriteItemsRequest>(
+      "DynamoDB.TransactWriteItems", R"j({
+      "ClientRequestToken": "seed-token-1",
+      "TransactItems": [
+        {"Put": {"TableName": "Music", "Item": {"Artist": {"S": "New"}, "SongTitle": {"S": "D"}},
+                 "ConditionExpression": "attribute_not_exists(Artist)"}},
+        {"Update": {"TableName": "Music", "Key": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "A"}},
+                    "UpdateExpression": "ADD Plays :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Delete": {"TableName": "Music", "Key": {"Artist": {"S": "Zed"}, "SongTitle": {"S": "C"}}}},
+        {"ConditionCheck": {"TableName": "Music",
+                            "Key": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "B"}},
+                            "ConditionExpression": "Plays = :seven",
+                            "ExpressionAttributeValues": {":seven": {"N": "7"}}}}]})j");
+  r.Json<ddb::TransactWriteItemsResponse, ddb::TransactWriteItemsRequest>(
+      "DynamoDB.TransactWriteItems", R"j({
+      "TransactItems": [
+        {"Delete": {"TableName": "Music", "Key": {"Artist": {"S": "New"}, "SongTitle": {"S": "D"}}}},
+        {"ConditionCheck": {"TableName": "Music",
+                            "Key": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "B"}},
+                            "ConditionExpression": "attribute_not_exists(Plays)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}]})j");
+  r.Json<ddb::TransactGetItemsResponse, ddb::TransactGetItemsRequest>("DynamoDB.TransactGetItems",
+                                                                      R"j({
+      "TransactItems": [{"Get": {"TableName": "Music",
+                                 "Key": {"Artist": {"S": "New"}, "SongTitle": {"S": "D"}}}},
+                        {"Get": {"TableName": "Music", "ProjectionExpression": "Plays",
+                                 "Key": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "A"}}}}]})j");
   return r.input();
 }
 
@@ -350,8 +429,9 @@ int main(int argc, char** argv) {
   }
   const fs::path corpus = argv[1];
   const fs::path requests = corpus / "simulator_requests";
-  Recorder dynamodb, personalize, cognito_sync;
+  Recorder dynamodb, personalize, cognito_sync, dynamodb_reads;
   Write(requests, "dynamodb_sequence", DynamoDbSequence(dynamodb));
+  Write(requests, "dynamodb_reads_and_batches", DynamoDbReadsAndBatches(dynamodb_reads));
   Write(requests, "personalize_sequence", PersonalizeSequence(personalize));
   Write(requests, "cognito_sync_sequence", CognitoSyncSequence(cognito_sync));
   // simulator_state/: what each sequence left, saved as a snapshot would

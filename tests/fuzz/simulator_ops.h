@@ -136,6 +136,12 @@ inline const std::vector<Operation>& Operations() {
         AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, ListDatasets),
         AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, DescribeDataset),
         AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, DeleteDataset),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, Query),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, Scan),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, BatchGetItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, BatchWriteItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, TransactGetItems),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, TransactWriteItems),
 #undef AWSFACADE_FUZZ_OP
     };
   }();
