@@ -659,7 +659,8 @@ void DynamoDbSimulator::ApplyItemWriteLocked(Table& table, ItemWrite write, absl
     IndexItemTtlLocked(table, write.key, stored, now);
     new_size = stored.size;
     // Key attributes never change, so only a new key enters the order.
-    if (write.old == nullptr) table.order.Add(stored.item, table.hash_key, table.range_key, write.key);
+    if (write.old == nullptr)
+      table.order.Add(stored.item, table.hash_key, table.range_key, write.key);
     table.items[write.key] = std::move(stored);
   } else {
     if (write.old != nullptr) table.order.Remove(write.old->item, table.hash_key, table.range_key);
@@ -752,7 +753,6 @@ DynamoDbSimulator::ItemWriteReport DynamoDbSimulator::ApplyItemMutationLocked(
 
 // --- Capacity ----------------------------------------------------------------
 
-
 void DynamoDbSimulator::WriteCapacity(const Table& table, absl::string_view mode,
                                       const Item* old_item, const Item* new_item,
                                       v1::ConsumedCapacity* out) const {
@@ -771,7 +771,8 @@ void DynamoDbSimulator::WriteCapacity(const Table& table, absl::string_view mode
     double units = 0;
     if (was || is) {
       Item old_proj =
-          was ? IndexImage(*old_item, table.key_schema, index.key_schema, index.projection) : Item();
+          was ? IndexImage(*old_item, table.key_schema, index.key_schema, index.projection)
+              : Item();
       Item new_proj =
           is ? IndexImage(*new_item, table.key_schema, index.key_schema, index.projection) : Item();
       if (was && is) {
@@ -1829,8 +1830,8 @@ absl::StatusOr<Response> DynamoDbSimulator::ReadItems(
   target.key_schema = table.key_schema;
   target.attribute_definitions = table.attribute_definitions;
   for (const Index& index : table.indexes) {
-    target.indexes.push_back(ReadIndex{index.name, index.global, index.key_schema,
-                                       index.projection});
+    target.indexes.push_back(
+        ReadIndex{index.name, index.global, index.key_schema, index.projection});
   }
   target.order = &table.order;
   target.find = [&table](const std::string& key) {
