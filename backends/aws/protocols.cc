@@ -17,9 +17,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "aws/cognitosync/v1/cognitosync.pb.h"
 #include "aws/dynamodb/v1/dynamodb.pb.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
 #include "aws/personalize/v1/personalize.pb.h"
+#include "awsfacade/http/v1/http.pb.h"
 #include "backends/aws/json_codec.h"
 #include "backends/common/aws_error.h"
 #include "google/protobuf/descriptor.h"
@@ -61,56 +63,60 @@ const ServiceSpec* AwsJsonService(ServiceSpec spec, const pb::Descriptor& reques
   return new ServiceSpec(spec);
 }
 
-// Cognito Sync (restJson1), docs/aws-semantics.md §2.2. Query keys are listed in the
-// order botocore sends them.
-constexpr HttpBinding kCognitoListRecords[] = {
-    {"IdentityPoolId", L::kLabel, "IdentityPoolId"},
-    {"IdentityId", L::kLabel, "IdentityId"},
-    {"DatasetName", L::kLabel, "DatasetName"},
-    {"LastSyncCount", L::kQuery, "lastSyncCount"},
-    {"MaxResults", L::kQuery, "maxResults"},
-    {"NextToken", L::kQuery, "nextToken"},
-    {"SyncSessionToken", L::kQuery, "syncSessionToken"},
-};
-constexpr HttpBinding kCognitoUpdateRecords[] = {
-    {"IdentityPoolId", L::kLabel, "IdentityPoolId"},
-    {"IdentityId", L::kLabel, "IdentityId"},
-    {"DatasetName", L::kLabel, "DatasetName"},
-    {"ClientContext", L::kHeader, "x-amz-Client-Context"},
-};
-constexpr HttpBinding kCognitoListDatasets[] = {
-    {"IdentityPoolId", L::kLabel, "IdentityPoolId"},
-    {"IdentityId", L::kLabel, "IdentityId"},
-    {"MaxResults", L::kQuery, "maxResults"},
-    {"NextToken", L::kQuery, "nextToken"},
-};
-constexpr HttpBinding kCognitoDataset[] = {
-    {"IdentityPoolId", L::kLabel, "IdentityPoolId"},
-    {"IdentityId", L::kLabel, "IdentityId"},
-    {"DatasetName", L::kLabel, "DatasetName"},
-};
+// restJson1 (Cognito Sync, docs/aws-semantics.md §2.2): every unary method
+// that carries (awsfacade.http.v1.http) is an operation, bound as the option
+// says (proto/awsfacade/http/v1/http.proto); the labels are the {Member}s of
+// its URI template, in order. Like the awsJson tables, the table is built
+// once and never freed: the options are copied into storage a static
+// pointer keeps, and the table's views point into it.
+OperationSpec RestJsonOperation(const pb::MethodDescriptor& method,
+                                const ::awsfacade::http::v1::HttpRule& rule) {
+  std::vector<HttpBinding> request;
+  absl::string_view uri = rule.uri();
+  for (size_t open = uri.find('{'); open != absl::string_view::npos; open = uri.find('{', open)) {
+    const size_t close = uri.find('}', open);
+    if (close == absl::string_view::npos) break;
+    absl::string_view label = uri.substr(open + 1, close - open - 1);
+    absl::ConsumeSuffix(&label, "+");
+    request.push_back({label, L::kLabel, label});
+    open = close;
+  }
+  for (const auto& query : rule.query())
+    request.push_back({query.member(), L::kQuery, query.name()});
+  for (const auto& header : rule.header()) {
+    request.push_back({header.member(), L::kHeader, header.name()});
+  }
+  if (!rule.query_map().empty()) request.push_back({rule.query_map(), L::kQueryMap, {}});
+  std::vector<HttpBinding> response;
+  for (const auto& header : rule.response_header()) {
+    response.push_back({header.member(), L::kHeader, header.name()});
+  }
+  auto keep = [](const std::vector<HttpBinding>& bindings) {
+    auto* kept = new HttpBinding[bindings.size()];
+    std::copy(bindings.begin(), bindings.end(), kept);
+    return absl::Span<const HttpBinding>(kept, bindings.size());
+  };
+  return {method.name(), rule.method(), rule.uri(), keep(request), keep(response)};
+}
 
-constexpr char kDatasetUri[] =
-    "/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}";
-
-constexpr OperationSpec kCognitoSyncOperations[] = {
-    {"ListRecords",
-     "GET",
-     "/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}/records",
-     kCognitoListRecords,
-     {}},
-    {"UpdateRecords", "POST", kDatasetUri, kCognitoUpdateRecords, {}},
-    {"ListDatasets",
-     "GET",
-     "/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets",
-     kCognitoListDatasets,
-     {}},
-    {"DescribeDataset", "GET", kDatasetUri, kCognitoDataset, {}},
-    {"DeleteDataset", "DELETE", kDatasetUri, kCognitoDataset, {}},
-};
-
-constexpr ServiceSpec kCognitoSync = {"Cognito Sync", Protocol::kRestJson1, "",
-                                      "cognito-sync", "cognito-sync",       kCognitoSyncOperations};
+const ServiceSpec* RestJsonService(ServiceSpec spec, const pb::Descriptor& request,
+                                   const char* proto_service) {
+  const pb::ServiceDescriptor& service = *request.file()->FindServiceByName(proto_service);
+  static auto* const rules = new std::vector<std::unique_ptr<::awsfacade::http::v1::HttpRule>>;
+  std::vector<OperationSpec> operations;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const pb::MethodDescriptor& method = *service.method(i);
+    if (method.client_streaming() || method.server_streaming()) continue;
+    if (!method.options().HasExtension(::awsfacade::http::v1::http)) continue;
+    rules->push_back(std::make_unique<::awsfacade::http::v1::HttpRule>(
+        method.options().GetExtension(::awsfacade::http::v1::http)));
+    operations.push_back(RestJsonOperation(method, *rules->back()));
+  }
+  auto* table = new OperationSpec[operations.size()];
+  std::copy(operations.begin(), operations.end(), table);
+  spec.operations = absl::Span<const OperationSpec>(table, operations.size());
+  return new ServiceSpec(spec);
+}
 
 // ---------------------------------------------------------------------------
 // Helpers.
@@ -517,7 +523,12 @@ const ServiceSpec& PersonalizeService() {
       *::aws::personalize::v1::ListDatasetsRequest::descriptor(), "PersonalizeService");
   return *spec;
 }
-const ServiceSpec& CognitoSyncService() { return kCognitoSync; }
+const ServiceSpec& CognitoSyncService() {
+  static const ServiceSpec* const spec = RestJsonService(
+      {"Cognito Sync", Protocol::kRestJson1, "", "cognito-sync", "cognito-sync", {}},
+      *::aws::cognitosync::v1::ListRecordsRequest::descriptor(), "CognitoSyncService");
+  return *spec;
+}
 
 const OperationSpec* FindOperation(const ServiceSpec& service, absl::string_view name) {
   for (const OperationSpec& operation : service.operations) {

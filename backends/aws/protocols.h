@@ -95,7 +95,8 @@ struct ServiceSpec {
 //   Personalize       awsJson 1.1  AmazonPersonalize.<Op>          from its descriptor;
 //                                                                  all `POST /`
 //
-//   Cognito Sync, restJson1 (docs/aws-semantics.md §2.2),
+//   Cognito Sync, restJson1 (docs/aws-semantics.md §2.2): every unary rpc
+//   with an (awsfacade.http.v1.http) option, bound as it says; today
 //   with {Base} = /identitypools/{IdentityPoolId}/identities/{IdentityId}:
 //     operation        method  URI                                   query / header members
 //     ListRecords      GET     {Base}/datasets/{DatasetName}/records lastSyncCount, maxResults,

@@ -31,6 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace pb = ::google::protobuf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
@@ -108,6 +109,47 @@ TEST(ProtocolsTest, ServiceMetadataFollowsTheDocs) {
   EXPECT_EQ(PersonalizeService().target_prefix, "AmazonPersonalize");
   EXPECT_EQ(CognitoSyncService().protocol, Protocol::kRestJson1);
   EXPECT_EQ(CognitoSyncService().signing_name, "cognito-sync");
+}
+
+// The restJson1 table is the rpcs' (awsfacade.http.v1.http) options: the
+// labels are the URI's {Member}s, then the query members in the option's
+// order, then the headers.
+TEST(ProtocolsTest, RestJsonBindingsComeFromTheHttpOption) {
+  auto describe = [](const OperationSpec& operation) {
+    std::vector<std::string> out;
+    for (const HttpBinding& b : operation.request_bindings) {
+      out.push_back(absl::StrCat(b.member,
+                                 b.location == HttpLocation::kLabel   ? " label "
+                                 : b.location == HttpLocation::kQuery ? " query "
+                                                                      : " header ",
+                                 b.name));
+    }
+    return out;
+  };
+  const OperationSpec* list = FindOperation(CognitoSyncService(), "ListRecords");
+  ASSERT_NE(list, nullptr);
+  EXPECT_EQ(list->method, "GET");
+  EXPECT_EQ(
+      list->uri,
+      "/identitypools/{IdentityPoolId}/identities/{IdentityId}/datasets/{DatasetName}/records");
+  EXPECT_THAT(describe(*list),
+              ElementsAre("IdentityPoolId label IdentityPoolId", "IdentityId label IdentityId",
+                          "DatasetName label DatasetName", "LastSyncCount query lastSyncCount",
+                          "MaxResults query maxResults", "NextToken query nextToken",
+                          "SyncSessionToken query syncSessionToken"));
+  const OperationSpec* update = FindOperation(CognitoSyncService(), "UpdateRecords");
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(update->method, "POST");
+  EXPECT_THAT(
+      describe(*update),
+      ElementsAre("IdentityPoolId label IdentityPoolId", "IdentityId label IdentityId",
+                  "DatasetName label DatasetName", "ClientContext header x-amz-Client-Context"));
+  const OperationSpec* remove = FindOperation(CognitoSyncService(), "DeleteDataset");
+  ASSERT_NE(remove, nullptr);
+  EXPECT_EQ(remove->method, "DELETE");
+  // The facade-only server streams have no AWS operation.
+  EXPECT_EQ(FindOperation(CognitoSyncService(), "PaginateListRecords"), nullptr);
+  EXPECT_EQ(CognitoSyncService().operations.size(), 5u);
 }
 
 // ---------------------------------------------------------------------------
