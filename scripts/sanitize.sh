@@ -112,7 +112,7 @@ elif [ "$MODE" = tsan ]; then
   TARGETS=(tests/service/service_test tests/backends/simulator/stream_store_test)
 else
   mapfile -t TARGETS < <(cmake --build "$BUILD_DIR" -- -t targets all |
-    grep -oP '^tests/((backends|service|observability)/[^:]*_test|client/client_mock_test)(?=: CXX_EXECUTABLE_LINKER)' |
+    grep -oP '^tests/(backends|service)/[^:]*_test(?=: CXX_EXECUTABLE_LINKER)' |
     sort -u)
 fi
 if [ -n "${RELINK:-}" ]; then
