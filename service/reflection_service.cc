@@ -1,5 +1,7 @@
 #include "service/reflection_service.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -31,11 +33,23 @@ absl::StatusOr<std::unique_ptr<const DescriptorIndex>> DescriptorIndex::Create(
 void DescriptorIndex::AppendWithDependencies(const pb::FileDescriptor* file,
                                              absl::flat_hash_set<const pb::FileDescriptor*>* sent,
                                              std::vector<const std::string*>* out) const {
-  if (!sent->insert(file).second) return;
-  out->push_back(&serialized_.at(file->name()));
-  for (int i = 0; i < file->dependency_count(); ++i) {
-    AppendWithDependencies(file->dependency(i), sent, out);
-  }
+  // Depth first, each file after its imports (post-order); reversed at the
+  // end. (Pre-order was not enough: with cognitosync.proto importing two
+  // files that both import descriptor.proto, building pre-order from its end
+  // met the second of them before descriptor.proto.)
+  const size_t first = out->size();
+  struct Walk {
+    const DescriptorIndex& index;
+    absl::flat_hash_set<const pb::FileDescriptor*>* sent;
+    std::vector<const std::string*>* out;
+    void Visit(const pb::FileDescriptor* f) {
+      if (!sent->insert(f).second) return;
+      for (int i = 0; i < f->dependency_count(); ++i) Visit(f->dependency(i));
+      out->push_back(&index.serialized_.at(f->name()));
+    }
+  };
+  Walk{*this, sent, out}.Visit(file);
+  std::reverse(out->begin() + static_cast<std::ptrdiff_t>(first), out->end());
 }
 
 namespace {

@@ -30,9 +30,12 @@ class DescriptorIndex {
   // value, extension) and extensions, by full name.
   const google::protobuf::DescriptorPool& pool() const { return pool_; }
 
-  // Appends `file` and then, depth first, each of its dependencies not yet
-  // in `sent`, as serialized FileDescriptorProtos with their source info;
-  // each file appended is added to `sent`.
+  // Appends `file` and each of its dependencies not yet in `sent`, as
+  // serialized FileDescriptorProtos with their source info, `file` first
+  // and every file before all of the files it imports (reverse post-order),
+  // so a client that builds the answer from its end always has a file's
+  // imports built first, however the imports share dependencies. Each file
+  // appended is added to `sent`.
   void AppendWithDependencies(const google::protobuf::FileDescriptor* file,
                               absl::flat_hash_set<const google::protobuf::FileDescriptor*>* sent,
                               std::vector<const std::string*>* out) const;
