@@ -39,7 +39,11 @@ case "$MODE" in
   asan)
     BUILD_DIR=build-asan
     FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-    TEST_FILTER='*'
+    # The buffer-budget load test compares peaks against an unbudgeted run
+    # that must overrun: under ASan's slowdown the writer falls behind, the
+    # unbudgeted run stays under the bound and the test (rightly) refuses to
+    # conclude. It runs in ctest; here it is left out.
+    TEST_FILTER='*:-SubscriptionEngineTest.StalledReadersTogetherStayNearTheBufferBudget'
     export ASAN_OPTIONS="detect_leaks=1"
     export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
     export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp"
