@@ -10,8 +10,8 @@
 
 #include "aws/dynamodb/v1/dynamodb.grpc.pb.h"
 #include "gmock/gmock.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/common/grpc_status.h"
 #include "tests/integration/grpc_test_util.h"
 #include "tests/integration/server_process.h"
 
@@ -19,6 +19,7 @@ namespace awsfacade::testing {
 namespace {
 
 namespace ddb = ::aws::dynamodb::v1;
+using ::awsfacade::testutil::DetailOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -26,18 +27,6 @@ ddb::AttributeValue S(const std::string& v) {
   ddb::AttributeValue a;
   a.set_s(v);
   return a;
-}
-
-// The detail of type M in a failed call's google.rpc.Status, if any.
-template <typename M>
-std::optional<M> DetailOf(const grpc::Status& status) {
-  google::rpc::Status rpc;
-  if (!rpc.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : rpc.details()) {
-    M detail;
-    if (any.Is<M>() && any.UnpackTo(&detail)) return detail;
-  }
-  return std::nullopt;
 }
 
 class DynamoDbTransactionsTest : public ::testing::Test {
