@@ -5,26 +5,30 @@
 #include "client/internal/pagination.h"
 
 namespace awsfacade::client {
-namespace v1 = ::aws::cognitosync::v1;
+namespace cognitosync = ::aws::cognitosync::v1;
 
-StreamRange<v1::Record> CognitoSyncClient::ListAllRecords(v1::ListRecordsRequest request,
-                                                          const CallOptions& call) {
-  return internal::ListAll<v1::Record>(
+StreamRange<cognitosync::Record> CognitoSyncClient::ListAllRecords(
+    cognitosync::ListRecordsRequest request, const CallOptions& call) {
+  return internal::ListAll<cognitosync::Record>(
       connection_, &CognitoSyncConnection::ListRecords, internal::MergeCallOptions(defaults_, call),
       std::move(request),
-      {[](v1::ListRecordsResponse& page) { return page.mutable_records(); },
-       [](const v1::ListRecordsResponse& page) { return page.next_token(); },
-       [](v1::ListRecordsRequest& r, const std::string& token) { r.set_next_token(token); }});
+      {[](cognitosync::ListRecordsResponse& page) { return page.mutable_records(); },
+       [](const cognitosync::ListRecordsResponse& page) { return page.next_token(); },
+       [](cognitosync::ListRecordsRequest& r, const std::string& token) {
+         r.set_next_token(token);
+       }});
 }
 
-StreamRange<v1::Dataset> CognitoSyncClient::ListAllDatasets(v1::ListDatasetsRequest request,
-                                                            const CallOptions& call) {
-  return internal::ListAll<v1::Dataset>(
+StreamRange<cognitosync::Dataset> CognitoSyncClient::ListAllDatasets(
+    cognitosync::ListDatasetsRequest request, const CallOptions& call) {
+  return internal::ListAll<cognitosync::Dataset>(
       connection_, &CognitoSyncConnection::ListDatasets,
       internal::MergeCallOptions(defaults_, call), std::move(request),
-      {[](v1::ListDatasetsResponse& page) { return page.mutable_datasets(); },
-       [](const v1::ListDatasetsResponse& page) { return page.next_token(); },
-       [](v1::ListDatasetsRequest& r, const std::string& token) { r.set_next_token(token); }});
+      {[](cognitosync::ListDatasetsResponse& page) { return page.mutable_datasets(); },
+       [](const cognitosync::ListDatasetsResponse& page) { return page.next_token(); },
+       [](cognitosync::ListDatasetsRequest& r, const std::string& token) {
+         r.set_next_token(token);
+       }});
 }
 
 }  // namespace awsfacade::client

@@ -37,6 +37,8 @@ function(awsfacade_protoc)
       DEPENDS "${proto}" protobuf::protoc
       COMMENT "protoc ${rel}"
       VERBATIM)
+    # protoc gives every file the same file-local names: never one unity source.
+    set_source_files_properties(${outs} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
     list(APPEND srcs ${outs})
   endforeach()
   set(${ARG_OUT_SRCS} ${srcs} PARENT_SCOPE)

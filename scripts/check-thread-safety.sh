@@ -9,7 +9,8 @@
 # generated protobuf headers under BUILD_DIR/gen). Runs clang++-16
 # -fsyntax-only -Wthread-safety -Werror on each source of backends/, service/,
 # observability/, client/ and deploy/ (JOBS at a time, default: every core),
-# with that file's include paths and defines. Prints each failing file's
+# with that file's include paths and defines; in a unity build, on each batch
+# of those directories' targets. Prints each failing file's
 # diagnostics; exits 1 when any file fails.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,8 +33,13 @@ import json, os, shlex, sys
 root, db, out = sys.argv[1], sys.argv[2], sys.argv[3]
 dirs = ("backends/", "service/", "observability/", "client/", "deploy/")
 n = 0
+build = os.path.dirname(os.path.abspath(db))
 for entry in json.load(open(db)):
     path = os.path.relpath(entry["file"], root)
+    if "/Unity/unity_" in entry["file"]:
+        # A unity batch (CMake's UNITY_BUILD) stands for its target's sources:
+        # BUILD_DIR/<source dir>/CMakeFiles/<target>.dir/Unity/unity_N_cxx.cxx.
+        path = os.path.relpath(entry["file"], build)
     if not path.startswith(dirs):
         continue
     args = entry.get("arguments") or shlex.split(entry["command"])

@@ -3,7 +3,7 @@
 #include "service/wire_copy.h"
 
 namespace awsfacade::service {
-namespace v1 = ::aws::cognitosync::v1;
+namespace cognitosync = ::aws::cognitosync::v1;
 
 namespace {
 constexpr char kDomain[] = "cognito-sync";
@@ -29,33 +29,34 @@ CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBack
                                        const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
-grpc::ServerWriteReactor<v1::PaginateListRecordsResponse>* CognitoSyncService::PaginateListRecords(
-    grpc::CallbackServerContext* context, const v1::PaginateListRecordsRequest* request) {
+grpc::ServerWriteReactor<cognitosync::PaginateListRecordsResponse>*
+CognitoSyncService::PaginateListRecords(grpc::CallbackServerContext* context,
+                                        const cognitosync::PaginateListRecordsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListRecordsResponse>(
+    return new RefusedStream<cognitosync::PaginateListRecordsResponse>(
         ToGrpcStatus(allowed, handler_.domain));
   }
-  return new PageStreamReactor<v1::PaginateListRecordsResponse>(
-      handler_, FollowNextToken<v1::ListRecordsRequest, v1::ListRecordsResponse,
-                                v1::PaginateListRecordsResponse>(
-                    WireCopy<v1::ListRecordsRequest>(*request),
-                    [backend = backend_](const v1::ListRecordsRequest& r) {
+  return new PageStreamReactor<cognitosync::PaginateListRecordsResponse>(
+      handler_, FollowNextToken<cognitosync::ListRecordsRequest, cognitosync::ListRecordsResponse,
+                                cognitosync::PaginateListRecordsResponse>(
+                    WireCopy<cognitosync::ListRecordsRequest>(*request),
+                    [backend = backend_](const cognitosync::ListRecordsRequest& r) {
                       return backend->ListRecords(r);
                     }));
 }
 
-grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>*
+grpc::ServerWriteReactor<cognitosync::PaginateListDatasetsResponse>*
 CognitoSyncService::PaginateListDatasets(grpc::CallbackServerContext* context,
-                                         const v1::PaginateListDatasetsRequest* request) {
+                                         const cognitosync::PaginateListDatasetsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListDatasetsResponse>(
+    return new RefusedStream<cognitosync::PaginateListDatasetsResponse>(
         ToGrpcStatus(allowed, handler_.domain));
   }
-  return new PageStreamReactor<v1::PaginateListDatasetsResponse>(
-      handler_, FollowNextToken<v1::ListDatasetsRequest, v1::ListDatasetsResponse,
-                                v1::PaginateListDatasetsResponse>(
-                    WireCopy<v1::ListDatasetsRequest>(*request),
-                    [backend = backend_](const v1::ListDatasetsRequest& r) {
+  return new PageStreamReactor<cognitosync::PaginateListDatasetsResponse>(
+      handler_, FollowNextToken<cognitosync::ListDatasetsRequest, cognitosync::ListDatasetsResponse,
+                                cognitosync::PaginateListDatasetsResponse>(
+                    WireCopy<cognitosync::ListDatasetsRequest>(*request),
+                    [backend = backend_](const cognitosync::ListDatasetsRequest& r) {
                       return backend->ListDatasets(r);
                     }));
 }

@@ -3,7 +3,7 @@
 #include "service/request_parsing.h"
 
 namespace awsfacade::service {
-namespace v1 = ::aws::dynamodbstreams::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
 
 DynamoDbStreamsService::DynamoDbStreamsService(
     std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor,
@@ -19,35 +19,35 @@ template <typename Response>
 using Done = backends::AsyncDone<Response>;
 using backends::CallContext;
 
-grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(grpc::CallbackServerContext* context,
-                                                              const v1::ListStreamsRequest* request,
-                                                              v1::ListStreamsResponse* response) {
+grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(
+    grpc::CallbackServerContext* context, const streams::ListStreamsRequest* request,
+    streams::ListStreamsResponse* response) {
   return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
                          &backends::DynamoDbStreamsBackend::AsyncListStreams);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::DescribeStream(
-    grpc::CallbackServerContext* context, const v1::DescribeStreamRequest* request,
-    v1::DescribeStreamResponse* response) {
+    grpc::CallbackServerContext* context, const streams::DescribeStreamRequest* request,
+    streams::DescribeStreamResponse* response) {
   return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
                          &backends::DynamoDbStreamsBackend::AsyncDescribeStream);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(
-    grpc::CallbackServerContext* context, const v1::GetShardIteratorRequest* request,
-    v1::GetShardIteratorResponse* response) {
+    grpc::CallbackServerContext* context, const streams::GetShardIteratorRequest* request,
+    streams::GetShardIteratorResponse* response) {
   // Under a policy the client gets the server's sealed iterator (authorizer.h).
   return ServeUnary(
       context, *request, response, handler_,
-      [this, request](const CallContext& call, Done<v1::GetShardIteratorResponse> done) {
+      [this, request](const CallContext& call, Done<streams::GetShardIteratorResponse> done) {
         if (handler_.authz == nullptr) {
           backend_->AsyncGetShardIterator(call, *request, std::move(done));
           return;
         }
         backend_->AsyncGetShardIterator(
             call, *request,
-            [authz = handler_.authz, stream_arn = request->stream_arn(),
-             done = std::move(done)](absl::StatusOr<v1::GetShardIteratorResponse> result) mutable {
+            [authz = handler_.authz, stream_arn = request->stream_arn(), done = std::move(done)](
+                absl::StatusOr<streams::GetShardIteratorResponse> result) mutable {
               if (result.ok() && !result->shard_iterator().empty()) {
                 result->set_shard_iterator(
                     authz->SealIterator(stream_arn, result->shard_iterator()));
@@ -58,14 +58,14 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(
       backend_->IsAsynchronous());
 }
 
-grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(grpc::CallbackServerContext* context,
-                                                             const v1::GetRecordsRequest* request,
-                                                             v1::GetRecordsResponse* response) {
+grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(
+    grpc::CallbackServerContext* context, const streams::GetRecordsRequest* request,
+    streams::GetRecordsResponse* response) {
   // ServeUnary authorizes on the stream inside the sealed iterator; the
   // backend reads with its own iterator, and the next one is sealed again.
   return ServeUnary(
       context, *request, response, handler_,
-      [this, request](const CallContext& call, Done<v1::GetRecordsResponse> done) {
+      [this, request](const CallContext& call, Done<streams::GetRecordsResponse> done) {
         if (handler_.authz == nullptr) {
           backend_->AsyncGetRecords(call, *request, std::move(done));
           return;
@@ -76,12 +76,12 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(grpc::CallbackServe
           std::move(done)(opened.status());
           return;
         }
-        v1::GetRecordsRequest inner = *request;
+        streams::GetRecordsRequest inner = *request;
         inner.set_shard_iterator(opened->iterator);
         backend_->AsyncGetRecords(
             call, std::move(inner),
             [authz = handler_.authz, stream_arn = opened->stream_arn,
-             done = std::move(done)](absl::StatusOr<v1::GetRecordsResponse> result) mutable {
+             done = std::move(done)](absl::StatusOr<streams::GetRecordsResponse> result) mutable {
               if (result.ok() && !result->next_shard_iterator().empty()) {
                 result->set_next_shard_iterator(
                     authz->SealIterator(stream_arn, result->next_shard_iterator()));
@@ -121,16 +121,16 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeSubscribe(grpc::CallbackServerC
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToShard(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  return ServeSubscribe<v1::SubscribeToShardRequest>(
-      context, *request, handler_, [&](v1::SubscribeToShardRequest parsed) {
+  return ServeSubscribe<streams::SubscribeToShardRequest>(
+      context, *request, handler_, [&](streams::SubscribeToShardRequest parsed) {
         return engine_->SubscribeToShard(context, std::move(parsed));
       });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToStream(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  return ServeSubscribe<v1::SubscribeToStreamRequest>(
-      context, *request, handler_, [&](v1::SubscribeToStreamRequest parsed) {
+  return ServeSubscribe<streams::SubscribeToStreamRequest>(
+      context, *request, handler_, [&](streams::SubscribeToStreamRequest parsed) {
         return engine_->SubscribeToStream(context, std::move(parsed));
       });
 }

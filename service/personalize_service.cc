@@ -3,7 +3,7 @@
 #include "service/boto_paginator.h"
 
 namespace awsfacade::service {
-namespace v1 = ::aws::personalize::v1;
+namespace personalize = ::aws::personalize::v1;
 
 namespace {
 constexpr char kDomain[] = "personalize";
@@ -15,24 +15,24 @@ PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBack
                                        const Authorizer* authz)
     : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
 
-grpc::ServerWriteReactor<v1::PaginateListDatasetsResponse>*
+grpc::ServerWriteReactor<personalize::PaginateListDatasetsResponse>*
 PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,
-                                         const v1::PaginateListDatasetsRequest* request) {
+                                         const personalize::PaginateListDatasetsRequest* request) {
   if (absl::Status allowed = Authorize(handler_, *context, *request); !allowed.ok()) {
-    return new RefusedStream<v1::PaginateListDatasetsResponse>(
+    return new RefusedStream<personalize::PaginateListDatasetsResponse>(
         ToGrpcStatus(allowed, handler_.domain));
   }
-  const v1::PaginationConfig& config = request->pagination_config();
+  const personalize::PaginationConfig& config = request->pagination_config();
   std::optional<int> max_items;
   if (config.has_max_items()) max_items = config.max_items();
   absl::StatusOr<BotoPaginator> paginator =
       BotoPaginator::Create(kTokenName, max_items, config.starting_token());
 
-  v1::ListDatasetsRequest list;
+  personalize::ListDatasetsRequest list;
   list.set_dataset_group_arn(request->dataset_group_arn());
   if (config.has_page_size()) list.set_max_results(config.page_size());
 
-  using Page = v1::PaginateListDatasetsResponse;
+  using Page = personalize::PaginateListDatasetsResponse;
   return new PageStreamReactor<Page>(
       handler_,
       [paginator = std::move(paginator), list = std::move(list),
@@ -40,7 +40,7 @@ PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,
         if (!paginator.ok()) return paginator.status();
         if (paginator->done()) return std::nullopt;
         list.set_next_token(paginator->request_token().value_or(""));
-        absl::StatusOr<v1::ListDatasetsResponse> page = backend->ListDatasets(list);
+        absl::StatusOr<personalize::ListDatasetsResponse> page = backend->ListDatasets(list);
         if (!page.ok()) return page.status();
         auto slice = paginator->OnPage(page->datasets_size(), page->next_token());
         if (!slice.ok()) return slice.status();

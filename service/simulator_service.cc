@@ -5,7 +5,7 @@
 #include "service/status_conversion.h"
 
 namespace awsfacade::service {
-namespace v1 = ::awsfacade::simulator::v1;
+namespace simv1 = ::awsfacade::simulator::v1;
 
 namespace {
 
@@ -33,8 +33,8 @@ grpc::ServerUnaryReactor* SimulatorService::Refused(
 }
 
 grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerContext* context,
-                                                         const v1::AdvanceClockRequest* request,
-                                                         v1::AdvanceClockResponse* response) {
+                                                         const simv1::AdvanceClockRequest* request,
+                                                         simv1::AdvanceClockResponse* response) {
   if (auto* refused = Refused(context, *request)) return refused;
   absl::Duration by =
       absl::Seconds(request->by().seconds()) + absl::Nanoseconds(request->by().nanos());
@@ -48,16 +48,16 @@ grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* SimulatorService::GetClock(grpc::CallbackServerContext* context,
-                                                     const v1::GetClockRequest* request,
-                                                     v1::GetClockResponse* response) {
+                                                     const simv1::GetClockRequest* request,
+                                                     simv1::GetClockResponse* response) {
   if (auto* refused = Refused(context, *request)) return refused;
   SetNow(*hooks_.clock, response->mutable_now());
   return Done(context, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContext* context,
-                                                      const v1::SetFaultsRequest* request,
-                                                      v1::SetFaultsResponse*) {
+                                                      const simv1::SetFaultsRequest* request,
+                                                      simv1::SetFaultsResponse*) {
   if (auto* refused = Refused(context, *request)) return refused;
   using Kind = backends::simulator::FaultInjector::Kind;
   std::vector<backends::simulator::FaultInjector::Rule> rules;
@@ -66,13 +66,13 @@ grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContex
     rule.service = r.service();
     rule.operation = r.operation();
     switch (r.kind()) {
-      case v1::FAULT_KIND_THROTTLE:
+      case simv1::FAULT_KIND_THROTTLE:
         rule.kind = Kind::kThrottle;
         break;
-      case v1::FAULT_KIND_INTERNAL_ERROR:
+      case simv1::FAULT_KIND_INTERNAL_ERROR:
         rule.kind = Kind::kInternalError;
         break;
-      case v1::FAULT_KIND_LATENCY:
+      case simv1::FAULT_KIND_LATENCY:
         rule.kind = Kind::kLatency;
         break;
       default:
@@ -91,24 +91,24 @@ grpc::ServerUnaryReactor* SimulatorService::SetFaults(grpc::CallbackServerContex
 }
 
 grpc::ServerUnaryReactor* SimulatorService::ClearFaults(grpc::CallbackServerContext* context,
-                                                        const v1::ClearFaultsRequest* request,
-                                                        v1::ClearFaultsResponse*) {
+                                                        const simv1::ClearFaultsRequest* request,
+                                                        simv1::ClearFaultsResponse*) {
   if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
   return Done(context, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* context,
-                                                  const v1::ResetRequest* request,
-                                                  v1::ResetResponse*) {
+                                                  const simv1::ResetRequest* request,
+                                                  simv1::ResetResponse*) {
   if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
   return Done(context, ToGrpcStatus(hooks_.reset(), "simulator"));
 }
 
 grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
-    grpc::CallbackServerContext* context, const v1::ForceShardRolloverRequest* request,
-    v1::ForceShardRolloverResponse* response) {
+    grpc::CallbackServerContext* context, const simv1::ForceShardRolloverRequest* request,
+    simv1::ForceShardRolloverResponse* response) {
   if (auto* refused = Refused(context, *request)) return refused;
   if (!hooks_.force_shard_rollover) {
     return Done(context, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 
 namespace awsfacade::service {
-namespace v1 = ::aws::dynamodbstreams::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
 using subscriptions::SubscriptionSession;
 using subscriptions::TokenMode;
 
@@ -131,7 +131,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::Open(
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToShard(
-    grpc::CallbackServerContext* context, v1::SubscribeToShardRequest request) {
+    grpc::CallbackServerContext* context, streams::SubscribeToShardRequest request) {
   return Open(context, TokenMode::kShard,
               [request = std::move(request)](SubscriptionSession& session) {
                 return session.Start(request.stream_arn(), request.shard_id(),
@@ -140,7 +140,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToShard
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscriptionEngine::SubscribeToStream(
-    grpc::CallbackServerContext* context, v1::SubscribeToStreamRequest request) {
+    grpc::CallbackServerContext* context, streams::SubscribeToStreamRequest request) {
   return Open(context, TokenMode::kStream,
               [request = std::move(request)](SubscriptionSession& session) {
                 return session.Start(request.stream_arn(), "", request.starting_position(),

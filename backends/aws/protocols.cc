@@ -121,7 +121,7 @@ const ServiceSpec* RestJsonService(ServiceSpec spec, const pb::Descriptor& reque
 // ---------------------------------------------------------------------------
 // Helpers.
 
-constexpr absl::string_view kTimestampType = "google.protobuf.Timestamp";
+constexpr absl::string_view kTimestampMessage = "google.protobuf.Timestamp";
 constexpr char kRfc3339Format[] = "%Y-%m-%d%ET%H:%M:%E*SZ";
 constexpr char kImfFixdateFormat[] = "%a, %d %b %Y %H:%M:%S GMT";
 
@@ -135,7 +135,7 @@ const pb::FieldDescriptor* FieldByMember(const pb::Descriptor* descriptor,
 
 bool IsTimestamp(const pb::FieldDescriptor* field) {
   return field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE &&
-         field->message_type()->full_name() == kTimestampType;
+         field->message_type()->full_name() == kTimestampMessage;
 }
 
 absl::Time TimestampToTime(const pb::Message& timestamp) {

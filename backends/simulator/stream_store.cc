@@ -20,7 +20,7 @@
 namespace awsfacade::backends::simulator {
 namespace {
 
-namespace v1 = ::aws::dynamodbstreams::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
 namespace state = ::awsfacade::simulator::state;
 
 using aws_errors::kExpiredIterator;
@@ -259,7 +259,7 @@ StreamStore::Shard* StreamStore::Rollover(Shard& shard, absl::Time now) {
 }
 
 absl::StatusOr<StreamStore::CreatedStream> StreamStore::CreateStream(
-    absl::string_view table_name, const std::vector<v1::KeySchemaElement>& key_schema,
+    absl::string_view table_name, const std::vector<streams::KeySchemaElement>& key_schema,
     absl::string_view view_type, absl::Time now) {
   absl::MutexLock lock(&mu_);
   MaintainLocked(now);
@@ -299,9 +299,9 @@ absl::Status StreamStore::DisableStream(absl::string_view stream_arn, absl::Time
   return absl::OkStatus();
 }
 
-v1::Record StreamStore::BuildRecord(const Stream& stream, const ItemChange& change, uint64_t seq,
-                                    absl::Time now, int64_t* size_bytes) {
-  v1::Record record;
+streams::Record StreamStore::BuildRecord(const Stream& stream, const ItemChange& change,
+                                         uint64_t seq, absl::Time now, int64_t* size_bytes) {
+  streams::Record record;
   const uint64_t n = ++event_counter_;
   record.set_event_id(
       absl::StrFormat("%016x%016x", Mix64(event_nonce_ + n), Mix64(n ^ 0x5bd1e9955bd1e995ULL)));
@@ -309,7 +309,7 @@ v1::Record StreamStore::BuildRecord(const Stream& stream, const ItemChange& chan
   record.set_event_version(kEventVersion);
   record.set_event_source(kEventSource);
   record.set_aws_region(options_.region);
-  v1::StreamRecord* d = record.mutable_dynamodb();
+  streams::StreamRecord* d = record.mutable_dynamodb();
   d->mutable_approximate_creation_date_time()->set_seconds(absl::ToUnixSeconds(now));
   *d->mutable_keys() = *change.keys;
   int64_t size = ItemSizeBytes(*change.keys);
@@ -504,8 +504,8 @@ absl::StatusOr<StreamStore::IteratorState> StreamStore::OpenIterator(
   return state;
 }
 
-absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
-    const v1::ListStreamsRequest& request, absl::Time now) {
+absl::StatusOr<streams::ListStreamsResponse> StreamStore::ListStreams(
+    const streams::ListStreamsRequest& request, absl::Time now) {
   if (!request.table_name().empty()) {
     if (absl::Status s = Check().Length("TableName", request.table_name(), kMinTableNameLength,
                                         kMaxTableNameLength);
@@ -531,9 +531,9 @@ absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
 
   absl::MutexLock lock(&mu_);
   MaintainLocked(now);
-  v1::ListStreamsResponse response;
+  streams::ListStreamsResponse response;
   auto add = [&](const Stream& stream) {
-    v1::Stream* out = response.add_streams();
+    streams::Stream* out = response.add_streams();
     out->set_stream_arn(stream.arn);
     out->set_table_name(stream.table_name);
     out->set_stream_label(stream.label);
@@ -563,8 +563,8 @@ absl::StatusOr<v1::ListStreamsResponse> StreamStore::ListStreams(
   return response;
 }
 
-absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
-    const v1::DescribeStreamRequest& request, absl::Time now) {
+absl::StatusOr<streams::DescribeStreamResponse> StreamStore::DescribeStream(
+    const streams::DescribeStreamRequest& request, absl::Time now) {
   if (absl::Status s = CheckStreamArn("StreamArn", request.stream_arn(), true); !s.ok()) return s;
   if (absl::Status s = CheckLimit(request.has_limit(), request.limit(), kMaxDescribeLimit);
       !s.ok()) {
@@ -577,7 +577,7 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
   }
   const bool filtered = request.has_shard_filter();
   if (filtered) {
-    const v1::ShardFilter& filter = request.shard_filter();
+    const streams::ShardFilter& filter = request.shard_filter();
     if (filter.type() != kChildShards) {
       if (filter.type().empty()) {
         return Check().Fail("ShardFilter.Type",
@@ -599,8 +599,8 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
   absl::StatusOr<Stream*> found = FindStream(request.stream_arn());
   if (!found.ok()) return found.status();
   const Stream& stream = **found;
-  v1::DescribeStreamResponse response;
-  v1::StreamDescription* d = response.mutable_stream_description();
+  streams::DescribeStreamResponse response;
+  streams::StreamDescription* d = response.mutable_stream_description();
   d->set_stream_arn(stream.arn);
   d->set_stream_label(stream.label);
   d->set_stream_status(stream.disabled ? kDisabled : kEnabled);
@@ -619,7 +619,7 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
       d->set_last_evaluated_shard_id(d->shards(limit - 1).shard_id());
       break;
     }
-    v1::Shard* out = d->add_shards();
+    streams::Shard* out = d->add_shards();
     out->set_shard_id(shard.id);
     out->mutable_sequence_number_range()->set_starting_sequence_number(
         FormatSequenceNumber(shard.start_seq));
@@ -632,8 +632,8 @@ absl::StatusOr<v1::DescribeStreamResponse> StreamStore::DescribeStream(
   return response;
 }
 
-absl::StatusOr<v1::GetShardIteratorResponse> StreamStore::GetShardIterator(
-    const v1::GetShardIteratorRequest& request, absl::Time now) {
+absl::StatusOr<streams::GetShardIteratorResponse> StreamStore::GetShardIterator(
+    const streams::GetShardIteratorRequest& request, absl::Time now) {
   if (absl::Status s = CheckStreamArn("StreamArn", request.stream_arn(), true); !s.ok()) return s;
   if (absl::Status s = CheckShardId("ShardId", request.shard_id(), true); !s.ok()) return s;
   const std::string& type = request.shard_iterator_type();
@@ -698,13 +698,13 @@ absl::StatusOr<v1::GetShardIteratorResponse> StreamStore::GetShardIterator(
     state.position = at ? *seq : *seq + 1;
     if (shard.trimmed_through && state.position <= *shard.trimmed_through) return TrimmedError();
   }
-  v1::GetShardIteratorResponse response;
+  streams::GetShardIteratorResponse response;
   response.set_shard_iterator(SealIterator(state));
   return response;
 }
 
-absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(const v1::GetRecordsRequest& request,
-                                                               absl::Time now) {
+absl::StatusOr<streams::GetRecordsResponse> StreamStore::GetRecords(
+    const streams::GetRecordsRequest& request, absl::Time now) {
   if (absl::Status s = Check().Required("ShardIterator", request.shard_iterator()); !s.ok()) {
     return s;
   }
@@ -755,7 +755,7 @@ absl::StatusOr<v1::GetRecordsResponse> StreamStore::GetRecords(const v1::GetReco
   auto it =
       std::lower_bound(shard.records.begin(), shard.records.end(), state->position,
                        [](const StoredRecord& r, uint64_t position) { return r.seq < position; });
-  v1::GetRecordsResponse response;
+  streams::GetRecordsResponse response;
   int64_t bytes = 0;
   uint64_t next = state->position;
   for (; it != shard.records.end() && response.records_size() < limit; ++it) {

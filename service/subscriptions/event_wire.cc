@@ -38,11 +38,11 @@ uint8_t* Start(grpc::Slice& slice) {
   return const_cast<uint8_t*>(slice.begin());
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
+}  // namespace
+
+absl::Time TimestampToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
-
-}  // namespace
 
 std::shared_ptr<const EncodedPage> EncodePage(
     absl::string_view shard_id, google::protobuf::RepeatedPtrField<v1::Record>* records) {
@@ -76,7 +76,7 @@ std::shared_ptr<const EncodedPage> EncodePage(
     v1::StreamRecord* dynamodb = record.mutable_dynamodb();
     encoded.meta.sequence_number = std::move(*dynamodb->mutable_sequence_number());
     encoded.meta.event_name = std::move(*record.mutable_event_name());
-    encoded.meta.created = ToTime(dynamodb->approximate_creation_date_time());
+    encoded.meta.created = TimestampToTime(dynamodb->approximate_creation_date_time());
     encoded.meta.size_bytes = dynamodb->has_size_bytes() ? dynamodb->size_bytes() : 0;
     page->records.push_back(std::move(encoded));
   }

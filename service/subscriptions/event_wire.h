@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
 #include "google/protobuf/message_lite.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
 
@@ -91,6 +92,9 @@ class WireBatch {
 
 // Any other event (heartbeat, shard end), serialized for one subscriber.
 grpc::ByteBuffer SerializeEvent(const google::protobuf::MessageLite& event);
+
+// The instant a google.protobuf.Timestamp names.
+absl::Time TimestampToTime(const google::protobuf::Timestamp& t);
 
 }  // namespace awsfacade::service::subscriptions
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/common/aws_error.h"
 #include "service/status_conversion.h"
+#include "service/subscriptions/event_wire.h"
 #include "service/subscriptions/session_internal.h"
 
 namespace awsfacade::service::subscriptions {
@@ -19,10 +20,6 @@ namespace {
 // A backend call of the strand has not completed yet: the step stops, and
 // the completion runs the strand again (SubscriptionSession::Call).
 constexpr char kCallPendingPayload[] = "awsfacade.subscription/call-pending";
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 absl::Status Invalid(absl::string_view field, absl::string_view message) {
   return AwsError("ValidationException", message, field);
@@ -46,7 +43,7 @@ absl::StatusOr<Position> ParseStartingPosition(const v1::StartingPosition& start
       return Invalid("StartingPosition.Timestamp", "AT_TIMESTAMP needs Timestamp");
     }
     pos.kind = Position::kSinceTime;
-    pos.time = ToTime(start.timestamp());
+    pos.time = TimestampToTime(start.timestamp());
   } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
     if (mode == TokenMode::kStream) {
       return Invalid("StartingPosition.Type",

@@ -8,7 +8,7 @@
 namespace awsfacade::testing {
 namespace {
 
-namespace v1 = ::aws::cognitosync::v1;
+namespace cognitosync = ::aws::cognitosync::v1;
 using ::testing::HasSubstr;
 
 constexpr char kPool[] = "us-east-1:0000aaaa-bbbb-cccc-dddd-eeeeffff0000";
@@ -20,12 +20,12 @@ class CognitoSyncIntegrationTest : public ::testing::Test {
     auto server = ServerProcess::Start();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    stub_ = v1::CognitoSyncService::NewStub(
+    stub_ = cognitosync::CognitoSyncService::NewStub(
         grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   }
 
-  v1::ListRecordsRequest ListRequest(const std::string& dataset) {
-    v1::ListRecordsRequest r;
+  cognitosync::ListRecordsRequest ListRequest(const std::string& dataset) {
+    cognitosync::ListRecordsRequest r;
     r.set_identity_pool_id(kPool);
     r.set_identity_id(kIdentity);
     r.set_dataset_name(dataset);
@@ -35,10 +35,10 @@ class CognitoSyncIntegrationTest : public ::testing::Test {
   // Writes key=value pairs as new keys, through a fresh session token.
   void Write(const std::string& dataset,
              const std::vector<std::pair<std::string, std::string>>& kv) {
-    v1::ListRecordsResponse listed;
+    cognitosync::ListRecordsResponse listed;
     auto context = ContextWithDeadline();
     ASSERT_TRUE(stub_->ListRecords(context.get(), ListRequest(dataset), &listed).ok());
-    v1::UpdateRecordsRequest update;
+    cognitosync::UpdateRecordsRequest update;
     update.set_identity_pool_id(kPool);
     update.set_identity_id(kIdentity);
     update.set_dataset_name(dataset);
@@ -51,7 +51,7 @@ class CognitoSyncIntegrationTest : public ::testing::Test {
       patch->set_value(v);
       patch->set_sync_count(0);
     }
-    v1::UpdateRecordsResponse updated;
+    cognitosync::UpdateRecordsResponse updated;
     auto context2 = ContextWithDeadline();
     grpc::Status status = stub_->UpdateRecords(context2.get(), update, &updated);
     ASSERT_TRUE(status.ok()) << status.error_message();
@@ -59,11 +59,11 @@ class CognitoSyncIntegrationTest : public ::testing::Test {
   }
 
   std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<v1::CognitoSyncService::Stub> stub_;
+  std::unique_ptr<cognitosync::CognitoSyncService::Stub> stub_;
 };
 
 TEST_F(CognitoSyncIntegrationTest, MissingDatasetIsNotAnError) {
-  v1::ListRecordsResponse response;
+  cognitosync::ListRecordsResponse response;
   auto context = ContextWithDeadline();
   grpc::Status status = stub_->ListRecords(context.get(), ListRequest("nothing-here"), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -75,7 +75,7 @@ TEST_F(CognitoSyncIntegrationTest, MissingDatasetIsNotAnError) {
 
 TEST_F(CognitoSyncIntegrationTest, WriteThenReadBack) {
   Write("settings", {{"theme", "dark"}, {"lang", "en"}});
-  v1::ListRecordsResponse response;
+  cognitosync::ListRecordsResponse response;
   auto context = ContextWithDeadline();
   ASSERT_TRUE(stub_->ListRecords(context.get(), ListRequest("settings"), &response).ok());
   EXPECT_TRUE(response.dataset_exists());
@@ -86,11 +86,11 @@ TEST_F(CognitoSyncIntegrationTest, WriteThenReadBack) {
   EXPECT_EQ(got["lang"], "en");
   EXPECT_EQ(response.dataset_sync_count(), 1);
 
-  v1::DescribeDatasetRequest describe;
+  cognitosync::DescribeDatasetRequest describe;
   describe.set_identity_pool_id(kPool);
   describe.set_identity_id(kIdentity);
   describe.set_dataset_name("settings");
-  v1::DescribeDatasetResponse described;
+  cognitosync::DescribeDatasetResponse described;
   auto context2 = ContextWithDeadline();
   ASSERT_TRUE(stub_->DescribeDataset(context2.get(), describe, &described).ok());
   EXPECT_EQ(described.dataset().num_records(), 2);
@@ -99,7 +99,7 @@ TEST_F(CognitoSyncIntegrationTest, WriteThenReadBack) {
 TEST_F(CognitoSyncIntegrationTest, InvalidPoolIdCarriesAwsErrorDetails) {
   auto request = ListRequest("settings");
   request.set_identity_pool_id("not a pool id");
-  v1::ListRecordsResponse response;
+  cognitosync::ListRecordsResponse response;
   auto context = ContextWithDeadline();
   grpc::Status status = stub_->ListRecords(context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -113,10 +113,10 @@ TEST_F(CognitoSyncIntegrationTest, InvalidPoolIdCarriesAwsErrorDetails) {
 
 TEST_F(CognitoSyncIntegrationTest, StaleSyncCountIsAborted) {
   Write("d", {{"k", "v1"}});
-  v1::ListRecordsResponse listed;
+  cognitosync::ListRecordsResponse listed;
   auto context = ContextWithDeadline();
   ASSERT_TRUE(stub_->ListRecords(context.get(), ListRequest("d"), &listed).ok());
-  v1::UpdateRecordsRequest update;
+  cognitosync::UpdateRecordsRequest update;
   update.set_identity_pool_id(kPool);
   update.set_identity_id(kIdentity);
   update.set_dataset_name("d");
@@ -126,7 +126,7 @@ TEST_F(CognitoSyncIntegrationTest, StaleSyncCountIsAborted) {
   patch->set_key("k");
   patch->set_value("v2");
   patch->set_sync_count(0);  // stale: the key is at 1
-  v1::UpdateRecordsResponse updated;
+  cognitosync::UpdateRecordsResponse updated;
   auto context2 = ContextWithDeadline();
   grpc::Status status = stub_->UpdateRecords(context2.get(), update, &updated);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
@@ -139,14 +139,14 @@ TEST_F(CognitoSyncIntegrationTest, PaginateListRecordsStreamsEveryPage) {
   std::vector<std::pair<std::string, std::string>> kv;
   for (int i = 0; i < 25; ++i) kv.push_back({"key" + std::to_string(100 + i), "v"});
   Write("many", kv);
-  v1::PaginateListRecordsRequest request;
+  cognitosync::PaginateListRecordsRequest request;
   request.set_identity_pool_id(kPool);
   request.set_identity_id(kIdentity);
   request.set_dataset_name("many");
   request.set_max_results(10);
   auto context = ContextWithDeadline();
   auto reader = stub_->PaginateListRecords(context.get(), request);
-  v1::PaginateListRecordsResponse page;
+  cognitosync::PaginateListRecordsResponse page;
   std::vector<int> sizes;
   std::set<std::string> keys;
   while (reader->Read(&page)) {
@@ -159,12 +159,12 @@ TEST_F(CognitoSyncIntegrationTest, PaginateListRecordsStreamsEveryPage) {
 }
 
 TEST_F(CognitoSyncIntegrationTest, PaginateStopsWithErrorOnBadInput) {
-  v1::PaginateListDatasetsRequest request;
+  cognitosync::PaginateListDatasetsRequest request;
   request.set_identity_pool_id("bad");
   request.set_identity_id(kIdentity);
   auto context = ContextWithDeadline();
   auto reader = stub_->PaginateListDatasets(context.get(), request);
-  v1::PaginateListDatasetsResponse page;
+  cognitosync::PaginateListDatasetsResponse page;
   EXPECT_FALSE(reader->Read(&page));
   grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -11,6 +11,7 @@
 #include "aws/dynamodb/v1/dynamodb.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 #include "tests/common/grpc_status.h"
 #include "tests/integration/grpc_test_util.h"
 #include "tests/integration/server_process.h"
@@ -19,15 +20,10 @@ namespace awsfacade::testing {
 namespace {
 
 namespace ddb = ::aws::dynamodb::v1;
+using ::awsfacade::backends::simulator::dynamodb_test::S;
 using ::awsfacade::testutil::DetailOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-ddb::AttributeValue S(const std::string& v) {
-  ddb::AttributeValue a;
-  a.set_s(v);
-  return a;
-}
 
 class DynamoDbTransactionsTest : public ::testing::Test {
  protected:

@@ -10,7 +10,7 @@
 namespace awsfacade::testing {
 namespace {
 
-namespace v1 = ::aws::personalize::v1;
+namespace personalize = ::aws::personalize::v1;
 namespace sim = ::awsfacade::simulator::v1;
 
 constexpr char kSchema[] =
@@ -25,7 +25,7 @@ class PersonalizeIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::PersonalizeService::NewStub(channel);
+    stub_ = personalize::PersonalizeService::NewStub(channel);
     sim_ = sim::SimulatorService::NewStub(channel);
   }
 
@@ -42,18 +42,18 @@ class PersonalizeIntegrationTest : public ::testing::Test {
   std::vector<std::string> CreateDatasets(int groups, int per_group) {
     static const char* kTypes[] = {"Interactions", "Items", "Users", "Actions",
                                    "Action_Interactions"};
-    v1::CreateSchemaRequest schema;
+    personalize::CreateSchemaRequest schema;
     schema.set_name("schema");
     schema.set_schema(kSchema);
-    v1::CreateSchemaResponse schema_response;
+    personalize::CreateSchemaResponse schema_response;
     auto c0 = ContextWithDeadline();
     grpc::Status s0 = stub_->CreateSchema(c0.get(), schema, &schema_response);
     EXPECT_TRUE(s0.ok()) << s0.error_message();
     std::vector<std::string> group_arns;
     for (int g = 0; g < groups; ++g) {
-      v1::CreateDatasetGroupRequest group;
+      personalize::CreateDatasetGroupRequest group;
       group.set_name("group-" + std::to_string(g));
-      v1::CreateDatasetGroupResponse group_response;
+      personalize::CreateDatasetGroupResponse group_response;
       auto c = ContextWithDeadline();
       grpc::Status s = stub_->CreateDatasetGroup(c.get(), group, &group_response);
       EXPECT_TRUE(s.ok()) << s.error_message();
@@ -62,12 +62,12 @@ class PersonalizeIntegrationTest : public ::testing::Test {
     AdvanceClock(3600);  // CREATE PENDING → ACTIVE
     for (int g = 0; g < groups; ++g) {
       for (int d = 0; d < per_group; ++d) {
-        v1::CreateDatasetRequest dataset;
+        personalize::CreateDatasetRequest dataset;
         dataset.set_name("ds-" + std::to_string(g) + "-" + std::to_string(d));
         dataset.set_schema_arn(schema_response.schema_arn());
         dataset.set_dataset_group_arn(group_arns[g]);
         dataset.set_dataset_type(kTypes[d]);
-        v1::CreateDatasetResponse dataset_response;
+        personalize::CreateDatasetResponse dataset_response;
         auto c = ContextWithDeadline();
         grpc::Status s = stub_->CreateDataset(c.get(), dataset, &dataset_response);
         EXPECT_TRUE(s.ok()) << s.error_message();
@@ -84,14 +84,14 @@ class PersonalizeIntegrationTest : public ::testing::Test {
   };
   Run Paginate(const std::string& group, std::optional<int> max_items, std::optional<int> page_size,
                const std::string& starting_token) {
-    v1::PaginateListDatasetsRequest request;
+    personalize::PaginateListDatasetsRequest request;
     request.set_dataset_group_arn(group);
     if (max_items) request.mutable_pagination_config()->set_max_items(*max_items);
     if (page_size) request.mutable_pagination_config()->set_page_size(*page_size);
     request.mutable_pagination_config()->set_starting_token(starting_token);
     auto context = ContextWithDeadline();
     auto reader = stub_->PaginateListDatasets(context.get(), request);
-    v1::PaginateListDatasetsResponse page;
+    personalize::PaginateListDatasetsResponse page;
     Run run;
     while (reader->Read(&page)) {
       run.page_sizes.push_back(page.datasets_size());
@@ -103,7 +103,7 @@ class PersonalizeIntegrationTest : public ::testing::Test {
   }
 
   std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<v1::PersonalizeService::Stub> stub_;
+  std::unique_ptr<personalize::PersonalizeService::Stub> stub_;
   std::unique_ptr<sim::SimulatorService::Stub> sim_;
 };
 
@@ -111,9 +111,9 @@ TEST_F(PersonalizeIntegrationTest, ArnsUseConfiguredRegionAndAccount) {
   auto groups = CreateDatasets(1, 1);
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0], "arn:aws:personalize:eu-west-1:111122223333:dataset-group/group-0");
-  v1::ListDatasetsRequest request;
+  personalize::ListDatasetsRequest request;
   request.set_dataset_group_arn(groups[0]);
-  v1::ListDatasetsResponse response;
+  personalize::ListDatasetsResponse response;
   auto context = ContextWithDeadline();
   ASSERT_TRUE(stub_->ListDatasets(context.get(), request, &response).ok());
   ASSERT_EQ(response.datasets_size(), 1);
@@ -144,9 +144,9 @@ TEST_F(PersonalizeIntegrationTest, PaginatorMaxItemsAndResumeRestartsAtNextItem)
 
 TEST_F(PersonalizeIntegrationTest, ForgedNextTokenIsInvalidNextToken) {
   CreateDatasets(1, 2);
-  v1::ListDatasetsRequest request;
+  personalize::ListDatasetsRequest request;
   request.set_next_token("forged-token");
-  v1::ListDatasetsResponse response;
+  personalize::ListDatasetsResponse response;
   auto context = ContextWithDeadline();
   grpc::Status status = stub_->ListDatasets(context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -167,8 +167,8 @@ TEST_F(PersonalizeIntegrationTest, InjectedThrottlingCarriesRetryInfo) {
   auto c0 = ContextWithDeadline();
   ASSERT_TRUE(sim_->SetFaults(c0.get(), faults, &faults_response).ok());
 
-  v1::ListDatasetsRequest request;
-  v1::ListDatasetsResponse response;
+  personalize::ListDatasetsRequest request;
+  personalize::ListDatasetsResponse response;
   auto c1 = ContextWithDeadline();
   grpc::Status status = stub_->ListDatasets(c1.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);

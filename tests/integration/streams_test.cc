@@ -14,6 +14,7 @@
 #include "awsfacade/simulator/v1/simulator.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/backends/simulator/dynamodb_test_util.h"
 #include "tests/integration/grpc_test_util.h"
 #include "tests/integration/server_process.h"
 
@@ -23,21 +24,13 @@ namespace {
 namespace ddb = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
 namespace sim = ::awsfacade::simulator::v1;
+using ::awsfacade::backends::simulator::dynamodb_test::N;
+using ::awsfacade::backends::simulator::dynamodb_test::S;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using AttributeMap = google::protobuf::Map<std::string, ddb::AttributeValue>;
 
-ddb::AttributeValue S(const std::string& v) {
-  ddb::AttributeValue a;
-  a.set_s(v);
-  return a;
-}
-ddb::AttributeValue N(const std::string& v) {
-  ddb::AttributeValue a;
-  a.set_n(v);
-  return a;
-}
 ddb::AttributeValue SS(std::vector<std::string> v) {
   ddb::AttributeValue a;
   for (auto& s : v) a.mutable_ss()->add_values(s);

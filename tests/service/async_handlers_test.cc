@@ -28,7 +28,7 @@ namespace {
 using ::testing::_;
 using ::testing::Return;
 using ::testing::StrictMock;
-namespace v1 = ::aws::dynamodbstreams::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
 
 // Waits (bounded) until `condition` holds.
 template <typename Condition>
@@ -63,7 +63,7 @@ struct StreamsServer {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service);
     server = builder.BuildAndStart();
-    stub = v1::DynamoDbStreamsService::NewStub(grpc::CreateChannel(
+    stub = streams::DynamoDbStreamsService::NewStub(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   }
   ~StreamsServer() { server->Shutdown(); }
@@ -72,13 +72,13 @@ struct StreamsServer {
   service::DynamoDbStreamsService service;
   int port = 0;
   std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<v1::DynamoDbStreamsService::Stub> stub;
+  std::unique_ptr<streams::DynamoDbStreamsService::Stub> stub;
 };
 
 // A GetRecords call made on its own thread; Wait gives its outcome.
 class PendingGetRecords {
  public:
-  PendingGetRecords(v1::DynamoDbStreamsService::Stub& stub, absl::Time deadline) {
+  PendingGetRecords(streams::DynamoDbStreamsService::Stub& stub, absl::Time deadline) {
     context_.set_deadline(absl::ToChronoTime(deadline));
     request_.set_shard_iterator("it-1");
     thread_ =
@@ -91,12 +91,12 @@ class PendingGetRecords {
     if (thread_.joinable()) thread_.join();
     return status_;
   }
-  const v1::GetRecordsResponse& response() const { return response_; }
+  const streams::GetRecordsResponse& response() const { return response_; }
 
  private:
   grpc::ClientContext context_;
-  v1::GetRecordsRequest request_;
-  v1::GetRecordsResponse response_;
+  streams::GetRecordsRequest request_;
+  streams::GetRecordsResponse response_;
   grpc::Status status_;
   std::thread thread_;
 };
@@ -118,7 +118,7 @@ TEST(AsyncStreamsHandlerTest, AnAsynchronousBackendIsServedWhileTheExecutorIsBlo
   EXPECT_EQ(held.context.delayed, std::nullopt);
 
   // The answer comes from another thread, as an HTTP answer would.
-  v1::GetRecordsResponse page;
+  streams::GetRecordsResponse page;
   page.set_next_shard_iterator("it-2");
   std::thread([&held, page] { std::move(held.done)(page); }).join();
   ASSERT_TRUE(call.Wait().ok()) << call.Wait().error_message();
@@ -144,7 +144,7 @@ TEST(AsyncStreamsHandlerTest, ADelayedAsynchronousCallRunsAgainWithItsDelayInThe
   EXPECT_EQ(rerun.context.delayed->operation, "GetRecords");
   EXPECT_EQ(rerun.context.delayed->ready_at, delay.ready_at);
   EXPECT_GE(absl::Now(), delay.ready_at);
-  std::move(rerun.done)(v1::GetRecordsResponse());
+  std::move(rerun.done)(streams::GetRecordsResponse());
   EXPECT_TRUE(call.Wait().ok()) << call.Wait().error_message();
 }
 
@@ -165,7 +165,7 @@ class CountingExecutor final : public service::Executor {
 TEST(AsyncStreamsHandlerTest, ABlockingBackendKeepsTheExecutorHop) {
   CountingExecutor executor;
   auto backend = std::make_shared<StrictMock<MockDynamoDbStreamsBackend>>();
-  EXPECT_CALL(*backend, GetRecords(_)).WillOnce(Return(v1::GetRecordsResponse()));
+  EXPECT_CALL(*backend, GetRecords(_)).WillOnce(Return(streams::GetRecordsResponse()));
   StreamsServer server(backend, &executor);
   PendingGetRecords call(*server.stub, absl::Now() + absl::Seconds(20));
   EXPECT_TRUE(call.Wait().ok()) << call.Wait().error_message();

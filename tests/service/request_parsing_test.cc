@@ -23,7 +23,7 @@
 namespace awsfacade::testing {
 namespace {
 
-namespace v1 = ::aws::dynamodb::v1;
+namespace ddb = ::aws::dynamodb::v1;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -77,15 +77,15 @@ std::string Field(int number, const std::string& payload) {
 // An AttributeValue {S: "x"} inside `levels` Ms ({"k": ...}) or Ls ([...]),
 // built as bytes, so that no recursion in this test grows with the depth.
 std::string Nested(int levels, bool map) {
-  std::string value = Field(v1::AttributeValue::kSFieldNumber, "x");
+  std::string value = Field(ddb::AttributeValue::kSFieldNumber, "x");
   for (int i = 0; i < levels; ++i) {
     if (map) {
       std::string entry = Field(1, "k") + Field(2, value);
-      value =
-          Field(v1::AttributeValue::kMFieldNumber, Field(v1::MapValue::kValuesFieldNumber, entry));
+      value = Field(ddb::AttributeValue::kMFieldNumber,
+                    Field(ddb::MapValue::kValuesFieldNumber, entry));
     } else {
-      value =
-          Field(v1::AttributeValue::kLFieldNumber, Field(v1::ListValue::kValuesFieldNumber, value));
+      value = Field(ddb::AttributeValue::kLFieldNumber,
+                    Field(ddb::ListValue::kValuesFieldNumber, value));
     }
   }
   return value;
@@ -93,18 +93,18 @@ std::string Nested(int levels, bool map) {
 
 // PutItem of table "items" with item {"pk": {S: "a"}, "doc": value}.
 std::string PutItemBytes(const std::string& doc_value) {
-  const std::string pk = Field(1, "pk") + Field(2, Field(v1::AttributeValue::kSFieldNumber, "a"));
+  const std::string pk = Field(1, "pk") + Field(2, Field(ddb::AttributeValue::kSFieldNumber, "a"));
   const std::string doc = Field(1, "doc") + Field(2, doc_value);
-  return Field(v1::PutItemRequest::kTableNameFieldNumber, "items") +
-         Field(v1::PutItemRequest::kItemFieldNumber, pk) +
-         Field(v1::PutItemRequest::kItemFieldNumber, doc);
+  return Field(ddb::PutItemRequest::kTableNameFieldNumber, "items") +
+         Field(ddb::PutItemRequest::kItemFieldNumber, pk) +
+         Field(ddb::PutItemRequest::kItemFieldNumber, doc);
 }
 
 using ::awsfacade::testutil::ReasonOf;
 
 TEST_F(RequestParsingTest, InvalidUtf8IsInvalidArgumentNamingTheField) {
   grpc::Status status =
-      Call(kPutItem, PutItemBytes(Field(v1::AttributeValue::kSFieldNumber, "\xff\xfe")));
+      Call(kPutItem, PutItemBytes(Field(ddb::AttributeValue::kSFieldNumber, "\xff\xfe")));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_THAT(status.error_message(),
               AllOf(HasSubstr("request could not be parsed as aws.dynamodb.v1.PutItemRequest"),
@@ -115,8 +115,8 @@ TEST_F(RequestParsingTest, InvalidUtf8IsInvalidArgumentNamingTheField) {
 
 TEST_F(RequestParsingTest, InvalidUtf8InAMapKeyIsInvalidArgument) {
   const std::string entry =
-      Field(1, "\xc0\x80") + Field(2, Field(v1::AttributeValue::kSFieldNumber, "a"));
-  grpc::Status status = Call(kPutItem, Field(v1::PutItemRequest::kItemFieldNumber, entry));
+      Field(1, "\xc0\x80") + Field(2, Field(ddb::AttributeValue::kSFieldNumber, "a"));
+  grpc::Status status = Call(kPutItem, Field(ddb::PutItemRequest::kItemFieldNumber, entry));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("invalid UTF-8 in string field "
                                                 "aws.dynamodb.v1.PutItemRequest.ItemEntry.key"));
@@ -130,7 +130,7 @@ TEST_F(RequestParsingTest, GarbageIsInvalidArgument) {
 }
 
 TEST_F(RequestParsingTest, TruncatedMessageSaysALengthRunsPastTheEnd) {
-  std::string bytes = PutItemBytes(Field(v1::AttributeValue::kSFieldNumber, "abc"));
+  std::string bytes = PutItemBytes(Field(ddb::AttributeValue::kSFieldNumber, "abc"));
   bytes.resize(bytes.size() - 2);
   grpc::Status status = Call(kPutItem, bytes);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -167,11 +167,11 @@ TEST_F(RequestParsingTest, TenThousandLevelsAreRefusedAtTheLimit) {
 }
 
 TEST_F(RequestParsingTest, ValidRequestsAreServedAsBefore) {
-  auto stub = v1::DynamoDbService::NewStub(channel_);
+  auto stub = ddb::DynamoDbService::NewStub(channel_);
   grpc::ClientContext context;
-  v1::DescribeTableRequest request;
+  ddb::DescribeTableRequest request;
   request.set_table_name("missing");
-  v1::DescribeTableResponse response;
+  ddb::DescribeTableResponse response;
   grpc::Status status = stub->DescribeTable(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
   EXPECT_EQ(ReasonOf(status), "ResourceNotFoundException");

@@ -26,7 +26,7 @@
 namespace awsfacade::testing {
 namespace {
 
-namespace v1 = ::aws::dynamodbstreams::v1;
+namespace streams = ::aws::dynamodbstreams::v1;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::SizeIs;
@@ -39,13 +39,13 @@ struct Seen {
   int heartbeats = 0;
   // The token of each heartbeat, with how many records had arrived before it.
   std::vector<std::pair<size_t, std::string>> heartbeat_tokens;
-  std::vector<v1::ShardEnd> shard_ends;
+  std::vector<streams::ShardEnd> shard_ends;
   std::string last_token;
   grpc::Status status;
   std::string trailing_token;
 };
 
-void Absorb(const v1::SubscribeToStreamResponse& event, Seen& seen) {
+void Absorb(const streams::SubscribeToStreamResponse& event, Seen& seen) {
   if (event.has_records()) {
     for (const auto& r : event.records().records()) {
       const auto& image = r.record().dynamodb().keys();
@@ -73,9 +73,9 @@ std::string TrailingToken(const grpc::ClientContext& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
-v1::SubscribeToStreamRequest StreamRequest(const std::string& arn, const std::string& type,
-                                           const std::string& token = "") {
-  v1::SubscribeToStreamRequest request;
+streams::SubscribeToStreamRequest StreamRequest(const std::string& arn, const std::string& type,
+                                                const std::string& token = "") {
+  streams::SubscribeToStreamRequest request;
   request.set_stream_arn(arn);
   request.mutable_starting_position()->set_type(type);
   request.mutable_starting_position()->set_continuation_token(token);
@@ -85,14 +85,14 @@ v1::SubscribeToStreamRequest StreamRequest(const std::string& arn, const std::st
 
 // Reads until `done(seen)` is true or the deadline passes, then cancels.
 Seen Subscribe(const std::shared_ptr<grpc::Channel>& channel,
-               const v1::SubscribeToStreamRequest& request,
+               const streams::SubscribeToStreamRequest& request,
                const std::function<bool(const Seen&)>& done, int timeout_seconds = 20) {
-  auto stub = v1::DynamoDbStreamsService::NewStub(channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds));
   auto reader = stub->SubscribeToStream(&context, request);
   Seen seen;
-  v1::SubscribeToStreamResponse event;
+  streams::SubscribeToStreamResponse event;
   while (!done(seen) && reader->Read(&event)) Absorb(event, seen);
   if (done(seen)) context.TryCancel();
   seen.status = reader->Finish();
@@ -171,10 +171,10 @@ TEST(SubscriptionEngineTest, ShardSubscriptionAtAndAfterSequenceNumber) {
   Seen all = Subscribe(facade->channel, StreamRequest(arn, "TRIM_HORIZON"), HasRecords(4));
   ASSERT_THAT(all.records, SizeIs(4));
   const std::string shard = all.shard_of_record[1];
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
   for (const auto& [type, first] : {std::make_pair(std::string("AT_SEQUENCE_NUMBER"), 1),
                                     std::make_pair(std::string("AFTER_SEQUENCE_NUMBER"), 2)}) {
-    v1::SubscribeToShardRequest request;
+    streams::SubscribeToShardRequest request;
     request.set_stream_arn(arn);
     request.set_shard_id(shard);
     request.mutable_starting_position()->set_type(type);
@@ -182,7 +182,7 @@ TEST(SubscriptionEngineTest, ShardSubscriptionAtAndAfterSequenceNumber) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     auto reader = stub->SubscribeToShard(&context, request);
-    v1::SubscribeToShardResponse event;
+    streams::SubscribeToShardResponse event;
     std::vector<int> versions;
     while (versions.size() < static_cast<size_t>(4 - first) && reader->Read(&event)) {
       for (const auto& r : event.records().records()) {
@@ -303,16 +303,16 @@ TEST(SubscriptionEngineTest, ShardSubscriptionEndsWithOkAfterShardEnd) {
   auto rollover = h.simulator->ForceShardRollover(arn);
   ASSERT_TRUE(rollover.ok());
   auto facade = h.StartFacade();
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
-  v1::SubscribeToShardRequest request;
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
+  streams::SubscribeToShardRequest request;
   request.set_stream_arn(arn);
   request.set_shard_id(rollover->closed_shard_ids[0]);
   request.mutable_starting_position()->set_type("TRIM_HORIZON");
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   auto reader = stub->SubscribeToShard(&context, request);
-  v1::SubscribeToShardResponse event;
-  std::vector<v1::SubscribeToShardResponse> events;
+  streams::SubscribeToShardResponse event;
+  std::vector<streams::SubscribeToShardResponse> events;
   while (reader->Read(&event)) events.push_back(event);
   grpc::Status status = reader->Finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
@@ -405,10 +405,10 @@ TEST(SubscriptionEngineTest, CapRefusesSubscriptionsPastIt) {
   service::SubscriptionEngineOptions options;
   options.max_subscriptions = 1;
   auto facade = h.StartFacade(options);
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
   grpc::ClientContext first;
   auto reader = stub->SubscribeToStream(&first, StreamRequest(arn, "TRIM_HORIZON"));
-  v1::SubscribeToStreamResponse event;
+  streams::SubscribeToStreamResponse event;
   ASSERT_TRUE(reader->Read(&event));  // the first is open (a heartbeat came)
   Seen second = Subscribe(
       facade->channel, StreamRequest(arn, "TRIM_HORIZON"), [](const Seen&) { return false; }, 5);
@@ -454,7 +454,7 @@ TEST(SubscriptionEngineTest, BadRequestsAreInvalidArgumentNamingTheField) {
   std::string arn = h.CreateTable("orders");
   auto facade = h.StartFacade();
   struct Case {
-    std::function<void(v1::SubscribeToStreamRequest&)> mutate;
+    std::function<void(streams::SubscribeToStreamRequest&)> mutate;
     std::string field;
   };
   std::vector<Case> cases = {
@@ -541,13 +541,13 @@ TEST(SubscriptionEngineTest, ShutdownHandsOutFinalTokensThatResumeExactly) {
   std::string arn = h.CreateTable("orders");
   for (int i = 0; i < 20; ++i) h.Put("orders", "k" + std::to_string(i), i);
   auto facade = h.StartFacade();
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
   grpc::ClientContext context;
   auto request = StreamRequest(arn, "TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(3);
   auto reader = stub->SubscribeToStream(&context, request);
   Seen before;
-  v1::SubscribeToStreamResponse event;
+  streams::SubscribeToStreamResponse event;
   while (before.records.size() < 6 && reader->Read(&event)) Absorb(event, before);
   std::thread stopper([&] { facade->Shutdown(); });
   while (reader->Read(&event)) Absorb(event, before);
@@ -571,7 +571,7 @@ TEST(SubscriptionEngineTest, StalledReaderKeepsServerBufferBounded) {
   StreamsHarness h;
   std::string arn = h.CreateTable("orders");
   auto facade = h.StartFacade();
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
   grpc::ClientContext context;
   auto request = StreamRequest(arn, "TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(100);
@@ -620,7 +620,7 @@ constexpr int64_t kStalledRecordBytes = 2100;
 
 // The largest SizeBytes in the stream's first shard (read directly).
 int64_t LargestRecordBytes(StreamsHarness& h, const std::string& arn) {
-  v1::GetShardIteratorRequest it;
+  streams::GetShardIteratorRequest it;
   it.set_stream_arn(arn);
   it.set_shard_id(h.ShardIds(arn).at(0));
   it.set_shard_iterator_type("TRIM_HORIZON");
@@ -629,7 +629,7 @@ int64_t LargestRecordBytes(StreamsHarness& h, const std::string& arn) {
   std::string next = iterator->shard_iterator();
   int64_t largest = 0;
   for (int pages = 0; pages < 100 && !next.empty(); ++pages) {
-    v1::GetRecordsRequest read;
+    streams::GetRecordsRequest read;
     read.set_shard_iterator(next);
     auto page = h.simulator->GetRecords(read);
     if (!page.ok()) return -1;
@@ -646,10 +646,10 @@ int64_t BufferedBytesWithStalledReaders(int64_t budget) {
   service::SubscriptionEngineOptions options;
   options.max_buffered_bytes = budget;
   auto facade = h.StartFacade(options);
-  auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+  auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
   constexpr int kReaders = 30;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeToStreamResponse>>> readers;
+  std::vector<std::unique_ptr<grpc::ClientReader<streams::SubscribeToStreamResponse>>> readers;
   auto request = StreamRequest(arn, "TRIM_HORIZON");
   request.mutable_options()->set_max_records_per_batch(100);
   for (int i = 0; i < kReaders; ++i) {
@@ -726,21 +726,23 @@ TEST(SubscriptionEngineTest, InjectedThrottlingAndErrorsNeverSurfaceOrLoseRecord
 class RetryLayerProbe final : public ForwardingStreamsBackend {
  public:
   using ForwardingStreamsBackend::ForwardingStreamsBackend;
-  absl::StatusOr<v1::ListStreamsResponse> ListStreams(const v1::ListStreamsRequest& r) override {
+  absl::StatusOr<streams::ListStreamsResponse> ListStreams(
+      const streams::ListStreamsRequest& r) override {
     Note();
     return child_->ListStreams(r);
   }
-  absl::StatusOr<v1::DescribeStreamResponse> DescribeStream(
-      const v1::DescribeStreamRequest& r) override {
+  absl::StatusOr<streams::DescribeStreamResponse> DescribeStream(
+      const streams::DescribeStreamRequest& r) override {
     Note();
     return child_->DescribeStream(r);
   }
-  absl::StatusOr<v1::GetShardIteratorResponse> GetShardIterator(
-      const v1::GetShardIteratorRequest& r) override {
+  absl::StatusOr<streams::GetShardIteratorResponse> GetShardIterator(
+      const streams::GetShardIteratorRequest& r) override {
     Note();
     return child_->GetShardIterator(r);
   }
-  absl::StatusOr<v1::GetRecordsResponse> GetRecords(const v1::GetRecordsRequest& r) override {
+  absl::StatusOr<streams::GetRecordsResponse> GetRecords(
+      const streams::GetRecordsRequest& r) override {
     Note();
     return child_->GetRecords(r);
   }
@@ -789,18 +791,19 @@ class LateCompletions final : public ForwardingStreamsBackend {
     }
     thread_.join();
   }
-  void AsyncDescribeStream(const backends::CallContext& context, v1::DescribeStreamRequest r,
-                           backends::AsyncDone<v1::DescribeStreamResponse> done) override {
+  void AsyncDescribeStream(const backends::CallContext& context, streams::DescribeStreamRequest r,
+                           backends::AsyncDone<streams::DescribeStreamResponse> done) override {
     Later(
         context, [this, r] { return child_->DescribeStream(r); }, std::move(done));
   }
-  void AsyncGetShardIterator(const backends::CallContext& context, v1::GetShardIteratorRequest r,
-                             backends::AsyncDone<v1::GetShardIteratorResponse> done) override {
+  void AsyncGetShardIterator(const backends::CallContext& context,
+                             streams::GetShardIteratorRequest r,
+                             backends::AsyncDone<streams::GetShardIteratorResponse> done) override {
     Later(
         context, [this, r] { return child_->GetShardIterator(r); }, std::move(done));
   }
-  void AsyncGetRecords(const backends::CallContext& context, v1::GetRecordsRequest r,
-                       backends::AsyncDone<v1::GetRecordsResponse> done) override {
+  void AsyncGetRecords(const backends::CallContext& context, streams::GetRecordsRequest r,
+                       backends::AsyncDone<streams::GetRecordsResponse> done) override {
     Later(
         context, [this, r] { return child_->GetRecords(r); }, std::move(done));
   }
@@ -1007,7 +1010,8 @@ TEST(SubscriptionEngineTest, SubscriberThatJoinedTheReaderIsWokenByIt) {
 class PolledCountingBackend final : public ForwardingStreamsBackend {
  public:
   using ForwardingStreamsBackend::ForwardingStreamsBackend;
-  absl::StatusOr<v1::GetRecordsResponse> GetRecords(const v1::GetRecordsRequest& r) override {
+  absl::StatusOr<streams::GetRecordsResponse> GetRecords(
+      const streams::GetRecordsRequest& r) override {
     ++get_records;
     return child_->GetRecords(r);
   }
@@ -1143,10 +1147,10 @@ TEST(SubscriptionEngineTest, CheckerManySubscribersAtMixedPositionsOnSharedShard
                            : StreamRequest(arn, r.from_start ? "TRIM_HORIZON" : "LATEST");
         request.mutable_options()->set_max_records_per_batch(1 + static_cast<int>(rng() % 300));
         const int64_t disconnect_after = 1 + rng() % 3000;
-        auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+        auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
         grpc::ClientContext context;
         auto reader = stub->SubscribeToStream(&context, request);
-        v1::SubscribeToStreamResponse event;
+        streams::SubscribeToStreamResponse event;
         int64_t got = 0;
         bool idle_after_writes = false;
         while (r.error.empty() && reader->Read(&event)) {
@@ -1261,10 +1265,10 @@ TEST(SubscriptionEngineTest, CheckerNoLossNoReorderNoDuplicatesAcrossResumes) {
                                  : StreamRequest(arn, "CONTINUATION", token);
     request.mutable_options()->set_max_records_per_batch(1 + static_cast<int>(rng() % 500));
     const size_t disconnect_after = 1 + rng() % 8000;  // records before this client drops
-    auto stub = v1::DynamoDbStreamsService::NewStub(facade->channel);
+    auto stub = streams::DynamoDbStreamsService::NewStub(facade->channel);
     grpc::ClientContext context;
     auto reader = stub->SubscribeToStream(&context, request);
-    v1::SubscribeToStreamResponse event;
+    streams::SubscribeToStreamResponse event;
     size_t got = 0;
     bool idle = false;
     while (reader->Read(&event)) {

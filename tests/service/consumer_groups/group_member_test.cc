@@ -30,7 +30,7 @@ using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 constexpr absl::Duration kLease = absl::Seconds(10);
-constexpr char kGroup[] = "billing";
+constexpr char kMemberGroup[] = "billing";
 
 // One feed the test drives: what was asked, and the callbacks to answer.
 struct FeedState {
@@ -127,7 +127,7 @@ class GroupMemberTest : public ::testing::Test {
   };
 
   Member Join(const std::string& owner, bool auto_checkpoint = false) {
-    auto table = LeaseTable::Create(sim_.get(), kGroup, stream_arn_);
+    auto table = LeaseTable::Create(sim_.get(), kMemberGroup, stream_arn_);
     EXPECT_TRUE(table.ok());
     GroupMemberOptions options;
     options.lease_duration = kLease;
@@ -136,8 +136,8 @@ class GroupMemberTest : public ::testing::Test {
     m.source = std::make_shared<FakeSource>();
     m.output = std::make_shared<FakeOutput>();
     GroupMemberDeps deps{sim_, sim_, m.source, &executor_, clock_};
-    m.member =
-        std::make_shared<GroupMember>(deps, *std::move(table), stream_arn_, kGroup, owner, options);
+    m.member = std::make_shared<GroupMember>(deps, *std::move(table), stream_arn_, kMemberGroup,
+                                             owner, options);
     m.member->Start(m.output);
     return m;
   }
@@ -149,7 +149,7 @@ class GroupMemberTest : public ::testing::Test {
   }
 
   std::unique_ptr<LeaseTable> Table() {
-    return leasetest::ActiveLeaseTable(sim_.get(), kGroup, stream_arn_);
+    return leasetest::ActiveLeaseTable(sim_.get(), kMemberGroup, stream_arn_);
   }
 
   std::vector<std::string> ShardIds() {

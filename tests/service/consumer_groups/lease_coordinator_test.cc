@@ -25,11 +25,11 @@ using ::testing::Field;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-constexpr char kStreamArn[] = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x";
+constexpr char kCoordinatorStreamArn[] = "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x";
 constexpr absl::Duration kTick = absl::Seconds(1);
 
 std::unique_ptr<LeaseTable> ActiveTable(backends::DynamoDbBackend* ddb) {
-  return leasetest::ActiveLeaseTable(ddb, "group", kStreamArn);
+  return leasetest::ActiveLeaseTable(ddb, "group", kCoordinatorStreamArn);
 }
 
 // Members of one group, each with its own LeaseTable and coordinator, driven
