@@ -39,6 +39,14 @@ void Strand::Kick() {
 }
 
 void Strand::RunSteps() {
+  {
+    // A turn queued before Close() runs no step (one that runs finishes).
+    absl::MutexLock lock(&mu_);
+    if (closed_) {
+      running_ = false;
+      return;
+    }
+  }
   for (int steps = 0;; ++steps) {
     const bool again = step_();
     absl::MutexLock lock(&mu_);

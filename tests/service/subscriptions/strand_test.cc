@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -80,9 +81,12 @@ TEST_F(StrandTest, ATurnYieldsTheWorkerAfterKStepsPerTurn) {
 }
 
 TEST_F(StrandTest, StepsNeverOverlapAndEveryKickIsFollowedByAStep) {
-  ThreadPoolExecutor pool(4);
+  // Reset after Close(): its workers finish the running turn before the
+  // strand and the step's variables go (ASan at -O0 saw the last turn read
+  // the strand after the test had returned).
+  std::optional<ThreadPoolExecutor> pool(std::in_place, 4);
   StrandEnvironment env = env_;
-  env.executor = &pool;
+  env.executor = &*pool;
   std::atomic<int> inside{0};
   std::atomic<int> most_inside{0};
   std::atomic<bool> last_kick_done{false};
@@ -111,7 +115,20 @@ TEST_F(StrandTest, StepsNeverOverlapAndEveryKickIsFollowedByAStep) {
   strand.Kick();
   step_after_last_kick.WaitForNotification();
   strand.Close();
+  pool.reset();
   EXPECT_EQ(most_inside.load(), 1);
+}
+
+TEST_F(StrandTest, ATurnQueuedBeforeCloseRunsNoStep) {
+  int steps = 0;
+  Strand strand(&env_, [&] { return ++steps, false; });
+  strand.Open(owner_);
+  ASSERT_EQ(executor_.queued(), 1);
+  strand.Close();
+  EXPECT_EQ(executor_.Drain(), 1);
+  EXPECT_EQ(steps, 0) << "Close() is final: no step starts after it";
+  strand.Kick();
+  EXPECT_EQ(executor_.queued(), 0);
 }
 
 TEST_F(StrandTest, WakeAtFiresWhenTheInjectedClockReachesIt) {
