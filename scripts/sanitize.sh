@@ -30,6 +30,7 @@ case "$MODE" in
   tsan)
     BUILD_DIR=build-tsan
     FLAGS="-fsanitize=thread"
+    OPT=-O1
     # The subscription units (no gRPC: TSan cannot see Debian's gRPC's own
     # hand-overs between threads, docs/development.md) and the simulator's
     # stream store (what SubscribeToShard reads).
@@ -39,6 +40,7 @@ case "$MODE" in
   asan)
     BUILD_DIR=build-asan
     FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+    OPT=-O0
     # The buffer-budget load test compares peaks against an unbudgeted run
     # that must overrun: under ASan's slowdown the writer falls behind, the
     # unbudgeted run stays under the bound and the test (rightly) refuses to
@@ -102,7 +104,7 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   GEN=()
   if command -v ninja >/dev/null; then GEN=(-G Ninja); fi
   CC=clang-16 CXX="$CXX_16" cmake -S . -B "$BUILD_DIR" "${GEN[@]}" \
-    -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1" \
+    -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="$OPT" \
     -DCMAKE_CXX_FLAGS="$FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" \
     -DAWSFACADE_BUILD_BENCH=OFF -DAWSFACADE_GENERATED_CXX_OPTIONS=-O0 >&2
 else
