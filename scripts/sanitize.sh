@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds some of the tests with a sanitizer (clang-16, -O1, no debug info, in a
-# build directory of their own) and runs them.
+# Builds some of the tests with a sanitizer (clang-16, -O1 for tsan, -O0 for
+# asan, no debug info, in a build directory of their own) and runs them.
 #
 #   scripts/sanitize.sh tsan   ThreadSanitizer: the subscription units and the
 #                              simulator's stream store (build-tsan/), with
