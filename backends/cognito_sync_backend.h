@@ -5,17 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "aws/cognitosync/v1/cognitosync.pb.h"
+#include "aws/cognitosync/v1/cognitosync.rpcs.pb.h"
 #include "backends/common/call_context.h"
 #include "backends/operation_chain.h"
-
-// The operations of aws.cognitosync.v1.CognitoSyncService that reach a
-// backend: the one list the typed parts expand (backends/operation_chain.h).
-#define AWSFACADE_COGNITO_SYNC_OPERATIONS(X) \
-  X(::aws::cognitosync::v1, ListRecords)     \
-  X(::aws::cognitosync::v1, UpdateRecords)   \
-  X(::aws::cognitosync::v1, ListDatasets)    \
-  X(::aws::cognitosync::v1, DescribeDataset) \
-  X(::aws::cognitosync::v1, DeleteDataset)
 
 namespace awsfacade::backends {
 
@@ -33,13 +25,15 @@ class CognitoSyncBackend {
  public:
   virtual ~CognitoSyncBackend() = default;
 
-  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_BACKEND_METHOD)
+  // One method per unary RPC of the service, from the list generated from its
+  // proto (<stem>.rpcs.pb.h, written by cmake/protoc-gen-awsfacade_rpcs).
+  AWSFACADE_COGNITO_SYNC_UNARY_RPCS(AWSFACADE_BACKEND_METHOD)
 
   // The asynchronous forms (backends/common/call_context.h, as for
   // DynamoDbStreamsBackend): by default the blocking method, inline; the
   // AWS backend is asynchronous and says IsAsynchronous().
   virtual bool IsAsynchronous() const { return false; }
-  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_ASYNC_FORM)
+  AWSFACADE_COGNITO_SYNC_UNARY_RPCS(AWSFACADE_ASYNC_FORM)
 
   // The operation chain this backend is the typed end of
   // (backends/operation_chain.h); nullptr for an implementation.
@@ -48,7 +42,7 @@ class CognitoSyncBackend {
 
 // CognitoSyncBackend over an operation chain (backends/operation_chain.h).
 AWSFACADE_OPERATION_CHAIN(CognitoSyncBackend, CognitoSyncOverChain,
-                          AWSFACADE_COGNITO_SYNC_OPERATIONS)
+                          AWSFACADE_COGNITO_SYNC_UNARY_RPCS)
 
 }  // namespace awsfacade::backends
 

@@ -6,17 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+#include "aws/dynamodbstreams/v1/dynamodbstreams.rpcs.pb.h"
 #include "backends/common/call_context.h"
 #include "backends/operation_chain.h"
-
-// The operations of aws.dynamodbstreams.v1.DynamoDbStreamsService that reach
-// a backend: the one list the typed parts expand
-// (backends/operation_chain.h).
-#define AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(X)  \
-  X(::aws::dynamodbstreams::v1, ListStreams)      \
-  X(::aws::dynamodbstreams::v1, DescribeStream)   \
-  X(::aws::dynamodbstreams::v1, GetShardIterator) \
-  X(::aws::dynamodbstreams::v1, GetRecords)
 
 namespace awsfacade::backends {
 
@@ -35,7 +27,9 @@ class DynamoDbStreamsBackend {
  public:
   virtual ~DynamoDbStreamsBackend() = default;
 
-  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_BACKEND_METHOD)
+  // One method per unary RPC of the service, from the list generated from its
+  // proto (<stem>.rpcs.pb.h, written by cmake/protoc-gen-awsfacade_rpcs).
+  AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_BACKEND_METHOD)
 
   // True when the Async* forms are the backend's own non-blocking calls
   // (AWS, over curl multi): a caller then starts them from any thread,
@@ -44,7 +38,7 @@ class DynamoDbStreamsBackend {
   // a caller that must not be held up (a gRPC callback) keeps its executor
   // hop. Decorators answer what their child answers.
   virtual bool IsAsynchronous() const { return false; }
-  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_ASYNC_FORM)
+  AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_ASYNC_FORM)
 
   // The operation chain this backend is the typed end of
   // (backends/operation_chain.h); nullptr for an implementation.
@@ -68,7 +62,7 @@ class DynamoDbStreamsBackend {
 // DynamoDbStreamsBackend over an operation chain (backends/operation_chain.h).
 // WatchStream, not an operation, is the inner backend's.
 AWSFACADE_OPERATION_CHAIN(
-    DynamoDbStreamsBackend, DynamoDbStreamsOverChain, AWSFACADE_DYNAMODB_STREAMS_OPERATIONS,
+    DynamoDbStreamsBackend, DynamoDbStreamsOverChain, AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS,
     std::unique_ptr<Subscription> WatchStream(absl::string_view stream_arn,
                                               std::function<void()> callback) override {
       return inner_ == nullptr ? nullptr : inner_->WatchStream(stream_arn, std::move(callback));

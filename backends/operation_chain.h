@@ -14,11 +14,10 @@
 //     -> the bottom: a typed backend (BackendInvoker: the simulator, a mock)
 //        or AWS's generic call (backends/aws/aws_backends.cc)
 //
-// The typed ends are expanded from one list per service,
-// AWSFACADE_<SERVICE>_OPERATIONS in the service's interface header
-// (backends/<service>_backend.h): adding an operation to the proto and to
-// that list gives it the interface methods, both ends of the chain and so
-// every layer.
+// The typed ends are expanded from one list per service, its unary RPCs
+// (AWSFACADE_<SERVICE>_UNARY_RPCS), which protoc writes from the proto
+// (cmake/protoc-gen-awsfacade_rpcs): adding an operation to the proto gives
+// it the interface methods, both ends of the chain and so every layer.
 
 #include <memory>
 #include <utility>

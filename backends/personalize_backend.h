@@ -5,24 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "aws/personalize/v1/personalize.pb.h"
+#include "aws/personalize/v1/personalize.rpcs.pb.h"
 #include "backends/common/call_context.h"
 #include "backends/operation_chain.h"
-
-// The operations of aws.personalize.v1.PersonalizeService that reach a
-// backend: the one list the typed parts expand (backends/operation_chain.h).
-#define AWSFACADE_PERSONALIZE_OPERATIONS(X)       \
-  X(::aws::personalize::v1, CreateDatasetGroup)   \
-  X(::aws::personalize::v1, DescribeDatasetGroup) \
-  X(::aws::personalize::v1, ListDatasetGroups)    \
-  X(::aws::personalize::v1, DeleteDatasetGroup)   \
-  X(::aws::personalize::v1, CreateSchema)         \
-  X(::aws::personalize::v1, DescribeSchema)       \
-  X(::aws::personalize::v1, ListSchemas)          \
-  X(::aws::personalize::v1, DeleteSchema)         \
-  X(::aws::personalize::v1, CreateDataset)        \
-  X(::aws::personalize::v1, DescribeDataset)      \
-  X(::aws::personalize::v1, ListDatasets)         \
-  X(::aws::personalize::v1, DeleteDataset)
 
 namespace awsfacade::backends {
 
@@ -34,13 +19,15 @@ class PersonalizeBackend {
  public:
   virtual ~PersonalizeBackend() = default;
 
-  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_BACKEND_METHOD)
+  // One method per unary RPC of the service, from the list generated from its
+  // proto (<stem>.rpcs.pb.h, written by cmake/protoc-gen-awsfacade_rpcs).
+  AWSFACADE_PERSONALIZE_UNARY_RPCS(AWSFACADE_BACKEND_METHOD)
 
   // The asynchronous forms (backends/common/call_context.h, as for
   // DynamoDbStreamsBackend): by default the blocking method, inline; the
   // AWS backend is asynchronous and says IsAsynchronous().
   virtual bool IsAsynchronous() const { return false; }
-  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_ASYNC_FORM)
+  AWSFACADE_PERSONALIZE_UNARY_RPCS(AWSFACADE_ASYNC_FORM)
 
   // The operation chain this backend is the typed end of
   // (backends/operation_chain.h); nullptr for an implementation.
@@ -49,7 +36,7 @@ class PersonalizeBackend {
 
 // PersonalizeBackend over an operation chain (backends/operation_chain.h).
 AWSFACADE_OPERATION_CHAIN(PersonalizeBackend, PersonalizeOverChain,
-                          AWSFACADE_PERSONALIZE_OPERATIONS)
+                          AWSFACADE_PERSONALIZE_UNARY_RPCS)
 
 }  // namespace awsfacade::backends
 

@@ -4,24 +4,12 @@
 #include <memory>
 
 #include "aws/cognitosync/v1/cognitosync.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "aws/cognitosync/v1/cognitosync.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
-
-// The RPCs of aws.cognitosync.v1.CognitoSyncService (see proto/aws/cognitosync/v1/cognitosync.proto
-// for each contract), as X(namespace, Rpc) lists.
-#define AWSFACADE_COGNITO_SYNC_UNARY_RPCS(X) \
-  X(::aws::cognitosync::v1, ListRecords)     \
-  X(::aws::cognitosync::v1, UpdateRecords)   \
-  X(::aws::cognitosync::v1, ListDatasets)    \
-  X(::aws::cognitosync::v1, DescribeDataset) \
-  X(::aws::cognitosync::v1, DeleteDataset)
-// Server streams, passed through (no resume).
-#define AWSFACADE_COGNITO_SYNC_STREAMING_RPCS(X) \
-  X(::aws::cognitosync::v1, PaginateListRecords) \
-  X(::aws::cognitosync::v1, PaginateListDatasets)
-// Subscriptions: resumed from their continuation token after a disconnect.
-#define AWSFACADE_COGNITO_SYNC_SUBSCRIPTION_RPCS(X)
 
 namespace awsfacade::client {
 

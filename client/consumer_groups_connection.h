@@ -4,24 +4,18 @@
 #include <memory>
 
 #include "awsfacade/consumergroups/v1/consumergroups.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "awsfacade/consumergroups/v1/consumergroups.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
 
-// The RPCs of awsfacade.consumergroups.v1.ConsumerGroupsService (see
-// proto/awsfacade/consumergroups/v1/consumergroups.proto), as X(namespace,
-// Rpc) lists. JoinGroup is not resumed after a disconnect: a member that
-// joins again gets its shards back from their checkpoints.
-#define AWSFACADE_CONSUMER_GROUPS_UNARY_RPCS(X)     \
-  X(::awsfacade::consumergroups::v1, Checkpoint)    \
-  X(::awsfacade::consumergroups::v1, DescribeGroup) \
-  X(::awsfacade::consumergroups::v1, ListGroups)
-#define AWSFACADE_CONSUMER_GROUPS_STREAMING_RPCS(X) X(::awsfacade::consumergroups::v1, JoinGroup)
-#define AWSFACADE_CONSUMER_GROUPS_SUBSCRIPTION_RPCS(X)
-
 namespace awsfacade::client {
 
-// The consumer-group RPCs, one virtual method each. Thread-safe.
+// The consumer-group RPCs, one virtual method each. Thread-safe. JoinGroup is
+// not resumed after a disconnect: a member that joins again gets its shards
+// back from their checkpoints.
 class ConsumerGroupsConnection {
  public:
   virtual ~ConsumerGroupsConnection() = default;

@@ -4,34 +4,12 @@
 #include <memory>
 
 #include "aws/dynamodb/v1/dynamodb.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "aws/dynamodb/v1/dynamodb.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
-
-// The RPCs of aws.dynamodb.v1.DynamoDbService (see proto/aws/dynamodb/v1/dynamodb.proto for
-// each contract), as X(namespace, Rpc) lists.
-#define AWSFACADE_DYNAMODB_UNARY_RPCS(X)     \
-  X(::aws::dynamodb::v1, CreateTable)        \
-  X(::aws::dynamodb::v1, DescribeTable)      \
-  X(::aws::dynamodb::v1, UpdateTable)        \
-  X(::aws::dynamodb::v1, DeleteTable)        \
-  X(::aws::dynamodb::v1, PutItem)            \
-  X(::aws::dynamodb::v1, GetItem)            \
-  X(::aws::dynamodb::v1, DeleteItem)         \
-  X(::aws::dynamodb::v1, UpdateItem)         \
-  X(::aws::dynamodb::v1, UpdateTimeToLive)   \
-  X(::aws::dynamodb::v1, DescribeTimeToLive) \
-  X(::aws::dynamodb::v1, DescribeLimits)     \
-  X(::aws::dynamodb::v1, Query)              \
-  X(::aws::dynamodb::v1, Scan)               \
-  X(::aws::dynamodb::v1, BatchGetItem)       \
-  X(::aws::dynamodb::v1, BatchWriteItem)     \
-  X(::aws::dynamodb::v1, TransactGetItems)   \
-  X(::aws::dynamodb::v1, TransactWriteItems)
-// Server streams, passed through (no resume).
-#define AWSFACADE_DYNAMODB_STREAMING_RPCS(X)
-// Subscriptions: resumed from their continuation token after a disconnect.
-#define AWSFACADE_DYNAMODB_SUBSCRIPTION_RPCS(X)
 
 namespace awsfacade::client {
 
@@ -42,9 +20,9 @@ namespace awsfacade::client {
 class DynamoDbConnection {
  public:
   virtual ~DynamoDbConnection() = default;
-  AWSFACADE_DYNAMODB_UNARY_RPCS(AWSFACADE_CLIENT_DECLARE_UNARY)
-  AWSFACADE_DYNAMODB_STREAMING_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
-  AWSFACADE_DYNAMODB_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
+  AWSFACADE_DYNAMO_DB_UNARY_RPCS(AWSFACADE_CLIENT_DECLARE_UNARY)
+  AWSFACADE_DYNAMO_DB_STREAMING_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
+  AWSFACADE_DYNAMO_DB_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
 };
 
 // A connection to the server at options.endpoint: gRPC calls wrapped in the

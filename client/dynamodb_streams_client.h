@@ -19,12 +19,12 @@ class DynamoDbStreamsClient {
                                  CallOptions defaults = {})
       : connection_(std::move(connection)), defaults_(std::move(defaults)) {}
 
-  AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(AWSFACADE_CLIENT_FORWARD_UNARY)
-  AWSFACADE_DYNAMODB_STREAMS_STREAMING_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
+  AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_CLIENT_FORWARD_UNARY)
+  AWSFACADE_DYNAMO_DB_STREAMS_STREAMING_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
   // Events until the end, the call's deadline, or an error the retry policy
   // does not cover; disconnects are resumed from the last continuation token
   // without losing or repeating records.
-  AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
+  AWSFACADE_DYNAMO_DB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_FORWARD_STREAMING)
 
   // Every stream (of request.TableName, if set), following LastEvaluatedStreamArn.
   StreamRange<::aws::dynamodbstreams::v1::Stream> ListAllStreams(

@@ -3,5 +3,5 @@
 #include "aws/dynamodbstreams/v1/dynamodbstreams.grpc.pb.h"
 #include "client/internal/connection_impl.h"
 
-AWSFACADE_CLIENT_DEFINE_CONNECTION(DynamoDbStreams, AWSFACADE_DYNAMODB_STREAMS,
+AWSFACADE_CLIENT_DEFINE_CONNECTION(DynamoDbStreams, AWSFACADE_DYNAMO_DB_STREAMS,
                                    ::aws::dynamodbstreams::v1::DynamoDbStreamsService)

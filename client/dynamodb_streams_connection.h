@@ -4,24 +4,12 @@
 #include <memory>
 
 #include "aws/dynamodbstreams/v1/dynamodbstreams.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "aws/dynamodbstreams/v1/dynamodbstreams.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
-
-// The RPCs of aws.dynamodbstreams.v1.DynamoDbStreamsService (see
-// proto/aws/dynamodbstreams/v1/dynamodbstreams.proto for each contract), as X(namespace, Rpc)
-// lists.
-#define AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(X)  \
-  X(::aws::dynamodbstreams::v1, ListStreams)      \
-  X(::aws::dynamodbstreams::v1, DescribeStream)   \
-  X(::aws::dynamodbstreams::v1, GetShardIterator) \
-  X(::aws::dynamodbstreams::v1, GetRecords)
-// Server streams, passed through (no resume).
-#define AWSFACADE_DYNAMODB_STREAMS_STREAMING_RPCS(X)
-// Subscriptions: resumed from their continuation token after a disconnect.
-#define AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(X) \
-  X(::aws::dynamodbstreams::v1, SubscribeToShard)       \
-  X(::aws::dynamodbstreams::v1, SubscribeToStream)
 
 namespace awsfacade::client {
 
@@ -32,9 +20,9 @@ namespace awsfacade::client {
 class DynamoDbStreamsConnection {
  public:
   virtual ~DynamoDbStreamsConnection() = default;
-  AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(AWSFACADE_CLIENT_DECLARE_UNARY)
-  AWSFACADE_DYNAMODB_STREAMS_STREAMING_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
-  AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
+  AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_CLIENT_DECLARE_UNARY)
+  AWSFACADE_DYNAMO_DB_STREAMS_STREAMING_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
+  AWSFACADE_DYNAMO_DB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLIENT_DECLARE_STREAMING)
 };
 
 // A connection to the server at options.endpoint: gRPC calls wrapped in the

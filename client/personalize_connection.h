@@ -4,29 +4,12 @@
 #include <memory>
 
 #include "aws/personalize/v1/personalize.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "aws/personalize/v1/personalize.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
-
-// The RPCs of aws.personalize.v1.PersonalizeService (see proto/aws/personalize/v1/personalize.proto
-// for each contract), as X(namespace, Rpc) lists.
-#define AWSFACADE_PERSONALIZE_UNARY_RPCS(X)       \
-  X(::aws::personalize::v1, CreateDatasetGroup)   \
-  X(::aws::personalize::v1, DescribeDatasetGroup) \
-  X(::aws::personalize::v1, ListDatasetGroups)    \
-  X(::aws::personalize::v1, DeleteDatasetGroup)   \
-  X(::aws::personalize::v1, CreateSchema)         \
-  X(::aws::personalize::v1, DescribeSchema)       \
-  X(::aws::personalize::v1, ListSchemas)          \
-  X(::aws::personalize::v1, DeleteSchema)         \
-  X(::aws::personalize::v1, CreateDataset)        \
-  X(::aws::personalize::v1, DescribeDataset)      \
-  X(::aws::personalize::v1, ListDatasets)         \
-  X(::aws::personalize::v1, DeleteDataset)
-// Server streams, passed through (no resume).
-#define AWSFACADE_PERSONALIZE_STREAMING_RPCS(X) X(::aws::personalize::v1, PaginateListDatasets)
-// Subscriptions: resumed from their continuation token after a disconnect.
-#define AWSFACADE_PERSONALIZE_SUBSCRIPTION_RPCS(X)
 
 namespace awsfacade::client {
 

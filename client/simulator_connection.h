@@ -4,22 +4,12 @@
 #include <memory>
 
 #include "awsfacade/simulator/v1/simulator.pb.h"
+// The RPC lists (X-macros: unary, passed-through streams, resumed
+// subscriptions), generated from the proto by cmake/protoc-gen-awsfacade_rpcs.
+#include "awsfacade/simulator/v1/simulator.rpcs.pb.h"
 #include "client/internal/rpc_macros.h"
 #include "client/options.h"
 #include "client/stream_range.h"
-
-// The RPCs of awsfacade.simulator.v1.SimulatorService, the simulator
-// backend's control API (see proto/awsfacade/simulator/v1/simulator.proto),
-// as X(namespace, Rpc) lists.
-#define AWSFACADE_SIMULATOR_UNARY_RPCS(X)     \
-  X(::awsfacade::simulator::v1, AdvanceClock) \
-  X(::awsfacade::simulator::v1, GetClock)     \
-  X(::awsfacade::simulator::v1, SetFaults)    \
-  X(::awsfacade::simulator::v1, ClearFaults)  \
-  X(::awsfacade::simulator::v1, Reset)        \
-  X(::awsfacade::simulator::v1, ForceShardRollover)
-#define AWSFACADE_SIMULATOR_STREAMING_RPCS(X)
-#define AWSFACADE_SIMULATOR_SUBSCRIPTION_RPCS(X)
 
 namespace awsfacade::client {
 

@@ -1,6 +1,8 @@
-# awsfacade_protoc(OUT_SRCS <var> IMPORT_DIRS <dirs...> PROTOS <absolute proto paths...> [GRPC] [PYTHON])
+# awsfacade_protoc(OUT_SRCS <var> IMPORT_DIRS <dirs...> PROTOS <absolute proto paths...> [GRPC] [RPCS])
 #
-# Runs protoc (and the gRPC C++ plugin with GRPC) into ${AWSFACADE_GEN_DIR}; the
+# Runs protoc (and the gRPC C++ plugin with GRPC; with RPCS our own plugin,
+# cmake/protoc-gen-awsfacade_rpcs, which writes <stem>.rpcs.pb.h: each
+# service's RPCs as X-macro lists) into ${AWSFACADE_GEN_DIR}; the
 # generated code lives only in the build tree. Each proto path must sit under
 # one of IMPORT_DIRS; the output path mirrors the path relative to that dir.
 # Compile options for the generated protobuf sources only, after the build's
@@ -10,7 +12,7 @@ set(AWSFACADE_GENERATED_CXX_OPTIONS "" CACHE STRING
     "Extra compile options for the generated protobuf sources (a list)")
 
 function(awsfacade_protoc)
-  cmake_parse_arguments(ARG "GRPC" "OUT_SRCS" "IMPORT_DIRS;PROTOS" ${ARGN})
+  cmake_parse_arguments(ARG "GRPC;RPCS" "OUT_SRCS" "IMPORT_DIRS;PROTOS" ${ARGN})
   set(include_flags)
   foreach(dir IN LISTS ARG_IMPORT_DIRS)
     list(APPEND include_flags "-I${dir}")
@@ -36,11 +38,19 @@ function(awsfacade_protoc)
       set(plugin_args "--plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
                       "--grpc_out=${AWSFACADE_GEN_DIR}")
     endif()
+    set(plugin_deps)
+    if(ARG_RPCS)
+      set(rpcs_plugin "${PROJECT_SOURCE_DIR}/cmake/protoc-gen-awsfacade_rpcs")
+      list(APPEND outs "${AWSFACADE_GEN_DIR}/${stem}.rpcs.pb.h")
+      list(APPEND plugin_args "--plugin=protoc-gen-awsfacade_rpcs=${rpcs_plugin}"
+                              "--awsfacade_rpcs_out=${AWSFACADE_GEN_DIR}")
+      list(APPEND plugin_deps "${rpcs_plugin}")
+    endif()
     add_custom_command(
       OUTPUT ${outs}
       COMMAND ${CMAKE_COMMAND} -E make_directory "${AWSFACADE_GEN_DIR}"
       COMMAND protobuf::protoc ${include_flags} "--cpp_out=${AWSFACADE_GEN_DIR}" ${plugin_args} "${proto}"
-      DEPENDS "${proto}" protobuf::protoc
+      DEPENDS "${proto}" protobuf::protoc ${plugin_deps}
       COMMENT "protoc ${rel}"
       VERBATIM)
     # protoc gives every file the same file-local names: never one unity source.

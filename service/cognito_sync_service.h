@@ -17,7 +17,7 @@ class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService
 
   // One unary handler per operation of the service's list.
   using Backend = backends::CognitoSyncBackend;
-  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_UNARY_HANDLER)
+  AWSFACADE_COGNITO_SYNC_UNARY_RPCS(AWSFACADE_UNARY_HANDLER)
 
   // One message per page, following NextToken to the last page.
   grpc::ServerWriteReactor<aws::cognitosync::v1::PaginateListRecordsResponse>* PaginateListRecords(

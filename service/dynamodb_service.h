@@ -18,7 +18,7 @@ class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::Callbac
 
   // One unary handler per operation of the service's list.
   using Backend = backends::DynamoDbBackend;
-  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_UNARY_HANDLER)
+  AWSFACADE_DYNAMO_DB_UNARY_RPCS(AWSFACADE_UNARY_HANDLER)
 
  private:
   std::shared_ptr<backends::DynamoDbBackend> backend_;

@@ -17,7 +17,7 @@ class PersonalizeService final : public aws::personalize::v1::PersonalizeService
 
   // One unary handler per operation of the service's list.
   using Backend = backends::PersonalizeBackend;
-  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_UNARY_HANDLER)
+  AWSFACADE_PERSONALIZE_UNARY_RPCS(AWSFACADE_UNARY_HANDLER)
 
   // boto3's list_datasets paginator (docs/aws-semantics.md §6.2), one message per
   // page; the last message carries the resume token when MaxItems cut the run.

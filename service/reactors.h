@@ -190,8 +190,8 @@ grpc::ServerUnaryReactor* ServeAsyncUnary(
 // pointer to the backend interface, named `Backend` in the class) and
 // `handler_`: ServeAsyncUnary over the backend's Async* form. A service's
 // handlers are its operation list expanded
-// (AWSFACADE_<SERVICE>_OPERATIONS(AWSFACADE_UNARY_HANDLER), from
-// backends/<service>_backend.h).
+// (AWSFACADE_<SERVICE>_UNARY_RPCS(AWSFACADE_UNARY_HANDLER), generated from
+// the proto into <stem>.rpcs.pb.h).
 #define AWSFACADE_UNARY_HANDLER(ns, Op)                                                    \
   grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                       \
                                const ns::Op##Request* request, ns::Op##Response* response) \

@@ -54,13 +54,13 @@ Dispatch MakeDispatch(const ConnectionOptions& options) {
   {
     auto connection = MakeDynamoDbConnection(options);
     const std::string service = "aws.dynamodb.v1.DynamoDbService";
-    AWSFACADE_DYNAMODB_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
+    AWSFACADE_DYNAMO_DB_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
   }
   {
     auto connection = MakeDynamoDbStreamsConnection(options);
     const std::string service = "aws.dynamodbstreams.v1.DynamoDbStreamsService";
-    AWSFACADE_DYNAMODB_STREAMS_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
-    AWSFACADE_DYNAMODB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLI_BIND_STREAMING)
+    AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_CLI_BIND_UNARY)
+    AWSFACADE_DYNAMO_DB_STREAMS_SUBSCRIPTION_RPCS(AWSFACADE_CLI_BIND_STREAMING)
   }
   {
     auto connection = MakeSimulatorConnection(options);

@@ -5,7 +5,7 @@
 // four: the gRPC layer, the retry decorator, and the factories (for
 // <service>_connection.cc only).
 //
-//   AWSFACADE_CLIENT_DEFINE_CONNECTION(DynamoDbStreams, AWSFACADE_DYNAMODB_STREAMS,
+//   AWSFACADE_CLIENT_DEFINE_CONNECTION(DynamoDbStreams, AWSFACADE_DYNAMO_DB_STREAMS,
 //                                      ::aws::dynamodbstreams::v1::DynamoDbStreamsService)
 //
 // expands the service's X-macro lists <PREFIX>_UNARY_RPCS, _STREAMING_RPCS

@@ -1,11 +1,12 @@
 #ifndef AWSFACADE_CLIENT_INTERNAL_RPC_MACROS_H_
 #define AWSFACADE_CLIENT_INTERNAL_RPC_MACROS_H_
 
-// The four layers of every service (interface, gRPC implementation, retry
+// The layers of every service (interface, gRPC implementation, retry
 // decorator, client, mock) have one method per RPC that differs only in the
-// RPC's name. Each service header lists its RPCs once as X-macros
-// (X(namespace, Rpc)); these macros expand one method of one layer, so adding
-// an RPC to a service is one line in its list and cannot leave a layer behind.
+// RPC's name. Each service's RPCs are X-macro lists (X(namespace, Rpc)) that
+// protoc writes from the proto (<stem>.rpcs.pb.h,
+// cmake/protoc-gen-awsfacade_rpcs); these macros expand one method of one
+// layer, so an RPC added to the proto is in every layer and none is left behind.
 // Request and response types are always <Rpc>Request / <Rpc>Response.
 
 #include "absl/status/status.h"

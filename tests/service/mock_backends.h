@@ -20,22 +20,22 @@ namespace ds = ::aws::dynamodbstreams::v1;
 
 class MockCognitoSyncBackend : public backends::CognitoSyncBackend {
  public:
-  AWSFACADE_COGNITO_SYNC_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
+  AWSFACADE_COGNITO_SYNC_UNARY_RPCS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 class MockPersonalizeBackend : public backends::PersonalizeBackend {
  public:
-  AWSFACADE_PERSONALIZE_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
+  AWSFACADE_PERSONALIZE_UNARY_RPCS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 class MockDynamoDbBackend : public backends::DynamoDbBackend {
  public:
-  AWSFACADE_DYNAMODB_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
+  AWSFACADE_DYNAMO_DB_UNARY_RPCS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 class MockDynamoDbStreamsBackend : public backends::DynamoDbStreamsBackend {
  public:
-  AWSFACADE_DYNAMODB_STREAMS_OPERATIONS(AWSFACADE_MOCK_BACKEND_METHOD)
+  AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_MOCK_BACKEND_METHOD)
 };
 
 }  // namespace awsfacade::testing
