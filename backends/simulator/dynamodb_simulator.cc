@@ -172,7 +172,7 @@ absl::Status CheckReturnValues(absl::string_view value,
   return Invalid("Return values set to invalid value", "ReturnValues");
 }
 
-// The model allows no StreamViewType; enabling a stream needs one.
+// The model lets StreamViewType be absent; enabling a stream needs one.
 absl::Status CheckStreamViewType(absl::string_view field, absl::string_view value) {
   if (value.empty()) {
     return Invalid(absl::StrCat(kInvalidParameters,
