@@ -28,8 +28,8 @@ using aws_errors::kResourceConflict;
 using aws_errors::kResourceNotFound;
 
 // The model's constraints are on the request fields (cognitosync.proto),
-// checked by ValidateRequest (backends/request_validator.h) first; what
-// follows is what the model does not say.
+// checked before a request reaches the simulator (the header says where);
+// what follows is what the model does not say.
 // AWS gives MaxResults no range; this bound is the page size AWS's own JS
 // sync client asks for, so no known client is refused.
 constexpr int64_t kMaxMaxResults = 1024;
@@ -106,7 +106,7 @@ int64_t StoredBytes(absl::string_view key, absl::string_view value) {
 }
 
 // Token purposes. The '|'-separated members cannot contain '|' (their
-// patterns exclude it, and validation runs first), so purposes are unique.
+// patterns exclude it, and requests come validated), so purposes are unique.
 std::string SessionPurpose(absl::string_view pool, absl::string_view identity,
                            absl::string_view dataset) {
   return absl::StrCat("cognito-sync.SyncSession|", pool, "|", identity, "|", dataset);
@@ -195,10 +195,8 @@ absl::StatusOr<cs::ListRecordsResponse> CognitoSyncSimulator::ListRecords(
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
   const std::string& name = request.dataset_name();
-  absl::Status s = ValidateRequest(request);
-  if (!s.ok()) return s;
   const int64_t last_sync_count = request.last_sync_count();  // unset reads 0 = all
-  s = Check().Range("LastSyncCount", last_sync_count, 0, kMaxLong);
+  absl::Status s = Check().Range("LastSyncCount", last_sync_count, 0, kMaxLong);
   if (!s.ok()) return s;
   absl::StatusOr<int> page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
@@ -257,10 +255,7 @@ absl::StatusOr<cs::UpdateRecordsResponse> CognitoSyncSimulator::UpdateRecords(
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
   const std::string& name = request.dataset_name();
-  absl::Status s = ValidateRequest(request);
-  if (!s.ok()) return s;
-  s = ValidatePatches(request.record_patches());
-  if (!s.ok()) return s;
+  if (absl::Status s = ValidatePatches(request.record_patches()); !s.ok()) return s;
   absl::StatusOr<std::string> payload =
       options_.sealer->Open(SessionPurpose(pool, identity, name), request.sync_session_token());
   std::optional<Session> session;
@@ -380,8 +375,6 @@ absl::StatusOr<cs::ListDatasetsResponse> CognitoSyncSimulator::ListDatasets(
     const cs::ListDatasetsRequest& request) {
   const std::string& pool = request.identity_pool_id();
   const std::string& identity = request.identity_id();
-  absl::Status s = ValidateRequest(request);
-  if (!s.ok()) return s;
   absl::StatusOr<int> page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
   if (!page_size.ok()) return page_size.status();
@@ -413,8 +406,6 @@ absl::StatusOr<cs::ListDatasetsResponse> CognitoSyncSimulator::ListDatasets(
 
 absl::StatusOr<cs::DescribeDatasetResponse> CognitoSyncSimulator::DescribeDataset(
     const cs::DescribeDatasetRequest& request) {
-  absl::Status s = ValidateRequest(request);
-  if (!s.ok()) return s;
   absl::MutexLock lock(&mu_);
   const IdentityState* ident = FindIdentity(request.identity_pool_id(), request.identity_id());
   if (ident != nullptr) {
@@ -432,8 +423,6 @@ absl::StatusOr<cs::DescribeDatasetResponse> CognitoSyncSimulator::DescribeDatase
 
 absl::StatusOr<cs::DeleteDatasetResponse> CognitoSyncSimulator::DeleteDataset(
     const cs::DeleteDatasetRequest& request) {
-  absl::Status s = ValidateRequest(request);
-  if (!s.ok()) return s;
   absl::MutexLock lock(&mu_);
   auto ident_it = identities_.find(IdentityKey(request.identity_pool_id(), request.identity_id()));
   if (ident_it != identities_.end()) {

@@ -36,11 +36,20 @@ struct CognitoSyncLimits {
 
 // In-memory Amazon Cognito Sync with AWS's semantics (docs/aws-semantics.md §4,
 // §7.2). Identity pool -> identity -> datasets -> records; one identity never
-// sees another identity's (or pool's) data. Every method validates all
-// model constraints first (InvalidParameterException naming the member;
-// members of patch i are named "RecordPatches[i].Key" etc., i from 0).
-// All time comes from options.clock, all tokens from options.sealer.
-// Thread-safe.
+// sees another identity's (or pool's) data. All time comes from
+// options.clock, all tokens from options.sealer. Thread-safe.
+//
+// Requests come validated: the model's constraints (required members,
+// lengths, patterns, enum values) are checked once, before the simulator,
+// by the operation chain's ValidationLayer behind the server, and by
+// backends::ValidatedCognitoSync (backends/request_validator.h) for a
+// direct caller (tests, fuzz targets): InvalidParameterException naming the
+// member, patch i's as "RecordPatches[i].Key" etc., i from 0. The simulator
+// does not check them again; a request that breaks them and reaches it
+// anyway is not refused. What it checks itself is what the model does not
+// say: MaxResults 1-1024, LastSyncCount and SyncCount >= 0, Value present
+// when Op is replace, unique keys within one call (InvalidParameterException
+// too).
 //
 // Behaviour AWS does not document, as chosen here:
 //  * MaxResults (both List calls) must be 1-1024 when given.

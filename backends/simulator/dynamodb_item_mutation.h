@@ -78,19 +78,20 @@ ItemAction ActionOf(ItemMutation::Kind kind, const Member& m, absl::string_view 
   return action;
 }
 
-// Checks an action, reading no state, in this order: the table reference,
-// ReturnValuesOnConditionCheckFailure, the Item or Key (present,
-// canonicalised), ExpressionAttributeValues, and that every placeholder is
-// used. ValidationException naming the member at fault.
+// Checks what the model does not of an action (backends/request_validator.h
+// has checked the rest), reading no state, in this order: the table
+// reference (a batch's table names are map keys, which the model leaves
+// unchecked), the Item or Key (present, canonicalised),
+// ExpressionAttributeValues, and that every placeholder is used.
+// ValidationException naming the member at fault.
 absl::StatusOr<ItemMutation> ValidateItemAction(const ItemAction& action);
 
 // TableName of operations on existing tables (shape TableArn: a name or an
 // ARN, 1..1024).
 absl::Status CheckTableRef(absl::string_view value);
-// Capacity mode of a request: TOTAL, INDEXES, or empty for none.
-absl::StatusOr<std::string> CapacityMode(absl::string_view value);
-// ReturnItemCollectionMetrics: SIZE, NONE or empty.
-absl::Status CheckCollectionMetrics(absl::string_view value);
+// Capacity mode of a request's (validated) ReturnConsumedCapacity: TOTAL,
+// INDEXES, or empty for none.
+std::string CapacityMode(absl::string_view value);
 // A ValidationException naming `field`.
 absl::Status Invalid(absl::string_view message, absl::string_view field = {});
 

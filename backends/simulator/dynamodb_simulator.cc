@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
-#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -35,7 +34,6 @@ namespace v1 = ::aws::dynamodb::v1;
 namespace streams = ::aws::dynamodbstreams::v1;
 using dynamodb_simulator_internal::ActionOf;
 using dynamodb_simulator_internal::CapacityMode;
-using dynamodb_simulator_internal::CheckCollectionMetrics;
 using dynamodb_simulator_internal::CheckTableRef;
 using dynamodb_simulator_internal::Invalid;
 using dynamodb_simulator_internal::ItemAction;
@@ -63,14 +61,11 @@ constexpr char kAllOld[] = "ALL_OLD";
 constexpr char kAllNew[] = "ALL_NEW";
 constexpr char kUpdatedOld[] = "UPDATED_OLD";
 constexpr char kUpdatedNew[] = "UPDATED_NEW";
-constexpr char kTotal[] = "TOTAL";
 constexpr char kIndexes[] = "INDEXES";
 constexpr char kSize[] = "SIZE";
 constexpr char kInsert[] = "INSERT";
 constexpr char kModify[] = "MODIFY";
 constexpr char kRemove[] = "REMOVE";
-constexpr char kProjectionAll[] = "ALL";
-constexpr char kProjectionKeysOnly[] = "KEYS_ONLY";
 constexpr char kProjectionInclude[] = "INCLUDE";
 
 constexpr char kTableNamePattern[] = "[a-zA-Z0-9_.-]+";
@@ -81,13 +76,9 @@ constexpr char kKeyMismatch[] = "The provided key element does not match the sch
 constexpr int kMinTableNameLength = 3;
 constexpr int kMaxTableNameLength = 255;
 constexpr int kMaxTableArnLength = 1024;
-constexpr int kMaxAttributeNameLength = 255;
 constexpr int kMaxLocalIndexes = 5;
 constexpr int kMaxGlobalIndexes = 20;
 constexpr int kMaxTags = 50;
-constexpr int kMaxTagKeyLength = 128;
-constexpr int kMaxTagValueLength = 256;
-constexpr int kMaxNonKeyAttributes = 100;
 constexpr int64_t kWriteUnitBytes = 1024;
 constexpr int64_t kReadUnitBytes = 4096;
 // AWS ignores TTL values more than five years in the past.
@@ -114,17 +105,6 @@ absl::Status CheckName(absl::string_view field, absl::string_view value) {
     return s;
   }
   return Check().Charset(field, value, IsTableNameChar, kTableNamePattern);
-}
-
-absl::Status CheckEnum(absl::string_view field, absl::string_view value,
-                       std::initializer_list<absl::string_view> allowed) {
-  if (value.empty()) return absl::OkStatus();
-  for (absl::string_view a : allowed) {
-    if (value == a) return absl::OkStatus();
-  }
-  return Check().Fail(field, absl::StrCat("failed to satisfy constraint: Member must satisfy "
-                                          "enum value set: [",
-                                          absl::StrJoin(allowed, ", "), "]"));
 }
 
 // A key attribute value as part of an unambiguous map key.
@@ -181,19 +161,10 @@ absl::StatusOr<Item> CanonicalAttributes(const Item& attributes, bool names_are_
   return out;
 }
 
-absl::Status CheckFailureReturnValues(absl::string_view value) {
-  return CheckEnum("ReturnValuesOnConditionCheckFailure", value, {kAllOld, kNone});
-}
-
-// ReturnValues: any value of the enum parses; `allowed` are those this
-// operation accepts.
+// ReturnValues: any value of the enum passes the model; `allowed` are those
+// this operation accepts.
 absl::Status CheckReturnValues(absl::string_view value,
                                std::initializer_list<absl::string_view> allowed) {
-  if (absl::Status s =
-          CheckEnum("ReturnValues", value, {kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew});
-      !s.ok()) {
-    return s;
-  }
   if (value.empty()) return absl::OkStatus();
   for (absl::string_view a : allowed) {
     if (value == a) return absl::OkStatus();
@@ -201,13 +172,14 @@ absl::Status CheckReturnValues(absl::string_view value,
   return Invalid("Return values set to invalid value", "ReturnValues");
 }
 
+// The model lets StreamViewType be absent; enabling a stream needs one.
 absl::Status CheckStreamViewType(absl::string_view field, absl::string_view value) {
   if (value.empty()) {
     return Invalid(absl::StrCat(kInvalidParameters,
                                 "You must specify a StreamViewType when enabling a stream"),
                    field);
   }
-  return CheckEnum(field, value, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+  return absl::OkStatus();
 }
 
 // The item travels as the error shape ConditionalCheckFailedException
@@ -415,16 +387,8 @@ absl::Status Invalid(absl::string_view message, absl::string_view field) {
   return AwsError(kValidation, message, field);
 }
 
-absl::StatusOr<std::string> CapacityMode(absl::string_view value) {
-  if (absl::Status s = CheckEnum("ReturnConsumedCapacity", value, {kIndexes, kTotal, kNone});
-      !s.ok()) {
-    return s;
-  }
+std::string CapacityMode(absl::string_view value) {
   return value == kNone ? std::string() : std::string(value);
-}
-
-absl::Status CheckCollectionMetrics(absl::string_view value) {
-  return CheckEnum("ReturnItemCollectionMetrics", value, {kSize, kNone});
 }
 
 absl::Status CheckTableRef(absl::string_view value) {
@@ -437,7 +401,6 @@ absl::Status CheckTableRef(absl::string_view value) {
 
 absl::StatusOr<ItemMutation> ValidateItemAction(const ItemAction& action) {
   if (absl::Status s = CheckTableRef(action.table_name); !s.ok()) return s;
-  if (absl::Status s = CheckFailureReturnValues(action.failure_return_values); !s.ok()) return s;
   if (action.key_source->empty()) {
     return Check().Fail(action.key_field, "failed to satisfy constraint: Member must not be null");
   }
@@ -493,16 +456,12 @@ absl::StatusOr<ItemMutation> ValidateItemMutation(
   if (absl::Status s = CheckReturnValues(request.return_values(), return_values); !s.ok()) {
     return s;
   }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   ItemAction action = ActionOf(kind, request, key_field, key_source);
   if constexpr (kUpdate) action.update_expression = request.update_expression();
   absl::StatusOr<ItemMutation> mutation = ValidateItemAction(action);
   if (!mutation.ok()) return mutation.status();
-  mutation->capacity_mode = *std::move(capacity);
+  mutation->capacity_mode = capacity;
   mutation->item_collection_metrics = request.return_item_collection_metrics();
   return mutation;
 }
@@ -936,23 +895,6 @@ v1::TableDescription DynamoDbSimulator::Describe(const Table& table, const char*
 
 namespace {
 
-absl::Status CheckThroughput(absl::string_view field, const v1::ProvisionedThroughput& t) {
-  if (!t.has_read_capacity_units() || !t.has_write_capacity_units()) {
-    return Invalid(absl::StrCat(kInvalidParameters,
-                                "ReadCapacityUnits and WriteCapacityUnits must both be specified "
-                                "when BillingMode is PROVISIONED"),
-                   field);
-  }
-  if (absl::Status s =
-          Check().Range(absl::StrCat(field, ".ReadCapacityUnits"), t.read_capacity_units(), 1,
-                        std::numeric_limits<int64_t>::max());
-      !s.ok()) {
-    return s;
-  }
-  return Check().Range(absl::StrCat(field, ".WriteCapacityUnits"), t.write_capacity_units(), 1,
-                       std::numeric_limits<int64_t>::max());
-}
-
 absl::Status CheckKeySchema(absl::string_view field,
                             const google::protobuf::RepeatedPtrField<v1::KeySchemaElement>& schema,
                             const absl::flat_hash_map<std::string, std::string>& defined,
@@ -966,25 +908,7 @@ absl::Status CheckKeySchema(absl::string_view field,
                         "than or equal to 2");
   }
   std::vector<std::string> missing;
-  for (int i = 0; i < schema.size(); ++i) {
-    const v1::KeySchemaElement& k = schema[i];
-    const std::string f = absl::StrCat(field, ".", i + 1);
-    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeName"), k.attribute_name());
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Check().Length(absl::StrCat(f, ".AttributeName"), k.attribute_name(), 1,
-                                        kMaxAttributeNameLength);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Check().Required(absl::StrCat(f, ".KeyType"), k.key_type()); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = CheckEnum(absl::StrCat(f, ".KeyType"), k.key_type(), {kHash, kRange});
-        !s.ok()) {
-      return s;
-    }
+  for (const v1::KeySchemaElement& k : schema) {
     if (!defined.contains(k.attribute_name())) missing.push_back(k.attribute_name());
     used.insert(k.attribute_name());
   }
@@ -1020,10 +944,9 @@ absl::Status CheckKeySchema(absl::string_view field,
 }
 
 absl::Status CheckProjection(absl::string_view field, const v1::Projection& p) {
-  const std::string type_field = absl::StrCat(field, ".ProjectionType");
-  if (absl::Status s = Check().Required(type_field, p.projection_type()); !s.ok()) return s;
-  if (absl::Status s = CheckEnum(type_field, p.projection_type(),
-                                 {kProjectionAll, kProjectionKeysOnly, kProjectionInclude});
+  // The model has ProjectionType's values, not that it is required.
+  if (absl::Status s =
+          Check().Required(absl::StrCat(field, ".ProjectionType"), p.projection_type());
       !s.ok()) {
     return s;
   }
@@ -1032,32 +955,15 @@ absl::Status CheckProjection(absl::string_view field, const v1::Projection& p) {
                                 ", but NonKeyAttributes is specified"),
                    field);
   }
-  if (p.non_key_attributes_size() > kMaxNonKeyAttributes) {
-    return Check().Fail(absl::StrCat(field, ".NonKeyAttributes"),
-                        "failed to satisfy constraint: Member must have length less than or "
-                        "equal to 100");
-  }
   return absl::OkStatus();
 }
 
-absl::Status CheckTags(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
+// The model checks each tag, not their number.
+absl::Status CheckTagCount(const google::protobuf::RepeatedPtrField<v1::Tag>& tags) {
   if (tags.size() > kMaxTags) {
     return Check().Fail("Tags",
                         "failed to satisfy constraint: Member must have length less than "
                         "or equal to 50");
-  }
-  for (int i = 0; i < tags.size(); ++i) {
-    const std::string f = absl::StrCat("Tags.", i + 1);
-    if (absl::Status s =
-            Check().Length(absl::StrCat(f, ".Key"), tags[i].key(), 1, kMaxTagKeyLength);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s =
-            Check().Length(absl::StrCat(f, ".Value"), tags[i].value(), 0, kMaxTagValueLength);
-        !s.ok()) {
-      return s;
-    }
   }
   return absl::OkStatus();
 }
@@ -1099,25 +1005,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   absl::flat_hash_map<std::string, std::string> defined;
   for (int i = 0; i < request.attribute_definitions_size(); ++i) {
     const v1::AttributeDefinition& a = request.attribute_definitions(i);
-    const std::string f = absl::StrCat("AttributeDefinitions.", i + 1);
-    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeName"), a.attribute_name());
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Check().Length(absl::StrCat(f, ".AttributeName"), a.attribute_name(), 1,
-                                        kMaxAttributeNameLength);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Check().Required(absl::StrCat(f, ".AttributeType"), a.attribute_type());
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s =
-            CheckEnum(absl::StrCat(f, ".AttributeType"), a.attribute_type(), {"S", "N", "B"});
-        !s.ok()) {
-      return s;
-    }
     if (!defined.emplace(a.attribute_name(), a.attribute_type()).second) {
       return Invalid(absl::StrCat(kInvalidParameters,
                                   "Cannot have two attributes with the same "
@@ -1132,11 +1019,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   }
 
   // Billing.
-  if (absl::Status s =
-          CheckEnum("BillingMode", request.billing_mode(), {kProvisioned, kPayPerRequest});
-      !s.ok()) {
-    return s;
-  }
   const bool on_demand = request.billing_mode() == kPayPerRequest;
   if (on_demand && request.has_provisioned_throughput()) {
     return Invalid(absl::StrCat(kInvalidParameters,
@@ -1150,10 +1032,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
                                   "ReadCapacityUnits and WriteCapacityUnits must both be "
                                   "specified when BillingMode is PROVISIONED"),
                      "ProvisionedThroughput");
-    }
-    if (absl::Status s = CheckThroughput("ProvisionedThroughput", request.provisioned_throughput());
-        !s.ok()) {
-      return s;
     }
   }
 
@@ -1173,7 +1051,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
                    "GlobalSecondaryIndexes");
   }
   auto check_index_name = [&](absl::string_view field, const std::string& name) -> absl::Status {
-    if (absl::Status s = CheckName(field, name); !s.ok()) return s;
     if (!index_names.insert(name).second) {
       return Invalid(absl::StrCat(kInvalidParameters, "Duplicate index name: ", name), field);
     }
@@ -1240,11 +1117,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
                          "ProvisionedThroughput must be specified for index: ", g.index_name()),
             f);
       }
-      if (absl::Status s = CheckThroughput(absl::StrCat(f, ".ProvisionedThroughput"),
-                                           g.provisioned_throughput());
-          !s.ok()) {
-        return s;
-      }
     }
     if (g.has_warm_throughput()) {
       return Unimplemented(kOp, absl::StrCat(f, ".WarmThroughput"));
@@ -1269,10 +1141,6 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
   bool stream = false;
   if (request.has_stream_specification()) {
     const v1::StreamSpecification& spec = request.stream_specification();
-    if (!spec.has_stream_enabled()) {
-      return Check().Fail("StreamSpecification.StreamEnabled",
-                          "failed to satisfy constraint: Member must not be null");
-    }
     stream = spec.stream_enabled();
     if (stream) {
       if (absl::Status s =
@@ -1288,19 +1156,7 @@ absl::StatusOr<v1::CreateTableResponse> DynamoDbSimulator::CreateTable(
     }
   }
   // The rest.
-  if (request.has_sse_specification()) {
-    if (absl::Status s = CheckEnum("SSESpecification.SSEType",
-                                   request.sse_specification().sse_type(), {"AES256", "KMS"});
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (absl::Status s = CheckTags(request.tags()); !s.ok()) return s;
-  if (absl::Status s = CheckEnum("TableClass", request.table_class(),
-                                 {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = CheckTagCount(request.tags()); !s.ok()) return s;
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
@@ -1391,23 +1247,8 @@ absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
   if (!request.global_table_settings_replication_mode().empty()) {
     return Unimplemented(kOp, "GlobalTableSettingsReplicationMode");
   }
-  if (absl::Status s =
-          CheckEnum("BillingMode", request.billing_mode(), {kProvisioned, kPayPerRequest});
-      !s.ok()) {
-    return s;
-  }
-  if (request.has_provisioned_throughput()) {
-    if (absl::Status s = CheckThroughput("ProvisionedThroughput", request.provisioned_throughput());
-        !s.ok()) {
-      return s;
-    }
-  }
   if (request.has_stream_specification()) {
     const v1::StreamSpecification& spec = request.stream_specification();
-    if (!spec.has_stream_enabled()) {
-      return Check().Fail("StreamSpecification.StreamEnabled",
-                          "failed to satisfy constraint: Member must not be null");
-    }
     if (spec.stream_enabled()) {
       if (absl::Status s =
               CheckStreamViewType("StreamSpecification.StreamViewType", spec.stream_view_type());
@@ -1415,18 +1256,6 @@ absl::StatusOr<v1::UpdateTableResponse> DynamoDbSimulator::UpdateTable(
         return s;
       }
     }
-  }
-  if (request.has_sse_specification()) {
-    if (absl::Status s = CheckEnum("SSESpecification.SSEType",
-                                   request.sse_specification().sse_type(), {"AES256", "KMS"});
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (absl::Status s = CheckEnum("TableClass", request.table_class(),
-                                 {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
-      !s.ok()) {
-    return s;
   }
   if (request.billing_mode().empty() && !request.has_provisioned_throughput() &&
       !request.has_stream_specification() && !request.has_sse_specification() &&
@@ -1607,8 +1436,7 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
     return Unimplemented("GetItem", "the legacy parameter AttributesToGet",
                          "; use ProjectionExpression");
   }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   if (request.key().empty()) {
     return Check().Fail("Key", "failed to satisfy constraint: Member must not be null");
   }
@@ -1644,8 +1472,8 @@ absl::StatusOr<v1::GetItemResponse> DynamoDbSimulator::GetItem(const v1::GetItem
       *response.mutable_item() = *std::move(projected);
     }
   }
-  if (!capacity->empty())
-    ReadCapacity(table, *capacity, bytes, request.consistent_read(),
+  if (!capacity.empty())
+    ReadCapacity(table, capacity, bytes, request.consistent_read(),
                  response.mutable_consumed_capacity());
   return response;
 }
@@ -1720,25 +1548,8 @@ absl::StatusOr<v1::UpdateItemResponse> DynamoDbSimulator::UpdateItem(
 absl::StatusOr<v1::UpdateTimeToLiveResponse> DynamoDbSimulator::UpdateTimeToLive(
     const v1::UpdateTimeToLiveRequest& request) {
   if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
-  if (!request.has_time_to_live_specification()) {
-    return Check().Fail("TimeToLiveSpecification",
-                        "failed to satisfy constraint: Member must not be null");
-  }
+  // TimeToLiveSpecification, its Enabled and AttributeName are the model's.
   const v1::TimeToLiveSpecification& spec = request.time_to_live_specification();
-  if (!spec.has_enabled()) {
-    return Check().Fail("TimeToLiveSpecification.Enabled",
-                        "failed to satisfy constraint: Member must not be null");
-  }
-  if (absl::Status s =
-          Check().Required("TimeToLiveSpecification.AttributeName", spec.attribute_name());
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Check().Length("TimeToLiveSpecification.AttributeName",
-                                      spec.attribute_name(), 1, kMaxAttributeNameLength);
-      !s.ok()) {
-    return s;
-  }
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);
@@ -1813,11 +1624,10 @@ absl::StatusOr<Response> DynamoDbSimulator::ReadItems(
     const Request& request, absl::StatusOr<PreparedRead> (*prepare)(const Request&),
     absl::StatusOr<Response> (*run)(const ReadTarget&, const PreparedRead&, const Request&)) {
   if (absl::Status s = CheckTableRef(request.table_name()); !s.ok()) return s;
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   absl::StatusOr<PreparedRead> prepared = prepare(request);
   if (!prepared.ok()) return prepared.status();
-  prepared->capacity_mode = *std::move(capacity);
+  prepared->capacity_mode = capacity;
 
   PendingWakeups wake(watchers_);
   absl::MutexLock lock(&mu_);

@@ -55,6 +55,21 @@ struct DynamoDbSimulatorOptions {
 // comes from options.clock and is acted upon lazily at each call.
 //
 // Contract, beyond the models:
+// * Requests come validated: the models' constraints (required members,
+//   lengths, ranges, enum values, patterns) are checked once, before the
+//   simulator, by the operation chain's ValidationLayer behind the server,
+//   and by backends::ValidatedDynamoDb / ValidatedDynamoDbStreams
+//   (backends/request_validator.h) for a direct caller (tests, fuzz
+//   targets). The simulator does not check them again; a request that
+//   breaks them and reaches it anyway is not refused. What it checks itself
+//   (ValidationException naming the member) is what the models do not say:
+//   a table name that is not an ARN (3-255, [a-zA-Z0-9_.-]+), a batch's
+//   table names (map keys), KeySchema present and at most 2 elements, their
+//   consistency with AttributeDefinitions, ProjectionType present, Key and
+//   Item not empty, the number of tags and local indexes, throughput given
+//   or not as BillingMode requires, StreamViewType when enabling a stream,
+//   the ReturnValues an operation accepts; the Streams store checks its
+//   stream ARNs and iterators (stream_store.h).
 // * Tables are ACTIVE at once (CreateTable answers CREATING, UpdateTable
 //   UPDATING and DeleteTable DELETING, as AWS does; the next DescribeTable
 //   sees ACTIVE or ResourceNotFoundException). ItemCount and

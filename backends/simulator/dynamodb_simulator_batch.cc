@@ -30,7 +30,6 @@ namespace {
 namespace v1 = ::aws::dynamodb::v1;
 using dynamodb_simulator_internal::ActionOf;
 using dynamodb_simulator_internal::CapacityMode;
-using dynamodb_simulator_internal::CheckCollectionMetrics;
 using dynamodb_simulator_internal::CheckTableRef;
 using dynamodb_simulator_internal::Invalid;
 using dynamodb_simulator_internal::ItemAction;
@@ -190,11 +189,7 @@ DynamoDbSimulator::PlanAllLocked(const std::vector<ItemMutation>& mutations,
 absl::StatusOr<v1::BatchWriteItemResponse> DynamoDbSimulator::BatchWriteItem(
     const v1::BatchWriteItemRequest& request) {
   if (request.request_items().empty()) return MemberEmpty("RequestItems");
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   // Tables in name order, so the writes (and their stream records) come in
   // one order whatever the map's.
   absl::btree_map<std::string, const v1::WriteRequests*> tables;
@@ -231,7 +226,7 @@ absl::StatusOr<v1::BatchWriteItemResponse> DynamoDbSimulator::BatchWriteItem(
       }
       absl::StatusOr<ItemMutation> mutation = ValidateItemAction(action);
       if (!mutation.ok()) return mutation.status();
-      mutation->capacity_mode = *capacity;
+      mutation->capacity_mode = capacity;
       mutation->item_collection_metrics = request.return_item_collection_metrics();
       mutations.push_back(*std::move(mutation));
     }
@@ -274,8 +269,7 @@ absl::StatusOr<v1::BatchWriteItemResponse> DynamoDbSimulator::BatchWriteItem(
 absl::StatusOr<v1::BatchGetItemResponse> DynamoDbSimulator::BatchGetItem(
     const v1::BatchGetItemRequest& request) {
   if (request.request_items().empty()) return MemberEmpty("RequestItems");
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   absl::btree_map<std::string, const v1::KeysAndAttributes*> tables;
   std::vector<std::vector<Item>> keys;  // canonical, per table in `tables` order
   int count = 0;
@@ -365,9 +359,9 @@ absl::StatusOr<v1::BatchGetItemResponse> DynamoDbSimulator::BatchGetItem(
       *(*response.mutable_responses())[table_name].add_values()->mutable_values() =
           *std::move(item);
     }
-    if (!capacity->empty()) {
+    if (!capacity.empty()) {
       v1::ConsumedCapacity c;
-      ReadCapacity(table, *capacity, table_bytes, read->consistent_read(), &c);
+      ReadCapacity(table, capacity, table_bytes, read->consistent_read(), &c);
       c.set_table_name(table_name);
       AddCapacity(consumed, c);
     }
@@ -385,8 +379,7 @@ absl::StatusOr<v1::TransactGetItemsResponse> DynamoDbSimulator::TransactGetItems
   if (request.transact_items_size() > kMaxTransactItems) {
     return MemberTooLong("TransactItems", kMaxTransactItems);
   }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   std::vector<Item> keys;
   for (const v1::TransactGetItem& item : request.transact_items()) {
     if (!item.has_get()) {
@@ -435,9 +428,9 @@ absl::StatusOr<v1::TransactGetItemsResponse> DynamoDbSimulator::TransactGetItems
       if (!item.ok()) return item.status();
       *out->mutable_item() = *std::move(item);
     }
-    if (!capacity->empty()) {
+    if (!capacity.empty()) {
       v1::ConsumedCapacity c;
-      ReadCapacity(table, *capacity, it == table.items.end() ? 0 : it->second.size,
+      ReadCapacity(table, capacity, it == table.items.end() ? 0 : it->second.size,
                    /*consistent=*/true, &c);
       AddCapacity(consumed, Doubled(std::move(c)));
     }
@@ -454,11 +447,7 @@ absl::StatusOr<v1::TransactWriteItemsResponse> DynamoDbSimulator::TransactWriteI
   if (request.transact_items_size() > kMaxTransactItems) {
     return MemberTooLong("TransactItems", kMaxTransactItems);
   }
-  absl::StatusOr<std::string> capacity = CapacityMode(request.return_consumed_capacity());
-  if (!capacity.ok()) return capacity.status();
-  if (absl::Status s = CheckCollectionMetrics(request.return_item_collection_metrics()); !s.ok()) {
-    return s;
-  }
+  const std::string capacity = CapacityMode(request.return_consumed_capacity());
   if (request.client_request_token().size() > kMaxClientRequestTokenLength) {
     return MemberTooLong("ClientRequestToken", kMaxClientRequestTokenLength);
   }
@@ -467,7 +456,7 @@ absl::StatusOr<v1::TransactWriteItemsResponse> DynamoDbSimulator::TransactWriteI
   for (const v1::TransactWriteItem& item : request.transact_items()) {
     absl::StatusOr<ItemMutation> mutation = ValidateTransactAction(item);
     if (!mutation.ok()) return mutation.status();
-    mutation->capacity_mode = *capacity;
+    mutation->capacity_mode = capacity;
     mutation->item_collection_metrics = request.return_item_collection_metrics();
     mutations.push_back(*std::move(mutation));
   }

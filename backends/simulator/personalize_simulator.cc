@@ -38,8 +38,8 @@ constexpr char kDeletePending[] = "DELETE PENDING";
 constexpr char kDeleteInProgress[] = "DELETE IN_PROGRESS";
 
 // The model's constraints are on the request fields (personalize.proto),
-// checked by ValidateRequest (backends/request_validator.h) first; what
-// follows is what the model does not say.
+// checked before a request reaches the simulator (the header says where);
+// what follows is what the model does not say.
 constexpr int kMaxTags = 200;
 
 constexpr char kListGroupsPurpose[] = "personalize.ListDatasetGroups";
@@ -232,7 +232,6 @@ absl::StatusOr<PersonalizeSimulator::OrderKey> PersonalizeSimulator::OpenToken(
 
 absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatasetGroup(
     const v1::CreateDatasetGroupRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   // AWS: "Supplying an IAM role is only valid when also specifying a KMS
   // key"; the KMS key in turn needs the role to be usable.
   if (!request.kms_key_arn().empty() && request.role_arn().empty()) {
@@ -275,7 +274,6 @@ absl::StatusOr<v1::CreateDatasetGroupResponse> PersonalizeSimulator::CreateDatas
 
 absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeDatasetGroup(
     const v1::DescribeDatasetGroupRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   // Reads leave finished deletions for the next write to drop (they change
   // nothing, so a journal of writes alone rebuilds the state).
   absl::ReaderMutexLock lock(&mu_);
@@ -303,7 +301,6 @@ absl::StatusOr<v1::DescribeDatasetGroupResponse> PersonalizeSimulator::DescribeD
 
 absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetGroups(
     const v1::ListDatasetGroupsRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
   std::optional<OrderKey> after;
@@ -335,7 +332,6 @@ absl::StatusOr<v1::ListDatasetGroupsResponse> PersonalizeSimulator::ListDatasetG
 absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatasetGroup(
     const v1::DeleteDatasetGroupRequest& request) {
   const std::string& arn = request.dataset_group_arn();
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);
@@ -366,7 +362,6 @@ absl::StatusOr<v1::DeleteDatasetGroupResponse> PersonalizeSimulator::DeleteDatas
 
 absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
     const v1::CreateSchemaRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (absl::Status s = CheckAvroSchema(request.schema()); !s.ok()) return s;
 
   std::string arn = Arn(absl::StrCat("schema/", request.name()));
@@ -398,7 +393,6 @@ absl::StatusOr<v1::CreateSchemaResponse> PersonalizeSimulator::CreateSchema(
 
 absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
     const v1::DescribeSchemaRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
   const SchemaRecord* found = schemas_.Find(request.schema_arn());
   if (found == nullptr) {
@@ -419,7 +413,6 @@ absl::StatusOr<v1::DescribeSchemaResponse> PersonalizeSimulator::DescribeSchema(
 
 absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
     const v1::ListSchemasRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
   std::optional<OrderKey> after;
@@ -448,7 +441,6 @@ absl::StatusOr<v1::ListSchemasResponse> PersonalizeSimulator::ListSchemas(
 absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
     const v1::DeleteSchemaRequest& request) {
   const std::string& arn = request.schema_arn();
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   PurgeLocked(options_.clock->Now());
   if (!schemas_.contains(arn)) {
@@ -468,7 +460,6 @@ absl::StatusOr<v1::DeleteSchemaResponse> PersonalizeSimulator::DeleteSchema(
 
 absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
     const v1::CreateDatasetRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   const std::string& type = request.dataset_type();
   absl::string_view canonical_type;
   for (absl::string_view known : kDatasetTypes) {
@@ -539,7 +530,6 @@ absl::StatusOr<v1::CreateDatasetResponse> PersonalizeSimulator::CreateDataset(
 
 absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDataset(
     const v1::DescribeDatasetRequest& request) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   const DatasetRecord* found = datasets_.Find(request.dataset_arn());
@@ -567,7 +557,6 @@ absl::StatusOr<v1::DescribeDatasetResponse> PersonalizeSimulator::DescribeDatase
 absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
     const v1::ListDatasetsRequest& request) {
   const std::string& group_arn = request.dataset_group_arn();
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   const int page_size =
       PageSize(request.has_max_results(), request.max_results(), limits_.default_max_results);
   // The filter is part of the purpose: a token of another group's listing
@@ -605,7 +594,6 @@ absl::StatusOr<v1::ListDatasetsResponse> PersonalizeSimulator::ListDatasets(
 absl::StatusOr<v1::DeleteDatasetResponse> PersonalizeSimulator::DeleteDataset(
     const v1::DeleteDatasetRequest& request) {
   const std::string& arn = request.dataset_arn();
-  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   absl::Time now = options_.clock->Now();
   PurgeLocked(now);

@@ -66,8 +66,17 @@ struct PersonalizeLimits {
 // * Event tracker IDs (trackingId of Action_Interactions datasets) are
 //   UUIDs derived from options.seed and the dataset's creation number, not
 //   drawn at random: the same calls at the same times give the same IDs.
-// * Validation failures are InvalidInputException naming the AWS member;
-//   patterns must match the whole value.
+// * Requests come validated: the model's constraints (required members,
+//   lengths, patterns, enum values, maxResults 1-100, nextToken's length)
+//   are checked once, before the simulator, by the operation chain's
+//   ValidationLayer behind the server, and by backends::ValidatedPersonalize
+//   (backends/request_validator.h) for a direct caller (tests, fuzz
+//   targets): InvalidInputException naming the AWS member; patterns must
+//   match the whole value. The simulator does not check them again; a
+//   request that breaks them and reaches it anyway is not refused. What it
+//   checks itself is what the model does not say: more than 200 tags
+//   (TooManyTagsException), roleArn and kmsKeyArn only together, the Avro
+//   schema, datasetType (InvalidInputException).
 // * CreateDataset needs an ACTIVE group, else ResourceInUseException
 //   (unverified: AWS does not document the error). A schema and a group
 //   that both have a domain must have the same one (InvalidInputException).
@@ -77,7 +86,7 @@ struct PersonalizeLimits {
 //   dataset (in any status) cannot be deleted: ResourceInUseException.
 // * datasetType is accepted in any case and reported in its canonical
 //   spelling: Interactions, Items, Users, Actions, Action_Interactions.
-// * List*: maxResults 1-100 (InvalidInputException otherwise), default
+// * List*: maxResults 1-100 (the model's), default
 //   limits.default_max_results; items in creation order; nextToken is set
 //   only when more items follow. Tokens are sealed with options.sealer for
 //   the operation and, for ListDatasets, the datasetGroupArn filter; any

@@ -351,14 +351,15 @@ void TokenSeeds(const fs::path& corpus) {
       request.set_stream_arn(world.stream_arn);
       request.set_shard_id(world.shard_id);
       request.set_shard_iterator_type("TRIM_HORIZON");
-      token = awsfacade::fuzz::Must(world.sims.dynamodb.GetShardIterator(request)).shard_iterator();
+      token =
+          awsfacade::fuzz::Must(world.sims.streams_api.GetShardIterator(request)).shard_iterator();
     } else if (kind == 6) {
       cs::ListRecordsRequest request;
       request.set_identity_pool_id(awsfacade::fuzz::kPool);
       request.set_identity_id(awsfacade::fuzz::kIdentity);
       request.set_dataset_name(awsfacade::fuzz::kDataset);
-      token =
-          awsfacade::fuzz::Must(world.sims.cognito_sync.ListRecords(request)).sync_session_token();
+      token = awsfacade::fuzz::Must(world.sims.cognito_sync_api.ListRecords(request))
+                  .sync_session_token();
     } else {
       absl::Status s = world.Use(kind, "", &token);
       AWSFACADE_FUZZ_CHECK(s.ok() && !token.empty(), kinds[kind]);
@@ -392,8 +393,8 @@ void SubscriptionSeeds(const fs::path& corpus) {
   request.set_shard_iterator_type("TRIM_HORIZON");
   ddbs::GetRecordsRequest get;
   get.set_shard_iterator(
-      awsfacade::fuzz::Must(world.sims.dynamodb.GetShardIterator(request)).shard_iterator());
-  auto records = awsfacade::fuzz::Must(world.sims.dynamodb.GetRecords(get));
+      awsfacade::fuzz::Must(world.sims.streams_api.GetShardIterator(request)).shard_iterator());
+  auto records = awsfacade::fuzz::Must(world.sims.streams_api.GetRecords(get));
   AWSFACADE_FUZZ_CHECK(records.records_size() == 3, "three records expected");
   const std::string seq = records.records(1).dynamodb().sequence_number();
   const std::string shard = absl::StrCat("\n", world.shard_id, "||");

@@ -3,7 +3,8 @@
 
 // The simulator fuzz targets' world: the three simulators on a fake clock
 // and a fixed token key, and every RPC of their backend interfaces as a
-// numbered operation that takes a serialized request. Shared by
+// numbered operation that takes a serialized request, called as the server
+// calls it (behind the model validation). Shared by
 // simulator_requests_fuzzer.cc, simulator_tokens_fuzzer.cc and
 // seed_generator.cc (which writes seeds in the same numbering).
 
@@ -20,6 +21,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/cognito_sync_simulator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/personalize_simulator.h"
@@ -43,9 +45,27 @@ struct Simulators {
     options.seed = 1;  // IDs (shard IDs among them) as the seeds recorded them
     return options;
   }
+  // The simulators (SaveState, LoadState) ...
   backends::simulator::DynamoDbSimulator dynamodb{Options()};
   backends::simulator::PersonalizeSimulator personalize{Options()};
   backends::simulator::CognitoSyncSimulator cognito_sync{Options()};
+  // ... and their operations as the server calls them: behind the model
+  // validation (backends/request_validator.h), which the simulators leave
+  // to the chain.
+  backends::ValidatedDynamoDb dynamodb_api{Unowned<backends::DynamoDbBackend>(dynamodb)};
+  backends::ValidatedDynamoDbStreams streams_api{
+      Unowned<backends::DynamoDbStreamsBackend>(dynamodb)};
+  backends::ValidatedPersonalize personalize_api{
+      Unowned<backends::PersonalizeBackend>(personalize)};
+  backends::ValidatedCognitoSync cognito_sync_api{
+      Unowned<backends::CognitoSyncBackend>(cognito_sync)};
+
+ private:
+  // A pointer to `member` that does not own it (it lives as long as this).
+  template <typename Backend>
+  static std::shared_ptr<Backend> Unowned(Backend& member) {
+    return std::shared_ptr<Backend>(std::shared_ptr<Backend>(), &member);
+  }
 };
 
 // What a call gave: not parsed (the bytes are no valid request), or the
@@ -85,63 +105,64 @@ Operation MakeOperation(std::string name, Backend& (*backend)(Simulators&),
           }};
 }
 
-inline backends::simulator::DynamoDbSimulator& Dynamo(Simulators& s) { return s.dynamodb; }
-inline backends::simulator::PersonalizeSimulator& Personalize(Simulators& s) {
-  return s.personalize;
-}
-inline backends::simulator::CognitoSyncSimulator& Cognito(Simulators& s) { return s.cognito_sync; }
+inline backends::DynamoDbBackend& Dynamo(Simulators& s) { return s.dynamodb_api; }
+inline backends::DynamoDbStreamsBackend& Streams(Simulators& s) { return s.streams_api; }
+inline backends::PersonalizeBackend& Personalize(Simulators& s) { return s.personalize_api; }
+inline backends::CognitoSyncBackend& Cognito(Simulators& s) { return s.cognito_sync_api; }
 
 }  // namespace internal
 
 // Every operation, in a fixed order (seeds store the index: append only).
 inline const std::vector<Operation>& Operations() {
   static const auto* ops = [] {
-    using backends::simulator::CognitoSyncSimulator;
-    using backends::simulator::DynamoDbSimulator;
-    using backends::simulator::PersonalizeSimulator;
+    using backends::CognitoSyncBackend;
+    using backends::DynamoDbBackend;
+    using backends::DynamoDbStreamsBackend;
+    using backends::PersonalizeBackend;
     using internal::Cognito;
     using internal::Dynamo;
     using internal::MakeOperation;
     using internal::Personalize;
+    using internal::Streams;
     return new std::vector<Operation>{
 #define AWSFACADE_FUZZ_OP(service, sim, cls, op) MakeOperation(service "." #op, &sim, &cls::op)
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, CreateTable),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, DescribeTable),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, UpdateTable),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, DeleteTable),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, PutItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, GetItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, DeleteItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, UpdateItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, UpdateTimeToLive),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, DescribeTimeToLive),
-        AWSFACADE_FUZZ_OP("DynamoDB Streams", Dynamo, DynamoDbSimulator, ListStreams),
-        AWSFACADE_FUZZ_OP("DynamoDB Streams", Dynamo, DynamoDbSimulator, DescribeStream),
-        AWSFACADE_FUZZ_OP("DynamoDB Streams", Dynamo, DynamoDbSimulator, GetShardIterator),
-        AWSFACADE_FUZZ_OP("DynamoDB Streams", Dynamo, DynamoDbSimulator, GetRecords),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, CreateDatasetGroup),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DescribeDatasetGroup),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, ListDatasetGroups),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DeleteDatasetGroup),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, CreateSchema),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DescribeSchema),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, ListSchemas),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DeleteSchema),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, CreateDataset),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DescribeDataset),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, ListDatasets),
-        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeSimulator, DeleteDataset),
-        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, ListRecords),
-        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, UpdateRecords),
-        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, ListDatasets),
-        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, DescribeDataset),
-        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncSimulator, DeleteDataset),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, Query),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, Scan),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, BatchGetItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, BatchWriteItem),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, TransactGetItems),
-        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbSimulator, TransactWriteItems),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, CreateTable),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, DescribeTable),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, UpdateTable),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, DeleteTable),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, PutItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, GetItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, DeleteItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, UpdateItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, UpdateTimeToLive),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, DescribeTimeToLive),
+        AWSFACADE_FUZZ_OP("DynamoDB Streams", Streams, DynamoDbStreamsBackend, ListStreams),
+        AWSFACADE_FUZZ_OP("DynamoDB Streams", Streams, DynamoDbStreamsBackend, DescribeStream),
+        AWSFACADE_FUZZ_OP("DynamoDB Streams", Streams, DynamoDbStreamsBackend, GetShardIterator),
+        AWSFACADE_FUZZ_OP("DynamoDB Streams", Streams, DynamoDbStreamsBackend, GetRecords),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, CreateDatasetGroup),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DescribeDatasetGroup),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, ListDatasetGroups),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DeleteDatasetGroup),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, CreateSchema),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DescribeSchema),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, ListSchemas),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DeleteSchema),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, CreateDataset),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DescribeDataset),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, ListDatasets),
+        AWSFACADE_FUZZ_OP("Personalize", Personalize, PersonalizeBackend, DeleteDataset),
+        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncBackend, ListRecords),
+        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncBackend, UpdateRecords),
+        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncBackend, ListDatasets),
+        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncBackend, DescribeDataset),
+        AWSFACADE_FUZZ_OP("Cognito Sync", Cognito, CognitoSyncBackend, DeleteDataset),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, Query),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, Scan),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, BatchGetItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, BatchWriteItem),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, TransactGetItems),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, TransactWriteItems),
 #undef AWSFACADE_FUZZ_OP
     };
   }();

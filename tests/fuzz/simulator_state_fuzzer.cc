@@ -61,43 +61,43 @@ bool LoadOne(const char* service, const Message& in, Simulators& sims, Load load
 }
 
 void ReadDynamoDbStreams(Simulators& sims) {
-  auto streams = sims.dynamodb.ListStreams(ddbs::ListStreamsRequest());
+  auto streams = sims.streams_api.ListStreams(ddbs::ListStreamsRequest());
   if (!streams.ok()) return;
   for (const auto& s : streams->streams()) {
     ddbs::DescribeStreamRequest describe;
     describe.set_stream_arn(s.stream_arn());
-    auto d = sims.dynamodb.DescribeStream(describe);
+    auto d = sims.streams_api.DescribeStream(describe);
     if (!d.ok()) continue;
     for (const auto& shard : d->stream_description().shards()) {
       ddbs::GetShardIteratorRequest it;
       it.set_stream_arn(s.stream_arn());
       it.set_shard_id(shard.shard_id());
       it.set_shard_iterator_type("TRIM_HORIZON");
-      auto iterator = sims.dynamodb.GetShardIterator(it);
+      auto iterator = sims.streams_api.GetShardIterator(it);
       if (!iterator.ok()) continue;
       ddbs::GetRecordsRequest get;
       get.set_shard_iterator(iterator->shard_iterator());
-      (void)sims.dynamodb.GetRecords(get);
+      (void)sims.streams_api.GetRecords(get);
     }
   }
 }
 
 void ReadPersonalize(Simulators& sims) {
-  auto groups = sims.personalize.ListDatasetGroups(pz::ListDatasetGroupsRequest());
+  auto groups = sims.personalize_api.ListDatasetGroups(pz::ListDatasetGroupsRequest());
   if (groups.ok()) {
     for (const auto& g : groups->dataset_groups()) {
       pz::ListDatasetsRequest list;
       list.set_dataset_group_arn(g.dataset_group_arn());
-      auto datasets = sims.personalize.ListDatasets(list);
+      auto datasets = sims.personalize_api.ListDatasets(list);
       if (!datasets.ok()) continue;
       for (const auto& d : datasets->datasets()) {
         pz::DescribeDatasetRequest describe;
         describe.set_dataset_arn(d.dataset_arn());
-        (void)sims.personalize.DescribeDataset(describe);
+        (void)sims.personalize_api.DescribeDataset(describe);
       }
     }
   }
-  (void)sims.personalize.ListSchemas(pz::ListSchemasRequest());
+  (void)sims.personalize_api.ListSchemas(pz::ListSchemasRequest());
 }
 
 void ReadCognitoSync(Simulators& sims, const state::CognitoSyncState& in) {
@@ -105,14 +105,14 @@ void ReadCognitoSync(Simulators& sims, const state::CognitoSyncState& in) {
     cs::ListDatasetsRequest list;
     list.set_identity_pool_id(identity.identity_pool_id());
     list.set_identity_id(identity.identity_id());
-    auto datasets = sims.cognito_sync.ListDatasets(list);
+    auto datasets = sims.cognito_sync_api.ListDatasets(list);
     if (!datasets.ok()) continue;
     for (const auto& d : datasets->datasets()) {
       cs::ListRecordsRequest records;
       records.set_identity_pool_id(identity.identity_pool_id());
       records.set_identity_id(identity.identity_id());
       records.set_dataset_name(d.dataset_name());
-      (void)sims.cognito_sync.ListRecords(records);
+      (void)sims.cognito_sync_api.ListRecords(records);
     }
   }
 }

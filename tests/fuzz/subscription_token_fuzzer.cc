@@ -42,9 +42,10 @@ constexpr char kPurpose[] = "dynamodbstreams.subscription";  // as subscription_
 struct Server {
   std::shared_ptr<awsfacade::fuzz::TokenWorld> world =
       std::make_shared<awsfacade::fuzz::TokenWorld>();
-  // The simulator inside the world, as the engine's backend.
+  // The simulator inside the world, validated as behind the server, as the
+  // engine's backend.
   std::shared_ptr<awsfacade::backends::DynamoDbStreamsBackend> backend{world,
-                                                                       &world->sims.dynamodb};
+                                                                       &world->sims.streams_api};
   awsfacade::service::InlineExecutor executor;
   awsfacade::service::Scheduler timers;
   awsfacade::service::SubscriptionEngine engine{backend, world->sims.sealer, [] {

@@ -63,25 +63,25 @@ struct TokenWorld {
     namespace ddbs = ::aws::dynamodbstreams::v1;
     namespace pz = ::aws::personalize::v1;
     namespace cs = ::aws::cognitosync::v1;
-    auto table = Must(sims.dynamodb.CreateTable(FromJson<ddb::CreateTableRequest>(R"({
+    auto table = Must(sims.dynamodb_api.CreateTable(FromJson<ddb::CreateTableRequest>(R"({
         "TableName": "fuzz", "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}})")));
     stream_arn = table.table_description().latest_stream_arn();
     for (const char* pk : {"a", "b", "c"}) {
-      Must(sims.dynamodb.PutItem(FromJson<ddb::PutItemRequest>(
+      Must(sims.dynamodb_api.PutItem(FromJson<ddb::PutItemRequest>(
           absl::StrCat(R"({"TableName": "fuzz", "Item": {"pk": {"S": ")", pk, R"("}}})"))));
     }
     ddbs::DescribeStreamRequest describe;
     describe.set_stream_arn(stream_arn);
     shard_id =
-        Must(sims.dynamodb.DescribeStream(describe)).stream_description().shards(0).shard_id();
+        Must(sims.streams_api.DescribeStream(describe)).stream_description().shards(0).shard_id();
 
     for (const char* name : {"fuzz-group", "fuzz-group-2"}) {
       pz::CreateDatasetGroupRequest group;
       group.set_name(name);
-      std::string arn = Must(sims.personalize.CreateDatasetGroup(group)).dataset_group_arn();
+      std::string arn = Must(sims.personalize_api.CreateDatasetGroup(group)).dataset_group_arn();
       if (group_arn.empty()) group_arn = arn;
     }
     std::vector<std::string> schemas;
@@ -95,7 +95,7 @@ struct TokenWorld {
       schema.set_schema(absl::StrCat(
           R"({"type":"record","name":"Fuzz","namespace":"com.amazonaws.personalize.schema",)",
           R"("fields":[)", fields, R"(],"version":"1.0"})"));
-      schemas.push_back(Must(sims.personalize.CreateSchema(schema)).schema_arn());
+      schemas.push_back(Must(sims.personalize_api.CreateSchema(schema)).schema_arn());
     }
     sims.clock->Advance(absl::Seconds(60));  // the groups become ACTIVE
     for (const char* type : {"Interactions", "Items"}) {
@@ -104,7 +104,7 @@ struct TokenWorld {
       dataset.set_dataset_type(type);
       dataset.set_dataset_group_arn(group_arn);
       dataset.set_schema_arn(schemas[dataset.dataset_type() == "Items" ? 1 : 0]);
-      Must(sims.personalize.CreateDataset(dataset));
+      Must(sims.personalize_api.CreateDataset(dataset));
     }
 
     for (std::string name : {std::string(kDataset), absl::StrCat(kDataset, "-2")}) {
@@ -112,7 +112,8 @@ struct TokenWorld {
       list.set_identity_pool_id(kPool);
       list.set_identity_id(kIdentity);
       list.set_dataset_name(name);
-      const std::string session = Must(sims.cognito_sync.ListRecords(list)).sync_session_token();
+      const std::string session =
+          Must(sims.cognito_sync_api.ListRecords(list)).sync_session_token();
       cs::UpdateRecordsRequest update;
       update.set_identity_pool_id(kPool);
       update.set_identity_id(kIdentity);
@@ -125,7 +126,7 @@ struct TokenWorld {
         patch->set_value(absl::StrCat("value of ", key));
         patch->set_sync_count(0);
       }
-      Must(sims.cognito_sync.UpdateRecords(update));
+      Must(sims.cognito_sync_api.UpdateRecords(update));
     }
   }
 
@@ -165,7 +166,7 @@ struct TokenWorld {
         ddbs::GetRecordsRequest r;
         r.set_shard_iterator(token);
         r.set_limit(1);
-        auto a = sims.dynamodb.GetRecords(r);
+        auto a = sims.streams_api.GetRecords(r);
         if (a.ok()) *next = a->next_shard_iterator();
         return a.status();
       }
@@ -173,7 +174,7 @@ struct TokenWorld {
         pz::ListDatasetGroupsRequest r;
         r.set_next_token(token);
         r.set_max_results(1);
-        auto a = sims.personalize.ListDatasetGroups(r);
+        auto a = sims.personalize_api.ListDatasetGroups(r);
         if (a.ok()) *next = a->next_token();
         return a.status();
       }
@@ -181,7 +182,7 @@ struct TokenWorld {
         pz::ListSchemasRequest r;
         r.set_next_token(token);
         r.set_max_results(1);
-        auto a = sims.personalize.ListSchemas(r);
+        auto a = sims.personalize_api.ListSchemas(r);
         if (a.ok()) *next = a->next_token();
         return a.status();
       }
@@ -190,7 +191,7 @@ struct TokenWorld {
         r.set_dataset_group_arn(group_arn);
         r.set_next_token(token);
         r.set_max_results(1);
-        auto a = sims.personalize.ListDatasets(r);
+        auto a = sims.personalize_api.ListDatasets(r);
         if (a.ok()) *next = a->next_token();
         return a.status();
       }
@@ -202,7 +203,7 @@ struct TokenWorld {
         r.set_last_sync_count(0);
         r.set_next_token(token);
         r.set_max_results(1);
-        auto a = sims.cognito_sync.ListRecords(r);
+        auto a = sims.cognito_sync_api.ListRecords(r);
         if (a.ok()) *next = a->next_token();
         return a.status();
       }
@@ -212,7 +213,7 @@ struct TokenWorld {
         r.set_identity_id(kIdentity);
         r.set_next_token(token);
         r.set_max_results(1);
-        auto a = sims.cognito_sync.ListDatasets(r);
+        auto a = sims.cognito_sync_api.ListDatasets(r);
         if (a.ok()) *next = a->next_token();
         return a.status();
       }
@@ -227,7 +228,7 @@ struct TokenWorld {
         patch->set_key("k1");
         patch->set_value("fuzzed");
         patch->set_sync_count(1);
-        return sims.cognito_sync.UpdateRecords(r).status();
+        return sims.cognito_sync_api.UpdateRecords(r).status();
       }
     }
   }

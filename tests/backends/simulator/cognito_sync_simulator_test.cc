@@ -13,6 +13,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
@@ -73,7 +74,8 @@ class CognitoSyncSimulatorTest : public ::testing::Test {
     SimulatorOptions options;
     options.clock = clock_;
     options.sealer = std::make_shared<TokenSealer>("test-key");
-    sim_ = std::make_unique<CognitoSyncSimulator>(options, limits);
+    simulator_ = std::make_shared<CognitoSyncSimulator>(options, limits);
+    sim_ = std::make_unique<ValidatedCognitoSync>(simulator_);
   }
 
   static cs::ListRecordsRequest ListRequest(absl::string_view dataset,
@@ -175,7 +177,10 @@ class CognitoSyncSimulatorTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
-  std::unique_ptr<CognitoSyncSimulator> sim_;
+  // The simulator (Reset), and its operations as the server calls them:
+  // behind the model validation, which the simulator leaves to its caller.
+  std::shared_ptr<CognitoSyncSimulator> simulator_;
+  std::unique_ptr<ValidatedCognitoSync> sim_;
 };
 
 // ---------------------------------------------------------------- validation
@@ -854,7 +859,7 @@ TEST_F(CognitoSyncSimulatorTest, ResetForgetsEverything) {
   ASSERT_THAT(Update(kDataset, {Replace("a", "1", 0)}), IsOk());
   ASSERT_THAT(Update("gone", {Replace("a", "1", 0)}), IsOk());
   ASSERT_THAT(Delete("gone"), IsOk());
-  sim_->Reset();
+  simulator_->Reset();
   EXPECT_THAT(DatasetNames(), IsEmpty());
   EXPECT_FALSE(List(kDataset).dataset_exists());
   EXPECT_FALSE(List("gone", 1).dataset_deleted_after_requested_sync_count());

@@ -82,10 +82,10 @@ cs::DeleteDatasetRequest Delete(absl::string_view identity, absl::string_view da
 }
 
 Log::Write UpdateWrite(cs::UpdateRecordsRequest request) {
-  return state_test::Call(&CognitoSyncSimulator::UpdateRecords, std::move(request));
+  return state_test::Call(&CognitoSyncBackend::UpdateRecords, std::move(request));
 }
 Log::Write DeleteWrite(cs::DeleteDatasetRequest request) {
-  return state_test::Call(&CognitoSyncSimulator::DeleteDataset, std::move(request));
+  return state_test::Call(&CognitoSyncBackend::DeleteDataset, std::move(request));
 }
 
 class CognitoSyncStateTest : public ::testing::Test {
@@ -96,7 +96,8 @@ class CognitoSyncStateTest : public ::testing::Test {
 
   std::string SessionToken(CognitoSyncSimulator& sim, absl::string_view identity,
                            absl::string_view dataset) {
-    auto response = sim.ListRecords(ListRequest(identity, dataset));
+    auto response = state_test::ValidatedOver<CognitoSyncBackend>(sim).ListRecords(
+        ListRequest(identity, dataset));
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->sync_session_token() : "";
   }
@@ -144,7 +145,8 @@ TEST_F(CognitoSyncStateTest, LoadedSimulatorContinuesLikeTheSavedOne) {
   Log log;
   Populate(*a, log);
   // Tokens issued before the save: a page token and a sync session.
-  auto first_page = a->ListRecords(ListRequest(kIdentity, "settings", /*max_results=*/1));
+  auto first_page = state_test::ValidatedOver<CognitoSyncBackend>(*a).ListRecords(
+      ListRequest(kIdentity, "settings", /*max_results=*/1));
   ASSERT_TRUE(first_page.ok()) << first_page.status();
   ASSERT_FALSE(first_page->next_token().empty());
   state::CognitoSyncState state;
@@ -154,18 +156,19 @@ TEST_F(CognitoSyncStateTest, LoadedSimulatorContinuesLikeTheSavedOne) {
   clock_->Advance(absl::Minutes(10));
 
   for (CognitoSyncSimulator* sim : {a.get(), b.get()}) {
-    auto page = sim->ListRecords(ListRequest(kIdentity, "settings", 1, first_page->next_token()));
+    auto api = state_test::ValidatedOver<CognitoSyncBackend>(*sim);
+    auto page = api.ListRecords(ListRequest(kIdentity, "settings", 1, first_page->next_token()));
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_EQ(page->records_size(), 1);
     EXPECT_EQ(page->records(0).key(), "d");
     EXPECT_EQ(page->dataset_sync_count(), 3);
-    auto updated = sim->UpdateRecords(
+    auto updated = api.UpdateRecords(
         Update(kIdentity, "settings", first_page->sync_session_token(), 0, {"f"}));
     ASSERT_TRUE(updated.ok()) << updated.status();
     ASSERT_EQ(updated->records_size(), 1);
     EXPECT_EQ(updated->records(0).sync_count(), 4);
     // The deletion marker came along: "scores" re-created continues above it.
-    auto scores = sim->UpdateRecords(
+    auto scores = api.UpdateRecords(
         Update(kIdentity, "scores", SessionToken(*sim, kIdentity, "scores"), 0, {"low"}));
     ASSERT_TRUE(scores.ok()) << scores.status();
     EXPECT_EQ(scores->records(0).sync_count(), 2);
@@ -181,17 +184,18 @@ TEST_F(CognitoSyncStateTest, ReadsAndFailedWritesLeaveNoTraceInTheSavedState) {
   auto read_everything = [&] {
     for (const char* identity : {kIdentity, kOtherIdentity}) {
       for (const char* dataset : {"settings", "scores", "never"}) {
-        (void)a->ListRecords(ListRequest(identity, dataset, 1));
+        (void)state_test::ValidatedOver<CognitoSyncBackend>(*a).ListRecords(
+            ListRequest(identity, dataset, 1));
         cs::DescribeDatasetRequest describe;
         describe.set_identity_pool_id(kPool);
         describe.set_identity_id(identity);
         describe.set_dataset_name(dataset);
-        (void)a->DescribeDataset(describe);
+        (void)state_test::ValidatedOver<CognitoSyncBackend>(*a).DescribeDataset(describe);
       }
       cs::ListDatasetsRequest list;
       list.set_identity_pool_id(kPool);
       list.set_identity_id(identity);
-      (void)a->ListDatasets(list);
+      (void)state_test::ValidatedOver<CognitoSyncBackend>(*a).ListDatasets(list);
     }
   };
   read_everything();
@@ -229,7 +233,7 @@ TEST_F(CognitoSyncStateTest, LoadReplacesTheWholeState) {
   Populate(*a, log);
   ASSERT_TRUE(a->LoadState(state::CognitoSyncState()).ok());
   EXPECT_EQ(Saved(*a), Saved(*NewSim(clock_)));
-  auto described = a->DescribeDataset([] {
+  auto described = state_test::ValidatedOver<CognitoSyncBackend>(*a).DescribeDataset([] {
     cs::DescribeDatasetRequest request;
     request.set_identity_pool_id(kPool);
     request.set_identity_id(kIdentity);

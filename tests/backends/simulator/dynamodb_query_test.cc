@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -93,7 +94,9 @@ class DynamoDbQueryTest : public ::testing::Test {
     SimulatorOptions options;
     options.clock = std::make_shared<FakeClock>();
     options.sealer = std::make_shared<TokenSealer>("dynamodb-query-test");
-    sim_ = std::make_unique<DynamoDbSimulator>(options);
+    simulator_ = std::make_shared<DynamoDbSimulator>(options);
+    sim_ = std::make_shared<ValidatedDynamoDb>(simulator_);
+    streams_ = std::make_shared<ValidatedDynamoDbStreams>(simulator_);
     EXPECT_THAT(sim_->CreateTable(ScoresTable()), IsOk());
     EXPECT_THAT(sim_->CreateTable(WordsTable()), IsOk());
   }
@@ -139,7 +142,11 @@ class DynamoDbQueryTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<DynamoDbSimulator> sim_;
+  // The simulator, and its operations as the server calls them: behind the
+  // model validation, which the simulator leaves to its caller.
+  std::shared_ptr<DynamoDbSimulator> simulator_;
+  std::shared_ptr<ValidatedDynamoDb> sim_;
+  std::shared_ptr<ValidatedDynamoDbStreams> streams_;
 };
 
 TEST_F(DynamoDbQueryTest, QueryReadsOnePartitionInNumericSortKeyOrder) {
@@ -397,7 +404,7 @@ TEST_F(DynamoDbQueryTest, LoadedStateIsQueryable) {
   PutScore("ann", "2");
   PutScore("ann", "1");
   ::awsfacade::simulator::state::DynamoDbState state;
-  sim_->SaveState(&state);
+  simulator_->SaveState(&state);
   SimulatorOptions options;
   options.clock = std::make_shared<FakeClock>();
   options.sealer = std::make_shared<TokenSealer>("dynamodb-query-test");

@@ -14,6 +14,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/fault_injector.h"
 #include "backends/simulator/faulty_backends.h"
@@ -124,7 +125,9 @@ class DynamoDbSimulatorBatchTest : public ::testing::Test {
     SimulatorOptions options;
     options.clock = clock_;
     options.sealer = std::make_shared<TokenSealer>("dynamodb-simulator-batch-test");
-    sim_ = std::make_shared<DynamoDbSimulator>(options);
+    simulator_ = std::make_shared<DynamoDbSimulator>(options);
+    sim_ = std::make_shared<ValidatedDynamoDb>(simulator_);
+    streams_ = std::make_shared<ValidatedDynamoDbStreams>(simulator_);
     stream_ = CreateTable(kTable);
     other_stream_ = CreateTable(kOther);
   }
@@ -161,7 +164,7 @@ class DynamoDbSimulatorBatchTest : public ::testing::Test {
     std::vector<std::string> out;
     dds::DescribeStreamRequest describe;
     describe.set_stream_arn(arn);
-    absl::StatusOr<dds::DescribeStreamResponse> d = sim_->DescribeStream(describe);
+    absl::StatusOr<dds::DescribeStreamResponse> d = streams_->DescribeStream(describe);
     EXPECT_THAT(d, IsOk());
     if (!d.ok()) return out;
     for (const dds::Shard& shard : d->stream_description().shards()) {
@@ -169,13 +172,13 @@ class DynamoDbSimulatorBatchTest : public ::testing::Test {
       request.set_stream_arn(arn);
       request.set_shard_id(shard.shard_id());
       request.set_shard_iterator_type("TRIM_HORIZON");
-      absl::StatusOr<dds::GetShardIteratorResponse> it = sim_->GetShardIterator(request);
+      absl::StatusOr<dds::GetShardIteratorResponse> it = streams_->GetShardIterator(request);
       EXPECT_THAT(it, IsOk());
       std::string iterator = it.ok() ? it->shard_iterator() : "";
       while (!iterator.empty()) {
         dds::GetRecordsRequest get;
         get.set_shard_iterator(iterator);
-        absl::StatusOr<dds::GetRecordsResponse> r = sim_->GetRecords(get);
+        absl::StatusOr<dds::GetRecordsResponse> r = streams_->GetRecords(get);
         EXPECT_THAT(r, IsOk());
         if (!r.ok() || r->records().empty()) break;
         for (const dds::Record& record : r->records()) {
@@ -197,7 +200,11 @@ class DynamoDbSimulatorBatchTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
-  std::shared_ptr<DynamoDbSimulator> sim_;
+  // The simulator, and its operations as the server calls them: behind the
+  // model validation, which the simulator leaves to its caller.
+  std::shared_ptr<DynamoDbSimulator> simulator_;
+  std::shared_ptr<ValidatedDynamoDb> sim_;
+  std::shared_ptr<ValidatedDynamoDbStreams> streams_;
   std::string stream_;
   std::string other_stream_;
 };

@@ -17,6 +17,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/dynamodb_expressions.h"
 #include "backends/simulator/stream_store.h"
 #include "gmock/gmock.h"
@@ -69,7 +70,9 @@ class DynamoDbSimulatorTest : public ::testing::Test {
     SimulatorOptions options;
     options.clock = clock_;
     options.sealer = std::make_shared<TokenSealer>("dynamodb-simulator-test");
-    sim_ = std::make_unique<DynamoDbSimulator>(options, ddb_options);
+    simulator_ = std::make_shared<DynamoDbSimulator>(options, ddb_options);
+    sim_ = std::make_shared<ValidatedDynamoDb>(simulator_);
+    streams_ = std::make_shared<ValidatedDynamoDbStreams>(simulator_);
   }
 
   // Creates the table; returns its stream ARN (empty without a stream).
@@ -127,7 +130,7 @@ class DynamoDbSimulatorTest : public ::testing::Test {
   absl::StatusOr<dds::DescribeStreamResponse> DescribeStream(const std::string& arn) {
     dds::DescribeStreamRequest request;
     request.set_stream_arn(arn);
-    return sim_->DescribeStream(request);
+    return streams_->DescribeStream(request);
   }
 
   std::vector<dds::Shard> Shards(const std::string& arn) {
@@ -145,13 +148,13 @@ class DynamoDbSimulatorTest : public ::testing::Test {
       request.set_stream_arn(arn);
       request.set_shard_id(shard.shard_id());
       request.set_shard_iterator_type("TRIM_HORIZON");
-      absl::StatusOr<dds::GetShardIteratorResponse> it = sim_->GetShardIterator(request);
+      absl::StatusOr<dds::GetShardIteratorResponse> it = streams_->GetShardIterator(request);
       EXPECT_THAT(it, IsOk());
       std::string iterator = it.ok() ? it->shard_iterator() : "";
       while (!iterator.empty()) {
         dds::GetRecordsRequest get;
         get.set_shard_iterator(iterator);
-        absl::StatusOr<dds::GetRecordsResponse> r = sim_->GetRecords(get);
+        absl::StatusOr<dds::GetRecordsResponse> r = streams_->GetRecords(get);
         EXPECT_THAT(r, IsOk());
         if (!r.ok() || r->records().empty()) break;
         out.insert(out.end(), r->records().begin(), r->records().end());
@@ -184,7 +187,11 @@ class DynamoDbSimulatorTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
-  std::unique_ptr<DynamoDbSimulator> sim_;
+  // The simulator, and its operations as the server calls them: behind the
+  // model validation, which the simulator leaves to its caller.
+  std::shared_ptr<DynamoDbSimulator> simulator_;
+  std::shared_ptr<ValidatedDynamoDb> sim_;
+  std::shared_ptr<ValidatedDynamoDbStreams> streams_;
 };
 
 // --- Tables ------------------------------------------------------------------------
@@ -376,7 +383,8 @@ TEST_F(DynamoDbSimulatorTest, UpdateTableIndexChangesAreUnimplemented) {
   CreateTable("");
   ddb::UpdateTableRequest request;
   request.set_table_name(kTable);
-  request.add_global_secondary_index_updates()->mutable_delete_()->set_index_name("x");
+  // A valid IndexName (3-255 characters): the model's check comes first.
+  request.add_global_secondary_index_updates()->mutable_delete_()->set_index_name("ByArtist");
   EXPECT_THAT(sim_->UpdateTable(request),
               StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("GlobalSecondaryIndexUpdates")));
 }
@@ -895,10 +903,10 @@ INSTANTIATE_TEST_SUITE_P(AllViewTypes, SimulatorViewTypeTest,
 TEST_F(DynamoDbSimulatorTest, TableWithoutStreamWritesNoRecords) {
   CreateTable("");
   ASSERT_THAT(Put(MakeItem("a")), IsOk());
-  absl::StatusOr<dds::ListStreamsResponse> list = sim_->ListStreams({});
+  absl::StatusOr<dds::ListStreamsResponse> list = streams_->ListStreams({});
   ASSERT_THAT(list, IsOk());
   EXPECT_THAT(list->streams(), IsEmpty());
-  EXPECT_EQ(sim_->StreamStats().records, 0);
+  EXPECT_EQ(simulator_->StreamStats().records, 0);
 }
 
 TEST_F(DynamoDbSimulatorTest, RecordsOfOneItemKeepWriteOrderAcrossOpenShards) {
@@ -933,7 +941,7 @@ TEST_F(DynamoDbSimulatorTest, StreamOfNewTableIsEnabledAndListed) {
   EXPECT_EQ(d->stream_description().table_name(), kTable);
   dds::ListStreamsRequest request;
   request.set_table_name(kTable);
-  absl::StatusOr<dds::ListStreamsResponse> list = sim_->ListStreams(request);
+  absl::StatusOr<dds::ListStreamsResponse> list = streams_->ListStreams(request);
   ASSERT_THAT(list, IsOk());
   ASSERT_THAT(list->streams(), SizeIs(1));
   EXPECT_EQ(list->streams(0).stream_arn(), arn);
@@ -974,7 +982,7 @@ TEST_F(DynamoDbSimulatorTest, ReenablingTheStreamCreatesANewStream) {
   EXPECT_THAT(Records(first), IsEmpty());
   dds::ListStreamsRequest request;
   request.set_table_name(kTable);
-  absl::StatusOr<dds::ListStreamsResponse> list = sim_->ListStreams(request);
+  absl::StatusOr<dds::ListStreamsResponse> list = streams_->ListStreams(request);
   ASSERT_THAT(list, IsOk());
   EXPECT_THAT(list->streams(), SizeIs(2));
 }
@@ -1028,7 +1036,7 @@ TEST_F(DynamoDbSimulatorTest, ShardsRollOverEveryFourHoursOfSimulatorTime) {
 TEST_F(DynamoDbSimulatorTest, ForcedRolloverMovesLaterWritesToTheChild) {
   std::string arn = CreateTable();
   ASSERT_THAT(Put(MakeItem("a", {{"v", S("1")}})), IsOk());
-  absl::StatusOr<ShardRollover> rollover = sim_->ForceShardRollover(arn);
+  absl::StatusOr<ShardRollover> rollover = simulator_->ForceShardRollover(arn);
   ASSERT_THAT(rollover, IsOk());
   ASSERT_THAT(rollover->closed_shard_ids, SizeIs(1));
   ASSERT_THAT(rollover->new_shard_ids, SizeIs(1));
@@ -1038,18 +1046,18 @@ TEST_F(DynamoDbSimulatorTest, ForcedRolloverMovesLaterWritesToTheChild) {
   EXPECT_EQ(shards[0].shard_id(), rollover->closed_shard_ids[0]);
   EXPECT_EQ(shards[1].shard_id(), rollover->new_shard_ids[0]);
   EXPECT_EQ(shards[1].parent_shard_id(), shards[0].shard_id());
-  EXPECT_THAT(sim_->ForceShardRollover("arn:aws:dynamodb:us-east-1:123456789012:table/Music/"
-                                       "stream/2000-01-01T00:00:00.000"),
+  EXPECT_THAT(simulator_->ForceShardRollover("arn:aws:dynamodb:us-east-1:123456789012:table/Music/"
+                                             "stream/2000-01-01T00:00:00.000"),
               IsAwsError("ResourceNotFoundException"));
 }
 
 TEST_F(DynamoDbSimulatorTest, ResetForgetsTablesAndStreams) {
   std::string arn = CreateTable();
   ASSERT_THAT(Put(MakeItem("a")), IsOk());
-  sim_->Reset();
+  simulator_->Reset();
   EXPECT_THAT(DescribeTable(), IsAwsError("ResourceNotFoundException"));
   EXPECT_THAT(DescribeStream(arn), IsAwsError("ResourceNotFoundException"));
-  EXPECT_EQ(sim_->StreamStats().records, 0);
+  EXPECT_EQ(simulator_->StreamStats().records, 0);
 }
 
 // --- Time to Live --------------------------------------------------------------------
@@ -1175,7 +1183,7 @@ TEST_F(DynamoDbSimulatorTest, WatchStreamRunsAfterRecordsAreAppended) {
   std::string arn = CreateTable();
   std::atomic<int> calls{0};
   std::atomic<int> records_seen{-1};
-  std::unique_ptr<DynamoDbStreamsBackend::Subscription> sub = sim_->WatchStream(arn, [&] {
+  std::unique_ptr<DynamoDbStreamsBackend::Subscription> sub = streams_->WatchStream(arn, [&] {
     ++calls;
     // No simulator lock is held: calling back in does not deadlock, and the
     // record is already readable.
@@ -1195,11 +1203,11 @@ TEST_F(DynamoDbSimulatorTest, WatchStreamRunsAfterRecordsAreAppended) {
 TEST_F(DynamoDbSimulatorTest, WatchStreamRunsWhenShardsRollOver) {
   std::string arn = CreateTable();
   std::atomic<int> calls{0};
-  auto sub = sim_->WatchStream(arn, [&] { ++calls; });
+  auto sub = streams_->WatchStream(arn, [&] { ++calls; });
   clock_->Advance(absl::Hours(4));
   EXPECT_THAT(DescribeTable(), IsOk());  // any call notices the rollover
   EXPECT_EQ(calls, 1);
-  ASSERT_THAT(sim_->ForceShardRollover(arn), IsOk());
+  ASSERT_THAT(simulator_->ForceShardRollover(arn), IsOk());
   EXPECT_EQ(calls, 2);
 }
 
@@ -1207,7 +1215,7 @@ TEST_F(DynamoDbSimulatorTest, SubscriptionMayBeDroppedInsideItsCallback) {
   std::string arn = CreateTable();
   std::unique_ptr<DynamoDbStreamsBackend::Subscription> sub;
   int calls = 0;
-  sub = sim_->WatchStream(arn, [&] {
+  sub = streams_->WatchStream(arn, [&] {
     ++calls;
     sub.reset();
   });
@@ -1535,12 +1543,12 @@ TEST_F(DynamoDbSimulatorTest, LoadStateCanonicalizesNumbersSavedAsSent) {
   CreateTable("");
   ASSERT_THAT(Put(MakeItem("a", {{"n", N("7")}})), IsOk());
   ::awsfacade::simulator::state::DynamoDbState state;
-  sim_->SaveState(&state);
+  simulator_->SaveState(&state);
   ASSERT_EQ(state.tables_size(), 1);
   ASSERT_EQ(state.tables(0).items_size(), 1);
   (*state.mutable_tables(0)->mutable_items(0)->mutable_item())["n"] = N("007.50");
   Build({});
-  ASSERT_THAT(sim_->LoadState(state), IsOk());
+  ASSERT_THAT(simulator_->LoadState(state), IsOk());
   std::optional<Item> got = Get("a");
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->at("n").n(), "7.5");

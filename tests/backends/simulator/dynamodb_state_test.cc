@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/state/dynamodb_state.pb.h"
 #include "backends/simulator/state/state_bytes.h"
@@ -45,7 +46,9 @@ class Sim {
     options.clock = clock_;
     options.sealer = std::make_shared<TokenSealer>(kTokenKey);
     options.seed = seed;
-    sim_ = std::make_unique<DynamoDbSimulator>(options, ddb_options);
+    sim_ = std::make_shared<DynamoDbSimulator>(options, ddb_options);
+    api_ = std::make_unique<ValidatedDynamoDb>(sim_);
+    streams_ = std::make_unique<ValidatedDynamoDbStreams>(sim_);
   }
 
   // Rollover every hour, records kept three hours: a test crosses every
@@ -60,6 +63,10 @@ class Sim {
 
   DynamoDbSimulator& operator*() { return *sim_; }
   DynamoDbSimulator* operator->() { return sim_.get(); }
+  // The operations as the server calls them: behind the model validation,
+  // which the simulator leaves to its caller.
+  ValidatedDynamoDb& api() { return *api_; }
+  ValidatedDynamoDbStreams& streams() { return *streams_; }
   FakeClock& clock() { return *clock_; }
   // The time since the fake clock's start.
   void At(absl::Duration since_start) { clock_->Set(kStart + since_start); }
@@ -79,13 +86,13 @@ class Sim {
   // "expires"); returns its stream ARN.
   std::string CreateTable(absl::string_view name = kTable) {
     absl::StatusOr<ddb::CreateTableResponse> r =
-        sim_->CreateTable(TableRequest(name, "NEW_AND_OLD_IMAGES"));
+        api_->CreateTable(TableRequest(name, "NEW_AND_OLD_IMAGES"));
     EXPECT_TRUE(r.ok()) << r.status();
     ddb::UpdateTimeToLiveRequest ttl;
     ttl.set_table_name(std::string(name));
     ttl.mutable_time_to_live_specification()->set_enabled(true);
     ttl.mutable_time_to_live_specification()->set_attribute_name("expires");
-    EXPECT_TRUE(sim_->UpdateTimeToLive(ttl).ok());
+    EXPECT_TRUE(api_->UpdateTimeToLive(ttl).ok());
     return r.ok() ? r->table_description().latest_stream_arn() : "";
   }
 
@@ -99,7 +106,7 @@ class Sim {
     if (expires) {
       (*request.mutable_item())["expires"] = N(absl::ToUnixSeconds(kStart + *expires));
     }
-    absl::Status s = sim_->PutItem(request).status();
+    absl::Status s = api_->PutItem(request).status();
     EXPECT_TRUE(s.ok()) << s;
   }
 
@@ -107,14 +114,14 @@ class Sim {
     ddb::DeleteItemRequest request;
     request.set_table_name(kTable);
     (*request.mutable_key())["pk"] = S(pk);
-    EXPECT_TRUE(sim_->DeleteItem(request).ok());
+    EXPECT_TRUE(api_->DeleteItem(request).ok());
   }
 
   bool Has(absl::string_view pk) {
     ddb::GetItemRequest request;
     request.set_table_name(kTable);
     (*request.mutable_key())["pk"] = S(pk);
-    absl::StatusOr<ddb::GetItemResponse> r = sim_->GetItem(request);
+    absl::StatusOr<ddb::GetItemResponse> r = api_->GetItem(request);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() && !r->item().empty();
   }
@@ -122,7 +129,7 @@ class Sim {
   std::vector<dds::Shard> Shards(const std::string& arn) {
     dds::DescribeStreamRequest request;
     request.set_stream_arn(arn);
-    absl::StatusOr<dds::DescribeStreamResponse> d = sim_->DescribeStream(request);
+    absl::StatusOr<dds::DescribeStreamResponse> d = streams_->DescribeStream(request);
     EXPECT_TRUE(d.ok()) << d.status();
     if (!d.ok()) return {};
     return {d->stream_description().shards().begin(), d->stream_description().shards().end()};
@@ -134,7 +141,7 @@ class Sim {
     request.set_stream_arn(arn);
     request.set_shard_id(shard_id);
     request.set_shard_iterator_type(std::string(type));
-    absl::StatusOr<dds::GetShardIteratorResponse> r = sim_->GetShardIterator(request);
+    absl::StatusOr<dds::GetShardIteratorResponse> r = streams_->GetShardIterator(request);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? r->shard_iterator() : "";
   }
@@ -143,7 +150,7 @@ class Sim {
     dds::GetRecordsRequest request;
     request.set_shard_iterator(iterator);
     if (limit > 0) request.set_limit(limit);
-    return sim_->GetRecords(request);
+    return streams_->GetRecords(request);
   }
 
   // Every record of every shard, parents first.
@@ -166,7 +173,9 @@ class Sim {
 
  private:
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
-  std::unique_ptr<DynamoDbSimulator> sim_;
+  std::shared_ptr<DynamoDbSimulator> sim_;
+  std::unique_ptr<ValidatedDynamoDb> api_;
+  std::unique_ptr<ValidatedDynamoDbStreams> streams_;
 };
 
 std::string ShardIdAt(absl::Time t) {
@@ -292,12 +301,12 @@ void RunScenario(Sim& s, bool with_reads, std::string* arn_out) {
   ddb::UpdateTableRequest disable;
   disable.set_table_name(kTable);
   disable.mutable_stream_specification()->set_stream_enabled(false);
-  ASSERT_TRUE(s->UpdateTable(disable).ok());
+  ASSERT_TRUE(s.api().UpdateTable(disable).ok());
   read(absl::Hours(6) + absl::Minutes(5));
   if (with_reads) {  // the stream is gone since 8 h 30
     at(absl::Hours(8) + absl::Minutes(40));
     dds::ListStreamsRequest list;
-    absl::StatusOr<dds::ListStreamsResponse> listed = s->ListStreams(list);
+    absl::StatusOr<dds::ListStreamsResponse> listed = s.streams().ListStreams(list);
     ASSERT_TRUE(listed.ok()) << listed.status();
     EXPECT_THAT(listed->streams(), SizeIs(0));
     s.Has("f");
@@ -422,7 +431,7 @@ Ids IdsOf(uint64_t seed) {
   s.Put("b", "1");
   ddb::DescribeTableRequest describe;
   describe.set_table_name(kTable);
-  absl::StatusOr<ddb::DescribeTableResponse> d = s->DescribeTable(describe);
+  absl::StatusOr<ddb::DescribeTableResponse> d = s.api().DescribeTable(describe);
   EXPECT_TRUE(d.ok()) << d.status();
   if (!d.ok()) return ids;
   ids.table_id = d->table().table_id();

@@ -12,6 +12,7 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
@@ -62,7 +63,8 @@ class PersonalizeSimulatorTest : public ::testing::Test {
     options.region = std::move(region);
     options.clock = clock_;
     options.sealer = sealer_;
-    sim_ = std::make_unique<PersonalizeSimulator>(options, limits);
+    simulator_ = std::make_shared<PersonalizeSimulator>(options, limits);
+    sim_ = std::make_unique<ValidatedPersonalize>(simulator_);
   }
 
   void AwaitActive() { clock_->Advance(kPending + kInProgress); }
@@ -201,7 +203,10 @@ class PersonalizeSimulatorTest : public ::testing::Test {
 
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   std::shared_ptr<TokenSealer> sealer_ = std::make_shared<TokenSealer>("test-key");
-  std::unique_ptr<PersonalizeSimulator> sim_;
+  // The simulator (Reset), and its operations as the server calls them:
+  // behind the model validation, which the simulator leaves to its caller.
+  std::shared_ptr<PersonalizeSimulator> simulator_;
+  std::unique_ptr<ValidatedPersonalize> sim_;
 };
 
 // --- CreateDatasetGroup -----------------------------------------------------
@@ -998,7 +1003,7 @@ TEST_F(PersonalizeSimulatorTest, ResetForgetsEverything) {
   std::string group = CreateActiveGroup("g");
   std::string schema = CreateSchema("s");
   CreateDataset(group, "Items", schema);
-  sim_->Reset();
+  simulator_->Reset();
   EXPECT_THAT(DescribeGroup(group), IsAwsError("ResourceNotFoundException"));
   EXPECT_THAT(sim_->ListSchemas({})->schemas(), IsEmpty());
   EXPECT_THAT(ListDatasets("", "", std::nullopt)->datasets(), IsEmpty());

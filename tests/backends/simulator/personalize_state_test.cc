@@ -60,23 +60,23 @@ Log::Write CreateGroup(absl::string_view name) {
   v1::Tag* tag = request.add_tags();
   tag->set_tag_key("team");
   tag->set_tag_value(std::string(name));
-  return Call(&Sim::CreateDatasetGroup, std::move(request));
+  return Call(&PersonalizeBackend::CreateDatasetGroup, std::move(request));
 }
 Log::Write DeleteGroup(absl::string_view name) {
   v1::DeleteDatasetGroupRequest request;
   request.set_dataset_group_arn(GroupArn(name));
-  return Call(&Sim::DeleteDatasetGroup, std::move(request));
+  return Call(&PersonalizeBackend::DeleteDatasetGroup, std::move(request));
 }
 Log::Write CreateSchema(absl::string_view name) {
   v1::CreateSchemaRequest request;
   request.set_name(std::string(name));
   request.set_schema(kSchemaJson);
-  return Call(&Sim::CreateSchema, std::move(request));
+  return Call(&PersonalizeBackend::CreateSchema, std::move(request));
 }
 Log::Write DeleteSchema(absl::string_view name) {
   v1::DeleteSchemaRequest request;
   request.set_schema_arn(SchemaArn(name));
-  return Call(&Sim::DeleteSchema, std::move(request));
+  return Call(&PersonalizeBackend::DeleteSchema, std::move(request));
 }
 // `type` as the ARN spells it (upper case); the request spells it so too,
 // which CreateDataset accepts in any case.
@@ -87,12 +87,12 @@ Log::Write CreateDataset(absl::string_view group, absl::string_view type,
   request.set_dataset_group_arn(GroupArn(group));
   request.set_dataset_type(std::string(type));
   request.set_schema_arn(SchemaArn(schema));
-  return Call(&Sim::CreateDataset, std::move(request));
+  return Call(&PersonalizeBackend::CreateDataset, std::move(request));
 }
 Log::Write DeleteDataset(absl::string_view group, absl::string_view type) {
   v1::DeleteDatasetRequest request;
   request.set_dataset_arn(DatasetArn(group, type));
-  return Call(&Sim::DeleteDataset, std::move(request));
+  return Call(&PersonalizeBackend::DeleteDataset, std::move(request));
 }
 
 class PersonalizeStateTest : public ::testing::Test {
@@ -131,7 +131,7 @@ class PersonalizeStateTest : public ::testing::Test {
   v1::Dataset Describe(Sim& sim, absl::string_view group, absl::string_view type) {
     v1::DescribeDatasetRequest request;
     request.set_dataset_arn(DatasetArn(group, type));
-    auto response = sim.DescribeDataset(request);
+    auto response = state_test::ValidatedOver<PersonalizeBackend>(sim).DescribeDataset(request);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->dataset() : v1::Dataset();
   }
@@ -162,12 +162,14 @@ TEST_F(PersonalizeStateTest, LoadedSimulatorContinuesLikeTheSavedOne) {
   Populate(*a, log);
   v1::ListDatasetGroupsRequest list_groups;
   list_groups.set_max_results(1);
-  auto first_groups = a->ListDatasetGroups(list_groups);
+  auto first_groups =
+      state_test::ValidatedOver<PersonalizeBackend>(*a).ListDatasetGroups(list_groups);
   ASSERT_TRUE(first_groups.ok()) << first_groups.status();
   ASSERT_FALSE(first_groups->next_token().empty());
   v1::ListDatasetsRequest list_datasets;
   list_datasets.set_max_results(2);
-  auto first_datasets = a->ListDatasets(list_datasets);
+  auto first_datasets =
+      state_test::ValidatedOver<PersonalizeBackend>(*a).ListDatasets(list_datasets);
   ASSERT_TRUE(first_datasets.ok()) << first_datasets.status();
   ASSERT_FALSE(first_datasets->next_token().empty());
   state::PersonalizeState state;
@@ -180,12 +182,13 @@ TEST_F(PersonalizeStateTest, LoadedSimulatorContinuesLikeTheSavedOne) {
   Log later;
   for (Sim* sim : {a.get(), b.get()}) {
     list_groups.set_next_token(first_groups->next_token());
-    auto groups = sim->ListDatasetGroups(list_groups);
+    auto groups =
+        state_test::ValidatedOver<PersonalizeBackend>(*sim).ListDatasetGroups(list_groups);
     ASSERT_TRUE(groups.ok()) << groups.status();
     ASSERT_EQ(groups->dataset_groups_size(), 1);
     EXPECT_EQ(groups->dataset_groups(0).dataset_group_arn(), GroupArn("g2"));
     list_datasets.set_next_token(first_datasets->next_token());
-    auto datasets = sim->ListDatasets(list_datasets);
+    auto datasets = state_test::ValidatedOver<PersonalizeBackend>(*sim).ListDatasets(list_datasets);
     ASSERT_TRUE(datasets.ok()) << datasets.status();
     EXPECT_EQ(datasets->datasets_size(), 0);  // g2/USERS is gone
     // Its type can be created again in g2, with a new seq; g2 can get an
@@ -208,19 +211,20 @@ TEST_F(PersonalizeStateTest, ReadsAndFailedWritesLeaveNoTraceInTheSavedState) {
     for (const char* group : {"g1", "g2", "g3"}) {
       v1::DescribeDatasetGroupRequest describe;
       describe.set_dataset_group_arn(GroupArn(group));
-      (void)a->DescribeDatasetGroup(describe);
+      (void)state_test::ValidatedOver<PersonalizeBackend>(*a).DescribeDatasetGroup(describe);
       v1::ListDatasetsRequest list;
       list.set_dataset_group_arn(GroupArn(group));
-      (void)a->ListDatasets(list);
+      (void)state_test::ValidatedOver<PersonalizeBackend>(*a).ListDatasets(list);
       for (const char* type : {"USERS", "ITEMS", "ACTION_INTERACTIONS"}) {
         v1::DescribeDatasetRequest request;
         request.set_dataset_arn(DatasetArn(group, type));
-        (void)a->DescribeDataset(request);
+        (void)state_test::ValidatedOver<PersonalizeBackend>(*a).DescribeDataset(request);
       }
     }
-    (void)a->ListDatasetGroups(v1::ListDatasetGroupsRequest());
-    (void)a->ListSchemas(v1::ListSchemasRequest());
-    (void)a->ListDatasets(v1::ListDatasetsRequest());
+    (void)state_test::ValidatedOver<PersonalizeBackend>(*a).ListDatasetGroups(
+        v1::ListDatasetGroupsRequest());
+    (void)state_test::ValidatedOver<PersonalizeBackend>(*a).ListSchemas(v1::ListSchemasRequest());
+    (void)state_test::ValidatedOver<PersonalizeBackend>(*a).ListDatasets(v1::ListDatasetsRequest());
   };
   auto must_fail = [&](Log::Write write) {
     EXPECT_FALSE(log.Run(*a, *clock_, std::move(write)).ok());
@@ -322,7 +326,10 @@ TEST_F(PersonalizeStateTest, LoadReplacesTheWholeState) {
   EXPECT_EQ(Saved(*a), Saved(*NewSim(clock_)));
   v1::DescribeDatasetGroupRequest describe;
   describe.set_dataset_group_arn(GroupArn("g1"));
-  EXPECT_EQ(AwsErrorName(a->DescribeDatasetGroup(describe).status()), "ResourceNotFoundException");
+  EXPECT_EQ(AwsErrorName(state_test::ValidatedOver<PersonalizeBackend>(*a)
+                             .DescribeDatasetGroup(describe)
+                             .status()),
+            "ResourceNotFoundException");
 }
 
 using Damage = state_test::Damage<state::PersonalizeState>;

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
+#include "backends/request_validator.h"
 #include "backends/simulator/simulator_options.h"
 #include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
@@ -76,12 +77,24 @@ void ExpectLoadRefuses(Sim& sim, const Damage<State>& damage) {
   EXPECT_EQ(SavedBytes<State>(sim), before);
 }
 
-// A journaled call: `method` of Sim with `request`, as a WriteLog write.
-template <typename Sim, typename Request, typename Response>
-std::function<absl::Status(Sim&)> Call(absl::StatusOr<Response> (Sim::*method)(const Request&),
-                                       Request request) {
-  return
-      [method, request = std::move(request)](Sim& sim) { return StatusOf((sim.*method)(request)); };
+// `sim`'s operations as the server calls them: behind the model validation
+// (backends/request_validator.h), which the simulators leave to their
+// caller. Refers to `sim` without owning it: use it while `sim` lives.
+// `Backend` is the service interface, e.g. ValidatedOver<PersonalizeBackend>.
+template <typename Backend>
+Validated<Backend> ValidatedOver(Backend& sim) {
+  return Validated<Backend>(std::shared_ptr<Backend>(std::shared_ptr<Backend>(), &sim));
+}
+
+// A journaled call: `method` of the service interface `Backend` with
+// `request`, through ValidatedOver, as a WriteLog write.
+template <typename Backend, typename Request, typename Response>
+std::function<absl::Status(Backend&)> Call(
+    absl::StatusOr<Response> (Backend::*method)(const Request&), Request request) {
+  return [method, request = std::move(request)](Backend& sim) {
+    Validated<Backend> validated = ValidatedOver(sim);
+    return StatusOf((validated.*method)(request));
+  };
 }
 
 // The journal of a test: writes run on one simulator and, when they
