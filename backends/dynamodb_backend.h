@@ -28,6 +28,10 @@ class DynamoDbBackend {
   // DynamoDbStreamsBackend): by default the blocking method, inline; the
   // AWS backend is asynchronous and says IsAsynchronous().
   virtual bool IsAsynchronous() const { return false; }
+  // Whether a call may block the thread that starts it (OperationInvoker::
+  // MayBlock); a backend that never does (the simulators) is started on
+  // gRPC's own thread, without an executor hop.
+  virtual bool MayBlock() const { return !IsAsynchronous(); }
   AWSFACADE_DYNAMO_DB_UNARY_RPCS(AWSFACADE_ASYNC_FORM)
 
   // The operation chain this backend is the typed end of

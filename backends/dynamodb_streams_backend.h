@@ -38,6 +38,10 @@ class DynamoDbStreamsBackend {
   // a caller that must not be held up (a gRPC callback) keeps its executor
   // hop. Decorators answer what their child answers.
   virtual bool IsAsynchronous() const { return false; }
+  // Whether a call may block the thread that starts it (OperationInvoker::
+  // MayBlock); a backend that never does (the simulators) is started on
+  // gRPC's own thread, without an executor hop.
+  virtual bool MayBlock() const { return !IsAsynchronous(); }
   AWSFACADE_DYNAMO_DB_STREAMS_UNARY_RPCS(AWSFACADE_ASYNC_FORM)
 
   // The operation chain this backend is the typed end of

@@ -58,6 +58,7 @@ class MetricsLayer final : public OperationInvoker {
     });
   }
   bool IsAsynchronous() const override { return next_->IsAsynchronous(); }
+  bool MayBlock() const override { return next_->MayBlock(); }
 
  private:
   std::shared_ptr<OperationInvoker> next_;

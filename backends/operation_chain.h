@@ -93,6 +93,12 @@ class OperationInvoker {
   // Whether calls may complete later, on another thread (the AWS backend).
   // Layers answer what the next link answers.
   virtual bool IsAsynchronous() const = 0;
+  // Whether a call may hold the thread that starts it beyond its own CPU
+  // work (disk I/O, a wait): such a chain is started on the server's
+  // executor, one that never blocks on gRPC's own thread. Layers answer what
+  // the next link answers, or true when they block themselves. By default a
+  // blocking chain may block.
+  virtual bool MayBlock() const { return !IsAsynchronous(); }
 };
 
 // The bottom of a chain over a typed backend: each method of the table runs
@@ -119,6 +125,7 @@ class BackendInvoker final : public OperationInvoker {
     it->second(*backend_, call, std::move(done));
   }
   bool IsAsynchronous() const override { return backend_->IsAsynchronous(); }
+  bool MayBlock() const override { return backend_->MayBlock(); }
 
   // One entry of a Table: calls Backend::*Blocking or Backend::*Async with
   // the call's request and writes the response.
@@ -256,6 +263,7 @@ std::shared_ptr<OperationInvoker> ChainOf(const std::shared_ptr<Backend>& backen
         : chain_(std::move(chain)), inner_(std::move(inner)) {}                                   \
     LIST(AWSFACADE_OVER_CHAIN_METHODS)                                                            \
     bool IsAsynchronous() const override { return chain_->IsAsynchronous(); }                     \
+    bool MayBlock() const override { return chain_->MayBlock(); }                                 \
     std::shared_ptr<::awsfacade::backends::OperationInvoker> chain() const override {             \
       return chain_;                                                                              \
     }                                                                                             \

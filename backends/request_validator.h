@@ -50,6 +50,7 @@ class ValidationLayer final : public OperationInvoker {
     next_->Invoke(call, std::move(done));
   }
   bool IsAsynchronous() const override { return next_->IsAsynchronous(); }
+  bool MayBlock() const override { return next_->MayBlock(); }
 
  private:
   std::shared_ptr<OperationInvoker> next_;

@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(
               std::move(done)(std::move(result));
             });
       },
-      backend_->IsAsynchronous());
+      !backend_->MayBlock());
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(
@@ -89,7 +89,7 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(
               std::move(done)(std::move(result));
             });
       },
-      backend_->IsAsynchronous());
+      !backend_->MayBlock());
 }
 
 namespace {

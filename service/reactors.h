@@ -53,9 +53,9 @@ inline absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
 //    caller's deadline visible to the backend (backends/common/call_deadline.h);
 //  - asynchronous: void(const backends::CallContext&, backends::AsyncDone<Response>),
 //    a backend's Async* form, started on the calling thread when
-//    `start_inline` (the backend is asynchronous: nothing blocks, no
-//    executor thread waits on it) and on the executor otherwise (the
-//    backend's Async* runs its blocking form inline).
+//    `start_inline` (the backend never blocks: asynchronous, so no executor
+//    thread waits on it, or in memory like the simulators) and on the
+//    executor otherwise (the backend's Async* runs its blocking form inline).
 // A call the backend delays (DelayedCallError) waits on a timer and runs
 // again when due; meanwhile no thread is held, the client's cancellation
 // finishes it at once, and a delay past the caller's deadline ends it with
@@ -149,20 +149,20 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
 // Serves a unary RPC: authorizes it, then runs `call` in a UnaryCallReactor.
 // `call` returns absl::StatusOr<Response> (blocking, run on the executor), or
 // is a backend's Async* form taking (CallContext, AsyncDone<Response>); then
-// `asynchronous_backend` (the backend's IsAsynchronous()) starts it right
+// `start_inline` (the backend never blocks: !MayBlock()) starts it right
 // here, on gRPC's thread, instead of on the executor.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                      const google::protobuf::Message& request, Response* response,
                                      const HandlerContext& handler, Call call,
-                                     bool asynchronous_backend = false) {
+                                     bool start_inline = false) {
   if (absl::Status allowed = Authorize(handler, *context, request); !allowed.ok()) {
     grpc::ServerUnaryReactor* refused = context->DefaultReactor();
     refused->Finish(ToGrpcStatus(allowed, handler.domain));
     return refused;
   }
   auto* reactor = new UnaryCallReactor<Response, Call>(handler, CallDeadline(*context), response,
-                                                       std::move(call), asynchronous_backend);
+                                                       std::move(call), start_inline);
   reactor->Run();
   return reactor;
 }
@@ -170,7 +170,8 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
 // Serves a unary RPC with one backend method's asynchronous form, e.g.
 // ServeAsyncUnary(context, request, response, handler_, backend_.get(),
 // &backends::PersonalizeBackend::AsyncCreateSchema): started on gRPC's
-// thread when the backend IsAsynchronous(), on the executor otherwise.
+// thread when the backend never blocks (!MayBlock(): asynchronous, or in
+// memory like the simulators), on the executor otherwise.
 template <typename Backend, typename Request, typename Response>
 grpc::ServerUnaryReactor* ServeAsyncUnary(
     grpc::CallbackServerContext* context, const Request* request, Response* response,
@@ -182,7 +183,7 @@ grpc::ServerUnaryReactor* ServeAsyncUnary(
                                  backends::AsyncDone<Response> done) {
         (backend->*method)(call, *request, std::move(done));
       },
-      backend->IsAsynchronous());
+      !backend->MayBlock());
 }
 
 // The unary handler of operation `Op` (request and response types in

@@ -89,6 +89,10 @@ class CognitoSyncSimulator final : public CognitoSyncBackend {
   CognitoSyncSimulator(const CognitoSyncSimulator&) = delete;
   CognitoSyncSimulator& operator=(const CognitoSyncSimulator&) = delete;
 
+  // In memory, under a lock held only for the call's own work: calls never
+  // block, so the server starts them on gRPC's thread.
+  bool MayBlock() const override { return false; }
+
   // A missing dataset is success with DatasetExists=false, Count 0,
   // DatasetSyncCount 0. InvalidParameterException also for a NextToken not
   // issued for this pool, identity, dataset and LastSyncCount.

@@ -129,6 +129,10 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   DynamoDbSimulator(const DynamoDbSimulator&) = delete;
   DynamoDbSimulator& operator=(const DynamoDbSimulator&) = delete;
 
+  // In memory, under a lock held only for the call's own work: calls never
+  // block, so the server starts them on gRPC's thread.
+  bool MayBlock() const override { return false; }
+
 #define AWSFACADE_DYNAMODB_OP(Op)                       \
   absl::StatusOr<::aws::dynamodb::v1::Op##Response> Op( \
       const ::aws::dynamodb::v1::Op##Request& request) override;

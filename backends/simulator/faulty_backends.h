@@ -69,6 +69,8 @@ class FaultLayer final : public OperationInvoker {
     });
   }
   bool IsAsynchronous() const override { return next_->IsAsynchronous(); }
+  // A delay is a status the caller waits out on a timer, not a sleep here.
+  bool MayBlock() const override { return next_->MayBlock(); }
 
  private:
   std::shared_ptr<OperationInvoker> next_;

@@ -104,6 +104,10 @@ class PersonalizeSimulator final : public PersonalizeBackend {
   PersonalizeSimulator(const PersonalizeSimulator&) = delete;
   PersonalizeSimulator& operator=(const PersonalizeSimulator&) = delete;
 
+  // In memory, under a lock held only for the call's own work: calls never
+  // block, so the server starts them on gRPC's thread.
+  bool MayBlock() const override { return false; }
+
 #define AWSFACADE_PERSONALIZE_OP(Op)                       \
   absl::StatusOr<::aws::personalize::v1::Op##Response> Op( \
       const ::aws::personalize::v1::Op##Request& request) override;

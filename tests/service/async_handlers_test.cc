@@ -3,7 +3,8 @@
 // backend's own thread, so a blocked executor does not stop them; the call
 // carries the caller's deadline in its CallContext, and a delayed call
 // comes back with its delay in the context. A blocking backend keeps the
-// executor hop.
+// executor hop; one that never blocks (the simulator) is started on gRPC's
+// thread too.
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -13,6 +14,10 @@
 #include "absl/time/clock.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.grpc.pb.h"
 #include "backends/common/call_delay.h"
+#include "backends/request_validator.h"
+#include "backends/simulator/dynamodb_simulator.h"
+#include "backends/simulator/fault_injector.h"
+#include "backends/simulator/faulty_backends.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -148,8 +153,9 @@ TEST(AsyncStreamsHandlerTest, ADelayedAsynchronousCallRunsAgainWithItsDelayInThe
   EXPECT_TRUE(call.Wait().ok()) << call.Wait().error_message();
 }
 
-// A blocking backend (IsAsynchronous false: the simulator, this mock) is
-// still called on the executor, never on gRPC's thread.
+// A backend that may block (MayBlock(): this mock, as any backend by
+// default; the journaled simulator) is still called on the executor, never
+// on gRPC's thread.
 class CountingExecutor final : public service::Executor {
  public:
   void Run(absl::AnyInvocable<void() &&> fn) override {
@@ -170,6 +176,33 @@ TEST(AsyncStreamsHandlerTest, ABlockingBackendKeepsTheExecutorHop) {
   PendingGetRecords call(*server.stub, absl::Now() + absl::Seconds(20));
   EXPECT_TRUE(call.Wait().ok()) << call.Wait().error_message();
   EXPECT_EQ(executor.runs(), 1);
+}
+
+// The simulator never blocks (MayBlock() false through the layers the server
+// stacks on it), so its calls are served although the executor's one thread
+// is stuck, and they never touch the executor.
+TEST(AsyncStreamsHandlerTest, TheSimulatorIsServedOnGrpcsThreadWithoutTheExecutor) {
+  auto simulator = std::make_shared<backends::simulator::DynamoDbSimulator>(
+      backends::simulator::SimulatorOptions{});
+  auto faults = std::make_shared<backends::simulator::FaultInjector>();
+  auto backend = std::make_shared<backends::ValidatedDynamoDbStreams>(
+      std::make_shared<backends::simulator::FaultyDynamoDbStreams>(simulator, faults));
+  ASSERT_FALSE(backend->MayBlock());
+
+  BlockedExecutor blocked;
+  StreamsServer server(backend, blocked.get());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  streams::ListStreamsResponse response;
+  const grpc::Status status =
+      server.stub->ListStreams(&context, streams::ListStreamsRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  CountingExecutor counting;
+  StreamsServer counted(backend, &counting);
+  grpc::ClientContext again;
+  ASSERT_TRUE(counted.stub->ListStreams(&again, streams::ListStreamsRequest(), &response).ok());
+  EXPECT_EQ(counting.runs(), 0);
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ class JournalLayer final : public OperationInvoker {
             : keeper_->Write(ServiceKey(*call.method), call.method->name(), *call.request, run));
   }
   bool IsAsynchronous() const override { return false; }
+  // Writes append to the journal on disk.
+  bool MayBlock() const override { return true; }
 
  private:
   // Runs `call` through `next`, which completes it before returning.
