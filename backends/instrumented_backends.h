@@ -19,7 +19,7 @@
 namespace awsfacade::backends {
 
 // Told about every call through a MetricsLayer (metrics, in
-// service/observability.h). Called on the thread that completes the call;
+// app/observability.h). Called on the thread that completes the call;
 // must be cheap and must not block.
 class BackendCallObserver {
  public:

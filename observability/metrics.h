@@ -33,7 +33,7 @@ class FacadeMetrics {
   void RpcHandled(absl::string_view grpc_service, absl::string_view grpc_method,
                   absl::string_view code, absl::Duration duration);
   // One call of a backend interface method (`backend`: "simulator" | "aws";
-  // `outcome`: see BackendOutcome in service/observability.h).
+  // `outcome`: see BackendOutcome in app/observability.h).
   // awsfacade_backend_calls_total, awsfacade_backend_call_seconds.
   void BackendCall(absl::string_view service, absl::string_view operation,
                    absl::string_view backend, absl::string_view outcome, absl::Duration duration);

@@ -7,7 +7,7 @@
 #
 # Needs a configured and built BUILD_DIR (its compile_commands.json, and the
 # generated protobuf headers under BUILD_DIR/gen). Runs clang++-16
-# -fsyntax-only -Wthread-safety -Werror on each source of backends/, service/,
+# -fsyntax-only -Wthread-safety -Werror on each source of app/, backends/, service/,
 # observability/, client/ and deploy/ (JOBS at a time, default: every core),
 # with that file's include paths and defines; in a unity build, on each batch
 # of those directories' targets. Prints each failing file's
@@ -31,7 +31,7 @@ trap 'rm -rf "$LIST"' EXIT
 python3 - "$ROOT" "$BUILD_DIR/compile_commands.json" "$LIST" <<'PY'
 import json, os, shlex, sys
 root, db, out = sys.argv[1], sys.argv[2], sys.argv[3]
-dirs = ("backends/", "service/", "observability/", "client/", "deploy/")
+dirs = ("app/", "backends/", "service/", "observability/", "client/", "deploy/")
 n = 0
 build = os.path.dirname(os.path.abspath(db))
 for entry in json.load(open(db)):

@@ -25,7 +25,7 @@ if [ ${#files[@]} -eq 0 ]; then
   if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     mapfile -t files < <(git ls-files -- '*.cc' '*.h')
   else
-    mapfile -t files < <(find backends bench client deploy examples observability service tests \
+    mapfile -t files < <(find app backends bench client deploy examples observability service tests \
                            -name '*.cc' -o -name '*.h' | sort)
   fi
 fi

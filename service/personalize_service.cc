@@ -6,14 +6,14 @@ namespace awsfacade::service {
 namespace personalize = ::aws::personalize::v1;
 
 namespace {
-constexpr char kDomain[] = "personalize";
+constexpr char kPersonalizeDomain[] = "personalize";
 constexpr char kTokenName[] = "nextToken";
 }  // namespace
 
 PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
                                        Executor* executor, Scheduler* timers,
                                        const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
+    : backend_(std::move(backend)), handler_{executor, timers, kPersonalizeDomain, authz} {}
 
 grpc::ServerWriteReactor<personalize::PaginateListDatasetsResponse>*
 PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,

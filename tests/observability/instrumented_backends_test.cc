@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "app/backend_factory.h"
+#include "app/observability.h"
 #include "backends/common/aws_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "service/backend_factory.h"
-#include "service/observability.h"
 #include "service/subscription_engine.h"
 #include "tests/backends/async_streams_fake.h"
 #include "tests/service/mock_backends.h"
@@ -66,43 +66,42 @@ TEST(InstrumentedBackendsTest, ReportsEachCallAndPassesResultsThrough) {
 }
 
 TEST(BackendOutcomeTest, SortsStatusesIntoFourOutcomes) {
-  EXPECT_EQ(service::BackendOutcome(absl::OkStatus()), "ok");
-  EXPECT_EQ(service::BackendOutcome(backends::AwsError("ThrottlingException", "slow down")),
+  EXPECT_EQ(app::BackendOutcome(absl::OkStatus()), "ok");
+  EXPECT_EQ(app::BackendOutcome(backends::AwsError("ThrottlingException", "slow down")),
             "throttled");
-  EXPECT_EQ(service::BackendOutcome(
+  EXPECT_EQ(app::BackendOutcome(
                 backends::AwsError("ProvisionedThroughputExceededException", "slow down")),
             "throttled");
-  EXPECT_EQ(service::BackendOutcome(backends::AwsError("ResourceNotFoundException", "x")),
+  EXPECT_EQ(app::BackendOutcome(backends::AwsError("ResourceNotFoundException", "x")),
             "client_error");
-  EXPECT_EQ(service::BackendOutcome(absl::InvalidArgumentError("x")), "client_error");
-  EXPECT_EQ(service::BackendOutcome(absl::UnavailableError("x")), "server_error");
-  EXPECT_EQ(service::BackendOutcome(absl::DeadlineExceededError("x")), "server_error");
-  EXPECT_EQ(service::BackendOutcome(backends::AwsError("InternalServerError", "x")),
-            "server_error");
+  EXPECT_EQ(app::BackendOutcome(absl::InvalidArgumentError("x")), "client_error");
+  EXPECT_EQ(app::BackendOutcome(absl::UnavailableError("x")), "server_error");
+  EXPECT_EQ(app::BackendOutcome(absl::DeadlineExceededError("x")), "server_error");
+  EXPECT_EQ(app::BackendOutcome(backends::AwsError("InternalServerError", "x")), "server_error");
 }
 
 TEST(ObserveBackendsTest, HooksEveryObserverWhenMetricsAreOn) {
-  service::ObservabilityOptions observability;
-  service::BackendOptions backend_options;
+  app::ObservabilityOptions observability;
+  app::BackendOptions backend_options;
   service::SubscriptionEngineOptions subscriptions;
-  service::ObserveBackends(observability, backend_options, subscriptions);
+  app::ObserveBackends(observability, backend_options, subscriptions);
   EXPECT_EQ(backend_options.call_observer, nullptr);
   EXPECT_EQ(subscriptions.observer, nullptr);
 
   observability.metrics = std::make_shared<observability::FacadeMetrics>();
-  service::ObserveBackends(observability, backend_options, subscriptions);
+  app::ObserveBackends(observability, backend_options, subscriptions);
   EXPECT_NE(backend_options.call_observer, nullptr);
   EXPECT_NE(backend_options.aws.retry_observer, nullptr);
   EXPECT_NE(subscriptions.observer, nullptr);
 }
 
 TEST(ObserveBackendsTest, SimulatorCallsAndInjectedFaultsReachTheMetrics) {
-  service::ObservabilityOptions observability;
+  app::ObservabilityOptions observability;
   observability.metrics = std::make_shared<observability::FacadeMetrics>();
-  service::BackendOptions backend_options;
+  app::BackendOptions backend_options;
   service::SubscriptionEngineOptions subscriptions;
-  service::ObserveBackends(observability, backend_options, subscriptions);
-  auto backends = service::CreateBackends(backend_options);
+  app::ObserveBackends(observability, backend_options, subscriptions);
+  auto backends = app::CreateBackends(backend_options);
   ASSERT_TRUE(backends.ok()) << backends.status();
   cs::ListDatasetsRequest request;
   request.set_identity_pool_id("us-east-1:00000000-0000-0000-0000-000000000000");

@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "app/server.h"
 #include "aws/dynamodb/v1/dynamodb.grpc.pb.h"
 #include "aws/dynamodbstreams/v1/dynamodbstreams.grpc.pb.h"
 #include "aws/personalize/v1/personalize.grpc.pb.h"
@@ -21,7 +22,6 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "service/server.h"
 #include "tests/backends/simulator/dynamodb_test_util.h"
 
 namespace awsfacade::testing {
@@ -72,9 +72,9 @@ std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seco
 class LatencyFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    service::ServerOptions options;
+    app::ServerOptions options;
     options.listen = "127.0.0.1:0";
-    auto server = service::FacadeServer::Start(options);
+    auto server = app::FacadeServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     faults_ = server_->simulator_hooks()->faults;
@@ -125,7 +125,7 @@ class LatencyFaultTest : public ::testing::Test {
     EXPECT_LT(absl::Now() - start, kPrompt) << "health waited behind delayed calls";
   }
 
-  std::unique_ptr<service::FacadeServer> server_;
+  std::unique_ptr<app::FacadeServer> server_;
   std::shared_ptr<backends::simulator::FaultInjector> faults_;
   std::unique_ptr<ddb::DynamoDbService::Stub> ddb_;
   int connections_ = 0;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "app/server.h"
 #include "aws/dynamodb/v1/dynamodb.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -17,7 +18,6 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "service/server.h"
 #include "tests/common/grpc_status.h"
 
 namespace awsfacade::testing {
@@ -30,9 +30,9 @@ using ::testing::HasSubstr;
 class RequestParsingTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    service::ServerOptions options;
+    app::ServerOptions options;
     options.listen = "127.0.0.1:0";
-    auto server = service::FacadeServer::Start(std::move(options));
+    auto server = app::FacadeServer::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -53,7 +53,7 @@ class RequestParsingTest : public ::testing::Test {
     return done.get_future().get();
   }
 
-  std::unique_ptr<service::FacadeServer> server_;
+  std::unique_ptr<app::FacadeServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -14,11 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "app/server.h"
 #include "aws/dynamodb/v1/dynamodb.grpc.pb.h"
 #include "awsfacade/consumergroups/v1/consumergroups.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "service/server.h"
 #include "tests/integration/grpc_test_util.h"
 
 namespace awsfacade::service::consumer_groups {
@@ -111,11 +111,11 @@ int CountOf(const std::vector<cg::JoinGroupResponse>& events, cg::JoinGroupRespo
 class ConsumerGroupsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerOptions options;
+    app::ServerOptions options;
     options.listen = "127.0.0.1:0";
     options.backends.dynamodb.open_shards_per_stream = 2;
     options.consumer_groups.lease_duration = absl::Seconds(2);
-    auto server = FacadeServer::Start(std::move(options));
+    auto server = app::FacadeServer::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -182,7 +182,7 @@ class ConsumerGroupsServiceTest : public ::testing::Test {
     return response;
   }
 
-  std::unique_ptr<FacadeServer> server_;
+  std::unique_ptr<app::FacadeServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<cg::ConsumerGroupsService::Stub> groups_;
   std::unique_ptr<ddb::DynamoDbService::Stub> ddb_;

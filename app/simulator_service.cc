@@ -1,10 +1,10 @@
-#include "service/simulator_service.h"
+#include "app/simulator_service.h"
 
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "service/status_conversion.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 namespace simv1 = ::awsfacade::simulator::v1;
 
 namespace {
@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* SimulatorService::Refused(
     grpc::CallbackServerContext* context, const google::protobuf::Message& request) const {
   if (authz_ == nullptr) return nullptr;
   absl::Status allowed = authz_->Check(*context, request);
-  return allowed.ok() ? nullptr : Done(context, ToGrpcStatus(allowed, "simulator"));
+  return allowed.ok() ? nullptr : Done(context, service::ToGrpcStatus(allowed, "simulator"));
 }
 
 grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerContext* context,
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* SimulatorService::AdvanceClock(grpc::CallbackServerCon
   if (by <= absl::ZeroDuration()) return Done(context, Invalid("by must be a positive duration"));
   if (by > absl::Hours(24 * 366)) return Done(context, Invalid("by must be at most a year"));
   if (absl::Status s = hooks_.advance_clock(by); !s.ok()) {
-    return Done(context, ToGrpcStatus(s, "simulator"));
+    return Done(context, service::ToGrpcStatus(s, "simulator"));
   }
   SetNow(*hooks_.clock, response->mutable_now());
   return Done(context, grpc::Status::OK);
@@ -103,7 +103,7 @@ grpc::ServerUnaryReactor* SimulatorService::Reset(grpc::CallbackServerContext* c
                                                   simv1::ResetResponse*) {
   if (auto* refused = Refused(context, *request)) return refused;
   hooks_.faults->Clear();
-  return Done(context, ToGrpcStatus(hooks_.reset(), "simulator"));
+  return Done(context, service::ToGrpcStatus(hooks_.reset(), "simulator"));
 }
 
 grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
@@ -119,7 +119,7 @@ grpc::ServerUnaryReactor* SimulatorService::ForceShardRollover(
     for (const auto& id : rollover->closed_shard_ids) response->add_closed_shard_ids(id);
     for (const auto& id : rollover->new_shard_ids) response->add_new_shard_ids(id);
   }
-  return Done(context, ToGrpcStatus(rollover.status(), "streams.dynamodb"));
+  return Done(context, service::ToGrpcStatus(rollover.status(), "streams.dynamodb"));
 }
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app

@@ -1,5 +1,5 @@
-#ifndef AWSFACADE_SERVICE_COMMAND_LINE_H_
-#define AWSFACADE_SERVICE_COMMAND_LINE_H_
+#ifndef AWSFACADE_APP_COMMAND_LINE_H_
+#define AWSFACADE_APP_COMMAND_LINE_H_
 
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 
 // Checks a command line against the flags linked into the program before
 // absl parses it, so that a mistake is one clear line and exit code 2
@@ -32,6 +32,6 @@ std::string FlagsHelp(absl::string_view usage, absl::string_view file_suffix);
 // and at least 2 edits allowed).
 std::string ClosestName(absl::string_view name, const std::vector<std::string>& known);
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
 
-#endif  // AWSFACADE_SERVICE_COMMAND_LINE_H_
+#endif  // AWSFACADE_APP_COMMAND_LINE_H_

@@ -15,6 +15,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "app/command_line.h"
+#include "app/server.h"
 #include "backends/aws/aws_backends.h"
 #include "backends/aws/credentials.h"
 #include "backends/common/redaction.h"
@@ -22,8 +24,6 @@
 #include "observability/metrics.h"
 #include "observability/metrics_endpoint.h"
 #include "service/aws_wire/signature_check.h"
-#include "service/command_line.h"
-#include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on (HOST:PORT; port 0 picks one).");
@@ -147,7 +147,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 
 // --help lists the flags of this file (absl's default looks for a file named
 // after the program, which has none).
-bool IsServerFlagFile(absl::string_view path) { return absl::EndsWith(path, "service/main.cc"); }
+bool IsServerFlagFile(absl::string_view path) { return absl::EndsWith(path, "app/main.cc"); }
 
 // Writes out what the logger holds before the process exits.
 void FlushBeforeExit(const std::shared_ptr<awsfacade::observability::JsonLogger>& logger) {
@@ -172,12 +172,12 @@ int main(int argc, char** argv) {
   usage.contains_helpshort_flags = IsServerFlagFile;
   usage.contains_helppackage_flags = IsServerFlagFile;
   absl::SetFlagsUsageConfig(usage);
-  if (awsfacade::service::WantsHelp(argc, argv)) {  // absl's own --help exits 1
-    std::cout << awsfacade::service::FlagsHelp(absl::ProgramUsageMessage(), "service/main.cc");
+  if (awsfacade::app::WantsHelp(argc, argv)) {  // absl's own --help exits 1
+    std::cout << awsfacade::app::FlagsHelp(absl::ProgramUsageMessage(), "app/main.cc");
     return 0;
   }
   // A mistyped flag or a bad value: one line, exit 2 (absl alone exits 1).
-  if (absl::Status checked = awsfacade::service::CheckCommandLine(argc, argv); !checked.ok()) {
+  if (absl::Status checked = awsfacade::app::CheckCommandLine(argc, argv); !checked.ok()) {
     std::cerr << "awsfacade-server: " << checked.message() << "\n";
     return 2;
   }
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  awsfacade::service::ServerOptions options;
+  awsfacade::app::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.bench_echo = absl::GetFlag(FLAGS_bench_echo);
   options.serve_simulator_control = absl::GetFlag(FLAGS_serve_simulator_control);
@@ -273,13 +273,13 @@ int main(int argc, char** argv) {
            "positive, --shard_rollover_interval > 0, --shard_rollover_records >= 0\n";
     return 2;
   }
-  auto kind = awsfacade::service::ParseBackendKind(absl::GetFlag(FLAGS_backend));
+  auto kind = awsfacade::app::ParseBackendKind(absl::GetFlag(FLAGS_backend));
   if (!kind.ok()) {
     std::cerr << "awsfacade-server: " << kind.status().message() << "\n";
     return 2;
   }
   options.backends.kind = *kind;
-  bool any_aws = *kind == awsfacade::service::BackendKind::kAws;
+  bool any_aws = *kind == awsfacade::app::BackendKind::kAws;
   for (auto [flag, target] :
        {std::pair{&FLAGS_cognito_sync_backend, &options.backends.cognito_sync_kind},
         std::pair{&FLAGS_personalize_backend, &options.backends.personalize_kind},
@@ -287,13 +287,13 @@ int main(int argc, char** argv) {
         std::pair{&FLAGS_dynamodbstreams_backend, &options.backends.dynamodb_streams_kind}}) {
     const std::string name = absl::GetFlag(*flag);
     if (name.empty()) continue;
-    auto service_kind = awsfacade::service::ParseBackendKind(name);
+    auto service_kind = awsfacade::app::ParseBackendKind(name);
     if (!service_kind.ok()) {
       std::cerr << "awsfacade-server: " << service_kind.status().message() << "\n";
       return 2;
     }
     *target = *service_kind;
-    any_aws = any_aws || *service_kind == awsfacade::service::BackendKind::kAws;
+    any_aws = any_aws || *service_kind == awsfacade::app::BackendKind::kAws;
   }
   // The one read of the AWS environment (credentials chain, region, endpoints).
   const auto aws_env = awsfacade::backends::aws::AwsEnvironment::FromProcessEnvironment();
@@ -393,9 +393,9 @@ int main(int argc, char** argv) {
   }
   auto logger = std::make_shared<obs::JsonLogger>(std::move(log_options));
   options.observability.logger = logger;
-  awsfacade::service::RouteLibraryLogs(logger);
+  awsfacade::app::RouteLibraryLogs(logger);
 
-  auto server = awsfacade::service::FacadeServer::Start(options);
+  auto server = awsfacade::app::FacadeServer::Start(options);
   if (!server.ok()) {
     const bool port_taken = absl::StrContains(server.status().message(), "address already in use");
     logger->Log(

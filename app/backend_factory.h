@@ -1,5 +1,5 @@
-#ifndef AWSFACADE_SERVICE_BACKEND_FACTORY_H_
-#define AWSFACADE_SERVICE_BACKEND_FACTORY_H_
+#ifndef AWSFACADE_APP_BACKEND_FACTORY_H_
+#define AWSFACADE_APP_BACKEND_FACTORY_H_
 
 #include <functional>
 #include <memory>
@@ -21,7 +21,7 @@
 #include "service/executor.h"
 #include "service/scheduler.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 
 enum class BackendKind { kSimulator, kAws };
 
@@ -54,7 +54,7 @@ struct BackendOptions {
   // Off only to measure what the check costs.
   bool validate_requests = true;
   // Given: every backend is wrapped in an Instrumented* decorator that
-  // reports each call to it (service/observability.cc sets it).
+  // reports each call to it (app/observability.cc sets it).
   std::shared_ptr<backends::BackendCallObserver> call_observer;
 };
 
@@ -80,10 +80,10 @@ struct Backends {
   std::shared_ptr<backends::PersonalizeBackend> personalize;
   std::shared_ptr<backends::DynamoDbBackend> dynamodb;
   std::shared_ptr<backends::DynamoDbStreamsBackend> dynamodb_streams;
-  std::unique_ptr<Executor> executor;
+  std::unique_ptr<service::Executor> executor;
   // Timers for calls the backend asks to run later (the simulator's latency
   // faults): they wait here, holding no thread.
-  std::unique_ptr<Scheduler> timers;
+  std::unique_ptr<service::Scheduler> timers;
   // Set when at least one service is simulated; empty when all are on AWS
   // (SimulatorService is then not served).
   std::optional<SimulatorHooks> simulator;
@@ -95,6 +95,6 @@ struct Backends {
 // CreateAwsBackends's (no credentials, bad endpoint URL, ...).
 absl::StatusOr<Backends> CreateBackends(const BackendOptions& options);
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
 
-#endif  // AWSFACADE_SERVICE_BACKEND_FACTORY_H_
+#endif  // AWSFACADE_APP_BACKEND_FACTORY_H_

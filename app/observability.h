@@ -1,5 +1,5 @@
-#ifndef AWSFACADE_SERVICE_OBSERVABILITY_H_
-#define AWSFACADE_SERVICE_OBSERVABILITY_H_
+#ifndef AWSFACADE_APP_OBSERVABILITY_H_
+#define AWSFACADE_APP_OBSERVABILITY_H_
 
 #include <memory>
 #include <vector>
@@ -11,9 +11,12 @@
 #include "observability/metrics.h"
 
 namespace awsfacade::service {
+struct SubscriptionEngineOptions;
+}  // namespace awsfacade::service
+
+namespace awsfacade::app {
 
 struct BackendOptions;
-struct SubscriptionEngineOptions;
 
 // Where the server reports: either may be null (then nothing is recorded
 // or logged). main.cc creates them; the server and the backends only call
@@ -32,7 +35,7 @@ absl::string_view BackendOutcome(const absl::Status& status);
 // Points the backends' and the subscription engine's observer hooks at
 // `observability.metrics` (nothing when it is null).
 void ObserveBackends(const ObservabilityOptions& observability, BackendOptions& backends,
-                     SubscriptionEngineOptions& subscriptions);
+                     service::SubscriptionEngineOptions& subscriptions);
 
 // The gRPC server interceptors: per-RPC metrics, request ids and the
 // per-RPC log line. Empty when both are null.
@@ -46,6 +49,6 @@ std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterfac
 // logger is kept alive for gRPC threads that log late.
 void RouteLibraryLogs(std::shared_ptr<observability::JsonLogger> logger);
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
 
-#endif  // AWSFACADE_SERVICE_OBSERVABILITY_H_
+#endif  // AWSFACADE_APP_OBSERVABILITY_H_

@@ -1,11 +1,11 @@
-#ifndef AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
-#define AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
+#ifndef AWSFACADE_APP_SIMULATOR_SERVICE_H_
+#define AWSFACADE_APP_SIMULATOR_SERVICE_H_
 
+#include "app/backend_factory.h"
 #include "awsfacade/simulator/v1/simulator.grpc.pb.h"
 #include "service/authorizer.h"
-#include "service/backend_factory.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 
 // awsfacade.simulator.v1.SimulatorService: the simulator's controls (clock,
 // faults, reset, shard rollover). Registered only on the simulator backend
@@ -14,7 +14,7 @@ namespace awsfacade::service {
 // (authorizer.h: ForceShardRollover on its stream, the rest on no resource).
 class SimulatorService final : public awsfacade::simulator::v1::SimulatorService::CallbackService {
  public:
-  explicit SimulatorService(SimulatorHooks hooks, const Authorizer* authz = nullptr)
+  explicit SimulatorService(SimulatorHooks hooks, const service::Authorizer* authz = nullptr)
       : hooks_(std::move(hooks)), authz_(authz) {}
 
   grpc::ServerUnaryReactor* AdvanceClock(
@@ -47,9 +47,9 @@ class SimulatorService final : public awsfacade::simulator::v1::SimulatorService
                                     const google::protobuf::Message& request) const;
 
   SimulatorHooks hooks_;
-  const Authorizer* authz_;
+  const service::Authorizer* authz_;
 };
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
 
-#endif  // AWSFACADE_SERVICE_SIMULATOR_SERVICE_H_
+#endif  // AWSFACADE_APP_SIMULATOR_SERVICE_H_

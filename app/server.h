@@ -1,5 +1,5 @@
-#ifndef AWSFACADE_SERVICE_SERVER_H_
-#define AWSFACADE_SERVICE_SERVER_H_
+#ifndef AWSFACADE_APP_SERVER_H_
+#define AWSFACADE_APP_SERVER_H_
 
 #include <cstdint>
 #include <memory>
@@ -8,16 +8,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/backend_factory.h"
+#include "app/observability.h"
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
 #include "service/aws_wire/aws_wire_server.h"
-#include "service/backend_factory.h"
 #include "service/consumer_groups/consumer_groups_service.h"
-#include "service/observability.h"
 #include "service/reflection_service.h"
 #include "service/subscription_engine.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 
 // Everything the server needs, filled from flags and the environment in
 // main.cc and nowhere else.
@@ -55,9 +55,9 @@ struct ServerOptions {
   // (docs/security.md): it is no defence against them. Zero: no
   // quota.
   int64_t transport_memory_bytes = 0;
-  SubscriptionEngineOptions subscriptions;
+  service::SubscriptionEngineOptions subscriptions;
   // Consumer groups (awsfacade.consumergroups.v1): the lease duration.
-  consumer_groups::ConsumerGroupsOptions consumer_groups;
+  service::consumer_groups::ConsumerGroupsOptions consumer_groups;
   // The secret that seals subscription continuation tokens (at least 32
   // bytes). Replicas given the same key resume each other's tokens (on the
   // AWS backend, where the stream is shared); empty: a random key per process.
@@ -71,7 +71,7 @@ struct ServerOptions {
   ObservabilityOptions observability;
   // The AWS wire protocols endpoint (--aws_listen; empty listen: none). Its
   // region is backends.region.
-  aws_wire::AwsWireOptions aws_wire;
+  service::aws_wire::AwsWireOptions aws_wire;
 };
 
 // The facade's gRPC server: the AWS services on their backends, health
@@ -103,21 +103,21 @@ class FacadeServer {
   void FollowStateWritability();
 
   Backends backends_;
-  std::unique_ptr<Authorizer> authz_;
-  std::unique_ptr<SubscriptionEngine> subscriptions_;
+  std::unique_ptr<service::Authorizer> authz_;
+  std::unique_ptr<service::SubscriptionEngine> subscriptions_;
   // Group members' reads (SubscribeToShard over the in-process channel);
   // stopped before the server shuts down.
-  std::shared_ptr<consumer_groups::InProcessShardSource> group_reads_;
-  consumer_groups::ConsumerGroupsService* consumer_groups_ = nullptr;  // in services_
+  std::shared_ptr<service::consumer_groups::InProcessShardSource> group_reads_;
+  service::consumer_groups::ConsumerGroupsService* consumer_groups_ = nullptr;  // in services_
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::vector<std::string> served_names_;  // what health answers for, besides ""
-  std::unique_ptr<ReflectionService> reflection_;
+  std::unique_ptr<service::ReflectionService> reflection_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<aws_wire::AwsWireServer> aws_wire_;  // calls server_ in process
-  std::shared_ptr<observability::JsonLogger> logger_;  // may be null
+  std::unique_ptr<service::aws_wire::AwsWireServer> aws_wire_;  // calls server_ in process
+  std::shared_ptr<observability::JsonLogger> logger_;           // may be null
   int port_ = 0;
 };
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
 
-#endif  // AWSFACADE_SERVICE_SERVER_H_
+#endif  // AWSFACADE_APP_SERVER_H_

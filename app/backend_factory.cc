@@ -1,4 +1,4 @@
-#include "service/backend_factory.h"
+#include "app/backend_factory.h"
 
 #include <algorithm>
 #include <utility>
@@ -14,7 +14,7 @@
 #include "backends/simulator/persistence/simulator_state.h"
 #include "backends/simulator/personalize_simulator.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 
 absl::StatusOr<BackendKind> ParseBackendKind(absl::string_view name) {
   if (name == "simulator") return BackendKind::kSimulator;
@@ -196,14 +196,14 @@ absl::StatusOr<Backends> CreateBackends(const BackendOptions& options) {
     // The unary calls start the AWS backend's asynchronous forms on gRPC's
     // threads; what still calls a blocking form (the paginating streams'
     // pages) runs on a bounded pool, never on gRPC's callback threads.
-    out.executor = std::make_unique<ThreadPoolExecutor>(
+    out.executor = std::make_unique<service::ThreadPoolExecutor>(
         static_cast<size_t>(std::max(1, options.aws_executor_threads)));
   } else {
     // In-memory calls take microseconds: run them on the callback thread.
-    out.executor = std::make_unique<InlineExecutor>();
+    out.executor = std::make_unique<service::InlineExecutor>();
   }
-  out.timers = std::make_unique<Scheduler>();
+  out.timers = std::make_unique<service::Scheduler>();
   return out;
 }
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app

@@ -1,4 +1,4 @@
-#include "service/command_line.h"
+#include "app/command_line.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 namespace {
 
 // Flags absl handles itself (usage, flag files, environment).
@@ -153,4 +153,4 @@ absl::Status CheckCommandLine(int argc, const char* const* argv) {
   return absl::OkStatus();
 }
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app

@@ -1,4 +1,4 @@
-#include "service/command_line.h"
+#include "app/command_line.h"
 
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@ ABSL_FLAG(int, cl_test_port, 0, "test");
 ABSL_FLAG(bool, cl_test_verbose, false, "test");
 ABSL_FLAG(std::string, cl_test_name, "", "test");
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 namespace {
 
 using ::testing::HasSubstr;
@@ -63,7 +63,7 @@ TEST(CommandLineTest, MissingValueIsAnError) {
 }
 
 TEST(CommandLineTest, HelpListsTheFlagsOfTheFileWithDefaultsAndHelp) {
-  const std::string help = FlagsHelp("usage line", "tests/service/command_line_test.cc");
+  const std::string help = FlagsHelp("usage line", "tests/app/command_line_test.cc");
   EXPECT_THAT(help, HasSubstr("usage line"));
   EXPECT_THAT(help, HasSubstr("  --cl_test_port=0\n      test\n"));
   EXPECT_THAT(help, HasSubstr("  --cl_test_name=\"\"\n"));
@@ -82,4 +82,4 @@ TEST(CommandLineTest, ClosestNameAllowsAboutOneEditInThree) {
 }
 
 }  // namespace
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app

@@ -1,24 +1,24 @@
-#include "service/observability.h"
+#include "app/observability.h"
 
 #include <atomic>
 #include <utility>
 
+#include "app/backend_factory.h"
 #include "backends/aws/aws_backends.h"
 #include "backends/common/aws_error.h"
 #include "backends/instrumented_backends.h"
 #include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
 #include "observability/rpc_interceptor.h"
-#include "service/backend_factory.h"
 #include "service/subscription_engine.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 namespace {
 
 // One adapter from the three observer interfaces to FacadeMetrics.
 class MetricsObserver final : public backends::BackendCallObserver,
                               public backends::aws::AwsRetryObserver,
-                              public SubscriptionObserver {
+                              public service::SubscriptionObserver {
  public:
   explicit MetricsObserver(std::shared_ptr<observability::FacadeMetrics> metrics)
       : metrics_(std::move(metrics)) {}
@@ -65,7 +65,7 @@ absl::string_view BackendOutcome(const absl::Status& status) {
 }
 
 void ObserveBackends(const ObservabilityOptions& observability, BackendOptions& backends,
-                     SubscriptionEngineOptions& subscriptions) {
+                     service::SubscriptionEngineOptions& subscriptions) {
   if (observability.metrics == nullptr) return;
   auto observer = std::make_shared<MetricsObserver>(observability.metrics);
   backends.call_observer = observer;
@@ -121,4 +121,4 @@ void RouteLibraryLogs(std::shared_ptr<observability::JsonLogger> logger) {
   google::protobuf::SetLogHandler(LogProtobufLine);
 }
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app

@@ -1,4 +1,4 @@
-#include "service/server.h"
+#include "app/server.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "app/simulator_service.h"
 #include "awsfacade/bench/v1/echo.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -22,9 +23,8 @@
 #include "service/personalize_service.h"
 #include "service/reflection_service.h"
 #include "service/request_parsing.h"
-#include "service/simulator_service.h"
 
-namespace awsfacade::service {
+namespace awsfacade::app {
 namespace {
 
 // The benchmark baseline: the cheapest possible RPC on the same server.
@@ -191,7 +191,7 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   auto sealer = token_key.empty() ? std::make_shared<backends::TokenSealer>()
                                   : std::make_shared<backends::TokenSealer>(token_key);
   if (!options.authz_policy.empty()) {
-    absl::StatusOr<std::unique_ptr<Authorizer>> authz = Authorizer::FromJson(
+    absl::StatusOr<std::unique_ptr<service::Authorizer>> authz = service::Authorizer::FromJson(
         options.authz_policy, options.backends.region, options.backends.account_id, sealer);
     if (!authz.ok()) {
       return absl::InvalidArgumentError(
@@ -199,33 +199,36 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     }
     server->authz_ = *std::move(authz);
   }
-  const Authorizer* authz = server->authz_.get();
+  const service::Authorizer* authz = server->authz_.get();
   // Each service with its full name, which reflection lists and health
   // answers for; each parses its requests itself (service/request_parsing.h).
   std::vector<std::string> names = {grpc::health::v1::Health::service_full_name()};
   auto add = [&](const char* name, std::unique_ptr<grpc::Service> service) {
     names.push_back(name);
     server->served_names_.push_back(name);
-    server->services_.push_back(WithStrictParsing(std::move(service), name));
+    server->services_.push_back(service::WithStrictParsing(std::move(service), name));
   };
   add(aws::cognitosync::v1::CognitoSyncService::service_full_name(),
-      std::make_unique<CognitoSyncService>(b.cognito_sync, b.executor.get(), b.timers.get(),
-                                           authz));
+      std::make_unique<service::CognitoSyncService>(b.cognito_sync, b.executor.get(),
+                                                    b.timers.get(), authz));
   add(aws::personalize::v1::PersonalizeService::service_full_name(),
-      std::make_unique<PersonalizeService>(b.personalize, b.executor.get(), b.timers.get(), authz));
-  server->subscriptions_ = std::make_unique<SubscriptionEngine>(
+      std::make_unique<service::PersonalizeService>(b.personalize, b.executor.get(), b.timers.get(),
+                                                    authz));
+  server->subscriptions_ = std::make_unique<service::SubscriptionEngine>(
       b.dynamodb_streams, std::move(sealer), options.subscriptions);
   add(aws::dynamodbstreams::v1::DynamoDbStreamsService::service_full_name(),
-      std::make_unique<DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(), b.timers.get(),
-                                               server->subscriptions_.get(), authz));
+      std::make_unique<service::DynamoDbStreamsService>(b.dynamodb_streams, b.executor.get(),
+                                                        b.timers.get(),
+                                                        server->subscriptions_.get(), authz));
   add(aws::dynamodb::v1::DynamoDbService::service_full_name(),
-      std::make_unique<DynamoDbService>(b.dynamodb, b.executor.get(), b.timers.get(), authz));
+      std::make_unique<service::DynamoDbService>(b.dynamodb, b.executor.get(), b.timers.get(),
+                                                 authz));
   // Group members read their shards through this server's own
   // SubscribeToShard, sharing the one upstream reader per shard.
   FacadeServer* self = server.get();
-  server->group_reads_ = std::make_shared<consumer_groups::InProcessShardSource>(
+  server->group_reads_ = std::make_shared<service::consumer_groups::InProcessShardSource>(
       [self] { return self->InProcessChannel(); });
-  auto groups = std::make_unique<consumer_groups::ConsumerGroupsService>(
+  auto groups = std::make_unique<service::consumer_groups::ConsumerGroupsService>(
       b.dynamodb, b.dynamodb_streams, server->group_reads_, b.executor.get(), b.timers.get(), authz,
       options.consumer_groups);
   server->consumer_groups_ = groups.get();
@@ -239,8 +242,9 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  absl::StatusOr<std::unique_ptr<ReflectionService>> reflection = ReflectionService::Create(
-      EmbeddedDescriptorSet(), std::move(names), options.max_message_bytes);
+  absl::StatusOr<std::unique_ptr<service::ReflectionService>> reflection =
+      service::ReflectionService::Create(service::EmbeddedDescriptorSet(), std::move(names),
+                                         options.max_message_bytes);
   if (!reflection.ok()) return reflection.status();
   server->reflection_ = *std::move(reflection);
 
@@ -270,12 +274,12 @@ absl::StatusOr<std::unique_ptr<FacadeServer>> FacadeServer::Start(ServerOptions 
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   if (!options.aws_wire.listen.empty()) {
-    aws_wire::AwsWireOptions wire = options.aws_wire;
+    service::aws_wire::AwsWireOptions wire = options.aws_wire;
     wire.handler.region = options.backends.region;
     grpc::ChannelArguments args;  // answers as large as the server sends
     args.SetMaxReceiveMessageSize(options.max_message_bytes);
-    absl::StatusOr<std::unique_ptr<aws_wire::AwsWireServer>> started =
-        aws_wire::AwsWireServer::Start(wire, server->server_->InProcessChannel(args));
+    absl::StatusOr<std::unique_ptr<service::aws_wire::AwsWireServer>> started =
+        service::aws_wire::AwsWireServer::Start(wire, server->server_->InProcessChannel(args));
     if (!started.ok()) return started.status();
     server->aws_wire_ = *std::move(started);
   }
@@ -346,4 +350,4 @@ std::shared_ptr<grpc::Channel> FacadeServer::InProcessChannel() {
   return server_->InProcessChannel(grpc::ChannelArguments());
 }
 
-}  // namespace awsfacade::service
+}  // namespace awsfacade::app
