@@ -21,11 +21,11 @@
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
-#include "backends/request_validator.h"
 #include "backends/simulator/cognito_sync_simulator.h"
 #include "backends/simulator/dynamodb_simulator.h"
 #include "backends/simulator/personalize_simulator.h"
 #include "backends/simulator/simulator_options.h"
+#include "tests/common/validated_over.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace awsfacade::fuzz {
@@ -52,20 +52,14 @@ struct Simulators {
   // ... and their operations as the server calls them: behind the model
   // validation (backends/request_validator.h), which the simulators leave
   // to the chain.
-  backends::ValidatedDynamoDb dynamodb_api{Unowned<backends::DynamoDbBackend>(dynamodb)};
-  backends::ValidatedDynamoDbStreams streams_api{
-      Unowned<backends::DynamoDbStreamsBackend>(dynamodb)};
-  backends::ValidatedPersonalize personalize_api{
-      Unowned<backends::PersonalizeBackend>(personalize)};
-  backends::ValidatedCognitoSync cognito_sync_api{
-      Unowned<backends::CognitoSyncBackend>(cognito_sync)};
-
- private:
-  // A pointer to `member` that does not own it (it lives as long as this).
-  template <typename Backend>
-  static std::shared_ptr<Backend> Unowned(Backend& member) {
-    return std::shared_ptr<Backend>(std::shared_ptr<Backend>(), &member);
-  }
+  backends::ValidatedDynamoDb dynamodb_api =
+      ::awsfacade::testing::ValidatedOver<backends::DynamoDbBackend>(dynamodb);
+  backends::ValidatedDynamoDbStreams streams_api =
+      ::awsfacade::testing::ValidatedOver<backends::DynamoDbStreamsBackend>(dynamodb);
+  backends::ValidatedPersonalize personalize_api =
+      ::awsfacade::testing::ValidatedOver<backends::PersonalizeBackend>(personalize);
+  backends::ValidatedCognitoSync cognito_sync_api =
+      ::awsfacade::testing::ValidatedOver<backends::CognitoSyncBackend>(cognito_sync);
 };
 
 // What a call gave: not parsed (the bytes are no valid request), or the

@@ -17,12 +17,12 @@
 #include "absl/time/time.h"
 #include "backends/common/clock.h"
 #include "backends/common/token_sealer.h"
-#include "backends/request_validator.h"
 #include "backends/simulator/simulator_options.h"
 #include "backends/simulator/state/state_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/status_matchers.h"
+#include "tests/common/validated_over.h"
 
 namespace awsfacade::backends::simulator::state_test {
 
@@ -77,14 +77,8 @@ void ExpectLoadRefuses(Sim& sim, const Damage<State>& damage) {
   EXPECT_EQ(SavedBytes<State>(sim), before);
 }
 
-// `sim`'s operations as the server calls them: behind the model validation
-// (backends/request_validator.h), which the simulators leave to their
-// caller. Refers to `sim` without owning it: use it while `sim` lives.
-// `Backend` is the service interface, e.g. ValidatedOver<PersonalizeBackend>.
-template <typename Backend>
-Validated<Backend> ValidatedOver(Backend& sim) {
-  return Validated<Backend>(std::shared_ptr<Backend>(std::shared_ptr<Backend>(), &sim));
-}
+// A simulator's operations behind the model validation (tests/common/validated_over.h).
+using ::awsfacade::testing::ValidatedOver;
 
 // A journaled call: `method` of the service interface `Backend` with
 // `request`, through ValidatedOver, as a WriteLog write.
