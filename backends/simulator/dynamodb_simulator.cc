@@ -1617,6 +1617,29 @@ absl::StatusOr<v1::DescribeLimitsResponse> DynamoDbSimulator::DescribeLimits(
   return response;
 }
 
+absl::StatusOr<v1::ListTablesResponse> DynamoDbSimulator::ListTables(
+    const v1::ListTablesRequest& request) {
+  constexpr int kDefaultLimit = 100;  // also the model's maximum
+  const int limit = request.has_limit() ? request.limit() : kDefaultLimit;
+  PendingWakeups wake(watchers_);
+  absl::MutexLock lock(&mu_);
+  TickLocked(Now(), wake);
+  // Names in byte order, which for the table-name alphabet is AWS's
+  // ascending order. The start name is a position, not a table that must
+  // exist: the page begins after it.
+  auto it = request.exclusive_start_table_name().empty()
+                ? tables_.begin()
+                : tables_.upper_bound(request.exclusive_start_table_name());
+  v1::ListTablesResponse response;
+  for (; it != tables_.end() && response.table_names_size() < limit; ++it) {
+    response.add_table_names(it->first);
+  }
+  if (it != tables_.end() && response.table_names_size() > 0) {
+    response.set_last_evaluated_table_name(response.table_names(response.table_names_size() - 1));
+  }
+  return response;
+}
+
 // --- Query and Scan (dynamodb_query.h) -------------------------------------
 
 template <typename Response, typename Request>

@@ -148,6 +148,8 @@ class DynamoDbSimulator final : public DynamoDbBackend, public DynamoDbStreamsBa
   AWSFACADE_DYNAMODB_OP(DescribeTimeToLive)
   // AWS's documented default quotas (docs/aws-semantics.md §7.1).
   AWSFACADE_DYNAMODB_OP(DescribeLimits)
+  // The tables' names in order, in pages of at most 100.
+  AWSFACADE_DYNAMODB_OP(ListTables)
   // Reads of many items (dynamodb_query.h).
   AWSFACADE_DYNAMODB_OP(Query)
   AWSFACADE_DYNAMODB_OP(Scan)

@@ -157,6 +157,8 @@ inline const std::vector<Operation>& Operations() {
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, BatchWriteItem),
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, TransactGetItems),
         AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, TransactWriteItems),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, DescribeLimits),
+        AWSFACADE_FUZZ_OP("DynamoDB", Dynamo, DynamoDbBackend, ListTables),
 #undef AWSFACADE_FUZZ_OP
     };
   }();

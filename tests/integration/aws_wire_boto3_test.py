@@ -4,7 +4,7 @@ awsfacade-server runs with --aws_listen=127.0.0.1:0; boto3 is pointed at it
 with nothing but endpoint_url, as a team moving off moto or LocalStack would:
   * DynamoDB: CreateTable (botocore's own `table_exists` waiter), PutItem,
     GetItem, UpdateItem, DeleteItem, DescribeTable, UpdateTable, the TTL
-    calls, DeleteTable, Query and Scan with botocore's own paginators (and
+    calls, DeleteTable, ListTables, Query and Scan with botocore's own paginators (and
     an index, filters, projections, Select COUNT); errors by name and HTTP status (botocore verifies
     x-amz-crc32 on every DynamoDB answer; the test checks it too);
   * DynamoDB Streams: botocore's ListStreams paginator, DescribeStream,
@@ -154,6 +154,25 @@ class WireTest(unittest.TestCase):
         ddb.delete_table(TableName="wire-items")
         ddb.get_waiter("table_not_exists").wait(TableName="wire-items",
                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+
+    def test_list_tables_with_botocore_paginator(self):
+        # An operation added to the gRPC API after the wire endpoint: it is
+        # served with no code of the endpoint's own.
+        ddb = client("dynamodb", self.endpoint)
+        mine = ["wire-list-c", "wire-list-a", "wire-list-b"]
+        for name in mine:
+            self.create_table(name, stream=False)
+        pages = list(ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2}))
+        names = [n for page in pages for n in page["TableNames"]]
+        self.assertEqual(names, sorted(names))  # ascending, across pages
+        self.assertEqual([n for n in names if n.startswith("wire-list-")], sorted(mine))
+        self.assertTrue(all(len(page["TableNames"]) <= 2 for page in pages), pages)
+        self.assertNotIn("LastEvaluatedTableName", pages[-1])
+        after = ddb.list_tables(ExclusiveStartTableName="wire-list-a", Limit=1)
+        self.assertEqual(after["TableNames"], ["wire-list-b"])
+        self.assertEqual(error_of(ddb.list_tables, Limit=101), ("ValidationException", 400))
+        for name in mine:
+            ddb.delete_table(TableName=name)
 
     def test_query_and_scan_with_botocore_paginators(self):
         ddb = client("dynamodb", self.endpoint)

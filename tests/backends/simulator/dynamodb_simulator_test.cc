@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "backends/common/aws_error.h"
 #include "backends/common/clock.h"
@@ -1175,6 +1176,64 @@ TEST_F(DynamoDbSimulatorTest, DescribeLimitsAnswersTheDocumentedDefaultQuotas) {
   EXPECT_EQ(r->account_max_write_capacity_units(), 80000);
   EXPECT_EQ(r->table_max_read_capacity_units(), 40000);
   EXPECT_EQ(r->table_max_write_capacity_units(), 40000);
+}
+
+ddb::ListTablesRequest ListTablesPage(absl::string_view start, std::optional<int> limit) {
+  ddb::ListTablesRequest request;
+  request.set_exclusive_start_table_name(std::string(start));
+  if (limit) request.set_limit(*limit);
+  return request;
+}
+
+TEST_F(DynamoDbSimulatorTest, ListTablesPagesThroughTheNamesInAscendingOrder) {
+  for (absl::string_view name : {"tcc", "taa", "Tzz", "tbb", "t-d"}) CreateTable("", name);
+  absl::StatusOr<ddb::ListTablesResponse> r = sim_->ListTables(ListTablesPage("", 2));
+  ASSERT_THAT(r, IsOk());
+  // Byte order: upper case and '-' sort before lower case, as on AWS.
+  EXPECT_THAT(r->table_names(), ElementsAre("Tzz", "t-d"));
+  EXPECT_EQ(r->last_evaluated_table_name(), "t-d");
+  r = sim_->ListTables(ListTablesPage(r->last_evaluated_table_name(), 2));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->table_names(), ElementsAre("taa", "tbb"));
+  EXPECT_EQ(r->last_evaluated_table_name(), "tbb");
+  // A full last page has no LastEvaluatedTableName: nothing follows.
+  r = sim_->ListTables(ListTablesPage(r->last_evaluated_table_name(), 1));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->table_names(), ElementsAre("tcc"));
+  EXPECT_EQ(r->last_evaluated_table_name(), "");
+}
+
+TEST_F(DynamoDbSimulatorTest, ListTablesStartsAfterANameThatIsNoTableAndDefaultsTo100) {
+  for (int i = 0; i < 102; ++i) CreateTable("", absl::StrFormat("t%03d", i));
+  absl::StatusOr<ddb::ListTablesResponse> r = sim_->ListTables(ListTablesPage("", std::nullopt));
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->table_names_size(), 100);
+  EXPECT_EQ(r->table_names(0), "t000");
+  EXPECT_EQ(r->last_evaluated_table_name(), "t099");
+  r = sim_->ListTables(ListTablesPage("t0995", std::nullopt));  // between t099 and t100
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->table_names(), ElementsAre("t100", "t101"));
+  EXPECT_EQ(r->last_evaluated_table_name(), "");
+  // A deleted table is gone from the list at once, as DeleteTable removes it.
+  ddb::DeleteTableRequest drop;
+  drop.set_table_name("t100");
+  ASSERT_THAT(sim_->DeleteTable(drop), IsOk());
+  r = sim_->ListTables(ListTablesPage("t099", std::nullopt));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->table_names(), ElementsAre("t101"));
+}
+
+TEST_F(DynamoDbSimulatorTest, ListTablesRefusesALimitOrAStartNameOutsideTheModel) {
+  EXPECT_THAT(sim_->ListTables(ListTablesPage("", 0)), IsAwsError("ValidationException"));
+  EXPECT_THAT(sim_->ListTables(ListTablesPage("", 101)), IsAwsError("ValidationException"));
+  EXPECT_THAT(sim_->ListTables(ListTablesPage("ab", 1)), IsAwsError("ValidationException"));
+  EXPECT_THAT(sim_->ListTables(ListTablesPage("a b c", 1)), IsAwsError("ValidationException"));
+  EXPECT_THAT(sim_->ListTables(ListTablesPage("", 100)), IsOk());
+  // Called without the validator, a limit of 0 is an empty page, not a crash.
+  CreateTable();
+  absl::StatusOr<ddb::ListTablesResponse> r = simulator_->ListTables(ListTablesPage("", 0));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->table_names_size(), 0);
 }
 
 // --- Wake-ups and concurrency -------------------------------------------------------------

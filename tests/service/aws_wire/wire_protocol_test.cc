@@ -60,7 +60,7 @@ TEST(WireProtocolTest, RoutesEachAwsJsonServiceByTarget) {
 
 TEST(WireProtocolTest, UnknownOperationOfAKnownServiceKeepsTheServiceForTheErrorShape) {
   const ServiceSpec* hint = nullptr;
-  EXPECT_THAT(Route(JsonRequest("DynamoDB_20120810.ListTables", "{}"), &hint).status(),
+  EXPECT_THAT(Route(JsonRequest("DynamoDB_20120810.ExecuteStatement", "{}"), &hint).status(),
               HasAwsName("UnknownOperationException"));
   EXPECT_EQ(hint, &backends::aws::DynamoDbService());
   // The facade-only RPCs are not AWS operations.
