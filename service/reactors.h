@@ -14,6 +14,7 @@
 #include "backends/common/call_context.h"
 #include "backends/common/call_deadline.h"
 #include "backends/common/call_delay.h"
+#include "backends/operation_chain.h"
 #include "grpcpp/grpcpp.h"
 #include "service/authorizer.h"
 #include "service/executor.h"
@@ -55,7 +56,11 @@ inline absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
 //    a backend's Async* form, started on the calling thread when
 //    `start_inline` (the backend never blocks: asynchronous, so no executor
 //    thread waits on it, or in memory like the simulators) and on the
-//    executor otherwise (the backend's Async* runs its blocking form inline).
+//    executor otherwise (the backend's Async* runs its blocking form inline);
+//  - in place: void(const backends::CallContext&, Response*, backends::OperationDone),
+//    an operation chain's call, which writes gRPC's own response message on
+//    success and then gives only the status; started as the asynchronous
+//    form is.
 // A call the backend delays (DelayedCallError) waits on a timer and runs
 // again when due; meanwhile no thread is held, the client's cancellation
 // finishes it at once, and a delay past the caller's deadline ends it with
@@ -63,7 +68,10 @@ inline absl::Time CallDeadline(const grpc::CallbackServerContext& context) {
 template <typename Response, typename Call>
 class UnaryCallReactor final : public grpc::ServerUnaryReactor {
  public:
+  static constexpr bool kInPlace =
+      std::is_invocable_v<Call&, const backends::CallContext&, Response*, backends::OperationDone>;
   static constexpr bool kAsync =
+      kInPlace ||
       std::is_invocable_v<Call&, const backends::CallContext&, backends::AsyncDone<Response>>;
 
   UnaryCallReactor(const HandlerContext& handler, absl::Time deadline, Response* response,
@@ -106,9 +114,25 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   }
   void OnDone() override { delete this; }
 
+  // The end of an in-place call's run: the response is written when
+  // `status` is OK; a delayed call waits and runs again. Also how a first
+  // run made before this reactor existed hands its delay over.
+  void CompleteInPlace(absl::Status status) {
+    if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
+      Wait(*std::move(delay));
+      return;
+    }
+    Finish(ToGrpcStatus(status, domain_));
+  }
+
  private:
   void Start(const backends::CallContext& context) {
-    call_(context, [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
+    if constexpr (kInPlace) {
+      call_(context, response_,
+            [this](absl::Status status) { CompleteInPlace(std::move(status)); });
+    } else {
+      call_(context, [this](absl::StatusOr<Response> result) { Complete(std::move(result)); });
+    }
   }
 
   // On whichever thread the answer came (the executor's, or an asynchronous
@@ -171,12 +195,50 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
 // ServeAsyncUnary(context, request, response, handler_, backend_.get(),
 // &backends::PersonalizeBackend::AsyncCreateSchema): started on gRPC's
 // thread when the backend never blocks (!MayBlock(): asynchronous, or in
-// memory like the simulators), on the executor otherwise.
+// memory like the simulators), on the executor otherwise. A backend over an
+// operation chain (every backend the server builds) is called through the
+// chain with gRPC's own request and response messages: the typed method
+// would copy the request and move the response twice.
 template <typename Backend, typename Request, typename Response>
 grpc::ServerUnaryReactor* ServeAsyncUnary(
     grpc::CallbackServerContext* context, const Request* request, Response* response,
     const HandlerContext& handler, Backend* backend,
     void (Backend::*method)(const backends::CallContext&, Request, backends::AsyncDone<Response>)) {
+  if (std::shared_ptr<backends::OperationInvoker> chain = backend->chain()) {
+    const bool start_inline = !chain->MayBlock();
+    const bool synchronous = !chain->IsAsynchronous();
+    auto call = [chain = std::move(chain), request](const backends::CallContext& run, Response* out,
+                                                    backends::OperationDone done) {
+      chain->Invoke({backends::MethodOf<Request>(), run, request, out}, std::move(done));
+    };
+    if (!start_inline || !synchronous) {
+      return ServeUnary(context, *request, response, handler, std::move(call), start_inline);
+    }
+    // A chain that answers on this thread and never blocks (the simulators'):
+    // the call runs here and now, and a call that is over ends on gRPC's
+    // default reactor, whose OnDone runs inline. A reactor of our own would
+    // have gRPC hand its OnDone to another thread, a wake-up per call (a
+    // third of the server's CPU time per call on the simulator, measured
+    // with bench/unary_bench.py). Only a delayed call gets one, to wait.
+    if (absl::Status allowed = Authorize(handler, *context, *request); !allowed.ok()) {
+      grpc::ServerUnaryReactor* refused = context->DefaultReactor();
+      refused->Finish(ToGrpcStatus(allowed, handler.domain));
+      return refused;
+    }
+    backends::CallContext first;
+    first.deadline = CallDeadline(*context);
+    absl::Status status;
+    call(first, response, [&status](absl::Status done) { status = std::move(done); });
+    if (!backends::DelayedCallOf(status)) {
+      grpc::ServerUnaryReactor* finished = context->DefaultReactor();
+      finished->Finish(ToGrpcStatus(status, handler.domain));
+      return finished;
+    }
+    auto* reactor = new UnaryCallReactor<Response, decltype(call)>(
+        handler, first.deadline, response, std::move(call), /*start_inline=*/true);
+    reactor->CompleteInPlace(std::move(status));
+    return reactor;
+  }
   return ServeUnary(
       context, *request, response, handler,
       [backend, method, request](const backends::CallContext& call,

@@ -44,7 +44,11 @@ Digest Sha256(absl::string_view a, absl::string_view b) {
   return out;
 }
 
-Digest HmacSha256(absl::string_view key, absl::string_view data) {
+namespace {
+// RFC 2104's padded key blocks: the key (hashed first when longer than a
+// block) XOR 0x36 and XOR 0x5c. The caller cleanses them.
+void PadKey(absl::string_view key, std::array<char, kSha256BlockBytes>& ipad,
+            std::array<char, kSha256BlockBytes>& opad) {
   std::array<char, kSha256BlockBytes> block{};
   if (key.size() > kSha256BlockBytes) {
     Digest hashed = Sha256(key);
@@ -52,18 +56,58 @@ Digest HmacSha256(absl::string_view key, absl::string_view data) {
   } else {
     std::copy(key.begin(), key.end(), block.begin());
   }
-  std::array<char, kSha256BlockBytes> ipad;
-  std::array<char, kSha256BlockBytes> opad;
   for (size_t i = 0; i < kSha256BlockBytes; ++i) {
     ipad[i] = static_cast<char>(block[i] ^ 0x36);
     opad[i] = static_cast<char>(block[i] ^ 0x5c);
   }
-  Digest inner = Sha256(absl::string_view(ipad.data(), ipad.size()), data);
-  Digest outer = Sha256(absl::string_view(opad.data(), opad.size()), AsView(inner));
   OPENSSL_cleanse(block.data(), block.size());
+}
+
+void Cleanse(std::array<char, kSha256BlockBytes>& ipad, std::array<char, kSha256BlockBytes>& opad) {
   OPENSSL_cleanse(ipad.data(), ipad.size());
   OPENSSL_cleanse(opad.data(), opad.size());
+}
+}  // namespace
+
+Digest HmacSha256(absl::string_view key, absl::string_view data) {
+  std::array<char, kSha256BlockBytes> ipad;
+  std::array<char, kSha256BlockBytes> opad;
+  PadKey(key, ipad, opad);
+  Digest inner = Sha256(absl::string_view(ipad.data(), ipad.size()), data);
+  Digest outer = Sha256(absl::string_view(opad.data(), opad.size()), AsView(inner));
+  Cleanse(ipad, opad);
   return outer;
+}
+
+void HmacSha256Key::CtxDeleter::operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+
+HmacSha256Key::HmacSha256Key(absl::string_view key)
+    : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+  std::array<char, kSha256BlockBytes> ipad;
+  std::array<char, kSha256BlockBytes> opad;
+  PadKey(key, ipad, opad);
+  EVP_DigestInit_ex(inner_.get(), Sha256Md(), nullptr);
+  EVP_DigestUpdate(inner_.get(), ipad.data(), ipad.size());
+  EVP_DigestInit_ex(outer_.get(), Sha256Md(), nullptr);
+  EVP_DigestUpdate(outer_.get(), opad.data(), opad.size());
+  Cleanse(ipad, opad);
+}
+
+Digest HmacSha256Key::Mac(std::initializer_list<absl::string_view> parts) const {
+  EVP_MD_CTX* ctx = ThreadMdCtx();
+  Digest inner;
+  Digest out;
+  unsigned int len = 0;
+  EVP_MD_CTX_copy_ex(ctx, inner_.get());
+  for (absl::string_view part : parts) {
+    if (!part.empty()) EVP_DigestUpdate(ctx, part.data(), part.size());
+  }
+  EVP_DigestFinal_ex(ctx, inner.data(), &len);
+  EVP_MD_CTX_copy_ex(ctx, outer_.get());
+  EVP_DigestUpdate(ctx, inner.data(), inner.size());
+  EVP_DigestFinal_ex(ctx, out.data(), &len);
+  OPENSSL_cleanse(inner.data(), inner.size());
+  return out;
 }
 
 }  // namespace awsfacade::backends

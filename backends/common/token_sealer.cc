@@ -10,18 +10,22 @@
 namespace awsfacade::backends {
 namespace {
 constexpr size_t kMacBytes = 16;
+
+std::string RandomKey() {
+  std::string key(32, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size()));
+  return key;
+}
 }  // namespace
 
-TokenSealer::TokenSealer() : key_(32, '\0') {
-  RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), static_cast<int>(key_.size()));
-}
+TokenSealer::TokenSealer() : TokenSealer(RandomKey()) {}
 
-TokenSealer::TokenSealer(std::string key) : key_(std::move(key)) {}
+TokenSealer::TokenSealer(std::string key) : key_(key) { OPENSSL_cleanse(key.data(), key.size()); }
 
 std::string TokenSealer::Mac(absl::string_view purpose, absl::string_view payload) const {
   // Length-prefix the purpose so ("ab","c") and ("a","bc") differ.
-  std::string message = absl::StrCat(purpose.size(), ":", purpose, payload);
-  Digest mac = HmacSha256(key_, message);
+  const absl::AlphaNum length(purpose.size());
+  Digest mac = key_.Mac({length.Piece(), ":", purpose, payload});
   return std::string(reinterpret_cast<const char*>(mac.data()), kMacBytes);
 }
 

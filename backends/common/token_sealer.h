@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "backends/common/crypto.h"
 
 namespace awsfacade::backends {
 
@@ -29,7 +30,7 @@ class TokenSealer {
  private:
   std::string Mac(absl::string_view purpose, absl::string_view payload) const;
 
-  std::string key_;
+  HmacSha256Key key_;
 };
 
 }  // namespace awsfacade::backends

@@ -16,6 +16,17 @@ TEST(TokenSealerTest, RoundTripsPayload) {
   EXPECT_EQ(*opened, std::string("pay\0load", 8));
 }
 
+// The token format is a contract (a persisted simulator's tokens outlive a
+// restart, and an upgrade): web-safe base64 of payload || the first 16 bytes
+// of HMAC-SHA256(key, "<purpose length>:" purpose payload). Expected values
+// from Python's hmac module, for a key shorter and one longer than a block.
+TEST(TokenSealerTest, SealsTheDocumentedFormat) {
+  EXPECT_EQ(TokenSealer(std::string(32, 'k')).Seal("personalize.ListDatasets|g", "offset=7"),
+            "b2Zmc2V0PTcIsSuIzh2swTaINQ2VpTcj");
+  EXPECT_EQ(TokenSealer(std::string(100, 'L')).Seal("personalize.ListDatasets|g", "offset=7"),
+            "b2Zmc2V0PTedmNOJZcglKCGQqSlhEx8L");
+}
+
 TEST(TokenSealerTest, RejectsOtherPurpose) {
   TokenSealer sealer("key");
   std::string token = sealer.Seal("a", "payload");
