@@ -303,8 +303,18 @@ std::string NewRequestId(const ServiceSpec* service) {
   thread_local absl::BitGen bits;
   if (IsDynamoDb(service)) {
     constexpr absl::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    // Twelve base-36 digits per draw, uniform over [0, 36^12): 5 draws, not
+    // one per character.
+    constexpr int kDigitsPerDraw = 12;
+    constexpr uint64_t kDrawRange = 4738381338321616896ULL;  // 36^12
     std::string id(52, 'A');
-    for (char& c : id) c = kAlphabet[absl::Uniform<size_t>(bits, 0, kAlphabet.size())];
+    for (size_t at = 0; at < id.size(); at += kDigitsPerDraw) {
+      uint64_t draw = absl::Uniform<uint64_t>(bits, 0, kDrawRange);
+      for (size_t i = at; i < std::min(id.size(), at + kDigitsPerDraw); ++i) {
+        id[i] = kAlphabet[draw % kAlphabet.size()];
+        draw /= kAlphabet.size();
+      }
+    }
     return id;
   }
   const uint64_t hi = absl::Uniform<uint64_t>(bits);

@@ -1,6 +1,8 @@
 #include "service/aws_wire/wire_protocol.h"
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -237,6 +239,25 @@ TEST(WireProtocolTest, RequestIdsLookLikeTheServices) {
               ::testing::MatchesRegex(
                   "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_NE(NewRequestId(nullptr), NewRequestId(nullptr));
+}
+
+// DynamoDB's ids draw twelve characters at a time: every position still
+// varies, and every character of the alphabet turns up.
+TEST(WireProtocolTest, DynamoDbRequestIdsVaryInEveryPosition) {
+  std::vector<std::set<char>> per_position(52);
+  std::set<char> all;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = NewRequestId(&backends::aws::DynamoDbService());
+    ASSERT_EQ(id.size(), 52u);
+    for (size_t at = 0; at < id.size(); ++at) {
+      per_position[at].insert(id[at]);
+      all.insert(id[at]);
+    }
+  }
+  EXPECT_EQ(all.size(), 36u);
+  for (size_t at = 0; at < per_position.size(); ++at) {
+    EXPECT_GE(per_position[at].size(), 20u) << "position " << at;
+  }
 }
 
 }  // namespace
