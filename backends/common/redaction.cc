@@ -1,10 +1,13 @@
 #include "backends/common/redaction.h"
 
 #include <algorithm>
+#include <iterator>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 
 namespace awsfacade::backends {
@@ -17,6 +20,29 @@ constexpr absl::string_view kSecretNames[] = {
     "session_token", "session-token",  "secretaccesskey", "secret_access_key", "secret-access-key",
 };
 constexpr absl::string_view kAuthorization = "authorization";
+
+// Every name above contains one of these, so a text with none of them has
+// no named value to redact: most log lines (one per RPC) then cost four
+// searches instead of eleven.
+constexpr absl::string_view kTriggers[] = {"signature", "token", "secret", kAuthorization};
+
+constexpr bool HasTrigger(absl::string_view name) {
+  const std::string_view text(name.data(), name.size());
+  for (absl::string_view trigger : kTriggers) {
+    if (text.find(std::string_view(trigger.data(), trigger.size())) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+constexpr bool EveryNameHasATrigger() {
+  for (absl::string_view name : kSecretNames) {
+    if (!HasTrigger(name)) return false;
+  }
+  return HasTrigger(kAuthorization);
+}
+static_assert(EveryNameHasATrigger(), "a secret name that no trigger finds would go unredacted");
 constexpr size_t kMinSecretBytes = 4;
 
 bool EndsValue(char c) {
@@ -69,6 +95,10 @@ std::string RedactCredentials(absl::string_view text, absl::Span<const std::stri
   }
   const std::string lowered = absl::AsciiStrToLower(out);
   const absl::string_view lower = lowered;
+  if (std::none_of(std::begin(kTriggers), std::end(kTriggers),
+                   [&](absl::string_view trigger) { return absl::StrContains(lower, trigger); })) {
+    return out;
+  }
   std::vector<std::pair<size_t, size_t>> spans;  // [begin, end) to replace
   for (absl::string_view name : kSecretNames) {
     for (size_t at = lower.find(name); at != absl::string_view::npos;

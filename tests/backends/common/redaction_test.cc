@@ -62,6 +62,17 @@ TEST(RedactCredentialsTest, LeavesProseAndErrorNamesAlone) {
   EXPECT_EQ(RedactCredentials(prose), prose);
 }
 
+TEST(RedactCredentialsTest, ALineWithNoSecretNameComesBackAsItWas) {
+  const std::string line =
+      R"({"level":"info","msg":"rpc","method":"/aws.dynamodb.v1.DynamoDbService/GetItem",)"
+      R"("code":"OK","duration_ms":0.21,"request_id":"5f0c4a7e9b1d2c3e8f7a6b5c4d3e2f1a"})";
+  EXPECT_EQ(RedactCredentials(line), line);
+  // A given secret is replaced even in such a line; and names are found in
+  // any case.
+  EXPECT_EQ(RedactCredentials(line + " wJalrXUtnFEMI", {"wJalrXUtnFEMI"}), line + " <redacted>");
+  EXPECT_EQ(RedactCredentials("X-AMZ-SECURITY-TOKEN: FQoG"), "X-AMZ-SECURITY-TOKEN: <redacted>");
+}
+
 TEST(RedactedStatusTest, RedactsMessageAndPayloadsAndKeepsTheRest) {
   absl::Status status =
       AwsError("InvalidSignatureException", "token TOKEN-VALUE-1 quoted; Signature=abc123");
