@@ -175,15 +175,23 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
 // is a backend's Async* form taking (CallContext, AsyncDone<Response>); then
 // `start_inline` (the backend never blocks: !MayBlock()) starts it right
 // here, on gRPC's thread, instead of on the executor.
+// A call answered before any reactor of ours: gRPC's default reactor,
+// finished with `status` (its OnDone runs inline).
+inline grpc::ServerUnaryReactor* FinishedWith(grpc::CallbackServerContext* context,
+                                              const absl::Status& status,
+                                              const HandlerContext& handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status, handler.domain));
+  return reactor;
+}
+
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                      const google::protobuf::Message& request, Response* response,
                                      const HandlerContext& handler, Call call,
                                      bool start_inline = false) {
   if (absl::Status allowed = Authorize(handler, *context, request); !allowed.ok()) {
-    grpc::ServerUnaryReactor* refused = context->DefaultReactor();
-    refused->Finish(ToGrpcStatus(allowed, handler.domain));
-    return refused;
+    return FinishedWith(context, allowed, handler);
   }
   auto* reactor = new UnaryCallReactor<Response, Call>(handler, CallDeadline(*context), response,
                                                        std::move(call), start_inline);
@@ -221,19 +229,13 @@ grpc::ServerUnaryReactor* ServeAsyncUnary(
     // of the server's CPU time per simulator call in bench/unary_bench.py,
     // before and after). Only a delayed call gets one, to wait.
     if (absl::Status allowed = Authorize(handler, *context, *request); !allowed.ok()) {
-      grpc::ServerUnaryReactor* refused = context->DefaultReactor();
-      refused->Finish(ToGrpcStatus(allowed, handler.domain));
-      return refused;
+      return FinishedWith(context, allowed, handler);
     }
     backends::CallContext first;
     first.deadline = CallDeadline(*context);
     absl::Status status;
     call(first, response, [&status](absl::Status done) { status = std::move(done); });
-    if (!backends::DelayedCallOf(status)) {
-      grpc::ServerUnaryReactor* finished = context->DefaultReactor();
-      finished->Finish(ToGrpcStatus(status, handler.domain));
-      return finished;
-    }
+    if (!backends::DelayedCallOf(status)) return FinishedWith(context, status, handler);
     auto* reactor = new UnaryCallReactor<Response, decltype(call)>(
         handler, first.deadline, response, std::move(call), /*start_inline=*/true);
     reactor->CompleteInPlace(std::move(status));
