@@ -27,7 +27,9 @@ typename PageStreamReactor<PageOut>::NextFn FollowNextToken(Request request, Fet
 CognitoSyncService::CognitoSyncService(std::shared_ptr<backends::CognitoSyncBackend> backend,
                                        Executor* executor, Scheduler* timers,
                                        const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, timers, kDomain, authz} {}
+    : backend_(std::move(backend)),
+      chain_(backends::ChainOf(backend_)),
+      handler_{executor, timers, kDomain, authz} {}
 
 grpc::ServerWriteReactor<cognitosync::PaginateListRecordsResponse>*
 CognitoSyncService::PaginateListRecords(grpc::CallbackServerContext* context,

@@ -29,6 +29,8 @@ class CognitoSyncService final : public aws::cognitosync::v1::CognitoSyncService
 
  private:
   std::shared_ptr<backends::CognitoSyncBackend> backend_;
+  // The backend's operation chain, which the unary handlers call.
+  std::shared_ptr<backends::OperationInvoker> chain_;
   HandlerContext handler_;
 };
 

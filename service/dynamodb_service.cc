@@ -4,6 +4,8 @@ namespace awsfacade::service {
 
 DynamoDbService::DynamoDbService(std::shared_ptr<backends::DynamoDbBackend> backend,
                                  Executor* executor, Scheduler* timers, const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, timers, "dynamodb", authz} {}
+    : backend_(std::move(backend)),
+      chain_(backends::ChainOf(backend_)),
+      handler_{executor, timers, "dynamodb", authz} {}
 
 }  // namespace awsfacade::service

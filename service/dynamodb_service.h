@@ -22,6 +22,8 @@ class DynamoDbService final : public aws::dynamodb::v1::DynamoDbService::Callbac
 
  private:
   std::shared_ptr<backends::DynamoDbBackend> backend_;
+  // The backend's operation chain, which the unary handlers call.
+  std::shared_ptr<backends::OperationInvoker> chain_;
   HandlerContext handler_;
 };
 

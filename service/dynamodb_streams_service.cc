@@ -9,12 +9,16 @@ DynamoDbStreamsService::DynamoDbStreamsService(
     std::shared_ptr<backends::DynamoDbStreamsBackend> backend, Executor* executor,
     Scheduler* timers, SubscriptionEngine* engine, const Authorizer* authz)
     : backend_(std::move(backend)),
+      chain_(backends::ChainOf(backend_)),
       handler_{executor, timers, "streams.dynamodb", authz},
       engine_(engine) {}
 
-// Every handler calls the backend's Async* form: an asynchronous backend
-// (AWS) starts it on gRPC's thread and no executor thread waits on the
-// network; a blocking one (the simulator) runs it on the executor.
+// ListStreams and DescribeStream go through the backend's chain
+// (ServeChainUnary). GetShardIterator and GetRecords call the backend's
+// Async* form, to seal iterators on the way: an asynchronous backend (AWS)
+// starts it on gRPC's thread and no executor thread waits on the network;
+// one that never blocks (the simulator) runs it there too, and a blocking one
+// on the executor.
 template <typename Response>
 using Done = backends::AsyncDone<Response>;
 using backends::CallContext;
@@ -22,15 +26,15 @@ using backends::CallContext;
 grpc::ServerUnaryReactor* DynamoDbStreamsService::ListStreams(
     grpc::CallbackServerContext* context, const streams::ListStreamsRequest* request,
     streams::ListStreamsResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::DynamoDbStreamsBackend::AsyncListStreams);
+  return ServeChainUnary(context, backends::MethodOf<streams::ListStreamsRequest>(), request,
+                         response, handler_, chain_);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::DescribeStream(
     grpc::CallbackServerContext* context, const streams::DescribeStreamRequest* request,
     streams::DescribeStreamResponse* response) {
-  return ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-                         &backends::DynamoDbStreamsBackend::AsyncDescribeStream);
+  return ServeChainUnary(context, backends::MethodOf<streams::DescribeStreamRequest>(), request,
+                         response, handler_, chain_);
 }
 
 grpc::ServerUnaryReactor* DynamoDbStreamsService::GetShardIterator(

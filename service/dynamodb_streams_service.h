@@ -51,6 +51,8 @@ class DynamoDbStreamsService final
 
  private:
   std::shared_ptr<backends::DynamoDbStreamsBackend> backend_;
+  // The backend's operation chain, which the unary handlers call.
+  std::shared_ptr<backends::OperationInvoker> chain_;
   HandlerContext handler_;
   SubscriptionEngine* engine_;
 };

@@ -13,7 +13,9 @@ constexpr char kTokenName[] = "nextToken";
 PersonalizeService::PersonalizeService(std::shared_ptr<backends::PersonalizeBackend> backend,
                                        Executor* executor, Scheduler* timers,
                                        const Authorizer* authz)
-    : backend_(std::move(backend)), handler_{executor, timers, kPersonalizeDomain, authz} {}
+    : backend_(std::move(backend)),
+      chain_(backends::ChainOf(backend_)),
+      handler_{executor, timers, kPersonalizeDomain, authz} {}
 
 grpc::ServerWriteReactor<personalize::PaginateListDatasetsResponse>*
 PersonalizeService::PaginateListDatasets(grpc::CallbackServerContext* context,

@@ -27,6 +27,8 @@ class PersonalizeService final : public aws::personalize::v1::PersonalizeService
 
  private:
   std::shared_ptr<backends::PersonalizeBackend> backend_;
+  // The backend's operation chain, which the unary handlers call.
+  std::shared_ptr<backends::OperationInvoker> chain_;
   HandlerContext handler_;
 };
 

@@ -2,6 +2,7 @@
 #define AWSFACADE_SERVICE_REACTORS_H_
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -170,11 +171,6 @@ class UnaryCallReactor final : public grpc::ServerUnaryReactor {
   const bool start_inline_;
 };
 
-// Serves a unary RPC: authorizes it, then runs `call` in a UnaryCallReactor.
-// `call` returns absl::StatusOr<Response> (blocking, run on the executor), or
-// is a backend's Async* form taking (CallContext, AsyncDone<Response>); then
-// `start_inline` (the backend never blocks: !MayBlock()) starts it right
-// here, on gRPC's thread, instead of on the executor.
 // A call answered before any reactor of ours: gRPC's default reactor,
 // finished with `status` (its OnDone runs inline).
 inline grpc::ServerUnaryReactor* FinishedWith(grpc::CallbackServerContext* context,
@@ -185,6 +181,11 @@ inline grpc::ServerUnaryReactor* FinishedWith(grpc::CallbackServerContext* conte
   return reactor;
 }
 
+// Serves a unary RPC: authorizes it, then runs `call` in a UnaryCallReactor.
+// `call` returns absl::StatusOr<Response> (blocking, run on the executor), or
+// is a backend's Async* form taking (CallContext, AsyncDone<Response>); then
+// `start_inline` (the backend never blocks: !MayBlock()) starts it right
+// here, on gRPC's thread, instead of on the executor.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                      const google::protobuf::Message& request, Response* response,
@@ -199,70 +200,34 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Serves a unary RPC with one backend method's asynchronous form, e.g.
-// ServeAsyncUnary(context, request, response, handler_, backend_.get(),
-// &backends::PersonalizeBackend::AsyncCreateSchema): started on gRPC's
-// thread when the backend never blocks (!MayBlock(): asynchronous, or in
-// memory like the simulators), on the executor otherwise. A backend over an
-// operation chain (every backend the server builds) is called through the
-// chain with gRPC's own request and response messages: the typed method
-// would copy the request and move the response twice.
-template <typename Backend, typename Request, typename Response>
-grpc::ServerUnaryReactor* ServeAsyncUnary(
-    grpc::CallbackServerContext* context, const Request* request, Response* response,
-    const HandlerContext& handler, Backend* backend,
-    void (Backend::*method)(const backends::CallContext&, Request, backends::AsyncDone<Response>)) {
-  if (std::shared_ptr<backends::OperationInvoker> chain = backend->chain()) {
-    const bool start_inline = !chain->MayBlock();
-    const bool synchronous = !chain->IsAsynchronous();
-    auto call = [chain = std::move(chain), request](const backends::CallContext& run, Response* out,
-                                                    backends::OperationDone done) {
-      chain->Invoke({backends::MethodOf<Request>(), run, request, out}, std::move(done));
-    };
-    if (!start_inline || !synchronous) {
-      return ServeUnary(context, *request, response, handler, std::move(call), start_inline);
-    }
-    // A chain that answers on this thread and never blocks (the simulators'):
-    // the call runs here and now, and a call that is over ends on gRPC's
-    // default reactor, whose OnDone runs inline. A reactor of our own would
-    // have gRPC hand its OnDone to another thread, a wake-up per call (10-16%
-    // of the server's CPU time per simulator call in bench/unary_bench.py,
-    // before and after). Only a delayed call gets one, to wait.
-    if (absl::Status allowed = Authorize(handler, *context, *request); !allowed.ok()) {
-      return FinishedWith(context, allowed, handler);
-    }
-    backends::CallContext first;
-    first.deadline = CallDeadline(*context);
-    absl::Status status;
-    call(first, response, [&status](absl::Status done) { status = std::move(done); });
-    if (!backends::DelayedCallOf(status)) return FinishedWith(context, status, handler);
-    auto* reactor = new UnaryCallReactor<Response, decltype(call)>(
-        handler, first.deadline, response, std::move(call), /*start_inline=*/true);
-    reactor->CompleteInPlace(std::move(status));
-    return reactor;
-  }
-  return ServeUnary(
-      context, *request, response, handler,
-      [backend, method, request](const backends::CallContext& call,
-                                 backends::AsyncDone<Response> done) {
-        (backend->*method)(call, *request, std::move(done));
-      },
-      !backend->MayBlock());
-}
+// Serves a unary RPC through a backend's operation chain
+// (backends/operation_chain.h), with gRPC's own request and response
+// messages: `method` is the operation, `chain` a service's
+// backends::ChainOf(backend) (the backend's own chain, or one over its typed
+// methods). Started on gRPC's thread when the chain never blocks
+// (!MayBlock(): asynchronous, or in memory like the simulators), on the
+// executor otherwise. One function for every operation: the handlers are
+// not a template each (reactors.cc).
+grpc::ServerUnaryReactor* ServeChainUnary(grpc::CallbackServerContext* context,
+                                          const google::protobuf::MethodDescriptor* method,
+                                          const google::protobuf::Message* request,
+                                          google::protobuf::Message* response,
+                                          const HandlerContext& handler,
+                                          const std::shared_ptr<backends::OperationInvoker>& chain);
 
 // The unary handler of operation `Op` (request and response types in
-// namespace `ns`), defined in a service class that has `backend_` (a
-// pointer to the backend interface, named `Backend` in the class) and
-// `handler_`: ServeAsyncUnary over the backend's Async* form. A service's
-// handlers are its operation list expanded
+// namespace `ns`), defined in a service class that has `chain_`
+// (backends::ChainOf of its backend) and `handler_`: ServeChainUnary. A
+// service's handlers are its operation list expanded
 // (AWSFACADE_<SERVICE>_UNARY_RPCS(AWSFACADE_UNARY_HANDLER), generated from
 // the proto into <stem>.rpcs.pb.h).
-#define AWSFACADE_UNARY_HANDLER(ns, Op)                                                    \
-  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                       \
-                               const ns::Op##Request* request, ns::Op##Response* response) \
-      override {                                                                           \
-    return ::awsfacade::service::ServeAsyncUnary(context, request, response, handler_,     \
-                                                 backend_.get(), &Backend::Async##Op);     \
+#define AWSFACADE_UNARY_HANDLER(ns, Op)                                                           \
+  grpc::ServerUnaryReactor* Op(grpc::CallbackServerContext* context,                              \
+                               const ns::Op##Request* request, ns::Op##Response* response)        \
+      override {                                                                                  \
+    return ::awsfacade::service::ServeChainUnary(                                                 \
+        context, ::awsfacade::backends::MethodOf<ns::Op##Request>(), request, response, handler_, \
+        chain_);                                                                                  \
   }
 
 // A server stream of pages. `next` yields the next page, std::nullopt when
