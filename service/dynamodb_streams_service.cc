@@ -108,12 +108,18 @@ absl::StatusOr<Request> Parsed(const grpc::ByteBuffer& bytes) {
   return request;
 }
 
+// The raw request is let go once parsed: gRPC would hold its buffer (and
+// the slices of the read it came in) until the call ends, for as long as the
+// subscription lives, where a typed method's request buffer is freed once
+// deserialized. gRPC reads it no more after calling the method; the call's
+// cleanup destroys the then empty buffer.
 template <typename Request, typename Subscribe>
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeSubscribe(grpc::CallbackServerContext* context,
-                                                           const grpc::ByteBuffer& bytes,
+                                                           const grpc::ByteBuffer* bytes,
                                                            const HandlerContext& handler,
                                                            Subscribe subscribe) {
-  absl::StatusOr<Request> request = Parsed<Request>(bytes);
+  absl::StatusOr<Request> request = Parsed<Request>(*bytes);
+  const_cast<grpc::ByteBuffer*>(bytes)->Clear();
   absl::Status allowed = request.ok() ? Authorize(handler, *context, *request) : request.status();
   if (!allowed.ok()) {
     return new RefusedStream<grpc::ByteBuffer>(ToGrpcStatus(allowed, handler.domain));
@@ -126,7 +132,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeSubscribe(grpc::CallbackServerC
 grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToShard(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   return ServeSubscribe<streams::SubscribeToShardRequest>(
-      context, *request, handler_, [&](streams::SubscribeToShardRequest parsed) {
+      context, request, handler_, [&](streams::SubscribeToShardRequest parsed) {
         return engine_->SubscribeToShard(context, std::move(parsed));
       });
 }
@@ -134,7 +140,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToS
 grpc::ServerWriteReactor<grpc::ByteBuffer>* DynamoDbStreamsService::SubscribeToStream(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   return ServeSubscribe<streams::SubscribeToStreamRequest>(
-      context, *request, handler_, [&](streams::SubscribeToStreamRequest parsed) {
+      context, request, handler_, [&](streams::SubscribeToStreamRequest parsed) {
         return engine_->SubscribeToStream(context, std::move(parsed));
       });
 }

@@ -22,11 +22,10 @@ static_assert(ChainCallReactor::kInPlace);
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ServeChainUnary(grpc::CallbackServerContext* context,
-                                          const pb::MethodDescriptor* method,
-                                          const pb::Message* request, pb::Message* response,
-                                          const HandlerContext& handler,
-                                          const std::shared_ptr<backends::OperationInvoker>& chain) {
+grpc::ServerUnaryReactor* ServeChainUnary(
+    grpc::CallbackServerContext* context, const pb::MethodDescriptor* method,
+    const pb::Message* request, pb::Message* response, const HandlerContext& handler,
+    const std::shared_ptr<backends::OperationInvoker>& chain) {
   const bool start_inline = !chain->MayBlock();
   ChainCall call{chain, method, request};
   if (!start_inline || chain->IsAsynchronous()) {

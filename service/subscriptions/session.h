@@ -124,7 +124,7 @@ class SubscriptionSession : public Stoppable,
   // Before Started: the delayed call Start's next run makes, and how Start
   // runs again when one of its calls completes late.
   void SetDelayedCall(std::optional<backends::CallDelay> delayed) {
-    delayed_call_ = std::move(delayed);
+    delayed_call_ = delayed ? std::make_unique<backends::CallDelay>(*std::move(delayed)) : nullptr;
   }
   void SetResumeStart(std::function<void()> resume) {
     absl::MutexLock lock(&mu_);
@@ -279,7 +279,8 @@ class SubscriptionSession : public Stoppable,
   absl::Duration retry_delay_ = absl::ZeroDuration();
   // A backend call that asked to run later (an injected latency): the steps
   // that follow run it when due, and no worker waits for it.
-  std::optional<backends::CallDelay> delayed_call_;
+  // Rare (a latency fault): on the heap, not in every session.
+  std::unique_ptr<backends::CallDelay> delayed_call_;
   uint64_t seen_generation_ = 0;
   // Describe's pages so far, while a page's call is pending.
   std::unique_ptr<DescribeProgress> describe_progress_;

@@ -77,7 +77,8 @@ absl::StatusOr<Response> SubscriptionSession::Call(
   context.deadline = deadline_;
   context.may_retry = false;  // the session retries (Backoff), so retries happen at one layer
   if (delayed_call_ && delayed_call_->operation == operation) {
-    context.delayed = std::exchange(delayed_call_, std::nullopt);
+    context.delayed = std::move(*delayed_call_);
+    delayed_call_.reset();
   }
   // Whether the call returned before it completed, and the result when it
   // completed first; under mu_, as the completion may run on another thread.

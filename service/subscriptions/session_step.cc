@@ -201,7 +201,7 @@ void SubscriptionSession::Backoff(const absl::Status& status) {
   if (std::optional<backends::CallDelay> delay = backends::DelayedCallOf(status)) {
     // Not a failure: the call runs when due (the strand), no backoff grows.
     strand_.WakeAfter(delay->ready_at - Now());
-    delayed_call_ = *std::move(delay);
+    delayed_call_ = std::make_unique<backends::CallDelay>(*std::move(delay));
     return;
   }
   const SessionPacing& pacing = env_->pacing;
