@@ -235,13 +235,24 @@ std::shared_ptr<OperationInvoker> ChainOf(const std::shared_ptr<Backend>& backen
     return ::awsfacade::backends::NotImplementedByBackend(#Op);                     \
   }
 
-// In a <Service>OverChain: both forms through chain_.
-#define AWSFACADE_OVER_CHAIN_METHODS(ns, Op)                                                   \
-  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override {               \
+// In a <Service>OverChain: both forms through chain_, declared here and
+// defined once, in backends/over_chains.cc (AWSFACADE_OVER_CHAIN_DEFINITIONS):
+// a class whose every method is inline has its vtable and all of them
+// compiled again in each file that builds one, a test or a factory.
+#define AWSFACADE_OVER_CHAIN_METHODS(ns, Op)                                                 \
+  absl::StatusOr<ns::Op##Response> Op(const ns::Op##Request& request) override;              \
+  void Async##Op(const ::awsfacade::backends::CallContext& context, ns::Op##Request request, \
+                 ::awsfacade::backends::AsyncDone<ns::Op##Response> done) override;
+
+// Their definitions (AWSFACADE_OPERATION_CHAIN_DEFINITIONS).
+#define AWSFACADE_OVER_CHAIN_DEFINITIONS(ns, Op)                                               \
+  absl::StatusOr<ns::Op##Response> AWSFACADE_CURRENT_OVER_CHAIN::Op(                           \
+      const ns::Op##Request& request) {                                                        \
     return ::awsfacade::backends::InvokeBlocking<ns::Op##Response>(*chain_, request);          \
   }                                                                                            \
-  void Async##Op(const ::awsfacade::backends::CallContext& context, ns::Op##Request request,   \
-                 ::awsfacade::backends::AsyncDone<ns::Op##Response> done) override {           \
+  void AWSFACADE_CURRENT_OVER_CHAIN::Async##Op(                                                \
+      const ::awsfacade::backends::CallContext& context, ns::Op##Request request,              \
+      ::awsfacade::backends::AsyncDone<ns::Op##Response> done) {                               \
     ::awsfacade::backends::InvokeAsync<ns::Op##Response>(*chain_, context, std::move(request), \
                                                          std::move(done));                     \
   }
@@ -255,36 +266,44 @@ std::shared_ptr<OperationInvoker> ChainOf(const std::shared_ptr<Backend>& backen
 // `OverChain` (the interface over a chain; `inner`, optional, serves the
 // interface's members that are not operations, which the variadic part
 // declares) and the ChainTraits that ChainOf and the typed decorators use.
-#define AWSFACADE_OPERATION_CHAIN(Backend_, OverChain_, LIST, ...)                                \
-  class OverChain_ : public Backend_ {                                                            \
-   public:                                                                                        \
-    OverChain_(std::shared_ptr<::awsfacade::backends::OperationInvoker> chain,                    \
-               std::shared_ptr<Backend_> inner = nullptr)                                         \
-        : chain_(std::move(chain)), inner_(std::move(inner)) {}                                   \
-    LIST(AWSFACADE_OVER_CHAIN_METHODS)                                                            \
-    bool IsAsynchronous() const override { return chain_->IsAsynchronous(); }                     \
-    bool MayBlock() const override { return chain_->MayBlock(); }                                 \
-    std::shared_ptr<::awsfacade::backends::OperationInvoker> chain() const override {             \
-      return chain_;                                                                              \
-    }                                                                                             \
-    __VA_ARGS__                                                                                   \
-                                                                                                  \
-   protected:                                                                                     \
-    const std::shared_ptr<::awsfacade::backends::OperationInvoker> chain_;                        \
-    const std::shared_ptr<Backend_> inner_;                                                       \
-  };                                                                                              \
-  template <>                                                                                     \
-  struct ChainTraits<Backend_> {                                                                  \
-    using OverChain = OverChain_;                                                                 \
-    static const BackendInvoker<Backend_>::Table& Table() {                                       \
-      using Backend = Backend_;                                                                   \
-      using Invoker = BackendInvoker<Backend_>;                                                   \
-      static const auto* const table = new Invoker::Table{LIST(AWSFACADE_BACKEND_INVOKER_ENTRY)}; \
-      return *table;                                                                              \
-    }                                                                                             \
-    static const ::google::protobuf::ServiceDescriptor& Service() {                               \
-      return *Table().begin()->first->service();                                                  \
-    }                                                                                             \
+#define AWSFACADE_OPERATION_CHAIN(Backend_, OverChain_, LIST, ...)                    \
+  class OverChain_ : public Backend_ {                                                \
+   public:                                                                            \
+    OverChain_(std::shared_ptr<::awsfacade::backends::OperationInvoker> chain,        \
+               std::shared_ptr<Backend_> inner = nullptr)                             \
+        : chain_(std::move(chain)), inner_(std::move(inner)) {}                       \
+    LIST(AWSFACADE_OVER_CHAIN_METHODS)                                                \
+    bool IsAsynchronous() const override { return chain_->IsAsynchronous(); }         \
+    bool MayBlock() const override { return chain_->MayBlock(); }                     \
+    std::shared_ptr<::awsfacade::backends::OperationInvoker> chain() const override { \
+      return chain_;                                                                  \
+    }                                                                                 \
+    __VA_ARGS__                                                                       \
+                                                                                      \
+   protected:                                                                         \
+    const std::shared_ptr<::awsfacade::backends::OperationInvoker> chain_;            \
+    const std::shared_ptr<Backend_> inner_;                                           \
+  };                                                                                  \
+  template <>                                                                         \
+  struct ChainTraits<Backend_> {                                                      \
+    using OverChain = OverChain_;                                                     \
+    /* Defined by AWSFACADE_OPERATION_CHAIN_DEFINITIONS. */                           \
+    static const BackendInvoker<Backend_>::Table& Table();                            \
+    static const ::google::protobuf::ServiceDescriptor& Service() {                   \
+      return *Table().begin()->first->service();                                      \
+    }                                                                                 \
   };
+
+// The out-of-line half of AWSFACADE_OPERATION_CHAIN, once per service, in
+// backends/over_chains.cc, where AWSFACADE_CURRENT_OVER_CHAIN names the
+// service's OverChain class: its methods and the BackendInvoker table.
+#define AWSFACADE_OPERATION_CHAIN_DEFINITIONS(Backend_, LIST)                                   \
+  LIST(AWSFACADE_OVER_CHAIN_DEFINITIONS)                                                        \
+  const BackendInvoker<Backend_>::Table& ChainTraits<Backend_>::Table() {                       \
+    using Backend = Backend_;                                                                   \
+    using Invoker = BackendInvoker<Backend_>;                                                   \
+    static const auto* const table = new Invoker::Table{LIST(AWSFACADE_BACKEND_INVOKER_ENTRY)}; \
+    return *table;                                                                              \
+  }
 
 #endif  // AWSFACADE_BACKENDS_OPERATION_CHAIN_H_
