@@ -23,7 +23,8 @@ if [ "${1:-}" = --check ]; then check=1; shift; fi
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
   if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    mapfile -t files < <(git ls-files -- '*.cc' '*.h')
+    # New files too, before they are added (not the ignored build trees).
+    mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cc' '*.h')
   else
     mapfile -t files < <(find app backends bench client deploy examples observability service tests \
                            -name '*.cc' -o -name '*.h' | sort)
