@@ -99,12 +99,13 @@ grpc::ServerUnaryReactor* DynamoDbStreamsService::GetRecords(
 namespace {
 
 // A raw subscribe method's request, parsed as every other request is
-// (request_parsing.h).
+// (request_parsing.h), then let go (ServeSubscribe).
 template <typename Request>
-absl::StatusOr<Request> Parsed(const grpc::ByteBuffer& bytes) {
-  grpc::ByteBuffer copy(bytes);  // shares the slices; the parser needs it mutable
+absl::StatusOr<Request> ParsedAndReleased(grpc::ByteBuffer& bytes) {
   Request request;
-  if (absl::Status parsed = ParseRequest(copy, request); !parsed.ok()) return parsed;
+  absl::Status parsed = ParseRequest(bytes, request);
+  bytes.Clear();
+  if (!parsed.ok()) return parsed;
   return request;
 }
 
@@ -118,8 +119,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeSubscribe(grpc::CallbackServerC
                                                            const grpc::ByteBuffer* bytes,
                                                            const HandlerContext& handler,
                                                            Subscribe subscribe) {
-  absl::StatusOr<Request> request = Parsed<Request>(*bytes);
-  const_cast<grpc::ByteBuffer*>(bytes)->Clear();
+  absl::StatusOr<Request> request =
+      ParsedAndReleased<Request>(*const_cast<grpc::ByteBuffer*>(bytes));
   absl::Status allowed = request.ok() ? Authorize(handler, *context, *request) : request.status();
   if (!allowed.ok()) {
     return new RefusedStream<grpc::ByteBuffer>(ToGrpcStatus(allowed, handler.domain));

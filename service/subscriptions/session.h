@@ -278,8 +278,8 @@ class SubscriptionSession : public Stoppable,
   absl::Time newest_seen_ = absl::InfinitePast();  // creation time of the last record read
   absl::Duration retry_delay_ = absl::ZeroDuration();
   // A backend call that asked to run later (an injected latency): the steps
-  // that follow run it when due, and no worker waits for it.
-  // Rare (a latency fault): on the heap, not in every session.
+  // that follow run it when due, and no worker waits for it. Rare, so on the
+  // heap rather than in every session.
   std::unique_ptr<backends::CallDelay> delayed_call_;
   uint64_t seen_generation_ = 0;
   // Describe's pages so far, while a page's call is pending.
